@@ -1,0 +1,89 @@
+"""``site_config.yml``: loaded with the strict YAML rules and validated by its own schema.
+
+A typo in a key is an error that names the key (and the closest known one):
+the config decides what is published, so it is never guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import schema, yamlio
+from generator.problems import Problem
+
+CONFIG_NAME = "site_config.yml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; carries the problems to show (exit 2)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].code if problems else "config")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class HubKind:
+    code: str
+    name: dict[str, str]
+    hotline: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration; ``raw`` keeps every key for later issues' sections."""
+
+    root: Path
+    raw: dict[str, Any]
+    hub_kinds: tuple[HubKind, ...] = field(default=())
+
+    @property
+    def site(self) -> dict[str, Any]:
+        return self.raw["site"]
+
+    @property
+    def district(self) -> dict[str, Any]:
+        return self.raw["district"]
+
+    @property
+    def licence(self) -> dict[str, Any]:
+        return self.raw["licence"]
+
+    def hub_kind(self, code: str) -> HubKind | None:
+        return next((k for k in self.hub_kinds if k.code == code), None)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.root / "schemas"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``site_config.yml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_NAME
+    rel = CONFIG_NAME
+    try:
+        raw = yamlio.load_file(path)
+    except FileNotFoundError:
+        raise ConfigError([Problem.make(rel, 0, 0, "C001", root=str(root))]) from None
+    except yamlio.LoadError as exc:
+        raise ConfigError([Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
+    shapes = schema.Shapes(root / "schemas")
+    problems = shapes.check("site_config", raw, path, rel)
+    if problems:
+        raise ConfigError(problems)
+    kinds = tuple(HubKind(k["code"], k["name"], k.get("hotline", "")) for k in raw["hub_kinds"])
+    return Config(root=root, raw=raw, hub_kinds=kinds)

@@ -1,0 +1,165 @@
+"""The in-memory model: validated records by registry, with indexes and resolved links.
+
+Everything downstream (site, datasets, diff, coverage) reads this model and
+never the YAML files, so the rules about what a link means live in one place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.config import Config
+
+#: Registries in the order they are loaded, checked and published.
+REGISTRIES: tuple[str, ...] = ("divisions", "hubs", "youth_centers", "womens_homes", "social_orgs")
+
+#: Prefix that ``hubdir new`` gives each registry's ids (divisions use their code).
+ID_PREFIX = {"hubs": "hub", "youth_centers": "yc", "womens_homes": "wh", "social_orgs": "so"}
+
+#: Single-valued link fields: field → registry it points into.
+LINKS: dict[str, dict[str, str]] = {
+    "divisions": {"parent": "divisions"},
+    "hubs": {"division": "divisions", "parent": "hubs", "successor": "hubs"},
+    "youth_centers": {"division": "divisions", "host": "hubs", "successor": "youth_centers"},
+    "womens_homes": {"division": "divisions", "hub": "hubs", "successor": "womens_homes"},
+    "social_orgs": {"division": "divisions", "hub": "hubs", "successor": "social_orgs"},
+}
+#: List-valued link fields.
+LIST_LINKS: dict[str, dict[str, str]] = {"youth_centers": {"groups": "social_orgs"}}
+
+#: The hub a carrier belongs to, by registry.
+HUB_FIELD = {"youth_centers": "host", "womens_homes": "hub", "social_orgs": "hub"}
+
+LEVEL_RANK = {"district": 0, "town": 1, "village": 2, "sector": 3}
+CODE_LENGTH_LEVEL = {6: "district", 9: "town", 12: "village"}
+
+
+@dataclass(slots=True)
+class Record:
+    """One YAML file's record. ``data`` is exactly what the file says (strictly loaded)."""
+
+    registry: str
+    data: dict[str, Any]
+    path: Path
+    rel: str
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status", "active"))
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def division(self) -> str:
+        if self.registry == "divisions":
+            return self.id
+        return str(self.data.get("division", ""))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+class Registry:
+    """All records, indexed.  Build it with ``Registry(config, records)``."""
+
+    def __init__(self, config: Config, records: list[Record]) -> None:
+        self.config = config
+        self.by_registry: dict[str, dict[str, Record]] = {name: {} for name in REGISTRIES}
+        for record in sorted(records, key=lambda r: (r.registry, r.id)):
+            self.by_registry[record.registry].setdefault(record.id, record)
+        self.by_id: dict[str, Record] = {}
+        for name in REGISTRIES:
+            for rid, record in self.by_registry[name].items():
+                self.by_id.setdefault(rid, record)
+        self.by_division: dict[str, list[Record]] = defaultdict(list)
+        self.children: dict[str, list[Record]] = defaultdict(list)
+        self.sub_divisions: dict[str, list[Record]] = defaultdict(list)
+        self.carriers: dict[str, list[Record]] = defaultdict(list)
+        self.successors_of: dict[str, list[Record]] = defaultdict(list)
+        for record in self.all():
+            if record.registry == "divisions":
+                parent = record.get("parent")
+                if parent:
+                    self.sub_divisions[parent].append(record)
+                continue
+            self.by_division[record.division].append(record)
+            if record.registry == "hubs" and record.get("parent"):
+                self.children[record.get("parent")].append(record)
+            hub_field = HUB_FIELD.get(record.registry)
+            if hub_field and record.get(hub_field):
+                self.carriers[record.get(hub_field)].append(record)
+            if record.get("successor"):
+                self.successors_of[record.get("successor")].append(record)
+
+    # -- access ---------------------------------------------------------------
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.by_registry.values())
+
+    def records(self, registry: str) -> list[Record]:
+        """Records of one registry, sorted by id."""
+        return list(self.by_registry[registry].values())
+
+    def all(self) -> Iterator[Record]:
+        for name in REGISTRIES:
+            yield from self.by_registry[name].values()
+
+    def get(self, registry: str, rid: str) -> Record | None:
+        return self.by_registry.get(registry, {}).get(rid)
+
+    def link(self, record: Record, field: str) -> Record | None:
+        """Resolve a single-valued link field to its record (``None`` when empty or dangling)."""
+        target = LINKS.get(record.registry, {}).get(field)
+        value = record.get(field)
+        return self.get(target, value) if target and isinstance(value, str) else None
+
+    # -- divisions ------------------------------------------------------------
+    def division(self, code: str) -> Record | None:
+        return self.by_registry["divisions"].get(code)
+
+    def towns(self) -> list[Record]:
+        return [d for d in self.records("divisions") if d.get("level") == "town"]
+
+    def villages(self, town: str | None = None) -> list[Record]:
+        return [
+            d
+            for d in self.records("divisions")
+            if d.get("level") == "village" and (town is None or d.get("parent") == town)
+        ]
+
+    def division_chain(self, code: str) -> list[Record]:
+        """The division and its ancestors inside the registry, nearest first."""
+        chain: list[Record] = []
+        seen: set[str] = set()
+        current = self.division(code)
+        while current is not None and current.id not in seen:
+            chain.append(current)
+            seen.add(current.id)
+            current = self.division(current.get("parent", ""))
+        return chain
+
+    def town_of(self, code: str) -> Record | None:
+        return next((d for d in self.division_chain(code) if d.get("level") == "town"), None)
+
+    def hub_of(self, record: Record) -> Record | None:
+        """The hub a youth center, women's home or social organization belongs to."""
+        hub_field = HUB_FIELD.get(record.registry)
+        return self.link(record, hub_field) if hub_field else None
+
+
+def division_contains(outer: str, inner: str) -> bool:
+    """Statistical codes nest by prefix: 440606 ⊃ 440606006 ⊃ 440606006001."""
+    return inner.startswith(outer)
