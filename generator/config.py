@@ -60,7 +60,17 @@ class Config:
 
     @property
     def schemas_dir(self) -> Path:
-        return self.root / "schemas"
+        return schemas_dir(self.root)
+
+
+#: The schemas shipped with this checkout of hubdir, used when a project has none of its own.
+BUNDLED_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def schemas_dir(root: Path) -> Path:
+    """A project's own ``schemas/`` if it has one, else the schemas beside this package."""
+    own = root / "schemas"
+    return own if own.is_dir() else BUNDLED_SCHEMAS
 
 
 def find_root(start: Path) -> Path | None:
@@ -81,7 +91,7 @@ def load_config(root: Path) -> Config:
         raise ConfigError([Problem.make(rel, 0, 0, "C001", root=str(root))]) from None
     except yamlio.LoadError as exc:
         raise ConfigError([Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
-    shapes = schema.Shapes(root / "schemas")
+    shapes = schema.Shapes(schemas_dir(root))
     problems = shapes.check("site_config", raw, path, rel)
     if problems:
         raise ConfigError(problems)

@@ -1,0 +1,36 @@
+"""Shared test fixtures: the fictional fixture project and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE_PROJECT = REPO / "tests" / "fixtures" / "project"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private, writable copy of the fixture project (a complete small registry)."""
+    target = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, target)
+    return target
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """Invoke ``hubdir`` in-process: ``run(root, "validate", "--lang", "en")``."""
+
+    def invoke(root: Path, *args: str) -> Result:
+        return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+
+    return invoke
