@@ -104,6 +104,226 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
     raise SystemExit(EXIT_PROBLEMS if report.failed(strict) else EXIT_OK)
 
 
+@cli.command()
+@click.option("--level", type=click.Choice(["district", "town", "village"]), default=None,
+              help="只列出这一级的区划 / list divisions of this level only.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
+              help="输出格式 / output format.")
+@click.option("--rows", type=click.Choice(["coverage", "completeness"]), default="coverage",
+              help="CSV 输出哪张表 / which table --format csv prints.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=None,
+              help="列出多少条最不完整的记录 / how many least complete records to list.")
+@lang_option
+@click.pass_context
+def coverage(ctx: click.Context, level: str | None, fmt: str, rows: str, limit: int | None,
+             lang: str | None) -> None:
+    """覆盖情况：各级应建组织与阵地的空白点，以及记录信息的完整度。
+
+    Coverage: the blank spots in what each level must have (site_config.yml
+    `coverage`), per town and overall percentages, and how complete the
+    records' details are.  Only active records count.
+    """
+    from generator.coverage_render import command
+
+    state = _state(ctx, lang)
+    out, err, code = command(state.config(), state.lang, level=level, fmt=fmt, rows=rows, limit=limit)
+    if out:
+        click.echo(out, nl=False)
+    if err:
+        click.echo(err, nl=False, err=True)
+    raise SystemExit(code)
+
+
+@cli.command("new")
+@click.argument("registry")
+@click.option("--division", default=None, metavar="CODE",
+              help="所在区划代码（新增区划时为它自己的代码）/ division code (for a new division: its own code).")
+@click.option("--kind", default=None,
+              help="类别：枢纽的 kind、社会组织的 org_type、区划的 type / hub kind, org_type or division type.")
+@click.option("--name", "title", default=None, help="名称 / the record's name.")
+@lang_option
+@click.pass_context
+def new_command(ctx: click.Context, registry: str, division: str | None, kind: str | None, title: str | None,
+                lang: str | None) -> None:
+    """新建一条记录：分配永不重复的编号，列出全部字段。
+
+    Create content/REGISTRY/<id>.yml with a free, never-reused id, the editor
+    modeline, every required field and the optional fields as comments, then
+    say what is still to fill in.
+    """
+    from generator import new
+    from generator.validate import load
+
+    state = _state(ctx, lang)
+    config = state.config()
+    try:
+        item = new.draft(config, load(config).registry, registry, division=division, kind=kind, title=title)
+        new.write(item)
+    except new.NewError as exc:
+        fail(t(state.lang, exc.key, **exc.args_dict))
+    rel = item.path.relative_to(config.root).as_posix()
+    click.echo(t(state.lang, "workflow.new.created", path=rel, id=item.id))
+    todo = new.problems_for(load(config, [item.path]).report.problems, rel)
+    if not todo:
+        click.echo(t(state.lang, "workflow.new.valid"))
+        return
+    click.echo(t(state.lang, "workflow.new.todo", path=rel))
+    click.echo(render_text(Report(problems=todo, files_checked=1), state.lang))
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="只检查，列出不规范的文件并返回 1 / only list files that differ; exit 1.")
+@lang_option
+@click.pass_context
+def fmt_command(ctx: click.Context, paths: tuple[Path, ...], check: bool, lang: str | None) -> None:
+    """把记录文件整理成规范的 YAML（保留注释，不改变任何值）。
+
+    Rewrite record files as canonical YAML: key order from the schema, 2-space
+    indent, quotes where YAML would mistype a value; comments are kept and no
+    value ever changes.  PATHS defaults to the content folder.
+    """
+    from generator import fmt
+
+    state = _state(ctx, lang)
+    config = state.config()
+    result = fmt.run(config, paths or (config.content_dir,), check=check)
+
+    def shown(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(config.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    for path in result.changed:
+        click.echo(t(state.lang, "workflow.fmt.would_change" if check else "workflow.fmt.formatted", path=shown(path)))
+    for path, key, args in result.skipped:
+        click.echo(t(state.lang, "workflow.fmt.skipped", path=shown(path), reason=t(state.lang, key, **args)), err=True)
+    for path, key, args in result.failed:
+        click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=t(state.lang, key, **args)), err=True)
+    total = len(result.changed) + len(result.unchanged) + len(result.failed)
+    if check:
+        key = "workflow.fmt.summary_check" if result.changed else "workflow.fmt.summary_check_clean"
+    else:
+        key = "workflow.fmt.summary"
+    click.echo(t(state.lang, key, total=total, changed=len(result.changed)))
+    raise SystemExit(EXIT_PROBLEMS if result.failed or (check and result.changed) else EXIT_OK)
+
+
+@cli.command("diff")
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              help="输出格式 / output format: text, markdown (pull requests), json.")
+@lang_option
+@click.pass_context
+def diff_command(ctx: click.Context, base: str, head: str | None, fmt: str, lang: str | None) -> None:
+    """比较两个版本的登记册：新增、删除、修改（逐字段）、改名、撤销与合并。
+
+    Compare two versions of the registries: BASE and HEAD are git revisions
+    (HEAD defaults to the working tree) or two content folders.  Reports added,
+    removed and changed records field by field, renames, dissolutions and merges.
+    """
+    from generator import diff
+
+    state = _state(ctx, lang)
+    config = state.config()
+    try:
+        changes = diff.compare_specs(config, base, head)
+    except diff.DiffError as exc:
+        fail(t(state.lang, exc.key, **exc.args_dict))
+    click.echo(diff.RENDERERS[fmt](changes, state.lang, config), nl=False)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="端口（0 为任选空闲端口）/ port (0 picks a free one).")
+@click.option("--datasets", is_flag=True, help="同时生成下载数据集（较慢）/ also build the datasets (slower).")
+@lang_option
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, datasets: bool, lang: str | None) -> None:
+    """本地实时预览：内容、schema 或配置改动后自动重建。
+
+    Live preview on http://HOST:PORT/: rebuilds the site whenever content,
+    schemas or the configuration change; open pages reload by themselves.
+    Stop with Ctrl+C.
+    """
+    from generator import serve
+
+    state = _state(ctx, lang)
+    config = state.config()
+    try:
+        serve.serve_forever(config, host, port, state.lang, datasets=datasets)
+    except serve.ServeError as exc:
+        fail(t(state.lang, exc.key, **exc.args_dict))
+
+
+@cli.command("release")
+@click.argument("version")
+@click.option("--date", "date_text", default=None, metavar="YYYY-MM-DD",
+              help="发布日期（默认今天）/ release date (default: today).")
+@lang_option
+@click.pass_context
+def release_command(ctx: click.Context, version: str, date_text: str | None, lang: str | None) -> None:
+    """发布一个带日期、不可更改的数据集版本（含更新日志与变动记录）。
+
+    Write an immutable, dated release of the datasets under
+    datasets/releases/VERSION/: the data package, SHA256SUMS, a CHANGELOG of
+    what changed since the previous release and a delta file of only the
+    changed records.  VERSION is semver (1.2.0) or a date (2026-11-23).
+    """
+    from generator import release
+
+    state = _state(ctx, lang)
+    config = state.config()
+    try:
+        made = release.make_release(config, version, date_text=date_text)
+    except release.ReleaseError as exc:
+        if exc.report is not None:
+            click.echo(render_text(exc.report, state.lang), err=True)
+        fail(t(state.lang, exc.key, **exc.args_dict), EXIT_PROBLEMS)
+    click.echo(release.summary(made, config, state.lang))
+
+
+@cli.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录（默认 build/site）/ output folder (default build/site).")
+@click.option("--strict", is_flag=True, help="警告也算失败 / treat warnings as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress output.")
+@lang_option
+@click.pass_context
+def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool, lang: str | None) -> None:
+    """生成公开名录网站与开放数据（先校验；失败时保留原网站）。
+
+    Build the public directory site with its datasets and search index into
+    build/site (or --out): validate, render both languages, then swap the new
+    site in atomically.  Refuses (exit 1) when the registries have errors, or
+    warnings with --strict; a failed build leaves the previous site in place.
+    """
+    from generator import build
+
+    state = _state(ctx, lang)
+    config = state.config()
+    update, finish = build.terminal_progress(not quiet)
+    try:
+        result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update)
+    except build.BuildError as exc:
+        finish()
+        if exc.report is not None:
+            click.echo(render_text(exc.report, state.lang), err=True)
+        fail(exc.message(state.lang), EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
+    finish()
+    if result.report.warnings:
+        click.echo(t(state.lang, "site.build.warnings", count=result.report.warnings), err=True)
+    try:
+        shown = result.out_dir.relative_to(Path.cwd())
+    except ValueError:
+        shown = result.out_dir
+    click.echo(t(state.lang, "site.build.done", out=shown, pages=result.pages, records=result.records,
+                 seconds=result.seconds))
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI and turn any unexpected exception into exit 2."""
     try:

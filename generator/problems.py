@@ -11,11 +11,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from generator.i18n import t
 
 Severity = Literal["error", "warning"]
+
+
+class Text(NamedTuple):
+    """A message argument that reads differently per language (e.g. an enum label from a schema)."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.zh
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def _localise(args: tuple[tuple[str, Any], ...], lang: str) -> dict[str, Any]:
+    return {k: v.get(lang) if isinstance(v, Text) else v for k, v in args}
 
 
 @dataclass(frozen=True, order=True)
@@ -45,10 +62,10 @@ class Problem:
         return cls(path, line, column, code, severity, field, tuple(sorted(args.items())))
 
     def message(self, lang: str) -> str:
-        return t(lang, f"problem.{self.code}.message", **dict(self.args))
+        return t(lang, f"problem.{self.code}.message", **_localise(self.args, lang))
 
     def hint(self, lang: str) -> str:
-        return t(lang, f"problem.{self.code}.hint", **dict(self.args))
+        return t(lang, f"problem.{self.code}.hint", **_localise(self.args, lang))
 
 
 @dataclass

@@ -33,31 +33,65 @@ class Loaded:
     records: list[Record]
 
 
-def discover(content_dir: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
-    """Every ``content/<registry>/*.yml`` file, sorted; stray files and folders are warnings."""
+def discover(content_dir: Path, root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
+    """Every ``content/<registry>/*.yml`` file, sorted; stray files and folders are warnings.
+
+    Hostile trees (a folder named ``x.yml``, a symlink loop, an unreadable
+    folder) become problems, never exceptions.
+    """
     found: list[tuple[str, Path]] = []
     problems: list[Problem] = []
-    if not content_dir.is_dir():
+    if not _is_dir(content_dir):
+        problems.append(Problem.make(_rel(content_dir, root), 0, 0, "M035"))
         return found, problems
-    for entry in sorted(content_dir.iterdir()):
+    for entry in _listdir(content_dir, root, problems):
         if entry.name.startswith(".") or entry.name.lower() in ("readme.md",):
             continue
-        if entry.is_dir() and entry.name in REGISTRIES:
-            for path in sorted(entry.iterdir()):
-                if path.suffix in (".yml", ".yaml") and path.is_file():
+        if entry.name in REGISTRIES and _is_dir(entry):
+            for path in _listdir(entry, root, problems):
+                if path.name.startswith("."):
+                    continue
+                if path.suffix in (".yml", ".yaml") and _is_file(path):
                     found.append((entry.name, path))
-                elif not path.name.startswith("."):
-                    problems.append(Problem.make(_rel(path, content_dir.parent), 0, 0, "M032", severity="warning",
+                else:
+                    problems.append(Problem.make(_rel(path, root), 0, 0, "M032", severity="warning",
                                                  name=path.name))
         else:
-            problems.append(Problem.make(_rel(entry, content_dir.parent), 0, 0, "M033", severity="warning",
+            problems.append(Problem.make(_rel(entry, root), 0, 0, "M033", severity="warning",
                                          name=entry.name, registries=", ".join(REGISTRIES)))
     return found, problems
 
 
-def _rel(path: Path, root: Path) -> str:
+def _listdir(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        problems.append(Problem.make(_rel(folder, root), 0, 0, "Y011", detail=exc.strerror or str(exc)))
+        return []
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _rel(path: Path, root: Path) -> str:
+    """``path`` relative to the project root, in POSIX form (cheap: no file-system calls when possible)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -67,8 +101,18 @@ def registry_of(path: Path) -> str | None:
     return path.parent.name if path.parent.name in REGISTRIES else None
 
 
-def _read_one(args: tuple[str, str, str, str]) -> tuple[dict[str, Any] | None, list[Problem]]:
-    registry, path_text, rel, schemas_dir = args
+#: Per-process settings for ``_read_one`` (set once per worker by ``_init``, not sent with every job).
+_WORKER: dict[str, Any] = {}
+
+
+def _init(schemas_dir: str, district: dict[str, Any], today: dt.date) -> None:
+    _WORKER["shapes"] = Shapes(Path(schemas_dir))
+    _WORKER["ctx"] = checks.Context(district, today)
+
+
+def _read_one(job: tuple[str, str, str]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Load, shape-check and record-check one file."""
+    registry, path_text, rel = job
     path = Path(path_text)
     try:
         data = yamlio.load_file(path)
@@ -76,52 +120,54 @@ def _read_one(args: tuple[str, str, str, str]) -> tuple[dict[str, Any] | None, l
         return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
     except OSError as exc:
         return None, [Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]
-    return data, _shapes(schemas_dir).check(registry, data, path, rel)
+    problems = _WORKER["shapes"].check(registry, data, path, rel)
+    problems.extend(checks.check_record(Record(registry, data, path, rel), _WORKER["ctx"]))
+    return data, problems
 
 
-_SHAPES: dict[str, Shapes] = {}
-
-
-def _shapes(schemas_dir: str) -> Shapes:
-    if schemas_dir not in _SHAPES:
-        _SHAPES[schemas_dir] = Shapes(Path(schemas_dir))
-    return _SHAPES[schemas_dir]
-
-
-def read_all(jobs: Sequence[tuple[str, str, str, str]], workers: int | None = None) -> list[tuple[Any, list[Problem]]]:
-    """Read and shape-check files; order of results equals order of ``jobs``."""
+def read_all(jobs: Sequence[tuple[str, str, str]], schemas_dir: str, district: dict[str, Any], today: dt.date,
+             workers: int | None = None) -> list[tuple[Any, list[Problem]]]:
+    """Read and check files; the order of results equals the order of ``jobs`` (deterministic output)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init,
+                                 initargs=(schemas_dir, district, today)) as pool:
+            return list(pool.map(_read_one, jobs, chunksize=max(1, min(500, len(jobs) // (workers * 8)))))
+    _init(schemas_dir, district, today)
     return [_read_one(job) for job in jobs]
 
 
 def load(config: Config, paths: Iterable[Path] = (), *, today: dt.date | None = None,
-         content_dir: Path | None = None) -> Loaded:
+         content_dir: Path | None = None, workers: int | None = None) -> Loaded:
     """Validate the content folder (plus any extra ``paths``) and build the model."""
     root = config.root
     content = content_dir or config.content_dir
-    files, problems = discover(content)
-    known = {p.resolve() for _, p in files}
-    for extra in paths:
-        for path in sorted(extra.rglob("*.yml")) if extra.is_dir() else [extra]:
-            name = registry_of(path)
-            if path.resolve() in known:
-                continue
-            if name is None:
-                problems.append(Problem.make(_rel(path, root), 0, 0, "M033", severity="error",
-                                             name=path.parent.name, registries=", ".join(REGISTRIES)))
-                continue
-            files.append((name, path))
-            known.add(path.resolve())
-    jobs = [(name, str(path), _rel(path, root), str(config.schemas_dir)) for name, path in files]
+    files, problems = discover(content, root)
+    paths = list(paths)
+    if paths:
+        known = {os.path.abspath(p) for _, p in files}
+        for extra in paths:
+            candidates = sorted(extra.rglob("*.yml")) if _is_dir(extra) else [extra]
+            for path in candidates:
+                absolute = os.path.abspath(path)
+                if absolute in known or not _is_file(path):
+                    continue
+                name = registry_of(path)
+                if name is None:
+                    problems.append(Problem.make(_rel(path, root), 0, 0, "M033", severity="error",
+                                                 name=path.parent.name, registries=", ".join(REGISTRIES)))
+                    continue
+                files.append((name, path))
+                known.add(absolute)
+    today = today or dt.date.today()
+    jobs = [(name, str(path), _rel(path, root)) for name, path in files]
+    results = read_all(jobs, str(config.schemas_dir), config.district, today, workers)
     records: list[Record] = []
-    for (name, path_text, rel, _), (data, found) in zip(jobs, read_all(jobs), strict=True):
+    for (name, path_text, rel), (data, found) in zip(jobs, results, strict=True):
         problems.extend(found)
         if data is not None:
             records.append(Record(name, data, Path(path_text), rel))
     registry = Registry(config, records)
-    problems.extend(checks.run_checks(registry, records, today))
+    problems.extend(checks.run_checks(registry, records, today, record_checks=False))
     report = Report(problems=problems, files_checked=len(jobs))
     return Loaded(registry, report, records)

@@ -34,3 +34,17 @@ def run() -> Run:
         return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """The fixture project built once per session: ``(project root, site folder, BuildResult)``."""
+    from generator import build
+    from generator.config import load_config
+
+    root = tmp_path_factory.mktemp("site-project") / "project"
+    import os  # TEMP-DEV
+    shutil.copytree(os.environ.get("TEMP_DEV_FIXTURE", FIXTURE_PROJECT), root)
+    out = root / "build" / "site"
+    result = build.build(load_config(root), out, quiet=True)
+    return root, out, result

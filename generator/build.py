@@ -1,0 +1,369 @@
+"""``hubdir build``: the one orchestrator, a straight sequence.
+
+validate → model → section pages (mkdocs-material, both languages) → bulk
+pages (records, towns, villages, listing chunks) → datasets → map data and
+vendored assets → Pagefind search index → sitemap → atomic swap into
+``build/site/``.
+
+Everything is written into a temporary folder beside the target and only
+renamed into place at the end, so a failed build leaves the previous site
+exactly as it was.  ``build()`` can be called repeatedly in one process
+(``hubdir serve`` does).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from generator.config import Config
+from generator.i18n import LANGS, t
+from generator.problems import Report
+from generator.validate import load
+
+SITEMAP_LIMIT = 50_000
+
+
+class BuildError(Exception):
+    """The build stopped; ``key``/``args`` form the translated message, ``report`` the content problems."""
+
+    def __init__(self, key: str, report: Report | None = None, **args: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_dict = args
+        self.report = report
+
+    def message(self, lang: str) -> str:
+        return t(lang, self.key, **self.args_dict)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    pages: int
+    records: int
+    seconds: float
+    report: Report
+    timings: dict[str, float] = field(default_factory=dict)
+    page_paths: dict[str, list[str]] = field(default_factory=dict)
+    datasets: Any = None
+
+
+def default_out(config: Config) -> Path:
+    return config.root / "build" / "site"
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def build(config: Config, out_dir: Path | None = None, *, strict: bool = False, quiet: bool = False,
+          lang: str = "zh", progress: Callable[[int, int], None] | None = None,
+          datasets: bool = True) -> BuildResult:
+    """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
+
+    ``progress(done, total)`` is called while bulk pages are written.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    out = Path(out_dir or default_out(config)).resolve()
+    if out in (config.root.resolve(), config.content_dir.resolve()) or config.content_dir.resolve().is_relative_to(out):
+        raise BuildError("site.build.out_inside", out=str(out))
+
+    with _timed(timings, "validate"):
+        loaded = load(config)
+    report = loaded.report
+    if report.errors:
+        raise BuildError("site.build.refused", report=report)
+    if strict and report.failed(True):
+        raise BuildError("site.build.refused_strict", report=report)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        result = _build_into(config, loaded, tmp, out, strict=strict, quiet=quiet, timings=timings,
+                             progress=progress, datasets=datasets)
+        with _timed(timings, "swap"):
+            _swap(tmp / "site", out, tmp)
+    except BuildError:
+        raise
+    except Exception as exc:
+        raise BuildError("site.build.failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result.out_dir = out
+    result.seconds = time.perf_counter() - started
+    result.timings = timings
+    return result
+
+
+def _build_into(config: Config, loaded: Any, tmp: Path, out: Path, *, strict: bool, quiet: bool,
+                timings: dict[str, float], progress: Callable[[int, int], None] | None,
+                datasets: bool) -> BuildResult:
+    from generator.site import contrib, pages, search, theme, vendor
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+
+    site = tmp / "site"
+    work = tmp / "work"
+    work.mkdir()
+    contrib.load()
+    model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
+    model.extra["releases"] = _releases(config)
+    # The datasets are independent of the pages: write them on the other core meanwhile.
+    data_job = _Job(_write_datasets, loaded, tmp / "data") if datasets else None
+
+    overrides = theme.prepare_overrides(work)
+    renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
+    shells: dict[str, theme.Shell] = {}
+    page_paths: dict[str, list[str]] = {}
+    for lang in LANGS:
+        renderer = renderers[lang]
+        with _timed(timings, "sections"):
+            sections = renderer.sections()
+        root = site if lang == "zh" else site / "en"
+        cfg = theme.mkdocs_config(
+            lang=lang, site_name=config.site["title"][lang],
+            site_url=str(config.site["url"]) + ("en/" if lang == "en" else ""),
+            description=config.site["description"][lang],
+            copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", ""))),
+            docs_dir=work / f"docs-{lang}", site_dir=root, overrides=overrides,
+            nav=_nav(model, sections, lang), hub=_hub_extra(model, lang), strict=strict)
+        with _timed(timings, "mkdocs"):
+            try:
+                shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
+            except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
+                raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        page_paths[lang] = [_section_path(s.src) for s in sections]
+
+    total = len(model.registry) + sum(len(town["pages"]) for plan in model.listing_plan.values() for town in plan)
+
+    def tick(n: int, done: list[int] = [0]) -> None:  # noqa: B006 - a counter local to this build
+        done[0] += n
+        if progress:
+            progress(done[0], total)
+
+    with _timed(timings, "pages"):
+        # English pages on the second core (or inline when there is one), Chinese pages here.
+        en_job = _Job(pages.write_bulk, renderers["en"], shells["en"], site / "en")
+        page_paths["zh"] += pages.write_bulk(renderers["zh"], shells["zh"], site, tick)
+        page_paths["en"] += en_job.result()
+
+    with _timed(timings, "datasets"):
+        exported, dictionary = data_job.result() if data_job else (None, None)
+    model.extra["datasets"] = exported
+    with _timed(timings, "assets"):
+        vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
+        (site / "map").mkdir(exist_ok=True)
+        (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
+        if exported is not None:  # beside the data page's index.html
+            (site / "data").mkdir(exist_ok=True)
+            for child in sorted((tmp / "data").iterdir()):
+                child.rename(site / "data" / child.name)
+        for lang in LANGS:
+            page = (site if lang == "zh" else site / "en") / "data" / "index.html"
+            text = page.read_text("utf-8")
+            page.write_text(text.replace(pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1), "utf-8")
+    with _timed(timings, "search"):
+        try:
+            search.index(site, quiet=True)
+        except search.SearchError as exc:
+            raise BuildError("site.build.search_failed", detail=str(exc)) from exc
+    with _timed(timings, "sitemap"):
+        _sitemaps(site, str(config.site["url"]), page_paths)
+    return BuildResult(out_dir=out, pages=sum(len(v) for v in page_paths.values()),
+                       records=len(loaded.registry), seconds=0.0, report=loaded.report, page_paths=page_paths,
+                       datasets=exported)
+
+
+class _Job:
+    """Run ``fn(*args)`` in a forked process (the model is shared copy-on-write); inline without fork.
+
+    Results come back pickled through a pipe; a ``BuildError`` in the child is
+    raised again here, any other failure becomes one.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.value: Any = None
+        self.error: tuple[str, dict[str, Any]] | None = None
+        self.proc: Any = None
+        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            self.value, self.error = _call(fn, args)
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.recv, send = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+        self.proc.start()
+        send.close()
+
+    def result(self) -> Any:
+        if self.proc is not None:
+            try:
+                self.value, self.error = self.recv.recv()
+            except EOFError:
+                self.error = ("site.build.failed", {"detail": f"worker exited ({self.proc.exitcode})"})
+            self.proc.join()
+            self.recv.close()
+            self.proc = None
+        if self.error is not None:
+            key, args = self.error
+            raise BuildError(key, **args)
+        return self.value
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
+    try:
+        return fn(*args), None
+    except BuildError as exc:
+        return None, (exc.key, exc.args_dict)
+    except Exception as exc:
+        return None, ("site.build.failed", {"detail": f"{type(exc).__name__}: {exc}"})
+
+
+def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    send.send(_call(fn, args))
+    send.close()
+
+
+def _write_datasets(loaded: Any, target: Path) -> tuple[Any, Any]:
+    """The datasets and their data dictionary rows (``(None, None)`` without the export module)."""
+    try:
+        from generator.export import ExportError, data_dictionary, write_datasets
+    except ImportError:  # the datasets module is not installed in this checkout
+        return None, None
+    try:
+        return write_datasets(loaded, target), data_dictionary(loaded.registry.config)
+    except ExportError as exc:
+        detail = "; ".join(exc.messages) or exc.kind
+        if exc.meta is not None:
+            detail = str(exc.meta)
+        raise BuildError("site.build.datasets_failed", detail=detail) from exc
+
+
+def _releases(config: Config) -> list[Any]:
+    try:
+        from generator.release import list_releases  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    try:
+        return list(list_releases(config.root))
+    except Exception:  # a broken release folder must not stop the site; the release command reports it
+        return []
+
+
+def _section_path(src: str) -> str:
+    stem = src[: -len(".md")]
+    if stem == "index":
+        return ""
+    return stem[: -len("/index")] + "/" if stem.endswith("/index") else stem + "/"
+
+
+def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
+    from generator.site.theme import NavItem
+
+    by_src = {s.src: s for s in sections}
+    nav = [NavItem(t(lang, "site.nav.home"), "index.md"),
+           NavItem(t(lang, "site.nav.kinds"), children=[NavItem(by_src[f"kinds/{k.code}.md"].title, f"kinds/{k.code}.md")
+                                                       for k in model.kinds])]
+    for src in ("map.md", "data.md", "contribute.md"):
+        nav.append(NavItem(by_src[src].title, src))
+    fixed = {"index.md", "map.md", "data.md", "contribute.md", "search.md"}
+    for section in sections:
+        if section.in_nav and section.src not in fixed and not section.src.startswith("kinds/"):
+            nav.append(NavItem(section.title, section.src))
+    return nav
+
+
+def _hub_extra(model: Any, lang: str) -> dict[str, str]:
+    other = "en" if lang == "zh" else "zh"
+    map_cfg = model.map_config
+    tiles = {"url": map_cfg["tiles"], "subdomains": map_cfg.get("subdomains", ""),
+             "attribution": map_cfg.get("attribution", ""), "max_zoom": map_cfg.get("max_zoom", 18)}
+    strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
+    strings.update({"shown": t(lang, "site.listing.shown"), "sort": t(lang, "site.listing.sort")})
+    return {
+        "alt_prefix": "en/" if lang == "zh" else "../",
+        "alt_lang": "en" if lang == "zh" else "zh-CN",
+        "alt_label": t(lang, "site.header.switch"),
+        "site_root": "" if lang == "zh" else "../",
+        "search_label": t(lang, "site.search.label"),
+        "search_placeholder": t(lang, "site.search.placeholder"),
+        "menu_label": t(lang, "site.header.menu"),
+        "other": other,
+        "tiles_json": json.dumps(tiles, ensure_ascii=False, sort_keys=True),
+        "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
+    urls = [base + ("en/" if lang == "en" else "") + path for lang in LANGS for path in page_paths[lang]]
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+    def urlset(chunk: list[str]) -> str:
+        body = "".join(f"<url><loc>{xml_escape(u)}</loc></url>\n" for u in chunk)
+        return f"{head}<urlset {ns}>\n{body}</urlset>\n"
+
+    for stale in site.glob("sitemap*.xml*"):
+        stale.unlink()
+    if len(urls) <= SITEMAP_LIMIT:
+        (site / "sitemap.xml").write_text(urlset(urls), "utf-8")
+        return
+    parts = []
+    for index in range(0, len(urls), SITEMAP_LIMIT):
+        name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml"
+        (site / name).write_text(urlset(urls[index : index + SITEMAP_LIMIT]), "utf-8")
+        parts.append(f"<sitemap><loc>{xml_escape(base + name)}</loc></sitemap>\n")
+    (site / "sitemap.xml").write_text(f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8")
+
+
+def _swap(new: Path, out: Path, tmp: Path) -> None:
+    """Replace ``out`` by ``new``: rename the old site aside, rename the new one in, then delete the old."""
+    os.chmod(new, 0o755)
+    old = tmp / "previous"
+    if out.exists():
+        out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        if old.exists():
+            old.rename(out)
+        raise
+
+
+def terminal_progress(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal (not in CI); returns ``(update, finish)``."""
+    if not enabled or os.environ.get("CI") or not sys.stderr.isatty():
+        return None, lambda: None
+    state = {"last": -1}
+
+    def update(done: int, total: int) -> None:
+        percent = int(done * 100 / max(total, 1))
+        if percent != state["last"]:
+            state["last"] = percent
+            bar = "#" * (percent // 4)
+            sys.stderr.write(f"\r[{bar:<25}] {percent:3d}% {done}/{total}")
+            sys.stderr.flush()
+
+    def finish() -> None:
+        if state["last"] >= 0:
+            sys.stderr.write("\n")
+
+    return update, finish

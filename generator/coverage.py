@@ -1,0 +1,547 @@
+"""Coverage: where the three-level network has blank spots (空白点), and which details are missing.
+
+The reform asks for every district, town and village/community to have the
+organizations and carriers it should have (应建尽建).  ``site_config.yml``'s
+``coverage`` section says what each level must have and which fields count
+towards a record's completeness; this module measures the registry against it.
+
+Everything here is a pure function of a :class:`~generator.registry.Registry`
+and a :class:`Spec`, so the CLI, the site and the datasets show the same
+figures.  Rules (the same everywhere, and stated on the coverage page):
+
+* Only active records count: dissolved and merged ones never fill a gap (they
+  are listed beside the gap, so a reader sees why it is empty).
+* A hub fills a division's slot only if it sits at that division *and at that
+  division's level*: an enterprise union (level ``sector``) inside a community
+  is not the community's trade union federation.
+* Percentages are exact fractions rounded half-up to one decimal; the counts
+  behind them are always published too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from typing import Any
+
+from generator.config import Config
+from generator.i18n import t
+from generator.registry import REGISTRIES, Record, Registry
+
+#: Division levels that can carry requirements, in display order.
+LEVELS: tuple[str, ...] = ("district", "town", "village")
+#: Registries whose records are carriers a village/community can be required to have.
+CARRIER_REGISTRIES: tuple[str, ...] = ("womens_homes", "youth_centers")
+#: Registries measured for completeness, in display order.
+COMPLETENESS_REGISTRIES: tuple[str, ...] = tuple(r for r in REGISTRIES if r != "divisions")
+
+PHONE_TYPES = ("office_phone", "hotline")
+
+
+def _contact(kind: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:
+    def test(data: dict[str, Any]) -> bool:
+        contacts = data.get("contacts")
+        return isinstance(contacts, list) and any(
+            isinstance(c, dict) and c.get("type") in kind and str(c.get("value", "")).strip()
+            for c in contacts
+        )
+
+    return test
+
+
+def _text(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda data: isinstance(data.get(name), str) and bool(data[name].strip())
+
+
+def _items(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda data: isinstance(data.get(name), list) and len(data[name]) > 0
+
+
+def _location(data: dict[str, Any]) -> bool:
+    loc = data.get("location")
+    return isinstance(loc, dict) and loc.get("lat") is not None and loc.get("lon") is not None
+
+
+#: Every field that can count towards completeness, and what "has it" means.
+#: ``phone`` is any public phone line (office phone or hotline).
+FIELD_TESTS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "phone": _contact(PHONE_TYPES),
+    "email": _contact(("email",)),
+    "website": _contact(("website",)),
+    "wechat": _contact(("wechat",)),
+    "address": _text("address"),
+    "address_en": _text("address_en"),
+    "postal_code": _text("postal_code"),
+    "location": _location,
+    "opening_hours": _text("opening_hours"),
+    "services": _items("services"),
+    "target_groups": _items("target_groups"),
+    "uscc": _text("uscc"),
+    "name_en": _text("name_en"),
+    "description": _text("description"),
+    "last_verified": _text("last_verified"),
+}
+
+DEFAULT_TOWN_HUBS = (
+    "trade_union",
+    "youth_league",
+    "womens_federation",
+    "disabled_persons_federation",
+    "federation_of_commerce",
+)
+#: Used for any part of the ``coverage`` section a project leaves out.
+DEFAULT_SECTION: dict[str, Any] = {
+    "required": {
+        "district": {"hubs": list(DEFAULT_TOWN_HUBS)},
+        "town": {"hubs": list(DEFAULT_TOWN_HUBS)},
+        "village": {
+            "hubs": ["womens_federation", "trade_union"],
+            "carriers": ["womens_homes", "youth_centers"],
+        },
+    },
+    "completeness": {
+        "hubs": ["phone", "address", "location", "opening_hours", "services", "uscc"],
+        "youth_centers": ["phone", "address", "location", "opening_hours", "services"],
+        "womens_homes": ["phone", "address", "location", "opening_hours", "services"],
+        "social_orgs": ["phone", "address", "location", "services", "uscc"],
+    },
+    "hub_uscc_levels": ["district", "town", "sector"],
+    "least_complete": 10,
+}
+
+
+# --------------------------------------------------------------------------- spec
+@dataclass(frozen=True)
+class Requirement:
+    """One thing a division of ``level`` must have: a hub of a kind, or a carrier."""
+
+    level: str
+    registry: str  # "hubs" or a carrier registry
+    code: str  # the hub kind, or the carrier registry's name
+
+    def label(self, config: Config, lang: str) -> str:
+        if self.registry == "hubs":
+            kind = config.hub_kind(self.code)
+            return kind.name.get(lang, kind.name["zh"]) if kind else self.code
+        return t(lang, f"coverage.carrier.{self.code}")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What each level must have, and which fields count per registry."""
+
+    required: dict[str, tuple[Requirement, ...]]
+    completeness: dict[str, tuple[str, ...]]
+    hub_uscc_levels: tuple[str, ...]
+    least_complete: int
+
+    def requirements(self, level: str) -> tuple[Requirement, ...]:
+        return self.required.get(level, ())
+
+    def fields(self) -> tuple[str, ...]:
+        """Every field counted by some registry, in the order of :data:`FIELD_TESTS`."""
+        wanted = {f for fs in self.completeness.values() for f in fs}
+        return tuple(f for f in FIELD_TESTS if f in wanted)
+
+    def applies(self, record: Record, name: str) -> bool:
+        if name not in self.completeness.get(record.registry, ()):
+            return False
+        return not (
+            name == "uscc"
+            and record.registry == "hubs"
+            and str(record.get("level", "")) not in self.hub_uscc_levels
+        )
+
+
+class SpecError(Exception):
+    """The ``coverage`` section names something that does not exist (exit 2, with position)."""
+
+    def __init__(self, pointer: tuple[str | int, ...], key: str, **args: Any) -> None:
+        super().__init__(key)
+        self.pointer = pointer
+        self.key = key
+        self.args_dict = args
+
+    def message(self, lang: str) -> str:
+        return t(lang, f"coverage.error.{self.key}", **self.args_dict)
+
+    @property
+    def where(self) -> str:
+        """``coverage.required.town.hubs[1]``"""
+        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.pointer).lstrip(".")
+
+    def __str__(self) -> str:  # what a caller that does not know this error shows (e.g. the site build)
+        return f"site_config.yml: {self.where}: {self.message('zh')} / {self.message('en')}"
+
+
+def spec_from_config(config: Config) -> Spec:
+    """Read the ``coverage`` section (shape already checked by the schema; names checked here)."""
+    section: dict[str, Any] = config.raw.get("coverage") or {}
+    declared = "required" in section
+    required_raw = section.get("required", DEFAULT_SECTION["required"])
+    known = [k.code for k in config.hub_kinds]
+    required: dict[str, tuple[Requirement, ...]] = {}
+    for level in LEVELS:
+        spec = required_raw.get(level) or {}
+        items: list[Requirement] = []
+        for index, code in enumerate(spec.get("hubs", [])):
+            if code not in known:
+                if not declared:  # a default naming a kind this project does not have
+                    continue
+                guess = difflib.get_close_matches(code, known, n=1, cutoff=0.6)
+                raise SpecError(
+                    ("coverage", "required", level, "hubs", index),
+                    "unknown_kind" if guess else "unknown_kind_plain",
+                    value=code,
+                    suggestion=guess[0] if guess else "",
+                    known=", ".join(known),
+                )
+            items.append(Requirement(level, "hubs", code))
+        items.extend(Requirement(level, name, name) for name in spec.get("carriers", []))
+        if items:
+            required[level] = tuple(items)
+    completeness_raw = section.get("completeness", DEFAULT_SECTION["completeness"])
+    completeness = {name: tuple(completeness_raw.get(name, ())) for name in COMPLETENESS_REGISTRIES}
+    return Spec(
+        required=required,
+        completeness={k: v for k, v in completeness.items() if v},
+        hub_uscc_levels=tuple(section.get("hub_uscc_levels", DEFAULT_SECTION["hub_uscc_levels"])),
+        least_complete=int(section.get("least_complete", DEFAULT_SECTION["least_complete"])),
+    )
+
+
+# --------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class Ratio:
+    """``present`` of ``total``; ``percent`` is rounded half-up to 0.1 (``None`` when total is 0)."""
+
+    present: int
+    total: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.total:
+            return None
+        value = Decimal(self.present * 100) / Decimal(self.total)
+        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.present
+
+    def __add__(self, other: Ratio) -> Ratio:
+        return Ratio(self.present + other.present, self.total + other.total)
+
+    def text(self) -> str:
+        """``40.0%`` or ``–`` when nothing is required."""
+        pct = self.percent
+        return "–" if pct is None else f"{pct}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        pct = self.percent
+        return {"present": self.present, "total": self.total, "percent": None if pct is None else float(pct)}
+
+
+def total(ratios: Iterable[Ratio]) -> Ratio:
+    out = Ratio(0, 0)
+    for ratio in ratios:
+        out = out + ratio
+    return out
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One requirement at one division: the active records that fill it, and inactive ones there."""
+
+    requirement: Requirement
+    present: tuple[str, ...]
+    inactive: tuple[str, ...]
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.present)
+
+
+@dataclass(frozen=True)
+class DivisionCoverage:
+    code: str
+    name: str
+    name_en: str
+    level: str
+    town: str  # the town's code ("" for the district)
+    slots: tuple[Slot, ...]
+
+    @property
+    def ratio(self) -> Ratio:
+        return Ratio(sum(1 for s in self.slots if s.filled), len(self.slots))
+
+    @property
+    def missing(self) -> tuple[Slot, ...]:
+        return tuple(s for s in self.slots if not s.filled)
+
+    def display_name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
+class TownCoverage:
+    """A town, its own slots and its villages' slots."""
+
+    town: DivisionCoverage
+    villages: tuple[DivisionCoverage, ...]
+
+    @property
+    def own(self) -> Ratio:
+        return self.town.ratio
+
+    @property
+    def village_ratio(self) -> Ratio:
+        return total(v.ratio for v in self.villages)
+
+    @property
+    def combined(self) -> Ratio:
+        return self.own + self.village_ratio
+
+
+@dataclass(frozen=True)
+class Coverage:
+    spec: Spec
+    district: DivisionCoverage | None
+    towns: tuple[TownCoverage, ...]
+
+    def divisions(self, level: str | None = None) -> list[DivisionCoverage]:
+        """Every measured division in code order (district, then each town followed by its villages)."""
+        out: list[DivisionCoverage] = []
+        if self.district is not None:
+            out.append(self.district)
+        for town in self.towns:
+            out.append(town.town)
+            out.extend(town.villages)
+        return [d for d in out if level is None or d.level == level]
+
+    @cached_property
+    def _by_code(self) -> dict[str, DivisionCoverage]:
+        return {d.code: d for d in self.divisions()}
+
+    def get(self, code: str) -> DivisionCoverage | None:
+        return self._by_code.get(code)
+
+    def level_ratio(self, level: str) -> Ratio:
+        return total(d.ratio for d in self.divisions(level))
+
+    def requirement_ratio(self, requirement: Requirement) -> Ratio:
+        """How many divisions of the requirement's level have it."""
+        divisions = self.divisions(requirement.level)
+        filled = sum(1 for d in divisions for s in d.slots if s.requirement == requirement and s.filled)
+        return Ratio(filled, len(divisions))
+
+    @property
+    def overall(self) -> Ratio:
+        return total(d.ratio for d in self.divisions())
+
+    def blank_spots(self, level: str | None = None) -> list[tuple[DivisionCoverage, Slot]]:
+        return [(d, s) for d in self.divisions(level) for s in d.missing]
+
+
+def _fills(record: Record, requirement: Requirement, level: str) -> bool:
+    if record.registry != requirement.registry:
+        return False
+    if record.registry == "hubs":
+        return record.get("kind") == requirement.code and record.get("level") == level
+    return True
+
+
+def _measure(registry: Registry, spec: Spec, division: Record, town: str) -> DivisionCoverage:
+    level = str(division.get("level", ""))
+    here = registry.by_division.get(division.id, [])
+    slots = []
+    for requirement in spec.requirements(level):
+        matching = [r for r in here if _fills(r, requirement, level)]
+        slots.append(
+            Slot(
+                requirement,
+                present=tuple(sorted(r.id for r in matching if r.active)),
+                inactive=tuple(sorted(r.id for r in matching if not r.active)),
+            )
+        )
+    return DivisionCoverage(
+        code=division.id,
+        name=division.name,
+        name_en=str(division.get("name_en", "") or ""),
+        level=level,
+        town=town,
+        slots=tuple(slots),
+    )
+
+
+def compute_coverage(registry: Registry, spec: Spec) -> Coverage:
+    """Measure every division of the district against ``spec``."""
+    district_code = str(registry.config.district.get("code", ""))
+    district_record = registry.division(district_code)
+    district = _measure(registry, spec, district_record, "") if district_record is not None else None
+    towns = []
+    for town in registry.towns():
+        if district_record is not None and town.get("parent") != district_code:
+            continue
+        villages = tuple(_measure(registry, spec, v, town.id) for v in registry.villages(town.id))
+        towns.append(TownCoverage(_measure(registry, spec, town, town.id), villages))
+    return Coverage(spec=spec, district=district, towns=tuple(towns))
+
+
+# --------------------------------------------------------------------------- completeness
+@dataclass(frozen=True)
+class RecordCompleteness:
+    registry: str
+    id: str
+    name: str
+    division: str
+    town: str  # "" when the record sits at district level
+    present: tuple[str, ...]
+    missing: tuple[str, ...]
+    rel: str
+    name_en: str = ""
+
+    def display_name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+    @property
+    def ratio(self) -> Ratio:
+        return Ratio(len(self.present), len(self.present) + len(self.missing))
+
+
+@dataclass(frozen=True)
+class Completeness:
+    spec: Spec
+    records: tuple[RecordCompleteness, ...]
+
+    def _field_ratios(self, rows: Iterable[RecordCompleteness]) -> dict[str, Ratio]:
+        counts: dict[str, list[int]] = {f: [0, 0] for f in self.spec.fields()}
+        for row in rows:
+            for name in row.present:
+                counts[name][0] += 1
+                counts[name][1] += 1
+            for name in row.missing:
+                counts[name][1] += 1
+        return {f: Ratio(p, n) for f, (p, n) in counts.items()}
+
+    def by_registry(self) -> dict[str, dict[str, Ratio]]:
+        """Registry → field → ratio (fields the registry does not count have total 0)."""
+        return {
+            name: self._field_ratios(r for r in self.records if r.registry == name)
+            for name in self.spec.completeness
+        }
+
+    def registry_ratio(self, name: str) -> Ratio:
+        return total(r.ratio for r in self.records if r.registry == name)
+
+    def registry_count(self, name: str) -> int:
+        return sum(1 for r in self.records if r.registry == name)
+
+    def by_field(self) -> dict[str, Ratio]:
+        return self._field_ratios(self.records)
+
+    def towns(self) -> list[str]:
+        """Town codes that hold measured records, ``""`` (district level) first."""
+        return sorted({r.town for r in self.records})
+
+    def by_town(self) -> dict[str, dict[str, Ratio]]:
+        grouped: dict[str, list[RecordCompleteness]] = defaultdict(list)
+        for row in self.records:
+            grouped[row.town].append(row)
+        return {town: self._field_ratios(grouped[town]) for town in sorted(grouped)}
+
+    @cached_property
+    def _grouped(self) -> tuple[dict[str, list[RecordCompleteness]], dict[str, list[RecordCompleteness]]]:
+        towns: dict[str, list[RecordCompleteness]] = defaultdict(list)
+        divisions: dict[str, list[RecordCompleteness]] = defaultdict(list)
+        for row in self.records:
+            towns[row.town].append(row)
+            divisions[row.division].append(row)
+        return towns, divisions
+
+    def in_town(self, town: str) -> list[RecordCompleteness]:
+        """Rows of one town (``""``: records at district level)."""
+        return self._grouped[0].get(town, [])
+
+    def in_division(self, code: str) -> list[RecordCompleteness]:
+        return self._grouped[1].get(code, [])
+
+    def town_ratio(self, town: str) -> Ratio:
+        return total(r.ratio for r in self.in_town(town))
+
+    @property
+    def overall(self) -> Ratio:
+        return total(r.ratio for r in self.records)
+
+    def least_complete(self, limit: int | None = None) -> list[RecordCompleteness]:
+        """Lowest share first; ties: more missing fields first, then registry order and id."""
+        order = {name: i for i, name in enumerate(REGISTRIES)}
+        rows = [r for r in self.records if r.missing]
+        rows.sort(
+            key=lambda r: (r.ratio.present * 1.0 / r.ratio.total, -len(r.missing), order[r.registry], r.id)
+        )
+        return rows if limit is None else rows[:limit]
+
+
+def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
+    """Which counted fields each active record has (records with no counted field are skipped)."""
+    rows: list[RecordCompleteness] = []
+    for name in COMPLETENESS_REGISTRIES:
+        if name not in spec.completeness:
+            continue
+        for record in registry.records(name):
+            if not record.active:
+                continue
+            applicable = [f for f in spec.fields() if spec.applies(record, f)]
+            if not applicable:
+                continue
+            town = registry.town_of(record.division)
+            rows.append(
+                RecordCompleteness(
+                    registry=name,
+                    id=record.id,
+                    name=record.name,
+                    division=record.division,
+                    town=town.id if town is not None else "",
+                    present=tuple(f for f in applicable if FIELD_TESTS[f](record.data)),
+                    missing=tuple(f for f in applicable if not FIELD_TESTS[f](record.data)),
+                    rel=record.rel,
+                    name_en=str(record.get("name_en", "") or ""),
+                )
+            )
+    return Completeness(spec=spec, records=tuple(rows))
+
+
+@dataclass
+class Result:
+    """Both measurements over one registry (what every renderer takes)."""
+
+    registry: Registry
+    spec: Spec
+    coverage: Coverage
+    completeness: Completeness
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.registry.config
+
+    def division_name(self, code: str, lang: str) -> str:
+        if not code:
+            return t(lang, "coverage.district_level")
+        record = self.registry.division(code)
+        if record is None:
+            return code
+        if lang == "en" and record.get("name_en"):
+            return str(record.get("name_en"))
+        return record.name
+
+
+def measure(registry: Registry, spec: Spec | None = None) -> Result:
+    """Coverage and completeness of ``registry`` under ``spec`` (read from its config if omitted)."""
+    spec = spec or spec_from_config(registry.config)
+    return Result(registry, spec, compute_coverage(registry, spec), compute_completeness(registry, spec))

@@ -1,0 +1,779 @@
+"""Coverage figures as text tables, Markdown, JSON, CSV and dataset rows.
+
+Renderers take a :class:`generator.coverage.Result` and a language and
+return a string; they never compute a figure themselves, so every output
+shows the same numbers.  Ordering is fixed (division code, the order of the
+requirements in ``site_config.yml``, registry order, id), so the same
+registry gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.coverage import (
+    FIELD_TESTS,
+    LEVELS,
+    Coverage,
+    DivisionCoverage,
+    Ratio,
+    Requirement,
+    Result,
+    Slot,
+)
+from generator.i18n import t
+
+FORMATS = ("table", "csv", "json", "markdown")
+ROW_SETS = ("coverage", "completeness")
+
+
+# --------------------------------------------------------------------------- small helpers
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK and full-width characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, size: int, right: bool = False) -> str:
+    gap = " " * max(0, size - width(text))
+    return gap + text if right else text + gap
+
+
+def _single_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def text_grid(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+    """A plain aligned table; ``numeric`` columns are right-aligned."""
+    cells = [[_single_line(c) for c in headers], *[[_single_line(c) for c in row] for row in rows]]
+    sizes = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(pad(c, sizes[i], i in numeric) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * s for s in sizes))
+    return "\n".join(lines)
+
+
+_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]<>()#+!|~"}
+
+
+def md_text(text: str) -> str:
+    """Text safe inside Markdown (and the HTML it becomes): every special character as an entity."""
+    out = _single_line(text).replace("&", "&amp;")
+    return "".join(_MD_SPECIAL.get(c, c) for c in out)
+
+
+def md_grid(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+    """A GitHub-flavoured Markdown table; cells must already be escaped with :func:`md_text`."""
+    rule = ["---:" if i in numeric else "---" for i in range(len(headers))]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def ratio_text(ratio: Ratio) -> str:
+    return f"{ratio.present}/{ratio.total} {ratio.text()}" if ratio.total else ratio.text()
+
+
+def mark(slot: Slot | None, lang: str) -> str:
+    if slot is None:
+        return t(lang, "coverage.mark.not_required")
+    return t(lang, "coverage.mark.present" if slot.filled else "coverage.mark.missing")
+
+
+def level_label(level: str, lang: str) -> str:
+    return t(lang, f"coverage.level_of.{level}")
+
+
+def field_label(name: str, lang: str) -> str:
+    return t(lang, f"coverage.field.{name}")
+
+
+def registry_label(name: str, lang: str) -> str:
+    return t(lang, f"coverage.registry.{name}")
+
+
+def requirement_label(result: Result, requirement: Requirement, lang: str) -> str:
+    return requirement.label(result.config, lang)
+
+
+def slot_note(slot: Slot, lang: str) -> str:
+    return t(lang, "coverage.inactive", ids=", ".join(slot.inactive)) if slot.inactive else ""
+
+
+def _levels(coverage: Coverage, level: str | None) -> list[str]:
+    return [lv for lv in LEVELS if (level is None or lv == level) and coverage.spec.requirements(lv)]
+
+
+# --------------------------------------------------------------------------- sections as data
+def summary_lines(result: Result, lang: str) -> list[str]:
+    cov = result.coverage
+    overall = cov.overall
+    lines = [
+        t(
+            lang,
+            "coverage.summary.overall",
+            total=overall.total,
+            present=overall.present,
+            percent=overall.text(),
+            missing=overall.missing,
+        )
+    ]
+    for lv in _levels(cov, None):
+        ratio = cov.level_ratio(lv)
+        lines.append(
+            t(
+                lang,
+                "coverage.summary.level",
+                level=level_label(lv, lang),
+                total=ratio.total,
+                present=ratio.present,
+                percent=ratio.text(),
+            )
+        )
+    comp = result.completeness
+    lines.append(
+        t(
+            lang,
+            "coverage.summary.completeness",
+            count=len(comp.records),
+            total=comp.overall.total,
+            present=comp.overall.present,
+            percent=comp.overall.text(),
+        )
+    )
+    return lines
+
+
+def towns_table(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
+    headers = [
+        t(lang, "coverage.col.town"),
+        t(lang, "coverage.col.own"),
+        t(lang, "coverage.col.villages"),
+        t(lang, "coverage.col.combined"),
+    ]
+    rows = [
+        [
+            town.town.display_name(lang),
+            ratio_text(town.own),
+            ratio_text(town.village_ratio),
+            ratio_text(town.combined),
+        ]
+        for town in result.coverage.towns
+    ]
+    return headers, rows
+
+
+def matrix_table(result: Result, level: str, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Divisions of ``level`` × what that level must have."""
+    cov = result.coverage
+    requirements = cov.spec.requirements(level)
+    headers = [t(lang, "coverage.col.division")]
+    if level == "village":
+        headers.insert(0, t(lang, "coverage.col.town"))
+    headers += [requirement_label(result, r, lang) for r in requirements] + [t(lang, "coverage.col.percent")]
+    rows = []
+    for division in cov.divisions(level):
+        row = [division.display_name(lang)]
+        if level == "village":
+            row.insert(0, result.division_name(division.town, lang))
+        row += [mark(s, lang) for s in division.slots] + [ratio_text(division.ratio)]
+        rows.append(row)
+    return headers, rows
+
+
+def blank_spot_rows(result: Result, level: str | None, lang: str) -> list[tuple[DivisionCoverage, Slot]]:
+    return result.coverage.blank_spots(level)
+
+
+def completeness_registry_table(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
+    comp = result.completeness
+    fields = comp.spec.fields()
+    headers = [
+        t(lang, "coverage.col.registry"),
+        t(lang, "coverage.col.records"),
+        *[field_label(f, lang) for f in fields],
+        t(lang, "coverage.col.overall"),
+    ]
+    rows = []
+    for name, ratios in comp.by_registry().items():
+        rows.append(
+            [
+                registry_label(name, lang),
+                str(comp.registry_count(name)),
+                *[ratio_text(ratios[f]) for f in fields],
+                ratio_text(comp.registry_ratio(name)),
+            ]
+        )
+    return headers, rows
+
+
+def completeness_town_table(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
+    comp = result.completeness
+    fields = comp.spec.fields()
+    headers = [
+        t(lang, "coverage.col.town"),
+        t(lang, "coverage.col.records"),
+        *[field_label(f, lang) for f in fields],
+        t(lang, "coverage.col.overall"),
+    ]
+    rows = []
+    for town, ratios in comp.by_town().items():
+        count = len(comp.in_town(town))
+        rows.append(
+            [
+                result.division_name(town, lang),
+                str(count),
+                *[ratio_text(ratios[f]) for f in fields],
+                ratio_text(comp.town_ratio(town)),
+            ]
+        )
+    return headers, rows
+
+
+def least_complete_rows(result: Result, lang: str, limit: int) -> list[list[str]]:
+    return [
+        [
+            registry_label(r.registry, lang),
+            r.id,
+            r.display_name(lang),
+            result.division_name(r.division, lang),
+            r.ratio.text(),
+            "、".join(field_label(f, lang) for f in r.missing)
+            if lang == "zh"
+            else ", ".join(field_label(f, lang) for f in r.missing),
+        ]
+        for r in result.completeness.least_complete(limit)
+    ]
+
+
+def least_complete_headers(lang: str) -> list[str]:
+    return [
+        t(lang, "coverage.col.registry"),
+        t(lang, "coverage.col.id"),
+        t(lang, "coverage.col.record"),
+        t(lang, "coverage.col.division"),
+        t(lang, "coverage.col.completeness"),
+        t(lang, "coverage.col.fields_missing"),
+    ]
+
+
+def _limit(result: Result, limit: int | None) -> int:
+    return limit if limit is not None else result.spec.least_complete
+
+
+# --------------------------------------------------------------------------- text and Markdown
+def render_table(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
+    """The terminal report."""
+    limit = _limit(result, limit)
+    out: list[str] = []
+
+    def section(title: str, body: str) -> None:
+        out.extend([title, "=" * width(title), body, ""])
+
+    section(
+        t(lang, "coverage.heading.summary"),
+        "\n".join([*summary_lines(result, lang), t(lang, "coverage.summary.rules")]),
+    )
+    section(t(lang, "coverage.heading.towns"), text_grid(*towns_table(result, lang), numeric=(1, 2, 3)))
+    for lv in _levels(result.coverage, level):
+        headers, rows = matrix_table(result, lv, lang)
+        section(
+            t(lang, "coverage.heading.matrix", level=level_label(lv, lang)),
+            text_grid(headers, rows, numeric=(len(headers) - 1,)),
+        )
+    spots = result.coverage.blank_spots(level)
+    if spots:
+        body = text_grid(
+            [
+                t(lang, "coverage.col.code"),
+                t(lang, "coverage.col.division"),
+                t(lang, "coverage.col.level"),
+                t(lang, "coverage.col.missing"),
+                t(lang, "coverage.col.note"),
+            ],
+            [
+                [
+                    d.code,
+                    d.display_name(lang),
+                    t(lang, f"coverage.level.{d.level}"),
+                    requirement_label(result, s.requirement, lang),
+                    slot_note(s, lang),
+                ]
+                for d, s in spots
+            ],
+        )
+    else:
+        body = t(lang, "coverage.no_blank_spots")
+    section(t(lang, "coverage.heading.blank_spots"), body)
+    if result.completeness.records:
+        headers, rows = completeness_registry_table(result, lang)
+        section(
+            t(lang, "coverage.heading.completeness_registry"),
+            text_grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+        )
+        headers, rows = completeness_town_table(result, lang)
+        section(
+            t(lang, "coverage.heading.completeness_town"),
+            text_grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+        )
+        section(
+            t(lang, "coverage.heading.least_complete", limit=limit),
+            text_grid(least_complete_headers(lang), least_complete_rows(result, lang, limit), numeric=(4,)),
+        )
+    else:
+        section(t(lang, "coverage.heading.completeness_registry"), t(lang, "coverage.no_records"))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_markdown(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
+    """The same report as GitHub-flavoured Markdown (for pull-request comments and issues)."""
+    limit = _limit(result, limit)
+    out = [f"# {md_text(t(lang, 'coverage.title'))}", ""]
+
+    def section(title: str, body: str) -> None:
+        out.extend([f"## {md_text(title)}", "", body, ""])
+
+    def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+        return md_grid([md_text(h) for h in headers], [[md_text(c) for c in row] for row in rows], numeric)
+
+    section(
+        t(lang, "coverage.heading.summary"),
+        "\n".join(f"- {md_text(line)}" for line in summary_lines(result, lang))
+        + f"\n\n{md_text(t(lang, 'coverage.summary.rules'))}",
+    )
+    section(t(lang, "coverage.heading.towns"), grid(*towns_table(result, lang), numeric=(1, 2, 3)))
+    for lv in _levels(result.coverage, level):
+        headers, rows = matrix_table(result, lv, lang)
+        section(
+            t(lang, "coverage.heading.matrix", level=level_label(lv, lang)),
+            grid(headers, rows, numeric=(len(headers) - 1,)),
+        )
+    spots = result.coverage.blank_spots(level)
+    if spots:
+        body = grid(
+            [
+                t(lang, "coverage.col.code"),
+                t(lang, "coverage.col.division"),
+                t(lang, "coverage.col.level"),
+                t(lang, "coverage.col.missing"),
+                t(lang, "coverage.col.note"),
+            ],
+            [
+                [
+                    d.code,
+                    d.display_name(lang),
+                    t(lang, f"coverage.level.{d.level}"),
+                    requirement_label(result, s.requirement, lang),
+                    slot_note(s, lang),
+                ]
+                for d, s in spots
+            ],
+        )
+    else:
+        body = md_text(t(lang, "coverage.no_blank_spots"))
+    section(t(lang, "coverage.heading.blank_spots"), body)
+    if result.completeness.records:
+        headers, rows = completeness_registry_table(result, lang)
+        section(
+            t(lang, "coverage.heading.completeness_registry"),
+            grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+        )
+        headers, rows = completeness_town_table(result, lang)
+        section(
+            t(lang, "coverage.heading.completeness_town"),
+            grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+        )
+        section(
+            t(lang, "coverage.heading.least_complete", limit=limit),
+            grid(least_complete_headers(lang), least_complete_rows(result, lang, limit), numeric=(4,)),
+        )
+    else:
+        section(t(lang, "coverage.heading.completeness_registry"), md_text(t(lang, "coverage.no_records")))
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- JSON
+def as_data(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> dict[str, Any]:
+    """The whole report as plain data (labels in ``lang``; codes are language-neutral)."""
+    limit = _limit(result, limit)
+    cov, comp = result.coverage, result.completeness
+
+    def requirement(r: Requirement) -> dict[str, str]:
+        return {"code": r.code, "registry": r.registry, "label": requirement_label(result, r, lang)}
+
+    def division(d: DivisionCoverage) -> dict[str, Any]:
+        return {
+            "code": d.code,
+            "name": d.display_name(lang),
+            "level": d.level,
+            "town": d.town or None,
+            **d.ratio.as_dict(),
+            "slots": [
+                {
+                    "requirement": s.requirement.code,
+                    "registry": s.requirement.registry,
+                    "present": s.filled,
+                    "records": list(s.present),
+                    "inactive_records": list(s.inactive),
+                }
+                for s in d.slots
+            ],
+        }
+
+    by_registry = comp.by_registry()
+    by_town = comp.by_town()
+    return {
+        "version": 1,
+        "lang": lang,
+        "level": level,
+        "rules": t(lang, "coverage.summary.rules"),
+        "required": {lv: [requirement(r) for r in cov.spec.requirements(lv)] for lv in _levels(cov, None)},
+        "summary": {
+            "overall": cov.overall.as_dict(),
+            "levels": {lv: cov.level_ratio(lv).as_dict() for lv in _levels(cov, None)},
+            "requirements": {
+                lv: {r.code: cov.requirement_ratio(r).as_dict() for r in cov.spec.requirements(lv)}
+                for lv in _levels(cov, level)
+            },
+        },
+        "towns": [
+            {
+                "code": tw.town.code,
+                "name": tw.town.display_name(lang),
+                "own": tw.own.as_dict(),
+                "villages": tw.village_ratio.as_dict(),
+                "combined": tw.combined.as_dict(),
+            }
+            for tw in cov.towns
+        ],
+        "divisions": [division(d) for d in cov.divisions(level)],
+        "blank_spots": [
+            {
+                "division": d.code,
+                "name": d.display_name(lang),
+                "level": d.level,
+                "town": d.town or None,
+                "requirement": s.requirement.code,
+                "registry": s.requirement.registry,
+                "label": requirement_label(result, s.requirement, lang),
+                "inactive_records": list(s.inactive),
+            }
+            for d, s in cov.blank_spots(level)
+        ],
+        "completeness": {
+            "fields": {f: field_label(f, lang) for f in comp.spec.fields()},
+            "counted": {name: list(fs) for name, fs in comp.spec.completeness.items()},
+            "overall": comp.overall.as_dict(),
+            "by_registry": {
+                name: {
+                    "records": comp.registry_count(name),
+                    "overall": comp.registry_ratio(name).as_dict(),
+                    "fields": {f: r.as_dict() for f, r in ratios.items() if r.total},
+                }
+                for name, ratios in by_registry.items()
+            },
+            "by_town": [
+                {
+                    "town": town or None,
+                    "name": result.division_name(town, lang),
+                    "records": len(comp.in_town(town)),
+                    "overall": comp.town_ratio(town).as_dict(),
+                    "fields": {f: r.as_dict() for f, r in ratios.items() if r.total},
+                }
+                for town, ratios in by_town.items()
+            ],
+            "least_complete": [
+                {
+                    "registry": r.registry,
+                    "id": r.id,
+                    "name": r.display_name(lang),
+                    "division": r.division,
+                    "file": r.rel,
+                    **r.ratio.as_dict(),
+                    "missing": list(r.missing),
+                }
+                for r in comp.least_complete(limit)
+            ],
+        },
+    }
+
+
+def render_json(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
+    return json.dumps(as_data(result, lang, level, limit), ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- dataset rows
+def coverage_rows(result: Result, level: str | None = None) -> list[dict[str, Any]]:
+    """One row per division × requirement: the ``coverage`` resource of the data package."""
+    rows = []
+    for d in result.coverage.divisions(level):
+        for s in d.slots:
+            r = s.requirement
+            rows.append(
+                {
+                    "division": d.code,
+                    "division_name": d.name,
+                    "level": d.level,
+                    "town": d.town or None,
+                    "requirement": r.code,
+                    "requirement_registry": r.registry,
+                    "requirement_zh": requirement_label(result, r, "zh"),
+                    "requirement_en": requirement_label(result, r, "en"),
+                    "present": s.filled,
+                    "records": " ".join(s.present),
+                    "inactive_records": " ".join(s.inactive),
+                }
+            )
+    return rows
+
+
+def completeness_rows(result: Result) -> list[dict[str, Any]]:
+    """One row per active record × counted field: the ``completeness`` resource."""
+    rows = []
+    for rec in result.completeness.records:
+        have = set(rec.present)
+        for name in (f for f in FIELD_TESTS if f in have or f in rec.missing):
+            rows.append(
+                {
+                    "registry": rec.registry,
+                    "record_id": rec.id,
+                    "record_name": rec.name,
+                    "division": rec.division,
+                    "town": rec.town or None,
+                    "field": name,
+                    "present": name in have,
+                }
+            )
+    return rows
+
+
+def _field(name: str, type_: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": type_,
+        "title": zh,
+        "description": zh,
+        "x-en": {"title": en, "description": en},
+        **extra,
+    }
+
+
+def coverage_schema(divisions_resource: str = "divisions") -> dict[str, Any]:
+    """Table Schema of :func:`coverage_rows` (Frictionless), with foreign keys to the divisions."""
+    return {
+        "fields": [
+            _field("division", "string", "区划代码", "Division code", constraints={"required": True}),
+            _field("division_name", "string", "区划名称", "Division name"),
+            _field(
+                "level",
+                "string",
+                "区划层级",
+                "Division level",
+                constraints={"required": True, "enum": list(LEVELS)},
+            ),
+            _field(
+                "town",
+                "string",
+                "所属镇（街道）代码；区级为空",
+                "Code of the town it belongs to; empty at district level",
+            ),
+            _field(
+                "requirement",
+                "string",
+                "应建项：枢纽组织类别或阵地登记册",
+                "Requirement: a hub kind or a carrier registry",
+                constraints={"required": True},
+            ),
+            _field(
+                "requirement_registry",
+                "string",
+                "应建项所属登记册",
+                "Registry that fills the requirement",
+                constraints={"required": True},
+            ),
+            _field("requirement_zh", "string", "应建项（中文）", "Requirement (Chinese)"),
+            _field("requirement_en", "string", "应建项（英文）", "Requirement (English)"),
+            _field(
+                "present",
+                "boolean",
+                "是否已建（只计在用记录）",
+                "In place (active records only)",
+                constraints={"required": True},
+            ),
+            _field(
+                "records",
+                "string",
+                "填补此项的在用记录编号，空格分隔",
+                "Ids of the active records filling it, space-separated",
+            ),
+            _field(
+                "inactive_records",
+                "string",
+                "此处已撤销或合并的同类记录编号，空格分隔",
+                "Ids of dissolved or merged records of that kind here, space-separated",
+            ),
+        ],
+        "primaryKey": ["division", "requirement_registry", "requirement"],
+        "foreignKeys": [
+            {"fields": ["division"], "reference": {"resource": divisions_resource, "fields": ["id"]}},
+            {"fields": ["town"], "reference": {"resource": divisions_resource, "fields": ["id"]}},
+        ],
+    }
+
+
+def completeness_schema(divisions_resource: str = "divisions") -> dict[str, Any]:
+    """Table Schema of :func:`completeness_rows`."""
+    return {
+        "fields": [
+            _field("registry", "string", "登记册", "Registry", constraints={"required": True}),
+            _field("record_id", "string", "记录编号", "Record id", constraints={"required": True}),
+            _field("record_name", "string", "记录名称", "Record name"),
+            _field("division", "string", "区划代码", "Division code", constraints={"required": True}),
+            _field(
+                "town", "string", "所属镇（街道）代码；区级为空", "Code of the town; empty at district level"
+            ),
+            _field(
+                "field",
+                "string",
+                "计入完整度的字段",
+                "Counted field",
+                constraints={"required": True, "enum": list(FIELD_TESTS)},
+            ),
+            _field("present", "boolean", "是否已填写", "Filled in", constraints={"required": True}),
+        ],
+        "primaryKey": ["registry", "record_id", "field"],
+        "foreignKeys": [
+            {"fields": ["division"], "reference": {"resource": divisions_resource, "fields": ["id"]}},
+            {"fields": ["town"], "reference": {"resource": divisions_resource, "fields": ["id"]}},
+        ],
+    }
+
+
+def render_csv(rows: list[dict[str, Any]], schema: dict[str, Any]) -> str:
+    """UTF-8 CSV text with a header; booleans as ``true``/``false``, missing values empty."""
+    names = [f["name"] for f in schema["fields"]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow(
+            [
+                ""
+                if row[n] is None
+                else ("true" if row[n] is True else "false" if row[n] is False else row[n])
+                for n in names
+            ]
+        )
+    return buffer.getvalue()
+
+
+def render(
+    result: Result,
+    fmt: str,
+    lang: str,
+    level: str | None = None,
+    limit: int | None = None,
+    rows: str = "coverage",
+) -> str:
+    """Dispatch for ``hubdir coverage --format``."""
+    if fmt == "csv":
+        if rows == "completeness":
+            return render_csv(completeness_rows(result), completeness_schema())
+        return render_csv(coverage_rows(result, level), coverage_schema())
+    if fmt == "json":
+        return render_json(result, lang, level, limit)
+    if fmt == "markdown":
+        return render_markdown(result, lang, level, limit)
+    return render_table(result, lang, level, limit)
+
+
+def command(
+    config: Any,
+    lang: str,
+    *,
+    level: str | None = None,
+    fmt: str = "table",
+    rows: str = "coverage",
+    limit: int | None = None,
+) -> tuple[str, str, int]:
+    """What ``hubdir coverage`` prints: ``(stdout, stderr, exit code)``.
+
+    Figures over a registry with errors would be wrong, so errors stop it
+    (exit 1) like every publishing command; a wrong ``coverage`` section is a
+    configuration error (exit 2) that names its line in ``site_config.yml``.
+    """
+    from generator import yamlio
+    from generator.config import CONFIG_NAME
+    from generator.coverage import SpecError, measure, spec_from_config
+    from generator.problems import render_text
+    from generator.validate import load
+
+    try:
+        spec = spec_from_config(config)
+    except SpecError as exc:
+        line, column = yamlio.locate(config.root / CONFIG_NAME, exc.pointer)
+        where = exc.where
+        return (
+            "",
+            (
+                f"{t(lang, 'coverage.error.invalid')}\n"
+                f"{CONFIG_NAME}:{line}:{column}: {where}: {exc.message(lang)}\n"
+            ),
+            2,
+        )
+    loaded = load(config)
+    if loaded.report.errors:
+        return "", render_text(loaded.report, lang) + "\n", 1
+    result = measure(loaded.registry, spec)
+    return render(result, fmt, lang, level, limit, rows), "", 0
+
+
+@dataclass(frozen=True)
+class DatasetTable:
+    """One table for the data package: rows plus a Frictionless Table Schema and zh/en texts."""
+
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    schema: dict[str, Any]
+    rows: list[dict[str, Any]]
+
+    def csv(self) -> str:
+        return render_csv(self.rows, self.schema)
+
+
+def dataset_tables(result: Result, divisions_resource: str = "divisions") -> list[DatasetTable]:
+    """The ``coverage`` and ``completeness`` resources (foreign keys point at ``divisions_resource``)."""
+    return [
+        DatasetTable(
+            name="coverage",
+            title={"zh": "覆盖情况（空白点）", "en": "Coverage (blank spots)"},
+            description={
+                "zh": "每个区划 × 每项应建组织或阵地一行：是否已建（只计在用记录）及填补它的记录。"
+                "按 level、town 分组求 present 的比例即得各级、各镇覆盖率。",
+                "en": "One row per division × required organization or carrier: whether it is in place "
+                "(active records only) and which records fill it. Group by level or town and take the share "
+                "of present rows to get the coverage percentages.",
+            },
+            schema=coverage_schema(divisions_resource),
+            rows=coverage_rows(result),
+        ),
+        DatasetTable(
+            name="completeness",
+            title={"zh": "信息完整度", "en": "Completeness of records"},
+            description={
+                "zh": "每条在用记录 × 每个计入完整度的字段一行：是否已填写。phone 指办公电话或服务热线。",
+                "en": "One row per active record × counted field: whether it is filled in. phone means an "
+                "office phone or a hotline.",
+            },
+            schema=completeness_schema(divisions_resource),
+            rows=completeness_rows(result),
+        ),
+    ]

@@ -1,0 +1,465 @@
+"""Coverage on the website: the coverage page and each town's and village's own gaps, as escaped HTML.
+
+Pure functions of a :class:`generator.coverage.Result`: they know the site's
+URL scheme (``area/<code>/``, ``org/<id>/``, relative links between
+directory-style pages) but import nothing from the site package, so they can
+be tested alone and plugged into whatever builds the pages.  Every value that
+comes from YAML is escaped; badges say "有/缺" (yes/MISSING) in words, so
+colour is never the only cue and the page prints in black and white.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
+from generator.coverage_render import field_label, level_label, registry_label, requirement_label
+from generator.coverage_svg import Bar, bar_chart
+from generator.i18n import t
+
+#: Where the coverage page lives, relative to a language root.
+PAGE_PATH = "coverage/"
+
+#: Styles for badges and the matrix (appended to the site's stylesheet; readable in print and dark mode).
+CSS = """
+/* coverage (issue 6): blank-spot badges, matrix, charts */
+.md-typeset .hubdir-cov{display:inline-block;padding:0 .45em;border:1px solid currentColor;
+  border-radius:.25em;font-size:.85em;line-height:1.5;white-space:nowrap}
+.md-typeset .hubdir-cov--yes{color:#0b5e2a;background:#e3f4e8}
+.md-typeset .hubdir-cov--no{color:#8a1c1c;background:#fbe5e5;font-weight:700}
+.md-typeset .hubdir-cov--na{color:inherit;border-style:dashed;opacity:.8}
+[data-md-color-scheme="slate"] .md-typeset .hubdir-cov--yes{color:#9be3b0;background:rgba(46,160,67,.18)}
+[data-md-color-scheme="slate"] .md-typeset .hubdir-cov--no{color:#ffb3b3;background:rgba(220,50,50,.2)}
+.md-typeset .hubdir-cov-list{list-style:none;margin-left:0;padding-left:0}
+.md-typeset .hubdir-cov-list li{margin:.2em 0}
+.md-typeset .hubdir-cov-chart{display:block;width:auto;max-width:100%;margin:1em 0}
+.md-typeset .hubdir-cov-chart figcaption{font-size:.8em;font-style:normal;text-align:left;max-width:none;
+  margin:.2em 0 0}
+.md-typeset .hubdir-cov-pct{white-space:nowrap;text-align:right}
+@media print{.md-typeset .hubdir-cov{background:none!important;color:#000!important}
+  .md-typeset .hubdir-cov--no{border-width:2px}.hubdir-cov-chart{break-inside:avoid}}
+"""
+
+
+def rel(here: str, target: str) -> str:
+    """Relative link between two directory-style pages of one language root."""
+    depth = here.count("/")
+    return "../" * depth + target if (depth or target) else "./"
+
+
+def area_path(code: str) -> str:
+    return f"area/{code}/"
+
+
+def org_path(rid: str) -> str:
+    return f"org/{rid}/"
+
+
+def _a(here: str, target: str, text: str, anchor: str = "") -> str:
+    href = rel(here, target) + (f"#{anchor}" if anchor else "")
+    return f'<a href="{escape(href)}">{escape(text)}</a>'
+
+
+def badge(kind: str, text: str, sign: str = "") -> str:
+    """``kind`` is yes/no/na; ``sign`` (✓/✗) is decoration hidden from screen readers."""
+    mark = f'<span aria-hidden="true">{sign}</span> ' if sign else ""
+    return f'<span class="hubdir-cov hubdir-cov--{kind}">{mark}{escape(text)}</span>'
+
+
+def slot_badge(slot: Slot | None, lang: str, label: str = "") -> str:
+    """A yes/MISSING badge; with ``label`` it names the requirement (``妇联：缺``)."""
+    if slot is None:
+        return badge("na", t(lang, "coverage.mark.not_required"))
+    state = "present" if slot.filled else "missing"
+    text = t(lang, f"coverage.badge.{state}", label=label) if label else t(lang, f"coverage.mark.{state}")
+    return badge("yes", text, "✓") if slot.filled else badge("no", text, "✗")
+
+
+def _ratio(ratio: Ratio) -> str:
+    return escape(f"{ratio.present}/{ratio.total} · {ratio.text()}" if ratio.total else ratio.text())
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (), caption: str = ""
+) -> str:
+    """An HTML table; header texts are escaped here, cells must already be HTML."""
+    head = "".join(
+        f'<th scope="col"{" class=hubdir-cov-pct" if i in numeric else ""}>{escape(h)}</th>'
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            (
+                f'<th scope="row">{c}</th>'
+                if i == 0
+                else f'<td class="hubdir-cov-pct">{c}</td>'
+                if i in numeric
+                else f"<td>{c}</td>"
+            )
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (
+        '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="hubdir-table">'
+        f"{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>"
+    )
+
+
+def _p(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
+def _figure(svg: str, caption: str) -> str:
+    """A chart with a visible caption (the SVG's own title/desc serve screen readers); one line, so a
+    Markdown step, if any, leaves it alone."""
+    cap = f'<figcaption aria-hidden="true">{escape(caption)}</figcaption>'
+    return f'<figure class="hubdir-cov-chart">{svg}{cap}</figure>'
+
+
+def _levels(result: Result) -> list[str]:
+    return [lv for lv in LEVELS if result.spec.requirements(lv)]
+
+
+# --------------------------------------------------------------------------- charts
+def towns_chart(result: Result, lang: str) -> str:
+    bars = [Bar(tw.town.display_name(lang), tw.combined) for tw in result.coverage.towns]
+    return bar_chart(
+        f"towns-{lang}", t(lang, "coverage.chart.towns"), t(lang, "coverage.chart.towns_desc"), bars, lang
+    )
+
+
+def requirements_chart(result: Result, level: str, lang: str) -> str:
+    cov = result.coverage
+    bars = [
+        Bar(requirement_label(result, r, lang), cov.requirement_ratio(r))
+        for r in cov.spec.requirements(level)
+    ]
+    name = t(lang, f"coverage.level.{level}")
+    return bar_chart(
+        f"kinds-{level}-{lang}",
+        t(lang, "coverage.chart.requirements", level=level_label(level, lang)),
+        t(lang, "coverage.chart.requirements_desc", level=name),
+        bars,
+        lang,
+    )
+
+
+def _kinds_title(level: str, lang: str) -> str:
+    return t(lang, "coverage.chart.requirements", level=level_label(level, lang))
+
+
+def fields_chart(result: Result, lang: str) -> str:
+    bars = [Bar(field_label(f, lang), r) for f, r in result.completeness.by_field().items() if r.total]
+    return bar_chart(
+        f"fields-{lang}", t(lang, "coverage.chart.fields"), t(lang, "coverage.chart.fields_desc"), bars, lang
+    )
+
+
+# --------------------------------------------------------------------------- the coverage page
+def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_page: str = "data/") -> str:
+    """The whole coverage page body (HTML, with its own ``<h1>``)."""
+    cov, comp = result.coverage, result.completeness
+    out: list[str] = [f"<h1>{escape(t(lang, 'coverage.title'))}</h1>"]
+    out.append(f"<p>{escape(t(lang, 'coverage.summary.rules'))}</p>")
+    out.append(
+        '<ul class="hubdir-cov-summary">'
+        + "".join(f"<li>{escape(line)}</li>" for line in _summary(result, lang))
+        + "</ul>"
+    )
+    out.append(
+        f"<p>{escape(t(lang, 'coverage.page.data'))} "
+        f"{_a(here, data_page, t(lang, 'coverage.page.data_link'))}</p>"
+    )
+
+    # towns: chart and table
+    out.append(f'<h2 id="towns">{escape(t(lang, "coverage.heading.towns"))}</h2>')
+    if cov.towns and cov.overall.total:
+        out.append(_figure(towns_chart(result, lang), t(lang, "coverage.chart.towns")))
+        rows = [
+            [
+                _a(here, area_path(tw.town.code), tw.town.display_name(lang)),
+                _ratio(tw.own),
+                _ratio(tw.village_ratio),
+                _ratio(tw.combined),
+            ]
+            for tw in cov.towns
+        ]
+        out.append(
+            _table(
+                [
+                    t(lang, "coverage.col.town"),
+                    t(lang, "coverage.col.own"),
+                    t(lang, "coverage.col.villages"),
+                    t(lang, "coverage.col.combined"),
+                ],
+                rows,
+                (1, 2, 3),
+            )
+        )
+
+    # district and town matrices
+    for level in ("district", "town"):
+        if not result.spec.requirements(level) or not cov.divisions(level):
+            continue
+        out.append(
+            f'<h2 id="matrix-{level}">'
+            f"{escape(t(lang, 'coverage.heading.matrix', level=level_label(level, lang)))}</h2>"
+        )
+        out.append(_matrix(result, cov.divisions(level), level, lang, here))
+        if level == "town":
+            out.append(_figure(requirements_chart(result, level, lang), _kinds_title(level, lang)))
+
+    # villages, town by town
+    if result.spec.requirements("village") and cov.divisions("village"):
+        out.append(f'<h2 id="villages">{escape(t(lang, "coverage.heading.villages"))}</h2>')
+        out.append(_figure(requirements_chart(result, "village", lang), _kinds_title("village", lang)))
+        for tw in cov.towns:
+            if not tw.villages:
+                continue
+            out.append(
+                f'<h3 id="town-{escape(tw.town.code)}">{escape(tw.town.display_name(lang))} '
+                f"<small>{_ratio(tw.village_ratio)}</small></h3>"
+            )
+            out.append(_matrix(result, tw.villages, "village", lang, here))
+
+    # the list of blank spots, one row per division
+    spots = [d for d in cov.divisions() if d.missing]
+    out.append(f'<h2 id="blank-spots">{escape(t(lang, "coverage.heading.blank_spots"))}</h2>')
+    if spots:
+        out.append(_p(t(lang, "coverage.page.blank_count", spots=cov.overall.missing, divisions=len(spots))))
+        rows = []
+        for d in spots:
+            town = result.division_name(d.town, lang) if d.level == "village" else ""
+            gaps = " ".join(
+                slot_badge(s, lang, requirement_label(result, s.requirement, lang)) for s in d.missing
+            )
+            notes = "; ".join(escape(_note(s, lang)) for s in d.missing if s.inactive)
+            rows.append(
+                [
+                    _a(here, area_path(d.code), d.display_name(lang)),
+                    escape(t(lang, f"coverage.level.{d.level}")),
+                    escape(town),
+                    gaps,
+                    notes,
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    t(lang, "coverage.col.division"),
+                    t(lang, "coverage.col.level"),
+                    t(lang, "coverage.col.town"),
+                    t(lang, "coverage.col.missing"),
+                    t(lang, "coverage.col.note"),
+                ],
+                rows,
+            )
+        )
+    else:
+        out.append(f"<p>{escape(t(lang, 'coverage.no_blank_spots'))}</p>")
+
+    # completeness
+    out.append(f'<h2 id="completeness">{escape(t(lang, "coverage.heading.completeness"))}</h2>')
+    if comp.records:
+        out.append(f"<p>{escape(t(lang, 'coverage.page.fields_rule'))}</p>")
+        out.append(_figure(fields_chart(result, lang), t(lang, "coverage.chart.fields")))
+        fields = comp.spec.fields()
+        by_registry = comp.by_registry()
+        out.append(
+            f'<h3 id="completeness-registry">{escape(t(lang, "coverage.heading.completeness_registry"))}</h3>'
+        )
+        rows = [
+            [
+                escape(registry_label(name, lang)),
+                str(comp.registry_count(name)),
+                *[_ratio(by_registry[name][f]) for f in fields],
+                _ratio(comp.registry_ratio(name)),
+            ]
+            for name in by_registry
+        ]
+        out.append(
+            _table(
+                [
+                    t(lang, "coverage.col.registry"),
+                    t(lang, "coverage.col.records"),
+                    *[field_label(f, lang) for f in fields],
+                    t(lang, "coverage.col.overall"),
+                ],
+                rows,
+                tuple(range(1, len(fields) + 3)),
+            )
+        )
+        out.append(f'<h3 id="completeness-town">{escape(t(lang, "coverage.heading.completeness_town"))}</h3>')
+        rows = []
+        for town, ratios in comp.by_town().items():
+            name = result.division_name(town, lang)
+            cell = _a(here, area_path(town), name) if town else escape(name)
+            rows.append(
+                [
+                    cell,
+                    str(len(comp.in_town(town))),
+                    *[_ratio(ratios[f]) for f in fields],
+                    _ratio(comp.town_ratio(town)),
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    t(lang, "coverage.col.town"),
+                    t(lang, "coverage.col.records"),
+                    *[field_label(f, lang) for f in fields],
+                    t(lang, "coverage.col.overall"),
+                ],
+                rows,
+                tuple(range(1, len(fields) + 3)),
+            )
+        )
+        limit = result.spec.least_complete
+        least = comp.least_complete(limit)
+        out.append(
+            f'<h3 id="least-complete">'
+            f"{escape(t(lang, 'coverage.heading.least_complete', limit=len(least)))}</h3>"
+        )
+        sep = "、" if lang == "zh" else ", "
+        rows = [
+            [
+                _a(here, org_path(r.id), r.display_name(lang)),
+                escape(registry_label(r.registry, lang)),
+                _a(here, area_path(r.division), result.division_name(r.division, lang)),
+                _ratio(r.ratio),
+                escape(sep.join(field_label(f, lang) for f in r.missing)),
+            ]
+            for r in least
+        ]
+        out.append(
+            _table(
+                [
+                    t(lang, "coverage.col.record"),
+                    t(lang, "coverage.col.registry"),
+                    t(lang, "coverage.col.division"),
+                    t(lang, "coverage.col.completeness"),
+                    t(lang, "coverage.col.fields_missing"),
+                ],
+                rows,
+                (3,),
+            )
+        )
+    else:
+        out.append(f"<p>{escape(t(lang, 'coverage.no_records'))}</p>")
+    return "\n".join(out) + "\n"
+
+
+def _summary(result: Result, lang: str) -> list[str]:
+    from generator.coverage_render import summary_lines
+
+    return summary_lines(result, lang)
+
+
+def _note(slot: Slot, lang: str) -> str:
+    return t(lang, "coverage.inactive", ids=", ".join(slot.inactive))
+
+
+def _matrix(result: Result, divisions: Sequence[DivisionCoverage], level: str, lang: str, here: str) -> str:
+    requirements = result.spec.requirements(level)
+    headers = [
+        t(lang, "coverage.col.division"),
+        *[requirement_label(result, r, lang) for r in requirements],
+        t(lang, "coverage.col.percent"),
+    ]
+    rows = []
+    for d in divisions:
+        slots = {s.requirement: s for s in d.slots}
+        rows.append(
+            [
+                _a(here, area_path(d.code), d.display_name(lang)),
+                *[slot_badge(slots.get(r), lang) for r in requirements],
+                _ratio(d.ratio),
+            ]
+        )
+    return _table(headers, rows, (len(headers) - 1,))
+
+
+# --------------------------------------------------------------------------- an area's own gaps
+def render_area_gaps(result: Result, code: str, lang: str, here: str | None = None) -> str:
+    """The block for a district, town or village page: what it has, what it lacks, and how complete."""
+    division = result.coverage.get(code)
+    if division is None or not division.slots:
+        return ""
+    here = here if here is not None else area_path(code)
+    out = [
+        f'<section class="hubdir-cov-area" aria-labelledby="cov-{escape(code)}">',
+        f'<h2 id="cov-{escape(code)}">{escape(t(lang, "coverage.area.heading"))}</h2>',
+        _p(
+            t(
+                lang,
+                "coverage.area.summary",
+                present=division.ratio.present,
+                total=division.ratio.total,
+                percent=division.ratio.text(),
+            )
+        ),
+        '<ul class="hubdir-cov-list">',
+    ]
+    for slot in division.slots:
+        label = requirement_label(result, slot.requirement, lang)
+        item = slot_badge(slot, lang, label)
+        if slot.filled:
+            names = [result.registry.by_id.get(rid) for rid in slot.present]
+            item += " " + "、".join(_a(here, org_path(r.id), r.name) for r in names if r is not None)
+        elif slot.inactive:
+            item += f' <span class="hubdir-small">{escape(_note(slot, lang))}</span>'
+        out.append(f"<li>{item}</li>")
+    out.append("</ul>")
+    if division.level == "town":
+        tw = next((x for x in result.coverage.towns if x.town.code == code), None)
+        if tw is not None and tw.villages:
+            vr = tw.village_ratio
+            text = t(
+                lang,
+                "coverage.area.villages",
+                present=vr.present,
+                total=vr.total,
+                percent=vr.text(),
+                gaps=sum(1 for v in tw.villages if v.missing),
+                count=len(tw.villages),
+            )
+            out.append(f"<p>{escape(text)}</p>")
+        records = result.completeness.in_town(code)
+        anchor = f"town-{code}"
+    elif division.level == "district":
+        overall = result.coverage.overall
+        text = t(
+            lang,
+            "coverage.area.overall",
+            present=overall.present,
+            total=overall.total,
+            percent=overall.text(),
+        )
+        out.append(f"<p>{escape(text)}</p>")
+        records = result.completeness.in_town("")
+        anchor = "towns"
+    else:
+        records = result.completeness.in_division(code)
+        anchor = f"town-{division.town}"
+    if records:
+        done = Ratio(sum(len(r.present) for r in records), sum(r.ratio.total for r in records))
+        out.append(
+            _p(
+                t(
+                    lang,
+                    "coverage.area.completeness",
+                    count=len(records),
+                    present=done.present,
+                    total=done.total,
+                    percent=done.text(),
+                )
+            )
+        )
+    out.append(f"<p>{_a(here, PAGE_PATH, t(lang, 'coverage.area.more'), anchor)}</p>")
+    out.append("</section>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,87 @@
+"""GeoJSON (RFC 7946): every record that has coordinates, as one FeatureCollection.
+
+Coordinates are WGS-84 as stored (RFC 7946 allows no other datum) and in
+the RFC's order, longitude first.  Each feature carries the record's id,
+registry, name, kind (with zh/en labels), division and the absolute URL of
+its page on the site, so a map or GIS user can link back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from generator import schema
+from generator.config import Config
+from generator.i18n import t
+from generator.registry import Record, Registry
+
+
+def page_url(config: Config, record: Record) -> str:
+    """The record's page: ``site.url`` + ``<registry>/<id>/`` (the site's URL scheme)."""
+    return f"{config.site['url']}{record.registry}/{record.id}/"
+
+
+def _kind(config: Config, record: Record, labels: dict[str, dict[str, dict[str, str]]]) -> tuple[str, str, str]:
+    registry = record.registry
+    if registry == "hubs":
+        code = str(record.get("kind", ""))
+        kind = config.hub_kind(code)
+        return code, (kind.name.get("zh", code) if kind else code), (kind.name.get("en", code) if kind else code)
+    field = {"social_orgs": "org_type", "divisions": "level"}.get(registry)
+    if field:
+        code = str(record.get(field, ""))
+        label = labels.get(registry, {}).get(code, {})
+        return code, label.get("zh", code), label.get("en", code)
+    return registry, t("zh", f"export.geojson.registry.{registry}"), t("en", f"export.geojson.registry.{registry}")
+
+
+def _enum_labels(schemas_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for registry, field in (("social_orgs", "org_type"), ("divisions", "level")):
+        doc = schema.bundle(schemas_dir, registry)
+        node = schema.resolve(doc, doc["properties"][field])
+        out[registry] = node.get("x-enum", {})
+    return out
+
+
+def features(registry: Registry) -> list[dict[str, Any]]:
+    config = registry.config
+    labels = _enum_labels(config.schemas_dir)
+    found: list[dict[str, Any]] = []
+    for record in registry.all():
+        location = record.get("location")
+        if not isinstance(location, dict) or "lat" not in location or "lon" not in location:
+            continue
+        code, kind_zh, kind_en = _kind(config, record, labels)
+        division = registry.division(record.division)
+        properties = {
+            "id": record.id,
+            "registry": record.registry,
+            "name": record.name,
+            "name_en": record.get("name_en", ""),
+            "kind": code,
+            "kind_zh": kind_zh,
+            "kind_en": kind_en,
+            "division": record.division,
+            "division_name": division.name if division else "",
+            "status": record.status,
+            "address": record.get("address", ""),
+            "url": page_url(config, record),
+        }
+        found.append({
+            "type": "Feature",
+            "id": f"{record.registry}/{record.id}",
+            "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+            "properties": properties,
+        })
+    return found
+
+
+def write_geojson(path: Path, registry: Registry) -> int:
+    items = features(registry)
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in items]
+    body = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + ("\n" if lines else "") + "]}\n"
+    path.write_text(body, encoding="utf-8", newline="\n")
+    return len(items)

@@ -1,0 +1,118 @@
+"""SQLite: every table with declared types, primary and foreign keys, key indexes and a search index.
+
+One database a journalist can open in DB Browser or Datasette.  Values are
+stored with their real type (TEXT codes keep leading zeros; booleans are 0/1;
+absent values are NULL, an empty string stays ``''``).  ``search`` is an FTS5
+table over names, aliases and addresses; the ``trigram`` tokenizer matches
+any substring of three or more characters, which suits Chinese (no word
+boundaries) without a segmenter.  ``metadata.json`` beside the database
+gives Datasette the titles, licence, source and column descriptions.
+
+Rows go in with foreign keys off (a child hub may sort before its parent)
+and ``PRAGMA foreign_key_check`` must come back empty before the file is used.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generator.export.tables import Table
+from generator.i18n import t
+from generator.registry import REGISTRIES, Record, Registry
+
+SQL_TYPES = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+SEARCH_TABLE = "search"
+
+
+class ForeignKeyError(Exception):
+    """``PRAGMA foreign_key_check`` found rows whose reference does not resolve."""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_sql(table: Table) -> str:
+    parts = []
+    for column in table.columns:
+        line = f"{_q(column.name)} {SQL_TYPES[column.type]}"
+        if column.required:
+            line += " NOT NULL"
+        parts.append(line)
+    parts.append(f"PRIMARY KEY ({', '.join(_q(c) for c in table.primary_key)})")
+    for fk in table.foreign_keys:
+        parts.append(f"FOREIGN KEY ({_q(fk.column)}) REFERENCES {_q(fk.resource)} ({_q(fk.target)})")
+    return f"CREATE TABLE {_q(table.name)} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], registry: Registry) -> None:
+    if path.exists():
+        path.unlink()
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA foreign_keys=OFF")
+        db.execute("BEGIN")
+        for table, records in tables:
+            db.execute(create_sql(table))
+            marks = ", ".join("?" for _ in table.columns)
+            db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
+                           ([_value(v) for v in row] for row in table.rows(records)))
+            for fk in table.foreign_keys:
+                db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
+                           f"ON {_q(table.name)} ({_q(fk.column)})")
+        db.execute(f"CREATE VIRTUAL TABLE {_q(SEARCH_TABLE)} USING fts5("
+                   "registry UNINDEXED, id UNINDEXED, name, name_en, aliases, address, tokenize='trigram')")
+        db.executemany(
+            f"INSERT INTO {_q(SEARCH_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+            ((r.registry, r.id, r.name, r.get("name_en", ""), " ".join(r.get("aliases") or []),
+              r.get("address", "")) for name in REGISTRIES for r in registry.records(name)),
+        )
+        db.execute("COMMIT")
+        bad = db.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            raise ForeignKeyError(", ".join(f"{row[0]} rowid {row[1]} → {row[2]}" for row in bad[:10]))
+        db.execute("PRAGMA optimize")
+    finally:
+        db.close()
+
+
+def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table], info: dict[str, Any]) -> None:
+    """Datasette ``metadata.json``: package title, licence and source, and each table's column descriptions."""
+    doc: dict[str, Any] = {
+        **info,
+        "databases": {
+            database: {
+                "tables": {
+                    table.name: {
+                        "title": f"{table.title_zh} / {table.title_en}",
+                        "description": f"{table.description_zh}\n\n{table.description_en}",
+                        "columns": {
+                            c.name: f"{c.title_zh}（{c.title_en}）：{c.description_zh} / {c.description_en}"
+                            for c in table.columns
+                        },
+                    }
+                    for table in tables
+                }
+                | {
+                    SEARCH_TABLE: {
+                        "title": f"{t('zh', 'export.sqlite.search_title')} / {t('en', 'export.sqlite.search_title')}",
+                        "description": f"{t('zh', 'export.sqlite.search_description')}\n\n"
+                                       f"{t('en', 'export.sqlite.search_description')}",
+                    }
+                },
+            }
+        },
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8", newline="\n")

@@ -1,0 +1,362 @@
+"""``hubdir serve``: a local live preview that rebuilds when content, schemas or config change.
+
+Why: staff editing a record want to see the page as the public will, and
+the errors in Chinese, without learning the build.  Design:
+
+- a watcher thread polls modification times (no extra service, works the
+  same on every OS and on network drives) of the content folder, the schemas,
+  ``site_config.yml`` and ``datasets/package.yml``; a burst of saves is
+  debounced into one rebuild;
+- the rebuild is ``generator.build.build(config, out_dir, strict=False,
+  quiet=True, datasets=False)`` (the downloadable datasets take half of a
+  small build and are not what a preview is for; ``--datasets`` includes
+  them); if ``build`` accepts ``changed=`` (an incremental build of only what
+  the changed files touch) or ``search=`` (skip the search index), the
+  changed paths and ``search=False`` are passed on: only the parameters
+  ``build`` declares are given;
+- ``http.server`` on 127.0.0.1 serves the last good build, and adds to every
+  HTML page a tiny script that polls ``/__hubdir__/status``: the page reloads
+  after a rebuild and shows the validation errors in a banner when the last
+  rebuild failed (the previous good pages stay up).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import inspect
+import json
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from generator.config import CONFIG_NAME, Config, ConfigError, load_config
+from generator.i18n import t
+from generator.problems import Report, render_text
+
+STATUS_PATH = "/__hubdir__/status"
+POLL_SECONDS = 0.25
+DEBOUNCE_SECONDS = 0.2
+
+#: Injected before ``</body>`` of every served HTML page (never into the built files).
+RELOAD_SCRIPT = (
+    """<script>(function(){var g=null;function p(){fetch("STATUS",{cache:"no-store"})
+.then(function(r){return r.json()}).then(function(s){if(g===null){g=s.generation}
+else if(s.generation!==g){location.reload();return}
+var b=document.getElementById("hubdir-preview-error");
+if(!s.ok){if(!b){b=document.createElement("pre");b.id="hubdir-preview-error";
+b.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:45%;overflow:auto;margin:0;padding:1em;"
++"background:#9b1c1c;color:#fff;z-index:100000;white-space:pre-wrap;font-size:14px";
+document.body.appendChild(b)}b.textContent=s.message}else if(b){b.remove()}})
+.catch(function(){}).then(function(){setTimeout(p,1000)})}p()})();</script>"""
+).replace("STATUS", STATUS_PATH)
+
+
+class ServeError(Exception):
+    def __init__(self, key: str, **args: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_dict = args
+
+
+Stamp = dict[str, tuple[int, int]]
+
+
+def watched_paths(config: Config) -> list[Path]:
+    """What a rebuild depends on: content, schemas, the site and datasets configuration."""
+    return [
+        config.content_dir,
+        config.schemas_dir,
+        config.root / CONFIG_NAME,
+        config.root / "datasets" / "package.yml",
+    ]
+
+
+def stamp(paths: Iterable[Path]) -> Stamp:
+    """(mtime_ns, size) of every file under ``paths``; cheap enough to poll (2k files ≈ 10 ms)."""
+    out: Stamp = {}
+
+    def walk(folder: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path)
+            else:
+                with contextlib.suppress(OSError):
+                    st = entry.stat()
+                    out[entry.path] = (st.st_mtime_ns, st.st_size)
+
+    for path in paths:
+        if path.is_dir():
+            walk(str(path))
+        elif path.exists():
+            st = path.stat()
+            out[str(path)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def changed_files(before: Stamp, after: Stamp) -> list[Path]:
+    keys = set(before) | set(after)
+    return sorted(Path(k) for k in keys if before.get(k) != after.get(k))
+
+
+BuildFn = Callable[..., Any]
+
+
+def default_build() -> BuildFn:
+    from generator.build import build
+
+    fn: BuildFn = build
+    return fn
+
+
+@dataclass
+class Status:
+    generation: int = 0
+    ok: bool = True
+    building: bool = False
+    message: str = ""
+    last_seconds: float = 0.0
+    history: list[float] = field(default_factory=list)
+
+
+class Preview:
+    """The watcher, the builder and the web server of one ``hubdir serve``."""
+
+    def __init__(
+        self,
+        config: Config,
+        out_dir: Path,
+        lang: str = "zh",
+        *,
+        build: BuildFn | None = None,
+        echo: Callable[[str], None] = print,
+        datasets: bool = False,
+    ) -> None:
+        self.config = config
+        self.datasets = datasets
+        self.out_dir = out_dir
+        self.lang = lang
+        self.echo = echo
+        self._build = build
+        self.status = Status()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+        self.server: ThreadingHTTPServer | None = None
+        self._server_thread: threading.Thread | None = None
+
+    # -- building -------------------------------------------------------------
+    def rebuild(self, changed: list[Path] | None = None) -> bool:
+        """Build into ``out_dir``; on failure keep the previous pages and record the message."""
+        build = self._build or default_build()
+        with self._lock:
+            self.status.building = True
+            started = time.perf_counter()
+            ok, message = True, ""
+            try:
+                config = load_config(self.config.root)
+                self.config = config
+                kwargs: dict[str, Any] = {
+                    "strict": False,
+                    "quiet": True,
+                    "lang": self.lang,
+                    "datasets": self.datasets,
+                    "search": False,
+                }
+                params = inspect.signature(build).parameters
+                if changed is not None and "changed" in params:
+                    kwargs["changed"] = changed
+                result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
+                report = getattr(result, "report", None)
+                if isinstance(report, Report) and report.errors:
+                    ok, message = False, render_text(report, self.lang)
+            except ConfigError as exc:
+                ok = False
+                message = render_text(Report(problems=exc.problems, files_checked=1), self.lang)
+            except Exception as exc:  # a preview must survive any failure and say what it was
+                report = getattr(exc, "report", None)
+                ok = False
+                if isinstance(report, Report):
+                    message = render_text(report, self.lang)
+                elif hasattr(exc, "message") and callable(exc.message):
+                    message = t(self.lang, "workflow.serve.build_failed", detail=exc.message(self.lang))
+                else:
+                    message = t(
+                        self.lang, "workflow.serve.build_failed", detail=f"{type(exc).__name__}: {exc}"
+                    )
+                    if os.environ.get("HUBDIR_DEBUG"):
+                        message += "\n" + traceback.format_exc()
+            seconds = time.perf_counter() - started
+            self.status.last_seconds = seconds
+            self.status.history.append(seconds)
+            self.status.ok = ok
+            self.status.message = message
+            if ok:
+                self.status.generation += 1
+            self.status.building = False
+        if ok:
+            self.echo(t(self.lang, "workflow.serve.rebuilt", seconds=f"{seconds:.2f}"))
+        else:
+            self.echo(t(self.lang, "workflow.serve.failed"))
+            self.echo(message)
+        return ok
+
+    def _watch(self) -> None:
+        paths = watched_paths(self.config)
+        last = stamp(paths)
+        while not self._stop.wait(POLL_SECONDS):
+            now = stamp(paths)
+            if now == last:
+                continue
+            # Debounce: an editor's save (or a git checkout) is often several writes.
+            while not self._stop.wait(DEBOUNCE_SECONDS):
+                settled = stamp(paths)
+                if settled == now:
+                    break
+                now = settled
+            changed = changed_files(last, now)
+            last = now
+            self.echo(t(self.lang, "workflow.serve.changed", n=len(changed)))
+            self.rebuild(changed)
+
+    # -- serving --------------------------------------------------------------
+    def handler(self) -> type[SimpleHTTPRequestHandler]:
+        preview = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(preview.out_dir), **kwargs)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def end_headers(self) -> None:
+                self.send_header("Cache-Control", "no-store")
+                super().end_headers()
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0].split("#", 1)[0]
+                if path == STATUS_PATH:
+                    s = preview.status
+                    body = json.dumps(
+                        {
+                            "generation": s.generation,
+                            "ok": s.ok,
+                            "building": s.building,
+                            "message": s.message,
+                        },
+                        ensure_ascii=False,
+                    ).encode("utf-8")
+                    self._send(body, "application/json; charset=utf-8")
+                    return
+                local = Path(self.translate_path(path))
+                if local.is_dir():
+                    if not path.endswith("/"):
+                        super().do_GET()  # redirects to the slash form
+                        return
+                    local = local / "index.html"
+                if local.suffix == ".html" and local.is_file():
+                    page = local.read_bytes()
+                    marker = page.lower().rfind(b"</body>")
+                    script = RELOAD_SCRIPT.encode("utf-8")
+                    page = page[:marker] + script + page[marker:] if marker >= 0 else page + script
+                    self._send(page, "text/html; charset=utf-8")
+                    return
+                if not preview.out_dir.exists() or not any(preview.out_dir.iterdir()):
+                    body = (
+                        "<!doctype html><meta charset=utf-8><title>hubdir</title><p>"
+                        + html.escape(t(preview.lang, "workflow.serve.waiting"))
+                        + "</p>"
+                        + RELOAD_SCRIPT
+                    ).encode("utf-8")
+                    self._send(body, "text/html; charset=utf-8", HTTPStatus.SERVICE_UNAVAILABLE)
+                    return
+                super().do_GET()
+
+            def _send(self, body: bytes, ctype: str, code: HTTPStatus = HTTPStatus.OK) -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def start(self, host: str, port: int, *, first_build: bool = True) -> str:
+        """Bind, build once, then watch and serve in background threads; return the URL."""
+        try:
+            self.server = ThreadingHTTPServer((host, port), self.handler())
+        except OSError as exc:
+            raise ServeError(
+                "workflow.serve.bind_failed", host=host, port=port, detail=exc.strerror or str(exc)
+            ) from None
+        self.server.daemon_threads = True
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        bound_host, bound_port = self.server.server_address[:2]
+        host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+        url = f"http://{host_text}:{bound_port}/"
+        if first_build:
+            self.rebuild()
+        self._server_thread = threading.Thread(
+            target=self.server.serve_forever, name="hubdir-serve", daemon=True
+        )
+        self._server_thread.start()
+        self._watcher = threading.Thread(target=self._watch, name="hubdir-watch", daemon=True)
+        self._watcher.start()
+        return url
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        for thread in (self._watcher, self._server_thread):
+            if thread is not None:
+                thread.join(timeout=10)
+
+
+def preview_dir(config: Config) -> Path:
+    return config.root / "build" / "preview"
+
+
+def serve_forever(
+    config: Config,
+    host: str,
+    port: int,
+    lang: str,
+    echo: Callable[[str], None] | None = None,
+    *,
+    datasets: bool = False,
+) -> None:
+    """Run the preview until Ctrl+C."""
+    import click
+
+    say = echo or (lambda text: click.echo(text, err=True))
+    preview = Preview(config, preview_dir(config), lang, echo=say, datasets=datasets)
+    say(t(lang, "workflow.serve.starting"))
+    url = preview.start(host, port)
+    say(t(lang, "workflow.serve.ready", url=url))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.stop()
+    say(t(lang, "workflow.serve.stopped"))
+
+
+__all__ = ["Preview", "ServeError", "serve_forever"]

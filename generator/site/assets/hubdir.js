@@ -1,0 +1,189 @@
+/* hubdir: small progressive enhancements (the pages read well without them).
+   - listings: filter by text, town, service, target group; sort by column
+   - search page: Pagefind UI, fed from ?q=
+   - maps: Leaflet (served by this site), a tiny grid clusterer, a list of what is in view */
+(function () {
+  "use strict";
+  var meta = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : ""; };
+  var siteRoot = meta("hubdir-site-root");
+  var T = {};
+  try { T = JSON.parse(meta("hubdir-strings") || "{}"); } catch (e) { T = {}; }
+  var fmt = function (key, args) { return String(T[key] || key).replace(/\{(\w+)\}/g, function (_, k) { return args[k]; }); };
+
+  /* ---------- listings ---------- */
+  function listing(box) {
+    var filters = box.querySelector("[data-hubdir-filters]");
+    var rows = Array.prototype.slice.call(box.querySelectorAll("tbody tr"));
+    var count = box.querySelector("[data-filter-count]");
+    if (filters) {
+      filters.hidden = false;
+      var get = function (name) { var el = filters.querySelector('[data-filter="' + name + '"]'); return el ? el.value.trim() : ""; };
+      var apply = function () {
+        var text = get("text").toLowerCase(), town = get("town"), service = get("service"), group = get("group"), shown = 0;
+        rows.forEach(function (tr) {
+          var ok = (!text || tr.textContent.toLowerCase().indexOf(text) !== -1) &&
+            (!town || tr.getAttribute("data-town") === town) &&
+            (!service || (" " + tr.getAttribute("data-services") + " ").indexOf(" " + service + " ") !== -1) &&
+            (!group || (" " + tr.getAttribute("data-groups") + " ").indexOf(" " + group + " ") !== -1);
+          tr.hidden = !ok; if (ok) shown++;
+        });
+        if (count) count.textContent = fmt("shown", { shown: shown, total: rows.length });
+      };
+      filters.addEventListener("input", apply); filters.addEventListener("change", apply); apply();
+    }
+    var heads = box.querySelectorAll("th[data-sort]");
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "hubdir-sort"; button.textContent = th.textContent;
+      button.title = T.sort || "";
+      th.textContent = ""; th.appendChild(button); th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = box.querySelector("tbody");
+        rows.sort(function (a, b) {
+          var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+          return (asc ? 1 : -1) * x.localeCompare(y, "zh-CN");
+        });
+        rows.forEach(function (tr) { body.appendChild(tr); });
+      });
+    });
+  }
+
+  /* ---------- search page ---------- */
+  function search(box) {
+    if (typeof window.PagefindUI !== "function") return;
+    // One index (the Chinese pages) serves both languages; English pages get English result links.
+    var root = new URL(siteRoot || "./", window.location.href).pathname;
+    var english = document.documentElement.lang === "en";
+    var ui = new window.PagefindUI({ element: box, bundlePath: new URL(box.getAttribute("data-bundle"), window.location.href).pathname,
+      baseUrl: root + (english ? "en/" : ""), showSubResults: false, showImages: false, autofocus: true, excerptLength: 24,
+      processResult: function (r) { if (r.meta) { delete r.meta.pinyin; } return r; } });
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) ui.triggerSearch(q);
+  }
+
+  /* ---------- maps ---------- */
+  var leafletPromise = null;
+  function leaflet() {
+    if (window.L) return Promise.resolve(window.L);
+    if (leafletPromise) return leafletPromise;
+    var base = siteRoot + "assets/vendor/leaflet/";
+    leafletPromise = new Promise(function (resolve, reject) {
+      var css = document.createElement("link"); css.rel = "stylesheet"; css.href = base + "leaflet.css";
+      document.head.appendChild(css);
+      var js = document.createElement("script"); js.src = base + "leaflet.js";
+      js.onload = function () { resolve(window.L); }; js.onerror = reject;
+      document.head.appendChild(js);
+    });
+    return leafletPromise;
+  }
+  var tiles = {};
+  try { tiles = JSON.parse(meta("hubdir-tiles") || "{}"); } catch (e) { tiles = {}; }
+  function baseLayer(L, map) {
+    if (!tiles.url) return;
+    L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: tiles.max_zoom || 18,
+      attribution: tiles.attribution || "" }).addTo(map);
+  }
+  var COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#6a3d9a", "#8c564b", "#ad1457", "#b35900", "#00796b"];
+
+  function minimap(el) {
+    leaflet().then(function (L) {
+      var ll = [parseFloat(el.getAttribute("data-lat")), parseFloat(el.getAttribute("data-lon"))];
+      var map = L.map(el, { scrollWheelZoom: false }).setView(ll, 16);
+      baseLayer(L, map);
+      L.circleMarker(ll, { radius: 9, color: "#fff", weight: 2, fillColor: COLORS[0], fillOpacity: 1 }).addTo(map);
+    });
+  }
+
+  function bigmap(el) {
+    var list = document.querySelector("[data-hubdir-maplist]");
+    var kindsBox = document.querySelector("[data-hubdir-map-kinds]");
+    var kinds = JSON.parse(el.getAttribute("data-kinds") || "[]");
+    var pagesRoot = meta("hubdir-root");
+    Promise.all([leaflet(), fetch(el.getAttribute("data-points")).then(function (r) { return r.json(); })]).then(function (res) {
+      var L = res[0], points = res[1].points;
+      var map = L.map(el, { maxZoom: tiles.max_zoom || 18 });
+      baseLayer(L, map);
+      var layer = L.layerGroup().addTo(map);
+      var markers = {};
+      var enabled = function () {
+        var on = {};
+        if (!kindsBox) { kinds.forEach(function (_, i) { on[i] = true; }); return on; }
+        Array.prototype.forEach.call(kindsBox.querySelectorAll("input"), function (i) { if (i.checked) on[i.value] = true; });
+        return on;
+      };
+      var link = function (p) {
+        var a = document.createElement("a"); a.href = pagesRoot + "org/" + encodeURIComponent(p[3]) + "/"; a.textContent = p[4]; return a;
+      };
+      var popup = function (p) {
+        var div = document.createElement("div"); var strong = document.createElement("strong"); strong.appendChild(link(p));
+        div.appendChild(strong); div.appendChild(document.createElement("br"));
+        div.appendChild(document.createTextNode(kinds[p[2]] || "")); return div;
+      };
+      var draw = function () {
+        layer.clearLayers(); markers = {};
+        var on = enabled(), zoom = map.getZoom(), bounds = map.getBounds().pad(0.2), cells = {}, inView = [];
+        var view = map.getBounds();
+        points.forEach(function (p) {
+          if (!on[p[2]]) return;
+          var ll = L.latLng(p[0], p[1]);
+          if (view.contains(ll)) inView.push(p);
+          if (!bounds.contains(ll)) return;
+          var px = map.project(ll, zoom), key = Math.floor(px.x / 56) + ":" + Math.floor(px.y / 56);
+          (cells[key] = cells[key] || []).push(p);
+        });
+        Object.keys(cells).forEach(function (key) {
+          var group = cells[key];
+          if (group.length === 1 || zoom >= (tiles.max_zoom || 18)) {
+            group.forEach(function (p) {
+              var icon = L.divIcon({ className: "hubdir-pin hubdir-pin--" + p[2], html: "", iconSize: [18, 18] });
+              var m = L.marker([p[0], p[1]], { icon: icon, title: p[4], alt: p[4], keyboard: true }).bindPopup(popup(p));
+              m.addTo(layer); markers[p[3]] = m;
+            });
+          } else {
+            var b = L.latLngBounds(group.map(function (p) { return [p[0], p[1]]; }));
+            var label = fmt("cluster", { count: group.length });
+            var c = L.marker(b.getCenter(), { title: label, alt: label, keyboard: true,
+              icon: L.divIcon({ className: "hubdir-cluster", html: "<span>" + group.length + "</span>", iconSize: [36, 36] }) });
+            c.on("click", function () { map.fitBounds(b.pad(0.3)); if (map.getZoom() === zoom) map.setZoom(zoom + 2); });
+            c.addTo(layer);
+          }
+        });
+        if (list) {
+          list.textContent = "";
+          inView.sort(function (a, b) { return a[4].localeCompare(b[4], "zh-CN"); });
+          var head = document.createElement("p"); head.textContent = fmt("in_view", { count: inView.length }); list.appendChild(head);
+          var ul = document.createElement("ul");
+          inView.slice(0, 100).forEach(function (p) {
+            var li = document.createElement("li"); li.setAttribute("data-id", p[3]);
+            var dot = document.createElement("span"); dot.className = "hubdir-dot hubdir-dot--" + p[2]; li.appendChild(dot);
+            li.appendChild(link(p)); ul.appendChild(li);
+          });
+          list.appendChild(ul);
+          if (inView.length > 100) { var more = document.createElement("p"); more.textContent = fmt("more", { count: inView.length - 100 }); list.appendChild(more); }
+        }
+        el.setAttribute("data-markers", String(Object.keys(markers).length));
+        el.setAttribute("data-clusters", String(Object.keys(cells).length - Object.keys(markers).length));
+      };
+      if (kindsBox) kindsBox.addEventListener("change", draw);
+      map.on("moveend", draw);
+      var target = decodeURIComponent(window.location.hash.slice(1));
+      var hit = points.filter(function (p) { return p[3] === target; })[0];
+      if (hit) { map.setView([hit[0], hit[1]], tiles.max_zoom || 18); if (markers[hit[3]]) markers[hit[3]].openPopup(); }
+      else if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
+      else { map.setView([22.84, 113.25], 11); }
+      if (hit && markers[hit[3]]) markers[hit[3]].openPopup();
+      el.setAttribute("data-ready", "true");
+    }).catch(function (err) { if (list) list.textContent = String(err); });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-listing]"), listing);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-search]"), search);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-minimap]"), minimap);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-map]"), bigmap);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

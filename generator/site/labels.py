@@ -1,0 +1,78 @@
+"""Human labels for field names and coded values, read from the schemas.
+
+The schemas are the one place where a field's Chinese/English title and each
+enum code's zh/en label live (``title``/``x-en`` and ``x-enum``); the site
+never repeats them, so a new service code needs one schema edit only.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator import schema
+from generator.i18n import t
+from generator.registry import REGISTRIES
+
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH")
+
+
+class Labels:
+    """Field titles and enum labels for every registry, in both languages."""
+
+    def __init__(self, schemas_dir: Path) -> None:
+        self.schemas: dict[str, dict[str, Any]] = {name: schema.bundle(schemas_dir, name) for name in REGISTRIES}
+        self.enums: dict[str, dict[str, dict[str, str]]] = {}
+        self.fields: dict[str, dict[str, dict[str, Any]]] = {}
+        for name, doc in self.schemas.items():
+            self.fields[name] = {}
+            for key, node in schema.properties(doc):
+                self.fields[name][key] = node
+                self._collect(doc, key, node)
+
+    def _collect(self, doc: dict[str, Any], key: str, node: dict[str, Any]) -> None:
+        """Remember the ``x-enum`` table of a field (also inside arrays and objects)."""
+        node = schema.resolve(doc, node)
+        if "x-enum" in node:
+            self.enums.setdefault(key, {}).update(node["x-enum"])
+        if isinstance(node.get("items"), dict):
+            self._collect(doc, key, node["items"])
+        for sub, child in node.get("properties", {}).items():
+            if isinstance(child, dict):
+                self._collect(doc, sub, child)
+
+    def enum(self, field: str, code: Any, lang: str) -> str:
+        """The label of ``code`` in ``field``'s code list (the code itself if unknown)."""
+        entry = self.enums.get(field, {}).get(str(code))
+        return str(entry.get(lang) or entry.get("zh")) if entry else str(code)
+
+    def options(self, field: str, lang: str) -> list[tuple[str, str]]:
+        return [(code, self.enum(field, code, lang)) for code in self.enums.get(field, {})]
+
+    def title(self, registry: str, field: str, lang: str) -> str:
+        node = self.fields.get(registry, {}).get(field)
+        return schema.label(node, lang) if node else field
+
+
+@cache
+def labels_for(schemas_dir: Path) -> Labels:
+    return Labels(schemas_dir)
+
+
+def opening_hours(value: str, lang: str) -> list[str]:
+    """``Mo-Fr 08:30-12:00,14:30-17:30; Sa off`` → readable lines (the schema guarantees the syntax)."""
+    lines = []
+    for rule in value.split(";"):
+        rule = rule.strip()
+        if not rule:
+            continue
+        days, _, times = rule.partition(" ")
+        parts = []
+        for group in days.split(","):
+            first, _, last = group.partition("-")
+            name = t(lang, f"site.days.{first}")
+            parts.append(t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name)
+        when = t(lang, "site.days.closed") if times == "off" else times.replace(",", t(lang, "site.days.and"))
+        lines.append(t(lang, "site.days.rule", days=t(lang, "site.days.sep").join(parts), times=when))
+    return lines

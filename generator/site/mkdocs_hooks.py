@@ -1,0 +1,29 @@
+"""MkDocs hooks: add hubdir's in-memory section pages and hand their HTML over as data.
+
+Loaded by mkdocs from this path (``hooks:`` in the generated config); the
+pages to make are in ``generator.site.theme.ACTIVE`` for the duration of one build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from generator.site import theme
+
+
+def on_files(files: Files, config: Any) -> Files:
+    for src, section in theme.ACTIVE.items():
+        inclusion = InclusionLevel.INCLUDED if section.in_nav else InclusionLevel.NOT_IN_NAV
+        # No Markdown at all: the body (with its own <h1>) arrives in on_page_content.
+        files.append(File.generated(config, src, content="", inclusion=inclusion))
+    return files
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    section = theme.ACTIVE.get(page.file.src_uri)
+    if section is None:
+        return html
+    page.title = section.title
+    return section.html

@@ -1,0 +1,349 @@
+"""What the site shows, computed once from the registry: URLs, kinds, rows and views.
+
+Templates receive plain data from here (never YAML front matter), and every
+link a template prints goes through ``safe_href`` so only http(s), mailto and
+tel links can reach a page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from generator.config import Config
+from generator.i18n import t
+from generator.registry import Record, Registry
+from generator.site import geo
+from generator.site.labels import Labels, opening_hours
+
+#: Registries that are not hubs but have their own listing, in display order.
+CARRIER_KINDS = ("youth_centers", "womens_homes", "social_orgs")
+SCHEMA_TYPE = {"hubs": "GovernmentOrganization", "social_orgs": "NGO",
+               "youth_centers": "Organization", "womens_homes": "Organization"}
+_TEL = re.compile(r"^\+?[0-9][0-9\- ]{2,24}$")
+_EMAIL = re.compile(r"^[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+$")
+_HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+PHONE_TYPES = ("office_phone", "hotline")
+
+
+def safe_href(value: Any, kind: str = "url") -> str | None:
+    """A link target for ``value`` or ``None``: only http(s), mailto and tel ever become links."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if kind == "tel":
+        return "tel:" + value.replace(" ", "") if _TEL.match(value) else None
+    if kind == "email":
+        return "mailto:" + value if _EMAIL.match(value) else None
+    return value if _HTTP.match(value) else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One listing: a hub kind from the config, or a carrier registry."""
+
+    code: str
+    registry: str
+    name: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return self.name.get(lang) or self.name["zh"]
+
+
+def record_path(record: Record) -> str:
+    """The page of a record, relative to a language root (stable: ids never change)."""
+    if record.registry == "divisions":
+        return f"area/{record.id}/"
+    return f"org/{record.id}/"
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """Relative link between two directory-style pages of the same language root."""
+    depth = from_path.count("/")
+    return "../" * depth + to_path if (depth or to_path) else "./"
+
+
+def json_ld(data: dict[str, Any]) -> str:
+    """JSON for a ``<script>`` element: ``<``, ``>`` and ``&`` escaped so it can never close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@dataclass
+class SiteModel:
+    """The registry seen through the site's eyes (both languages)."""
+
+    config: Config
+    registry: Registry
+    labels: Labels
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: Rows on one listing page; a bigger kind is split by town, then into pages of this size.
+    page_size: int = 300
+
+    # -- kinds ------------------------------------------------------------------
+    @cached_property
+    def kinds(self) -> list[Kind]:
+        kinds = [Kind(k.code, "hubs", dict(k.name)) for k in self.config.hub_kinds]
+        for registry in CARRIER_KINDS:
+            kinds.append(Kind(registry, registry, {lang: t(lang, f"site.registry.{registry}") for lang in ("zh", "en")}))
+        return kinds
+
+    def kind_of(self, record: Record) -> Kind | None:
+        code = str(record.get("kind")) if record.registry == "hubs" else record.registry
+        return next((k for k in self.kinds if k.code == code), None)
+
+    @cached_property
+    def by_kind(self) -> dict[str, list[Record]]:
+        out: dict[str, list[Record]] = {k.code: [] for k in self.kinds}
+        for record in self.registry.all():
+            kind = self.kind_of(record) if record.registry != "divisions" else None
+            if kind is not None:
+                out[kind.code].append(record)
+        return out
+
+    @cached_property
+    def group_hosts(self) -> dict[str, list[Record]]:
+        """Social organization id → youth centers that host it (``groups`` read backwards)."""
+        out: dict[str, list[Record]] = {}
+        for center in self.registry.records("youth_centers"):
+            for group in center.get("groups") or []:
+                out.setdefault(str(group), []).append(center)
+        return out
+
+    @cached_property
+    def counts_in(self) -> dict[str, int]:
+        """Active organizations in each division, its sub-divisions included."""
+        counts: dict[str, int] = {}
+        for record in self.organizations():
+            if not record.active:
+                continue
+            for division in self.registry.division_chain(record.division):
+                counts[division.id] = counts.get(division.id, 0) + 1
+        return counts
+
+    @cached_property
+    def listing_plan(self) -> dict[str, list[dict[str, Any]]]:
+        """Kinds too big for one listing page → per town, chunks of ``page_size`` records and their paths."""
+        size = self.page_size
+        plan: dict[str, list[dict[str, Any]]] = {}
+        for kind, records in self.by_kind.items():
+            if len(records) <= size:
+                continue
+            by_town: dict[str, list[Record]] = {}
+            for record in records:
+                by_town.setdefault(self.town_code(record), []).append(record)
+            towns = []
+            for town in sorted(by_town):
+                items = by_town[town]
+                chunks = [items[i : i + size] for i in range(0, len(items), size)]
+                stem = f"list/{kind}-{town or 'other'}"
+                towns.append({"town": town, "chunks": chunks,
+                              "pages": [f"{stem}-{i + 1}/" for i in range(len(chunks))]})
+            plan[kind] = towns
+        return plan
+
+    @cached_property
+    def points_by_kind(self) -> dict[str, list[tuple[Record, tuple[float, float]]]]:
+        out: dict[str, list[tuple[Record, tuple[float, float]]]] = {}
+        for code, records in self.by_kind.items():
+            for record in records:
+                point = self.display_point(record)
+                if point is not None:
+                    out.setdefault(code, []).append((record, point))
+        return out
+
+    def organizations(self) -> list[Record]:
+        return [r for r in self.registry.all() if r.registry != "divisions"]
+
+    # -- map --------------------------------------------------------------------
+    @cached_property
+    def map_config(self) -> dict[str, Any]:
+        defaults: dict[str, Any] = {
+            "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+            "subdomains": "1234",
+            "attribution": "© 高德地图 AutoNavi",
+            "crs": "gcj02",
+            "max_zoom": 18,
+        }
+        defaults.update(self.config.raw.get("map") or {})
+        return defaults
+
+    def display_point(self, record: Record) -> tuple[float, float] | None:
+        loc = record.get("location")
+        if not isinstance(loc, dict) or "lat" not in loc or "lon" not in loc:
+            return None
+        return geo.display(float(loc["lat"]), float(loc["lon"]), str(self.map_config["crs"]))
+
+    # -- words ------------------------------------------------------------------
+    def division_name(self, code: str, lang: str) -> str:
+        division = self.registry.division(code)
+        if division is None:
+            return code
+        if lang == "en" and division.get("name_en"):
+            return str(division.get("name_en"))
+        return str(division.get("short_name") or division.name)
+
+    def town_code(self, record: Record) -> str:
+        town = self.registry.town_of(record.division)
+        return town.id if town else ""
+
+    def status_label(self, record: Record, lang: str) -> str:
+        return self.labels.enum("status", record.status, lang)
+
+    def kind_label(self, record: Record, lang: str) -> str:
+        kind = self.kind_of(record)
+        return kind.label(lang) if kind else record.registry
+
+    # -- views --------------------------------------------------------------------
+    def link(self, record: Record | None, lang: str) -> dict[str, str] | None:
+        if record is None:
+            return None
+        return {"path": record_path(record), "name": record.name, "status": record.status,
+                "status_label": self.status_label(record, lang), "kind": self.kind_label(record, lang)}
+
+    def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
+        out = []
+        for item in record.get("contacts") or []:
+            kind = str(item.get("type", ""))
+            value = str(item.get("value", ""))
+            href = None
+            if kind in PHONE_TYPES:
+                href = safe_href(value, "tel")
+            elif kind == "email":
+                href = safe_href(value, "email")
+            elif kind == "website":
+                href = safe_href(value)
+            note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
+            out.append({"type": self.labels.enum("type", kind, lang), "value": value, "href": href,
+                        "note": note or "", "kind": kind})
+        return out
+
+    def record_view(self, record: Record, lang: str) -> dict[str, Any]:
+        """Everything a record page shows, as plain data."""
+        data = record.data
+        reg = self.registry
+        chain = reg.division_chain(record.division)
+        successor = reg.link(record, "successor")
+        parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
+        view: dict[str, Any] = {
+            "id": record.id,
+            "registry": record.registry,
+            "path": record_path(record),
+            "name": record.name,
+            "name_en": data.get("name_en", ""),
+            "aliases": list(data.get("aliases") or []),
+            "kind": self.kind_label(record, lang),
+            "kind_code": (self.kind_of(record) or Kind("", "", {})).code,
+            "status": record.status,
+            "status_label": self.status_label(record, lang),
+            "successor": self.link(successor, lang),
+            "predecessors": [self.link(r, lang) for r in reg.successors_of.get(record.id, [])],
+            "dissolved_on": data.get("dissolved_on", ""),
+            "established_on": data.get("established_on", ""),
+            "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
+            "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
+            "unit": data.get("unit", ""),
+            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)}
+                          for d in chain if d.get("level") in ("town", "village", "district")],
+            "parent": self.link(parent, lang),
+            "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
+            "children": [self.link(r, lang) for r in reg.children.get(record.id, [])],
+            "carriers": [self.link(r, lang) for r in reg.carriers.get(record.id, [])],
+            "groups": [self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
+                       for g in data.get("groups") or []],
+            "hosts": [self.link(r, lang) for r in self.group_hosts.get(record.id, [])],
+            "address": data.get("address_en") if lang == "en" and data.get("address_en") else data.get("address", ""),
+            "postal_code": data.get("postal_code", ""),
+            "location": data.get("location"),
+            "point": self.display_point(record),
+            "contacts": self.contacts(record, lang),
+            "hours": opening_hours(str(data["opening_hours"]), lang) if data.get("opening_hours") else [],
+            "hours_raw": data.get("opening_hours", ""),
+            "hours_note": data.get("opening_hours_note", ""),
+            "services": [self.labels.enum("services", s, lang) for s in data.get("services") or []],
+            "target_groups": [self.labels.enum("target_groups", s, lang) for s in data.get("target_groups") or []],
+            "undertakes": [{**u, "service": self.labels.enum("service", u.get("service"), lang)}
+                           for u in data.get("undertakes") or []],
+            "posts": [{**p, "post": self.labels.enum("post", p.get("post"), lang),
+                       "sector": self.labels.enum("sector", p.get("sector"), lang)} for p in data.get("posts") or []],
+            "area_sqm": data.get("area_sqm"),
+            "wheelchair": data.get("wheelchair_accessible"),
+            "uscc": data.get("uscc", ""),
+            "description": (data.get("description_en") if lang == "en" and data.get("description_en")
+                            else data.get("description", "")),
+            "sources": [{**s, "href": safe_href(s.get("url"))} for s in data.get("sources") or []],
+            "last_verified": data.get("last_verified", ""),
+            "edit_url": self.edit_url(record),
+            "correction_url": safe_href(self.config.site.get("correction_url")),
+        }
+        view["json_ld"] = json_ld(self.json_ld(record, view, parent))
+        return view
+
+    def edit_url(self, record: Record) -> str | None:
+        repo = self.config.site.get("repo_url")
+        branch = self.config.site.get("edit_branch", "main")
+        return safe_href(f"{repo}/edit/{branch}/{record.rel}") if repo else None
+
+    def absolute(self, path: str, lang: str) -> str:
+        base = str(self.config.site["url"])
+        return base + ("en/" if lang == "en" else "") + path
+
+    def json_ld(self, record: Record, view: dict[str, Any], parent: Record | None) -> dict[str, Any]:
+        data = record.data
+        out: dict[str, Any] = {"@context": "https://schema.org", "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
+                               "@id": self.absolute(view["path"], "zh"), "name": record.name,
+                               "url": self.absolute(view["path"], "zh"), "identifier": record.id}
+        alternates = [a for a in (data.get("name_en"), *(data.get("aliases") or [])) if a]
+        if alternates:
+            out["alternateName"] = alternates
+        if data.get("description"):
+            out["description"] = data["description"]
+        if data.get("address") or data.get("postal_code"):
+            address = {"@type": "PostalAddress", "addressCountry": "CN",
+                       "addressLocality": self.config.district["name"]["zh"]}
+            if data.get("address"):
+                address["streetAddress"] = data["address"]
+            if data.get("postal_code"):
+                address["postalCode"] = data["postal_code"]
+            out["address"] = address
+        loc = data.get("location")
+        if isinstance(loc, dict):
+            out["geo"] = {"@type": "GeoCoordinates", "latitude": loc.get("lat"), "longitude": loc.get("lon")}
+        phones = [c["value"] for c in data.get("contacts") or [] if c.get("type") in PHONE_TYPES]
+        if phones:
+            out["telephone"] = phones[0]
+        emails = [c["value"] for c in data.get("contacts") or [] if c.get("type") == "email"]
+        if emails:
+            out["email"] = emails[0]
+        if data.get("opening_hours"):
+            out["openingHours"] = [part.strip() for part in str(data["opening_hours"]).split(";")]
+        if data.get("uscc"):
+            out["taxID"] = data["uscc"]
+        if data.get("established_on"):
+            out["foundingDate"] = data["established_on"]
+        if data.get("dissolved_on"):
+            out["dissolutionDate"] = data["dissolved_on"]
+        if parent is not None:
+            out["parentOrganization"] = {"@type": SCHEMA_TYPE.get(parent.registry, "Organization"),
+                                         "name": parent.name, "url": self.absolute(record_path(parent), "zh")}
+        return out
+
+    def row(self, record: Record, lang: str) -> dict[str, Any]:
+        """One listing row: shown cells plus the codes filters use."""
+        town = self.registry.town_of(record.division)
+        village = self.registry.division(record.division)
+        return {
+            "path": record_path(record), "name": record.name, "status": record.status,
+            "status_label": self.status_label(record, lang),
+            "town": town.id if town else "", "town_name": self.division_name(town.id, lang) if town else "",
+            "place": self.division_name(record.division, lang) if village and village.get("level") == "village" else "",
+            "type": self.labels.enum("level", record.get("level"), lang) if record.get("level")
+            else (self.labels.enum("org_type", record.get("org_type"), lang) if record.get("org_type") else ""),
+            "services": list(record.get("services") or []),
+            "groups": list(record.get("target_groups") or []),
+            "service_labels": [self.labels.enum("services", s, lang) for s in record.get("services") or []],
+            "group_labels": [self.labels.enum("target_groups", s, lang) for s in record.get("target_groups") or []],
+        }

@@ -1,0 +1,324 @@
+"""Page content: Jinja templates (autoescaped) filled with data from ``SiteModel``.
+
+``render_sections`` gives the bodies of the section pages mkdocs-material
+builds; ``write_bulk`` streams record, area and listing-chunk pages straight
+into the site folder through the theme shell, one page at a time, so memory
+stays flat whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from generator import schema
+from generator.i18n import t
+from generator.registry import REGISTRIES, Record
+from generator.site import contrib
+from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site.search import pinyin_tokens
+from generator.site.theme import Section, Shell
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "content"
+LATEST = 12
+DOWNLOADS_MARKER = "<!--hubdir:downloads-->"
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    return env
+
+
+@dataclass
+class Page:
+    """A rendered bulk page: where it goes (relative to a language root), its title and body."""
+
+    path: str
+    title: str
+    body: str
+
+
+class Renderer:
+    """Renders every page of one language."""
+
+    def __init__(self, model: SiteModel, lang: str, env: Environment | None = None) -> None:
+        self.model = model
+        self.lang = lang
+        self.env = env or environment()
+        self._templates = {name: self.env.get_template(f"{name}.html")
+                           for name in ("record", "area", "chunk", "kind", "home", "map", "search", "data",
+                                        "contribute", "downloads")}
+
+    def tr(self, key: str, **args: Any) -> str:
+        return t(self.lang, key, **args)
+
+    def render(self, name: str, path: str, **context: Any) -> str:
+        def rel(target: str) -> str:
+            return relative(path, target)
+
+        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, **context)
+
+    # -- bulk pages -----------------------------------------------------------------
+    def record_page(self, record: Record) -> Page:
+        view = self.model.record_view(record, self.lang)
+        names = [record.name, *(record.get("aliases") or [])]
+        body = self.render("record", view["path"], v=view, pinyin=pinyin_tokens(*names))
+        return Page(view["path"], record.name, body)
+
+    def area_page(self, area: Record) -> Page:
+        view = self.area_view(area)
+        pinyin = pinyin_tokens(area.name, str(area.get("short_name") or ""))
+        body = self.render("area", view["path"], a=view, pinyin=pinyin,
+                           fragments=contrib.fragments(self.model, area, self.lang))
+        return Page(view["path"], view["name"], body)
+
+    def area_view(self, area: Record) -> dict[str, Any]:
+        m, reg, lang = self.model, self.model.registry, self.lang
+        level = str(area.get("level"))
+        here = reg.by_division.get(area.id, [])
+        hubs = [r for r in here if r.registry == "hubs"]
+        hub_groups = []
+        for kind in m.kinds:
+            items = [m.link(r, lang) for r in hubs if r.get("kind") == kind.code]
+            if items:
+                hub_groups.append({"kind": kind.label(lang), "entries": items})
+        carrier_groups = []
+        for kind in m.kinds[len(m.config.hub_kinds):]:
+            items = [m.link(r, lang) for r in here if r.registry == kind.registry]
+            if items:
+                carrier_groups.append({"kind": kind.label(lang), "entries": items})
+        villages: list[dict[str, Any]] = []
+        columns: list[str] = []
+        if level == "town":
+            col_kinds = [k for k in m.kinds if k.registry != "social_orgs"]
+            columns = [k.label(lang) for k in col_kinds]
+            for village in reg.villages(area.id):
+                inside = reg.by_division.get(village.id, [])
+                cells = []
+                for kind in col_kinds:
+                    cells.append([m.link(r, lang) for r in inside
+                                  if (r.registry == kind.registry and (kind.registry != "hubs"
+                                                                      or r.get("kind") == kind.code))])
+                villages.append({"path": record_path(village), "name": m.division_name(village.id, lang),
+                                 "cells": cells})
+        towns = []
+        if level == "district":
+            for town in reg.sub_divisions.get(area.id, []):
+                towns.append({"path": record_path(town), "name": m.division_name(town.id, lang),
+                              "count": self.count_in(town.id)})
+        chain = [d for d in reg.division_chain(area.id)[1:] if d.get("level") in ("district", "town")]
+        name = area.name if lang == "zh" or not area.get("name_en") else str(area.get("name_en"))
+        return {"id": area.id, "path": record_path(area), "name": area.name, "name_en": area.get("name_en", ""),
+                "title": name, "level_label": m.labels.enum("type", area.get("type"), lang) if area.get("type")
+                else m.labels.enum("level", level, lang),
+                "chain": [{"path": record_path(d), "name": m.division_name(d.id, lang)} for d in reversed(chain)],
+                "hub_groups": hub_groups, "carrier_groups": carrier_groups, "villages": villages,
+                "village_columns": columns, "towns": towns}
+
+    def count_in(self, code: str) -> int:
+        return self.model.counts_in.get(code, 0)
+
+    def chunk_pages(self) -> Iterator[Page]:
+        """Listing pages of the kinds too big for one page: split by town, then by ``PAGE_SIZE``."""
+        for kind, plan in self.model.listing_plan.items():
+            label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
+            for town in plan:
+                for index, records in enumerate(town["chunks"]):
+                    path = town["pages"][index]
+                    rows = [self.model.row(r, self.lang) for r in records]
+                    pager = [{"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])]
+                    title = self.tr("site.listing.chunk_title", kind=label, town=self.model.division_name(
+                        town["town"], self.lang) if town["town"] else self.tr("site.listing.no_town"),
+                        page=index + 1, pages=len(town["pages"]))
+                    body = self.render("chunk", path, title=title, kind=label, back=f"kinds/{kind}/", rows=rows,
+                                       pages=len(town["pages"]), pager=pager,
+                                       service_options=self.model.labels.options("services", self.lang),
+                                       group_options=self.model.labels.options("target_groups", self.lang))
+                    yield Page(path, title, body)
+
+    def bulk_pages(self) -> Iterator[Page]:
+        for record in self.model.registry.all():
+            yield self.area_page(record) if record.registry == "divisions" else self.record_page(record)
+        yield from self.chunk_pages()
+
+    # -- section pages ----------------------------------------------------------------
+    def sections(self) -> list[Section]:
+        m, lang = self.model, self.lang
+        out = [Section("index.md", m.config.site["title"][lang], self.home())]
+        for kind in m.kinds:
+            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), self.kind_page(kind.code)))
+        out.append(Section("map.md", self.tr("site.nav.map"), self.map_page()))
+        out.append(Section("data.md", self.tr("site.nav.data"), self.data_page()))
+        out.append(Section("contribute.md", self.tr("site.nav.contribute"), self.contribute_page()))
+        for page in contrib.sections():
+            body = page.render(m, lang)
+            out.append(Section(f"{page.slug}.md", page.title(lang), str(Markup(body))))
+        out.append(Section("search.md", self.tr("site.search.title"), self.search_page(), in_nav=False))
+        return out
+
+    def home(self) -> str:
+        m, lang = self.model, self.lang
+        kinds = [{"path": f"kinds/{k.code}/", "name": k.label(lang),
+                  "count": sum(1 for r in m.by_kind[k.code] if r.active)} for k in m.kinds]
+        district = m.registry.division(str(m.config.district["code"]))
+        towns = [{"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
+                 for d in m.registry.towns()]
+        dated = sorted((r for r in m.organizations() if r.get("last_verified")),
+                       key=lambda r: (str(r.get("last_verified")), r.id), reverse=True)[:LATEST]
+        latest = [{"path": record_path(r), "name": r.name, "date": r.get("last_verified"),
+                   "kind": m.kind_label(r, lang)} for r in dated]
+        return self.render("home", "", site_title=m.config.site["title"][lang],
+                           site_description=m.config.site["description"][lang], kinds=kinds, towns=towns,
+                           district={"path": record_path(district), "name": m.division_name(district.id, lang)}
+                           if district else None, latest=latest)
+
+    def kind_page(self, code: str) -> str:
+        m, lang = self.model, self.lang
+        kind = next(k for k in m.kinds if k.code == code)
+        records = m.by_kind[code]
+        path = f"kinds/{code}/"
+        chunks = []
+        rows: list[dict[str, Any]] = []
+        if code in m.listing_plan:
+            for town in m.listing_plan[code]:
+                chunks.append({"name": m.division_name(town["town"], lang) if town["town"]
+                               else self.tr("site.listing.no_town"), "count": sum(len(c) for c in town["chunks"]),
+                               "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])]})
+        else:
+            rows = [m.row(r, lang) for r in records]
+        towns = sorted({(r["town"], r["town_name"]) for r in rows if r["town"]})
+        return self.render("kind", path, kind=kind.label(lang), count=len(records), rows=rows, chunks=chunks,
+                           towns=towns, page_size=m.page_size,
+                           service_options=m.labels.options("services", lang),
+                           group_options=m.labels.options("target_groups", lang))
+
+    def map_page(self) -> str:
+        m, lang = self.model, self.lang
+        kinds = [{"name": k.label(lang), "count": len(m.points_by_kind.get(k.code, []))} for k in m.kinds]
+        site_root = "../" if lang == "en" else ""
+        return self.render("map", "map/", kinds=kinds, kind_names=[k.label(lang) for k in m.kinds],
+                           count=sum(k["count"] for k in kinds), points_url=f"../{site_root}map/points.json",
+                           tiles_attribution=m.map_config["attribution"])
+
+    def search_page(self) -> str:
+        site_root = "../" if self.lang == "en" else ""
+        return self.render("search", "search/", bundle=f"../{site_root}pagefind/")
+
+    def schema_fields(self) -> list[dict[str, Any]]:
+        out = []
+        for name in REGISTRIES:
+            doc = self.model.labels.schemas[name]
+            required = set(doc.get("required", []))
+            fields = []
+            for key, node in schema.properties(doc):
+                kind = node.get("type", "")
+                item = schema.resolve(doc, node["items"]) if isinstance(node.get("items"), dict) else {}
+                if kind == "array" and item.get("type"):
+                    kind = f"array<{item['type']}>"
+                codes = self.model.labels.options(key, self.lang) if ("enum" in node or "enum" in item) else []
+                fields.append({"name": key, "title": schema.label(node, self.lang),
+                               "description": schema.label(node, self.lang, "description"), "type": kind,
+                               "required": key in required, "codes": codes})
+            out.append({"name": name, "title": schema.label(doc, self.lang),
+                        "description": schema.label(doc, self.lang, "description"), "fields": fields})
+        return out
+
+    def dictionary(self, rows: list[Any]) -> list[dict[str, Any]]:
+        """The datasets' data dictionary (rows from ``generator.export.data_dictionary``), grouped by table."""
+        tables: dict[str, dict[str, Any]] = {}
+        en = self.lang == "en"
+        for row in rows:
+            table = tables.setdefault(row.resource, {"name": row.resource, "title": row.resource, "description": "",
+                                                     "fields": []})
+            table["fields"].append({"name": row.field, "title": row.title_en if en else row.title_zh,
+                                    "description": row.description_en if en else row.description_zh,
+                                    "type": row.type, "required": row.required,
+                                    "codes": [(c[0], c[2] if en else c[1]) for c in row.codes]})
+        return list(tables.values())
+
+    def data_page(self) -> str:
+        """The data page; its downloads block is a marker filled by ``downloads_html`` once the datasets exist."""
+        m = self.model
+        releases = [release_view(item, self.lang) for item in m.extra.get("releases") or []]
+        return self.render("data", "data/", downloads_block=Markup(DOWNLOADS_MARKER), releases=releases)
+
+    def downloads_html(self, exported: Any, dictionary: list[Any] | None = None) -> str:
+        m, lang = self.model, self.lang
+        downloads = []
+        version = ""
+        cite = ""
+        site_root = "../" if lang == "en" else ""
+        if exported is not None:
+            version = exported.version
+            cite = exported.citation.get(lang, "")
+            for f in exported.files:
+                downloads.append({"path": f"{site_root}data/{f.path}", "name": f.path, "format": f.format,
+                                  "size": human_size(f.bytes, lang), "rows": f.rows, "sha256": f.sha256})
+        licence = dict(m.config.licence)
+        licence["href"] = safe_href(licence.get("url"))
+        return self.render("downloads", "data/", downloads=downloads,
+                           version=version or self.tr("site.data.unreleased"), licence=licence,
+                           count=len(m.organizations()),
+                           cite=cite or self.tr("site.data.cite_default", title=m.config.site["title"][lang],
+                                                url=m.config.site["url"]),
+                           registries=self.dictionary(dictionary) if dictionary else self.schema_fields())
+
+    def contribute_page(self) -> str:
+        site = self.model.config.site
+        return self.render("contribute", "contribute/", registries=self.schema_fields(),
+                           repo_url=safe_href(site.get("repo_url")), correction_url=safe_href(site.get("correction_url")))
+
+
+def release_view(item: Any, lang: str) -> dict[str, Any]:
+    """A release from ``generator.release.list_releases`` in whatever shape it comes (object or mapping)."""
+    def get(name: str) -> Any:
+        return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+    changes = get("changelog") or get("changes") or ""
+    if isinstance(changes, dict):
+        changes = changes.get(lang) or changes.get("zh") or ""
+    lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    return {"version": str(get("version") or ""), "date": str(get("date") or ""),
+            "changes": [line.lstrip("-* ").strip() for line in lines if line.strip() and not line.startswith("#")]}
+
+
+def human_size(size: int, lang: str) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def write_bulk(renderer: Renderer, shell: Shell, root: Path, tick: Callable[[int], None] | None = None) -> list[str]:
+    """Write every bulk page of one language under ``root``; return their paths."""
+    paths = []
+    made: set[str] = set()
+    for page in renderer.bulk_pages():
+        folder = root / page.path
+        if page.path not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            made.add(page.path)
+        (folder / "index.html").write_text(shell.render(page.title, page.path, page.body), "utf-8")
+        paths.append(page.path)
+        if tick:
+            tick(1)
+    return paths
+
+
+def map_points(model: SiteModel) -> str:
+    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status]`` per located record."""
+    kinds = {k.code: i for i, k in enumerate(model.kinds)}
+    rows = []
+    for code, records in model.points_by_kind.items():
+        for record, (lat, lon) in records:
+            rows.append([lat, lon, kinds[code], record.id, record.name, 0 if record.active else 1])
+    rows.sort(key=lambda r: (r[3],))
+    return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))

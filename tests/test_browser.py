@@ -1,0 +1,233 @@
+"""The built fixture site in a real Chromium (Playwright, system browser): search, filters, map,
+language switch, accessibility (axe-core) and no request to another host."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from generator.site import vendor
+
+CHROMIUM = os.environ.get("HUBDIR_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+AXE_VERSION = "4.14.1"
+TILE_HOST_SUFFIX = ".is.autonavi.com"  # the configured (default) tiles: the only other host allowed
+
+
+def _have_browser() -> bool:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if not _have_browser():
+    if os.environ.get("HUBDIR_REQUIRE_BROWSER"):
+        raise RuntimeError(f"Chromium/Playwright missing ({CHROMIUM}) and HUBDIR_REQUIRE_BROWSER is set")
+    pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built_site[1])))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                                     args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh page that records every request; tile requests fail (as they may on a phone)."""
+    context = browser.new_context(locale="zh-CN")
+    pg = context.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.route(f"**/*{TILE_HOST_SUFFIX}/**", lambda route: route.abort())
+    pg.requests = requests  # type: ignore[attr-defined]
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def _foreign(requests: list[str], base_url: str) -> list[str]:
+    own = urlsplit(base_url).netloc
+    return [u for u in requests if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != own
+            and not (urlsplit(u).hostname or "").endswith(TILE_HOST_SUFFIX)]
+
+
+def _results(page: Page) -> list[str]:
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+    return page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
+
+
+def test_chinese_query_finds_a_word_inside_the_text(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/?q=婚姻家庭调解")
+    hrefs = _results(page)
+    assert hrefs[0] == "/org/so-rg-fitness/" or "/org/so-rg-fitness/" in hrefs[:2]
+    page.click(f".pagefind-ui__result-link[href='/org/so-rg-fitness/']")
+    page.wait_for_url("**/org/so-rg-fitness/")
+    assert page.inner_text("h1") == "示例桂洲巾帼健身队"
+
+
+def test_name_ranks_first(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/?q=容桂青年义工协会")
+    assert _results(page)[0] == "/org/so-rg-volunteers/"
+
+
+def test_pinyin_full_and_initials(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/?q=guizhou")
+    assert "/org/yc-gz/" in _results(page)[:5]
+    page.goto(base_url + "search/?q=rgzgh")  # 容桂总工会 by initials
+    assert _results(page)[0] == "/org/hub-rg-union/"
+
+
+def test_header_search_box_leads_to_results(page: Page, base_url: str) -> None:
+    page.goto(base_url + "org/hub-d-union/")
+    box = page.get_by_role("searchbox", name="搜索名录").first
+    box.fill("桂洲青年坊")
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    assert "/org/yc-gz/" in _results(page)[:3]
+
+
+def test_english_search_links_to_english_pages(page: Page, base_url: str) -> None:
+    page.goto(base_url + "en/search/?q=guizhou")
+    assert "/en/org/yc-gz/" in _results(page)[:5]
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:
+    page.goto(base_url + "kinds/social_orgs/")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 3
+    page.select_option("select[data-filter='group']", "women")
+    visible = page.locator("tbody tr:not([hidden])")
+    assert visible.count() == 1
+    assert page.inner_text("[data-filter-count]") == "显示 1 / 3 条"
+    visible.locator("a").first.click()
+    page.wait_for_url("**/org/so-rg-fitness/")
+    page.goto(base_url + "kinds/womens_homes/")
+    page.select_option("select[data-filter='service']", "domestic_violence_support")
+    assert page.locator("tbody tr:not([hidden]) a").first.get_attribute("href") == "../../org/wh-gz/"
+    page.fill("input[data-filter='text']", "穗香")
+    assert page.locator("tbody tr:not([hidden])").count() == 0
+
+
+def test_listing_sorts_by_column(page: Page, base_url: str) -> None:
+    page.goto(base_url + "kinds/trade_union/")
+    names = lambda: page.eval_on_selector_all("tbody tr td:first-child a", "els => els.map(e => e.textContent)")  # noqa: E731
+    page.click("th button.hubdir-sort >> nth=0")
+    ascending = names()
+    page.click("th button.hubdir-sort >> nth=0")
+    assert names() == list(reversed(ascending))
+
+
+def test_map_shows_every_marker_without_tiles(page: Page, base_url: str) -> None:
+    page.goto(base_url + "map/")
+    page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
+    items = page.eval_on_selector_all("[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))")
+    assert sorted(items) == ["hub-d-union", "hub-sx-women", "wh-gz", "yc-gz"]
+    shown = page.evaluate("""() => {
+        let n = document.querySelectorAll('.hubdir-pin').length;
+        document.querySelectorAll('.hubdir-cluster span').forEach(s => n += Number(s.textContent));
+        return n; }""")
+    assert shown == 4
+    # per-kind filter: only women's homes
+    for box in page.locator("[data-hubdir-map-kinds] input").all():
+        box.uncheck()
+    page.locator("[data-hubdir-map-kinds] input").nth(6).check()
+    items = page.eval_on_selector_all("[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))")
+    assert items == ["wh-gz"]
+    assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_map_link_from_record_opens_popup(page: Page, base_url: str) -> None:
+    page.goto(base_url + "map/#yc-gz")
+    page.wait_for_selector(".leaflet-popup-content a", timeout=15000)
+    assert page.inner_text(".leaflet-popup-content a") == "示例桂洲社区青年坊"
+    page.click(".leaflet-popup-content a")
+    page.wait_for_url("**/org/yc-gz/")
+
+
+def test_language_switch_round_trip(page: Page, base_url: str) -> None:
+    page.goto(base_url + "org/yc-gz/")
+    page.click("a.hubdir-lang")
+    page.wait_for_url("**/en/org/yc-gz/")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert "Example Guizhou Youth Centre" in page.inner_text("article")
+    page.click("a.hubdir-lang")
+    page.wait_for_url(base_url + "org/yc-gz/")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+
+
+def test_xss_payloads_stay_text_in_the_browser(page: Page, base_url: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base_url + "org/wh-gz/")
+    page.hover("h1")
+    page.hover(".hubdir-name-en")
+    assert dialogs == []
+    assert page.inner_text("h1") == '示例桂洲社区妇女之家 <script>alert("x")</script>'
+    assert page.locator("article img:not(.leaflet-tile), article iframe, article b").count() == 0
+
+
+AXE_PAGES = ["", "kinds/womens_homes/", "org/wh-gz/", "map/", "en/org/hub-d-union/", "area/440606006/"]
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return (vendor.npm_package("axe-core", AXE_VERSION) / "axe.min.js").read_text("utf-8")
+
+
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_no_serious_accessibility_violations(page: Page, base_url: str, axe_source: str, path: str) -> None:
+    page.goto(base_url + path)
+    if path == "map/":
+        page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == []
+
+
+def test_no_request_leaves_the_site_except_tiles(page: Page, base_url: str) -> None:
+    for path in ["", "org/hub-d-union/", "kinds/trade_union/", "map/", "search/?q=ronggui", "data/", "en/",
+                 "area/440606006001/"]:
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+    assert _foreign(page.requests, base_url) == []  # type: ignore[attr-defined]
+    assert any(TILE_HOST_SUFFIX in u for u in page.requests)  # type: ignore[attr-defined]

@@ -1,0 +1,91 @@
+"""The coverage and completeness tables pass ``frictionless validate`` with their foreign keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_config
+from generator.coverage import measure
+from generator.coverage_render import dataset_tables
+from generator.validate import load
+from tests.conftest import FIXTURE_PROJECT
+
+
+@pytest.fixture(scope="module")
+def tables():
+    loaded = load(load_config(FIXTURE_PROJECT))
+    return loaded.registry, dataset_tables(measure(loaded.registry))
+
+
+def _package(folder: Path, registry, tables, broken: bool = False) -> Path:
+    ids = [d.id for d in registry.records("divisions")]
+    if broken:
+        ids.remove("440606006201")
+    (folder / "divisions.csv").write_text("id\n" + "".join(f"{i}\n" for i in ids), "utf-8")
+    resources = [
+        {
+            "name": "divisions",
+            "path": "divisions.csv",
+            "format": "csv",
+            "encoding": "utf-8",
+            "schema": {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]},
+        }
+    ]
+    for table in tables:
+        (folder / f"{table.name}.csv").write_text(table.csv(), "utf-8")
+        resources.append(
+            {
+                "name": table.name,
+                "path": f"{table.name}.csv",
+                "format": "csv",
+                "encoding": "utf-8",
+                "title": table.title["zh"],
+                "description": table.description["zh"],
+                "schema": table.schema,
+            }
+        )
+    path = folder / "datapackage.json"
+    path.write_text(
+        json.dumps({"name": "coverage-test", "resources": resources}, ensure_ascii=False), "utf-8"
+    )
+    return path
+
+
+def _validate(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "frictionless", "validate", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_tables_validate_with_foreign_keys(tmp_path: Path, tables):
+    registry, tabs = tables
+    done = _validate(_package(tmp_path, registry, tabs))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert json.loads(done.stdout)["valid"] is True
+
+
+def test_a_missing_division_breaks_the_foreign_key(tmp_path: Path, tables):
+    registry, tabs = tables
+    done = _validate(_package(tmp_path, registry, tabs, broken=True))
+    assert done.returncode == 1
+    assert "foreign-key" in done.stdout
+
+
+def test_journalist_can_recompute_the_figures(tables):
+    _, tabs = tables
+    coverage = list(csv.DictReader(io.StringIO(tabs[0].csv())))
+    daliang = [r for r in coverage if r["town"] == "440606005"]
+    assert (sum(r["present"] == "true" for r in daliang), len(daliang)) == (3, 13)
+    completeness = list(csv.DictReader(io.StringIO(tabs[1].csv())))
+    uscc = [r for r in completeness if r["registry"] == "hubs" and r["field"] == "uscc"]
+    assert (sum(r["present"] == "true" for r in uscc), len(uscc)) == (1, 11)
