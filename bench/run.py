@@ -100,12 +100,18 @@ def run_step(cmd: list[str], cwd: Path | None = None, timeout: float | None = No
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     if match:
         rss = int(match.group(1)) / 1024
+    cpu = None
+    user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
+    if user and system:
+        cpu = round(float(user.group(1)) + float(system.group(1)), 2)
     err = re.sub(r"\n\tCommand being timed:.*", "", proc.stderr, flags=re.S).strip()
     return {
         "ok": proc.returncode == 0,
         "exit": proc.returncode,
         "seconds": round(seconds, 3),
         "rss_mb": round(rss, 1) if rss is not None else None,
+        "cpu_s": cpu,
         "load_before": round(load, 2),
         "stdout_tail": proc.stdout.strip()[-400:],
         "stderr_tail": err[-800:],
@@ -430,7 +436,10 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
         log(f"[{n}] search in headless Chromium")
         res["search"] = browser_search(site)
 
-    if not args.no_baseline and n <= args.baseline_max:
+    earlier = args.baseline_from.get(str(n))
+    if earlier:
+        res["baseline"] = {**earlier, "reused_from": str(args.baseline_json)}
+    elif not args.no_baseline and n <= args.baseline_max:
         log(f"[{n}] mkdocs-material baseline")
         res["baseline"] = baseline(n, work)
 
@@ -468,6 +477,10 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
         s = res.get(step) or {}
         return s.get("seconds") if s.get("ok") else None
 
+    def cpu(step: str) -> float | None:
+        s = res.get(step) or {}
+        return s.get("cpu_s") if s.get("ok") else None
+
     def rss(step: str) -> float | None:
         s = res.get(step) or {}
         return s.get("rss_mb") if s.get("ok") else None
@@ -480,6 +493,10 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
         "build_s": sec("build"),
         "build_rss_mb": rss("build"),
         "baseline_s": sec("baseline"),
+        "validate_cpu_s": cpu("validate"),
+        "export_cpu_s": cpu("export"),
+        "build_cpu_s": cpu("build"),
+        "baseline_cpu_s": cpu("baseline"),
     }
     site = res.get("site") or {}
     m["pages"] = site.get("pages")
@@ -499,6 +516,12 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
         m["per_page_ratio"] = round((m["build_s"] / m["pages"]) / (m["baseline_s"] / base["pages"]), 3)
     else:
         m["per_page_ratio"] = None
+    if m["build_cpu_s"] and m["pages"] and m["baseline_cpu_s"] and base.get("pages"):
+        ratio = (m["build_cpu_s"] / m["pages"]) / (m["baseline_cpu_s"] / base["pages"])
+        m["per_page_ratio_cpu"] = round(ratio, 3)
+    else:
+        m["per_page_ratio_cpu"] = None
+    m["load_before_build"] = (res.get("build") or {}).get("load_before")
     return m
 
 
@@ -512,11 +535,15 @@ def fmt(value: Any, unit: str = "") -> str:
 
 ROWS = [
     ("validate (s)", "validate_s", ""),
+    ("validate CPU user+sys (s)", "validate_cpu_s", ""),
     ("validate peak RSS (MB)", "validate_rss_mb", ""),
     ("export (s)", "export_s", ""),
+    ("export CPU user+sys (s)", "export_cpu_s", ""),
     ("export peak RSS (MB)", "export_rss_mb", ""),
     ("full build (s)", "build_s", ""),
+    ("full build CPU user+sys (s)", "build_cpu_s", ""),
     ("build peak RSS (MB)", "build_rss_mb", ""),
+    ("load average before the build", "load_before_build", ""),
     ("pages (HTML files)", "pages", ""),
     ("output size (MB)", "output_mb", ""),
     ("largest page (KB)", "largest_page_kb", ""),
@@ -526,7 +553,9 @@ ROWS = [
     ("home → Enter → results: bytes (KB)", "home_search_kb", ""),
     ("home → Enter → results: time (ms)", "home_search_ms", ""),
     ("mkdocs-material baseline (s)", "baseline_s", ""),
+    ("baseline CPU user+sys (s)", "baseline_cpu_s", ""),
     ("per-page ratio vs baseline", "per_page_ratio", ""),
+    ("per-page ratio vs baseline, CPU time", "per_page_ratio_cpu", ""),
     ("serve rebuild after one edit (s)", "serve_rebuild_s", ""),
 ]
 
@@ -651,6 +680,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the mkdocs-material baseline")
     parser.add_argument("--baseline-max", type=int, default=10**9, help="run the baseline only up to this N")
     parser.add_argument(
+        "--baseline-json",
+        type=Path,
+        default=None,
+        help="reuse the baselines of an earlier results JSON (they do not depend on hubdir)",
+    )
+    parser.add_argument(
         "--serve-sizes", default="2000", help="sizes at which to time `hubdir serve` (comma list)"
     )
     parser.add_argument("--reuse", action="store_true", help="reuse generated projects in --work")
@@ -660,6 +695,12 @@ def main(argv: list[str] | None = None) -> int:
     args.serve_sizes = {50} if args.quick else {int(s) for s in args.serve_sizes.split(",") if s.strip()}
     if args.quick:
         args.keep = False
+    args.baseline_from = {}
+    if args.baseline_json:
+        earlier = json.loads(args.baseline_json.read_text(encoding="utf-8"))
+        for size, raw in earlier["raw"].items():
+            if (raw.get("baseline") or {}).get("ok"):
+                args.baseline_from[size] = raw["baseline"]
     stamp = dt.datetime.now(dt.UTC)
     json_path = args.json or OUT / f"results-{stamp:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
     md_path = args.markdown or (None if args.quick else REPO / "bench" / "RESULTS.md")

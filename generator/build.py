@@ -59,6 +59,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     page_paths: dict[str, list[str]] = field(default_factory=dict)
     datasets: Any = None
+    #: lang → (page shell, renderer) of this build, for re-rendering single pages.
+    renderers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 def default_out(config: Config) -> Path:
@@ -74,17 +76,31 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def build(config: Config, out_dir: Path | None = None, *, strict: bool = False, quiet: bool = False,
-          lang: str = "zh", progress: Callable[[int, int], None] | None = None,
-          datasets: bool = True) -> BuildResult:
+def build(
+    config: Config,
+    out_dir: Path | None = None,
+    *,
+    strict: bool = False,
+    quiet: bool = False,
+    lang: str = "zh",
+    progress: Callable[[int, int], None] | None = None,
+    datasets: bool = True,
+    search: bool = True,
+) -> BuildResult:
     """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
 
-    ``progress(done, total)`` is called while bulk pages are written.
+    ``progress(done, total)`` is called while bulk pages are written.  ``datasets=False`` and
+    ``search=False`` skip the downloads and the search index (a quick preview, ``hubdir serve``).
+    The result carries each language's page shell and renderer, so a caller can re-render a
+    single record page (``renderer.record_page(record)`` then ``shell.render(...)``).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     out = Path(out_dir or default_out(config)).resolve()
-    if out in (config.root.resolve(), config.content_dir.resolve()) or config.content_dir.resolve().is_relative_to(out):
+    if out in (
+        config.root.resolve(),
+        config.content_dir.resolve(),
+    ) or config.content_dir.resolve().is_relative_to(out):
         raise BuildError("site.build.out_inside", out=str(out))
 
     with _timed(timings, "validate"):
@@ -98,8 +114,18 @@ def build(config: Config, out_dir: Path | None = None, *, strict: bool = False, 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        result = _build_into(config, loaded, tmp, out, strict=strict, quiet=quiet, timings=timings,
-                             progress=progress, datasets=datasets)
+        result = _build_into(
+            config,
+            loaded,
+            tmp,
+            out,
+            strict=strict,
+            quiet=quiet,
+            timings=timings,
+            progress=progress,
+            datasets=datasets,
+            search_index=search,
+        )
         with _timed(timings, "swap"):
             _swap(tmp / "site", out, tmp)
     except BuildError:
@@ -107,28 +133,40 @@ def build(config: Config, out_dir: Path | None = None, *, strict: bool = False, 
     except Exception as exc:
         raise BuildError("site.build.failed", detail=f"{type(exc).__name__}: {exc}") from exc
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with _timed(timings, "cleanup"):
+            shutil.rmtree(tmp, ignore_errors=True)
     result.out_dir = out
     result.seconds = time.perf_counter() - started
     result.timings = timings
     return result
 
 
-def _build_into(config: Config, loaded: Any, tmp: Path, out: Path, *, strict: bool, quiet: bool,
-                timings: dict[str, float], progress: Callable[[int, int], None] | None,
-                datasets: bool) -> BuildResult:
+def _build_into(
+    config: Config,
+    loaded: Any,
+    tmp: Path,
+    out: Path,
+    *,
+    strict: bool,
+    quiet: bool,
+    timings: dict[str, float],
+    progress: Callable[[int, int], None] | None,
+    datasets: bool,
+    search_index: bool = True,
+) -> BuildResult:
     from generator.site import contrib, pages, search, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
-    site = tmp / "site"
-    work = tmp / "work"
-    work.mkdir()
-    contrib.load()
-    model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
-    model.extra["releases"] = _releases(config)
-    # The datasets are independent of the pages: write them on the other core meanwhile.
-    data_job = _Job(_write_datasets, loaded, tmp / "data") if datasets else None
+    with _timed(timings, "model"):
+        site = tmp / "site"
+        work = tmp / "work"
+        work.mkdir()
+        contrib.load()
+        model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
+        model.extra["releases"] = _releases(config)
+        # The datasets are independent of the pages: write them on the other core meanwhile.
+        data_job = _Job(_write_datasets, loaded, tmp / "data") if datasets else None
 
     overrides = theme.prepare_overrides(work)
     renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
@@ -140,12 +178,18 @@ def _build_into(config: Config, loaded: Any, tmp: Path, out: Path, *, strict: bo
             sections = renderer.sections()
         root = site if lang == "zh" else site / "en"
         cfg = theme.mkdocs_config(
-            lang=lang, site_name=config.site["title"][lang],
+            lang=lang,
+            site_name=config.site["title"][lang],
             site_url=str(config.site["url"]) + ("en/" if lang == "en" else ""),
             description=config.site["description"][lang],
             copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", ""))),
-            docs_dir=work / f"docs-{lang}", site_dir=root, overrides=overrides,
-            nav=_nav(model, sections, lang), hub=_hub_extra(model, lang), strict=strict)
+            docs_dir=work / f"docs-{lang}",
+            site_dir=root,
+            overrides=overrides,
+            nav=_nav(model, sections, lang),
+            hub=_hub_extra(model, lang),
+            strict=strict,
+        )
         with _timed(timings, "mkdocs"):
             try:
                 shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
@@ -153,7 +197,9 @@ def _build_into(config: Config, loaded: Any, tmp: Path, out: Path, *, strict: bo
                 raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
-    total = len(model.registry) + sum(len(town["pages"]) for plan in model.listing_plan.values() for town in plan)
+    total = len(model.registry) + sum(
+        len(town["pages"]) for plan in model.listing_plan.values() for town in plan
+    )
 
     def tick(n: int, done: list[int] = [0]) -> None:  # noqa: B006 - a counter local to this build
         done[0] += n
@@ -180,17 +226,28 @@ def _build_into(config: Config, loaded: Any, tmp: Path, out: Path, *, strict: bo
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
             text = page.read_text("utf-8")
-            page.write_text(text.replace(pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1), "utf-8")
+            page.write_text(
+                text.replace(pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1),
+                "utf-8",
+            )
     with _timed(timings, "search"):
         try:
-            search.index(site, quiet=True)
+            if search_index:
+                search.index(site, quiet=True)
         except search.SearchError as exc:
             raise BuildError("site.build.search_failed", detail=str(exc)) from exc
     with _timed(timings, "sitemap"):
         _sitemaps(site, str(config.site["url"]), page_paths)
-    return BuildResult(out_dir=out, pages=sum(len(v) for v in page_paths.values()),
-                       records=len(loaded.registry), seconds=0.0, report=loaded.report, page_paths=page_paths,
-                       datasets=exported)
+    return BuildResult(
+        out_dir=out,
+        pages=sum(len(v) for v in page_paths.values()),
+        records=len(loaded.registry),
+        seconds=0.0,
+        report=loaded.report,
+        page_paths=page_paths,
+        datasets=exported,
+        renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
+    )
 
 
 class _Job:
@@ -209,7 +266,7 @@ class _Job:
             return
         ctx = multiprocessing.get_context("fork")
         self.recv, send = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+        self.proc = ctx.Process(target=_child, args=(send, fn, args))  # may start its own pool
         self.proc.start()
         send.close()
 
@@ -279,9 +336,13 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
     from generator.site.theme import NavItem
 
     by_src = {s.src: s for s in sections}
-    nav = [NavItem(t(lang, "site.nav.home"), "index.md"),
-           NavItem(t(lang, "site.nav.kinds"), children=[NavItem(by_src[f"kinds/{k.code}.md"].title, f"kinds/{k.code}.md")
-                                                       for k in model.kinds])]
+    nav = [
+        NavItem(t(lang, "site.nav.home"), "index.md"),
+        NavItem(
+            t(lang, "site.nav.kinds"),
+            children=[NavItem(by_src[f"kinds/{k.code}.md"].title, f"kinds/{k.code}.md") for k in model.kinds],
+        ),
+    ]
     for src in ("map.md", "data.md", "contribute.md"):
         nav.append(NavItem(by_src[src].title, src))
     fixed = {"index.md", "map.md", "data.md", "contribute.md", "search.md"}
@@ -294,10 +355,20 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
 def _hub_extra(model: Any, lang: str) -> dict[str, str]:
     other = "en" if lang == "zh" else "zh"
     map_cfg = model.map_config
-    tiles = {"url": map_cfg["tiles"], "subdomains": map_cfg.get("subdomains", ""),
-             "attribution": map_cfg.get("attribution", ""), "max_zoom": map_cfg.get("max_zoom", 18)}
+    tiles = {
+        "url": map_cfg["tiles"],
+        "subdomains": map_cfg.get("subdomains", ""),
+        "attribution": map_cfg.get("attribution", ""),
+        "max_zoom": map_cfg.get("max_zoom", 18),
+    }
     strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
-    strings.update({"shown": t(lang, "site.listing.shown"), "sort": t(lang, "site.listing.sort")})
+    strings.update(
+        {
+            "shown": t(lang, "site.listing.shown"),
+            "sort": t(lang, "site.listing.sort"),
+            "search_label": t(lang, "site.search.label"),
+        }
+    )
     return {
         "alt_prefix": "en/" if lang == "zh" else "../",
         "alt_lang": "en" if lang == "zh" else "zh-CN",
@@ -331,7 +402,9 @@ def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
         name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml"
         (site / name).write_text(urlset(urls[index : index + SITEMAP_LIMIT]), "utf-8")
         parts.append(f"<sitemap><loc>{xml_escape(base + name)}</loc></sitemap>\n")
-    (site / "sitemap.xml").write_text(f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8")
+    (site / "sitemap.xml").write_text(
+        f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8"
+    )
 
 
 def _swap(new: Path, out: Path, tmp: Path) -> None:

@@ -60,16 +60,26 @@ Check = Callable[[Registry], Iterator[Problem]]
 class Context:
     """What record checks need besides the record: the district settings and today's date."""
 
-    __slots__ = ("bounds", "prefix", "today")
+    __slots__ = ("bounds", "prefix", "text", "today")
 
     def __init__(self, district: dict[str, Any], today: dt.date) -> None:
         self.bounds: dict[str, float] = district["bounds"]
         self.prefix: str = district["uscc_region_prefix"]
         self.today = today
+        #: The source text of the record being checked, when the loader has it (a fast pre-check).
+        self.text: str | None = None
 
 
-def _at(record: Record, pointer: tuple[str | int, ...], code: str, *, severity: Severity = "error",
-        key: bool = False, **args: Any) -> Problem:
+def _at(
+    record: Record,
+    pointer: tuple[str | int, ...],
+    code: str,
+    /,
+    *,
+    severity: Severity = "error",
+    key: bool = False,
+    **args: Any,
+) -> Problem:
     line, column = yamlio.locate(record.path, pointer, key=key) if pointer else (1, 1)
     field = ".".join(str(p) for p in pointer)
     return Problem.make(record.rel, line, column, code, severity=severity, field=field, **args)
@@ -147,18 +157,19 @@ def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[t
             yield from _strings(value, (*pointer, index))
 
 
-_DIGITS11 = re.compile(r"\d{11}")
+#: Either pattern, to skip records that hold neither an ID-like nor a mobile-like number.
+_SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}")
 #: Code fields whose digits are checked by their own pattern (a village code has 12 digits).
 _CODE_FIELDS = frozenset(("id", "division", "parent", "uscc", "postal_code", "urban_rural_code"))
 
 
 def _has_long_digits(data: dict[str, Any]) -> bool:
-    """True when some string value (codes aside) holds 11 or more consecutive digits."""
+    """True when some string value (codes aside) holds something shaped like an ID or mobile number."""
     stack: list[Any] = [v for k, v in data.items() if k not in _CODE_FIELDS]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if len(item) >= 11 and _DIGITS11.search(item):
+            if len(item) >= 11 and _SUSPECT.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -167,10 +178,26 @@ def _has_long_digits(data: dict[str, Any]) -> bool:
     return False
 
 
+def is_resident_id(number: str) -> bool:
+    """An 18-character resident ID number: a real birth date and a valid check character (GB 11643).
+
+    The region part is not looked up: python-stdnum's region list misses
+    codes such as Shunde's 440606, and an unknown region must not hide a number.
+    """
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return birth.year >= 1900 and ric.calc_check_digit(number) == number[-1].upper()
+
+
 def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     """No resident ID number anywhere (error); mobile numbers only in public phone fields (warning)."""
+    text = ctx.text
+    if text is not None and "\\" not in text and not _SUSPECT.search(text):
+        return  # fast path: the file holds nothing shaped like an ID or mobile number (and no escapes)
     if not isinstance(record.data, dict) or not _has_long_digits(record.data):
-        return  # fast path: no 11-digit run, so neither an ID number nor a mobile number
+        return  # nothing shaped like an ID number or a mobile number outside the code fields
     contacts = record.get("contacts")
     phone_fields: set[tuple[str | int, ...]] = {
         ("contacts", i, "value")
@@ -181,12 +208,17 @@ def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
         if pointer and pointer[0] in _CODE_FIELDS:
             continue
         for match in ID_LIKE.finditer(text):
-            if ric.is_valid(match.group()):
+            if is_resident_id(match.group()):
                 yield _at(record, pointer, "M030", masked=match.group()[:6] + "********" + match.group()[-4:])
         if pointer not in phone_fields:
             for match in MOBILE_LIKE.finditer(text):
-                yield _at(record, pointer, "M031", severity="warning",
-                          masked=match.group()[:3] + "****" + match.group()[-4:])
+                yield _at(
+                    record,
+                    pointer,
+                    "M031",
+                    severity="warning",
+                    masked=match.group()[:3] + "****" + match.group()[-4:],
+                )
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -234,14 +266,19 @@ def check_dates(record: Record, ctx: Context) -> Iterator[Problem]:
         (("established_on",), ("dissolved_on",)),
         (("established_on",), ("last_verified",)),
     ]
-    for key, value in record.data.items():
-        if isinstance(value, list):
-            pairs.extend(((key, i, "since"), (key, i, "until")) for i in range(len(value)))
+    pairs.extend((pointer[:2] + ("since",), pointer) for pointer in parsed if pointer[-1] == "until")
     for start, end in pairs:
         first, last = parsed.get(start), parsed.get(end)
         if first and last and last < first:
-            yield _at(record, end, "M022", start=_value_at(record.data, start), end=_value_at(record.data, end),
-                      start_field=".".join(map(str, start)), end_field=".".join(map(str, end)))
+            yield _at(
+                record,
+                end,
+                "M022",
+                start=_value_at(record.data, start),
+                end=_value_at(record.data, end),
+                start_field=".".join(map(str, start)),
+                end_field=".".join(map(str, end)),
+            )
 
 
 def _value_at(data: Any, pointer: tuple[str | int, ...]) -> Any:
@@ -250,12 +287,18 @@ def _value_at(data: Any, pointer: tuple[str | int, ...]) -> Any:
     return data
 
 
-RECORD_CHECKS: tuple[RecordCheck, ...] = (check_uscc, check_location, check_contacts, check_personal_data,
-                                          check_dates)
+RECORD_CHECKS: tuple[RecordCheck, ...] = (
+    check_uscc,
+    check_location,
+    check_contacts,
+    check_personal_data,
+    check_dates,
+)
 
 
-def check_record(record: Record, ctx: Context) -> list[Problem]:
-    """Every record check on one record (runs in worker processes)."""
+def check_record(record: Record, ctx: Context, text: str | None = None) -> list[Problem]:
+    """Every record check on one record (runs in worker processes); ``text`` is its source, if known."""
+    ctx.text = text
     problems: list[Problem] = []
     for check in RECORD_CHECKS:
         problems.extend(check(record, ctx))
@@ -285,7 +328,9 @@ def check_links(registry: Registry) -> Iterator[Problem]:
     for record in registry.all():
         for field, target in LINKS[record.registry].items():
             value = record.get(field)
-            if not isinstance(value, str) or (record.registry == "divisions" and record.get("level") == "district"):
+            if not isinstance(value, str) or (
+                record.registry == "divisions" and record.get("level") == "district"
+            ):
                 continue
             if registry.get(target, value) is None:
                 elsewhere = registry.by_id.get(value)
@@ -300,7 +345,9 @@ def check_links(registry: Registry) -> Iterator[Problem]:
                     continue
                 elsewhere = registry.by_id.get(value)
                 if elsewhere is not None:
-                    yield _at(record, (field, index), "M003", value=value, target=target, actual=elsewhere.registry)
+                    yield _at(
+                        record, (field, index), "M003", value=value, target=target, actual=elsewhere.registry
+                    )
                 else:
                     yield _at(record, (field, index), "M004", value=value, target=target)
 
@@ -313,7 +360,9 @@ def check_divisions(registry: Registry) -> Iterator[Problem]:
         if not isinstance(level, str):
             continue
         if CODE_LENGTH_LEVEL.get(len(code)) != level:
-            yield _at(record, ("level",), "M005", code=code, level=_label(schemas, "divisions", "level", level))
+            yield _at(
+                record, ("level",), "M005", code=code, level=_label(schemas, "divisions", "level", level)
+            )
             continue
         if level == "district" or not isinstance(parent, str):
             continue
@@ -340,9 +389,14 @@ def check_division_levels(registry: Registry) -> Iterator[Problem]:
         wanted = _wanted_level(record)
         if division is None or not wanted or division.get("level") == wanted:
             continue
-        yield _at(record, ("division",), "M007", code=division.id,
-                  actual=_label(schemas, "divisions", "level", division.get("level")),
-                  wanted=_label(schemas, "divisions", "level", wanted))
+        yield _at(
+            record,
+            ("division",),
+            "M007",
+            code=division.id,
+            actual=_label(schemas, "divisions", "level", division.get("level")),
+            wanted=_label(schemas, "divisions", "level", wanted),
+        )
 
 
 def check_hierarchy(registry: Registry) -> Iterator[Problem]:
@@ -353,13 +407,21 @@ def check_hierarchy(registry: Registry) -> Iterator[Problem]:
         kind = hub.get("kind")
         if isinstance(kind, str) and kind not in kinds:
             guess = difflib.get_close_matches(kind, kinds, n=1)
-            yield _at(hub, ("kind",), "M008", value=kind, suggestion=guess[0] if guess else kinds[0],
-                      options=", ".join(kinds))
+            yield _at(
+                hub,
+                ("kind",),
+                "M008",
+                value=kind,
+                suggestion=guess[0] if guess else kinds[0],
+                options=", ".join(kinds),
+            )
         level = hub.get("level")
         parent = registry.link(hub, "parent")
         if parent is None:
             if not hub.get("parent") and isinstance(level, str) and level != "district":
-                yield _at(hub, ("level",), "M009", severity="warning", level=_label(schemas, "hubs", "level", level))
+                yield _at(
+                    hub, ("level",), "M009", severity="warning", level=_label(schemas, "hubs", "level", level)
+                )
             continue
         if parent.id == hub.id:
             yield _at(hub, ("parent",), "M010", chain=f"{hub.id} → {hub.id}")
@@ -367,16 +429,33 @@ def check_hierarchy(registry: Registry) -> Iterator[Problem]:
         child_rank = LEVEL_RANK.get(level, -1) if isinstance(level, str) else -1
         parent_level = parent.get("level")
         parent_rank = LEVEL_RANK.get(parent_level, -1) if isinstance(parent_level, str) else -1
-        if child_rank >= 0 and parent_rank >= 0 and not (
-            child_rank > parent_rank or child_rank == parent_rank == LEVEL_RANK["sector"]
+        if (
+            child_rank >= 0
+            and parent_rank >= 0
+            and not (child_rank > parent_rank or child_rank == parent_rank == LEVEL_RANK["sector"])
         ):
-            yield _at(hub, ("parent",), "M011", parent=parent.id, level=_label(schemas, "hubs", "level", level),
-                      parent_level=_label(schemas, "hubs", "level", parent_level))
+            yield _at(
+                hub,
+                ("parent",),
+                "M011",
+                parent=parent.id,
+                level=_label(schemas, "hubs", "level", level),
+                parent_level=_label(schemas, "hubs", "level", parent_level),
+            )
         if isinstance(kind, str) and parent.get("kind") != kind:
-            yield _at(hub, ("parent",), "M012", severity="warning", parent=parent.id,
-                      kind=_kind_label(registry, kind), parent_kind=_kind_label(registry, parent.get("kind")))
+            yield _at(
+                hub,
+                ("parent",),
+                "M012",
+                severity="warning",
+                parent=parent.id,
+                kind=_kind_label(registry, kind),
+                parent_kind=_kind_label(registry, parent.get("kind")),
+            )
         if isinstance(parent.get("division"), str) and not division_contains(parent.division, hub.division):
-            yield _at(hub, ("division",), "M013", code=hub.division, parent=parent.id, parent_code=parent.division)
+            yield _at(
+                hub, ("division",), "M013", code=hub.division, parent=parent.id, parent_code=parent.division
+            )
     yield from _cycles(registry, "hubs", "parent", "M010")
     yield from _cycles(registry, None, "successor", "M014")
 
@@ -408,8 +487,14 @@ def check_carriers(registry: Registry) -> Iterator[Problem]:
         for record in registry.records(name):
             hub = registry.link(record, field)
             if hub is not None and hub.get("kind") != kind:
-                yield _at(record, (field,), "M015", hub=hub.id, kind=_kind_label(registry, hub.get("kind")),
-                          wanted=_kind_label(registry, kind))
+                yield _at(
+                    record,
+                    (field,),
+                    "M015",
+                    hub=hub.id,
+                    kind=_kind_label(registry, hub.get("kind")),
+                    wanted=_kind_label(registry, kind),
+                )
 
 
 def check_status(registry: Registry) -> Iterator[Problem]:
@@ -419,13 +504,13 @@ def check_status(registry: Registry) -> Iterator[Problem]:
         if record.registry == "divisions":
             continue
         status, successor = record.get("status", "active"), record.get("successor")
-        if not isinstance(status, str):
-            continue
+        if status not in ("active", "dissolved", "merged"):
+            continue  # the shape layer reports the value
         label = _label(schemas, record.registry, "status", status)
         if status == "active":
             for field in ("successor", "dissolved_on"):
                 if record.get(field) is not None:
-                    yield _at(record, (field,), "M016", key=True, field=field)
+                    yield _at(record, (field,), "M016", key=True, name=field)
             continue
         if status == "merged" and not successor:
             yield _at(record, ("status",), "M017", status=label)
@@ -437,8 +522,14 @@ def check_status(registry: Registry) -> Iterator[Problem]:
             yield _at(record, ("successor",), "M014", chain=f"{record.id} → {record.id}")
         target = registry.link(record, "successor")
         if target is not None and target.id != record.id and not target.active:
-            yield _at(record, ("successor",), "M036", severity="warning", successor=target.id,
-                      status=_label(schemas, target.registry, "status", target.status))
+            yield _at(
+                record,
+                ("successor",),
+                "M036",
+                severity="warning",
+                successor=target.id,
+                status=_label(schemas, target.registry, "status", target.status),
+            )
 
 
 def check_shared_uscc(registry: Registry) -> Iterator[Problem]:
@@ -465,8 +556,9 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def run_checks(registry: Registry, records: list[Record], today: dt.date | None = None, *,
-               record_checks: bool = True) -> list[Problem]:
+def run_checks(
+    registry: Registry, records: list[Record], today: dt.date | None = None, *, record_checks: bool = True
+) -> list[Problem]:
     """Every meaning check.  ``record_checks=False`` when the loader already ran them per file."""
     problems = list(check_ids(registry, records))
     for check in CHECKS:

@@ -46,7 +46,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 lang_option = click.option(
-    "--lang", type=click.Choice(LANGS), default=None, help="消息语言 / message language (zh, en)."
+    "--lang", type=click.Choice(LANGS), default=None, envvar="HUBDIR_LANG",
+    help="消息语言 / message language (zh, en); 环境变量 / env HUBDIR_LANG."
 )
 
 
@@ -286,6 +287,27 @@ def release_command(ctx: click.Context, version: str, date_text: str | None, lan
     click.echo(release.summary(made, config, state.lang))
 
 
+@cli.command("export")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录（默认 build/site/data）/ output folder (default build/site/data).")
+@lang_option
+@click.pass_context
+def export_command(ctx: click.Context, out_dir: Path | None, lang: str | None) -> None:
+    """导出开放数据集（Frictionless 数据包：CSV、XLSX、JSON、GeoJSON、SQLite）。
+
+    Export the open datasets: a Frictionless Data Package (CSV) with XLSX,
+    JSON, GeoJSON, SQLite, per-record JSON and SHA256SUMS, into
+    build/site/data (or --out).  The content is validated first and the
+    package is validated before it replaces the previous output; on any
+    error (exit 1) the previous output is left untouched.
+    """
+    from generator import export
+
+    state = _state(ctx, lang)
+    config = state.config()
+    sys.exit(export.run_command(config, out_dir, state.lang))
+
+
 @cli.command("build")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出目录（默认 build/site）/ output folder (default build/site).")
@@ -331,9 +353,23 @@ def main(argv: list[str] | None = None) -> Any:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        fail(t("zh", "cli.interrupted"), 130)
+        fail(t(_argv_lang(argv), "cli.interrupted"), 130)
     except Exception as exc:  # the last line of defence: never a traceback
-        fail(t("zh", "cli.internal", detail=f"{type(exc).__name__}: {exc}"))
+        fail(t(_argv_lang(argv), "cli.internal", detail=f"{type(exc).__name__}: {exc}"))
+
+
+def _argv_lang(argv: list[str] | None) -> str:
+    """The language asked for by ``--lang``/``HUBDIR_LANG``, read without click (it may have failed)."""
+    import os
+
+    args = sys.argv[1:] if argv is None else argv
+    lang = os.environ.get("HUBDIR_LANG", "")
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            lang = args[index + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    return lang if lang in LANGS else "zh"
 
 
 if __name__ == "__main__":  # pragma: no cover

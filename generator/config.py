@@ -91,6 +91,8 @@ def load_config(root: Path) -> Config:
         raise ConfigError([Problem.make(rel, 0, 0, "C001", root=str(root))]) from None
     except yamlio.LoadError as exc:
         raise ConfigError([Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
+    except OSError as exc:  # a folder named site_config.yml, no permission…
+        raise ConfigError([Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]) from None
     shapes = schema.Shapes(schemas_dir(root))
     problems = shapes.check("site_config", raw, path, rel)
     if problems:

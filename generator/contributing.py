@@ -271,7 +271,7 @@ def render(text: str, generated: dict[str, str]) -> str:
         match = pattern.search(text)
         if match is None:
             raise ValueError(f"CONTRIBUTING.md has no block {name}")
-        text = text[: match.start()] + match.group(1) + body + "\n" + match.group(2) + text[match.end():]
+        text = text[: match.start()] + match.group(1) + body + "\n" + match.group(2) + text[match.end() :]
     return text
 
 

@@ -1,8 +1,8 @@
 """Plugs coverage into the website through ``generator.site.contrib`` (imported before each build).
 
 Registers the coverage section page (``coverage/`` in both languages, in the
-short nav) and a block on every district, town and village page showing that
-area's own gaps.  The figures are computed once per registry and shared by
+short nav), a block on every district, town and village page showing that
+area's own gaps, and the badge/chart styles.  The figures are computed once per registry and shared by
 both languages and every page.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from generator.coverage import Result, measure
-from generator.coverage_site import render_area_gaps, render_coverage_page
+from generator.coverage_site import CSS, render_area_gaps, render_coverage_page
 from generator.i18n import t
 from generator.site import contrib
 
@@ -45,6 +45,7 @@ def register() -> None:
     page = contrib.SectionPage(slug=SLUG, title=lambda lang: t(lang, "coverage.nav"), render=_page, order=40)
     contrib.section_page(page)
     contrib.area_fragment(SLUG, _fragment, order=40)
+    contrib.stylesheet(SLUG, CSS)
 
 
 register()

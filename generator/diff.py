@@ -39,6 +39,8 @@ from generator.registry import REGISTRIES
 KINDS = ("added", "removed", "renamed", "moved", "dissolved", "merged", "changed")
 #: Where a release folder keeps every record (written by ``generator.export``).
 RECORDS_FILE = "json/all.json"
+#: The label of the content folder on disk (JSON keeps it; text and Markdown translate it).
+WORKTREE = "worktree"
 
 
 class DiffError(Exception):
@@ -231,7 +233,7 @@ def resolve_spec(config: Config, spec: str) -> Snapshot:
 def compare_specs(config: Config, base: str, head: str | None) -> Changes:
     """Compare two specs; without ``head`` the other side is the content folder on disk."""
     before = resolve_spec(config, base)
-    after = resolve_spec(config, head) if head else read_folder(config.content_dir, "worktree")
+    after = resolve_spec(config, head) if head else read_folder(config.content_dir, WORKTREE)
     return compare(before, after)
 
 
@@ -421,8 +423,15 @@ def _headline(change: Change, lang: str, changes: Changes) -> str:
     return t(lang, key, **args)
 
 
+def _title(changes: Changes, lang: str) -> str:
+    def shown(label: str) -> str:
+        return t(lang, "workflow.diff.worktree") if label == WORKTREE else label
+
+    return t(lang, "workflow.diff.title", base=shown(changes.base), head=shown(changes.head))
+
+
 def render_text(changes: Changes, lang: str, config: Config) -> str:
-    lines = [t(lang, "workflow.diff.title", base=changes.base, head=changes.head), counts_line(changes, lang)]
+    lines = [_title(changes, lang), counts_line(changes, lang)]
     if not changes.changes:
         lines.append(t(lang, "workflow.diff.nothing"))
     marks = {
@@ -517,7 +526,7 @@ def render_markdown(changes: Changes, lang: str, config: Config) -> str:
     out = [
         f"## {t(lang, 'workflow.diff.md_title')}",
         "",
-        md(t(lang, "workflow.diff.title", base=changes.base, head=changes.head)),
+        md(_title(changes, lang)),
         "",
         md(counts_line(changes, lang)),
         "",

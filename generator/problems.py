@@ -54,6 +54,7 @@ class Problem:
         line: int,
         column: int,
         code: str,
+        /,
         *,
         severity: Severity = "error",
         field: str = "",

@@ -63,15 +63,21 @@ class ReleaseError(Exception):
 
 @dataclass(frozen=True)
 class ReleaseInfo:
-    """One published release, as the site's data page lists it."""
+    """One published release, as the site's data page lists it.
+
+    ``changelog`` is ``{"zh": text, "en": text}``: plain text, one line per
+    changed record (no Markdown, ready for a list on a web page);
+    ``changelog_md`` is the CHANGELOG.md file (both languages, Markdown).
+    """
 
     version: str
     date: str
     path: Path
-    changelog: str
+    changelog: dict[str, str]
     previous: str | None
     records: dict[str, int]
     summary: dict[str, int]
+    changelog_md: str = ""
 
 
 def releases_dir(root: Path) -> Path:
@@ -114,18 +120,17 @@ def list_releases(root: Path) -> list[ReleaseInfo]:
             continue
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
-            changelog = (
-                (path / CHANGELOG_FILE).read_text("utf-8") if (path / CHANGELOG_FILE).is_file() else ""
-            )
+            text = (path / CHANGELOG_FILE).read_text("utf-8") if (path / CHANGELOG_FILE).is_file() else ""
             found.append(
                 ReleaseInfo(
                     str(meta["version"]),
                     str(meta["date"]),
                     path,
-                    changelog,
+                    {lang: str(v) for lang, v in dict(meta.get("changelog", {})).items()},
                     meta.get("previous"),
                     dict(meta.get("records", {})),
                     dict(meta.get("summary", {})),
+                    text,
                 )
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -181,6 +186,33 @@ def changelog(
         parts.append("")
     text = "\n".join(parts).rstrip("\n") + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def short_changelog(
+    changes: diff.Changes, config: Config, lang: str, previous: ReleaseInfo | None, total: int
+) -> str:
+    """Plain text for the site's data page: the counts, then one line per changed record."""
+    if previous is None:
+        return t(lang, "workflow.release.first", total=total)
+    lines = [
+        t(lang, "workflow.release.since", previous=previous.version, counts=diff.counts_line(changes, lang))
+    ]
+    for change in changes.changes:
+        fields = t(lang, "workflow.release.field_sep").join(
+            diff.field_label(config, change.registry, fc, lang) for fc in change.fields
+        )
+        key = "workflow.release.line_fields" if fields else "workflow.release.line"
+        lines.append(
+            t(
+                lang,
+                key,
+                kind=t(lang, f"workflow.diff.kind.{change.kind}"),
+                name=change.name,
+                id=change.id,
+                fields=fields,
+            )
+        )
+    return "\n".join(lines)
 
 
 def delta(changes: diff.Changes, version: str, date: str, previous: ReleaseInfo | None) -> dict[str, Any]:
@@ -276,6 +308,9 @@ def make_release(
                 "previous": previous.version if previous else None,
                 "records": counts,
                 "summary": summary,
+                "changelog": {
+                    lang: short_changelog(changes, config, lang, previous, total) for lang in ("zh", "en")
+                },
             },
         )
         sums = write_sums(work, SUMS_FILE)

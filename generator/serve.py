@@ -30,7 +30,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +44,8 @@ from generator.problems import Report, render_text
 STATUS_PATH = "/__hubdir__/status"
 POLL_SECONDS = 0.25
 DEBOUNCE_SECONDS = 0.2
+#: After a fast rebuild, a full one follows once the files have been quiet this long.
+CONSOLIDATE_SECONDS = 20.0
 
 #: Injected before ``</body>`` of every served HTML page (never into the built files).
 RELOAD_SCRIPT = (
@@ -129,6 +131,7 @@ class Status:
     building: bool = False
     message: str = ""
     last_seconds: float = 0.0
+    mode: str = ""
     history: list[float] = field(default_factory=list)
 
 
@@ -154,72 +157,144 @@ class Preview:
         self.status = Status()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._shells: dict[str, tuple[Any, Any]] = {}  # lang → (page shell, renderer) of the last full build
+        self._pending_full = False
         self._watcher: threading.Thread | None = None
         self.server: ThreadingHTTPServer | None = None
         self._server_thread: threading.Thread | None = None
 
     # -- building -------------------------------------------------------------
     def rebuild(self, changed: list[Path] | None = None) -> bool:
-        """Build into ``out_dir``; on failure keep the previous pages and record the message."""
-        build = self._build or default_build()
+        """Rebuild (fast path for record edits, else a full build); keep the last good pages on failure."""
         with self._lock:
             self.status.building = True
             started = time.perf_counter()
-            ok, message = True, ""
+            mode = "full"
             try:
-                config = load_config(self.config.root)
-                self.config = config
-                kwargs: dict[str, Any] = {
-                    "strict": False,
-                    "quiet": True,
-                    "lang": self.lang,
-                    "datasets": self.datasets,
-                    "search": False,
-                }
-                params = inspect.signature(build).parameters
-                if changed is not None and "changed" in params:
-                    kwargs["changed"] = changed
-                result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
-                report = getattr(result, "report", None)
-                if isinstance(report, Report) and report.errors:
-                    ok, message = False, render_text(report, self.lang)
+                fast = self._fast(changed) if changed else None
+                if fast is not None:
+                    mode = "fast"
+                    ok, message = fast
+                else:
+                    ok, message = self._full(changed)
             except ConfigError as exc:
                 ok = False
                 message = render_text(Report(problems=exc.problems, files_checked=1), self.lang)
             except Exception as exc:  # a preview must survive any failure and say what it was
-                report = getattr(exc, "report", None)
-                ok = False
-                if isinstance(report, Report):
-                    message = render_text(report, self.lang)
-                elif hasattr(exc, "message") and callable(exc.message):
-                    message = t(self.lang, "workflow.serve.build_failed", detail=exc.message(self.lang))
-                else:
-                    message = t(
-                        self.lang, "workflow.serve.build_failed", detail=f"{type(exc).__name__}: {exc}"
-                    )
-                    if os.environ.get("HUBDIR_DEBUG"):
-                        message += "\n" + traceback.format_exc()
+                ok, message = False, self._explain(exc)
             seconds = time.perf_counter() - started
             self.status.last_seconds = seconds
             self.status.history.append(seconds)
+            self.status.mode = mode
             self.status.ok = ok
             self.status.message = message
             if ok:
                 self.status.generation += 1
+            self._pending_full = ok and mode == "fast"
             self.status.building = False
         if ok:
-            self.echo(t(self.lang, "workflow.serve.rebuilt", seconds=f"{seconds:.2f}"))
+            key = "workflow.serve.rebuilt_fast" if mode == "fast" else "workflow.serve.rebuilt"
+            self.echo(t(self.lang, key, seconds=f"{seconds:.2f}"))
         else:
             self.echo(t(self.lang, "workflow.serve.failed"))
             self.echo(message)
         return ok
 
+    def _explain(self, exc: Exception) -> str:
+        report = getattr(exc, "report", None)
+        if isinstance(report, Report):
+            return render_text(report, self.lang)
+        message_fn = getattr(exc, "message", None)
+        if callable(message_fn):
+            return t(self.lang, "workflow.serve.build_failed", detail=message_fn(self.lang))
+        message = t(self.lang, "workflow.serve.build_failed", detail=f"{type(exc).__name__}: {exc}")
+        if os.environ.get("HUBDIR_DEBUG"):
+            message += "\n" + traceback.format_exc()
+        return message
+
+    def _full(self, changed: list[Path] | None) -> tuple[bool, str]:
+        """The whole site through ``build()``; remembers each language's page shell for the fast path."""
+        build = self._build or default_build()
+        config = load_config(self.config.root)
+        self.config = config
+        kwargs: dict[str, Any] = {
+            "strict": False,
+            "quiet": True,
+            "lang": self.lang,
+            "datasets": self.datasets,
+            "search": False,
+        }
+        params = inspect.signature(build).parameters
+        if changed is not None and "changed" in params:
+            kwargs["changed"] = changed
+        captured: dict[str, tuple[Any, Any]] = {}
+        with _capture_shells(captured):
+            result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
+        report = getattr(result, "report", None)
+        if isinstance(report, Report) and report.errors:
+            return False, render_text(report, self.lang)
+        self._shells = captured
+        return True, ""
+
+    def _fast(self, changed: list[Path]) -> tuple[bool, str] | None:
+        """Re-render only the pages an edit of existing records touches; ``None`` when a full build is needed.
+
+        Applies when every changed file is an existing record (not a division) whose id and registry
+        stay the same.  Listings, section pages, the map data and the search index catch up in the
+        full build that follows once the files have been quiet for ``CONSOLIDATE_SECONDS``.
+        """
+        if not self._shells:
+            return None
+        content = self.config.content_dir.resolve()
+        targets = {p.resolve() for p in changed}
+        if any(not p.is_relative_to(content) for p in targets):
+            return None
+        from generator.site import pages as site_pages
+        from generator.site.labels import labels_for
+        from generator.site.model import SiteModel
+        from generator.validate import load
+
+        old_model = next(iter(self._shells.values()))[1].model
+        old = old_model.registry
+        loaded = load(self.config)
+        if loaded.report.errors:
+            return False, render_text(loaded.report, self.lang)
+        new = loaded.registry
+        if {(r.registry, r.id) for r in old.all()} != {(r.registry, r.id) for r in new.all()}:
+            return None
+        affected: set[str] = set()
+        for registry in (old, new):
+            hits = [r for r in registry.all() if r.path.resolve() in targets]
+            if len(hits) != len(targets) or any(r.registry == "divisions" for r in hits):
+                return None
+            for record in hits:
+                affected |= _related(registry, record)
+        model = SiteModel(self.config, new, labels_for(self.config.schemas_dir))
+        model.extra.update(old_model.extra)
+        for lang, (shell, _previous) in list(self._shells.items()):
+            fresh = site_pages.Renderer(model, lang)
+            root = self.out_dir if lang == "zh" else self.out_dir / lang
+            for rid in sorted(affected):
+                record = new.by_id.get(rid)
+                if record is None:
+                    continue
+                if record.registry == "divisions":
+                    page = fresh.area_page(record)
+                else:
+                    page = fresh.record_page(record)
+                _write(root / page.path / "index.html", shell.render(page.title, page.path, page.body))
+            self._shells[lang] = (shell, fresh)
+        return True, ""
+
     def _watch(self) -> None:
         paths = watched_paths(self.config)
         last = stamp(paths)
+        last_change = time.monotonic()
         while not self._stop.wait(POLL_SECONDS):
             now = stamp(paths)
             if now == last:
+                if self._pending_full and time.monotonic() - last_change > CONSOLIDATE_SECONDS:
+                    self.rebuild(None)
                 continue
             # Debounce: an editor's save (or a git checkout) is often several writes.
             while not self._stop.wait(DEBOUNCE_SECONDS):
@@ -229,6 +304,7 @@ class Preview:
                 now = settled
             changed = changed_files(last, now)
             last = now
+            last_change = time.monotonic()
             self.echo(t(self.lang, "workflow.serve.changed", n=len(changed)))
             self.rebuild(changed)
 
@@ -326,6 +402,71 @@ class Preview:
         for thread in (self._watcher, self._server_thread):
             if thread is not None:
                 thread.join(timeout=10)
+
+
+def _related(registry: Any, record: Any) -> set[str]:
+    """Ids whose pages show ``record``: itself, what it links to, what links to it, its divisions."""
+    from generator.registry import LINKS, LIST_LINKS
+
+    ids = {record.id}
+    for field_name in LINKS.get(record.registry, {}):
+        target = registry.link(record, field_name)
+        if target is not None:
+            ids.add(target.id)
+    for field_name in LIST_LINKS.get(record.registry, {}):
+        ids.update(str(v) for v in record.get(field_name) or [])
+    for index in (registry.children, registry.carriers, registry.successors_of):
+        ids.update(r.id for r in index.get(record.id, []))
+    ids.update(d.id for d in registry.division_chain(record.division))
+    return ids
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _capture_shells(captured: dict[str, tuple[Any, Any]]) -> Iterator[None]:
+    """Remember each language's page shell, and the site model, of one ``build()``.
+
+    ``build()`` has no incremental entry point yet; wrapping ``theme.build_language`` (it returns
+    a language's shell) and ``pages.Renderer`` (it holds the model) for the duration of one build
+    is the narrowest way to reuse them.  If the site package changes shape, nothing is captured
+    and every rebuild is simply a full one.
+    """
+    try:
+        from generator.site import pages as site_pages
+        from generator.site import theme
+    except ImportError:
+        yield
+        return
+    original_build, original_renderer = theme.build_language, site_pages.Renderer
+    shells: dict[str, Any] = {}
+    renderers: dict[str, Any] = {}
+
+    def build_language(config: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        shell = original_build(config, *args, **kwargs)
+        shells[str(config.get("theme", {}).get("language", ""))] = shell
+        return shell
+
+    class Renderer(original_renderer):  # type: ignore[misc, valid-type]
+        def __init__(self, model: Any, lang: str, *args: Any, **kwargs: Any) -> None:
+            super().__init__(model, lang, *args, **kwargs)
+            renderers[lang] = self
+
+    theme.build_language = build_language  # type: ignore[assignment]
+    site_pages.Renderer = Renderer  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        theme.build_language = original_build  # type: ignore[assignment]
+        site_pages.Renderer = original_renderer  # type: ignore[misc]
+    for lang, renderer in renderers.items():
+        if lang in shells:
+            captured[lang] = (shells[lang], renderer)
 
 
 def preview_dir(config: Config) -> Path:

@@ -48,26 +48,54 @@ def discover(content_dir: Path, root: Path) -> tuple[list[tuple[str, Path]], lis
         if entry.name.startswith(".") or entry.name.lower() in ("readme.md",):
             continue
         if entry.name in REGISTRIES and _is_dir(entry):
+            is_file = _record_files(entry)
             for path in _listdir(entry, root, problems):
                 if path.name.startswith("."):
                     continue
-                if path.suffix in (".yml", ".yaml") and _is_file(path):
+                if path.suffix in (".yml", ".yaml") and is_file.get(path.name, False):
                     found.append((entry.name, path))
                 else:
-                    problems.append(Problem.make(_rel(path, root), 0, 0, "M032", severity="warning",
-                                                 name=path.name))
+                    problems.append(
+                        Problem.make(_rel(path, root), 0, 0, "M032", severity="warning", name=path.name)
+                    )
         else:
-            problems.append(Problem.make(_rel(entry, root), 0, 0, "M033", severity="warning",
-                                         name=entry.name, registries=", ".join(REGISTRIES)))
+            problems.append(
+                Problem.make(
+                    _rel(entry, root),
+                    0,
+                    0,
+                    "M033",
+                    severity="warning",
+                    name=entry.name,
+                    registries=", ".join(REGISTRIES),
+                )
+            )
     return found, problems
 
 
 def _listdir(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
     try:
-        return sorted(folder.iterdir())
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries)
     except OSError as exc:
         problems.append(Problem.make(_rel(folder, root), 0, 0, "Y011", detail=exc.strerror or str(exc)))
         return []
+    return [folder / name for name in names]
+
+
+def _record_files(folder: Path) -> dict[str, bool]:
+    """name → is a regular file (or a link to one), from one directory scan (no stat per file)."""
+    found: dict[str, bool] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    found[entry.name] = entry.is_file()
+                except OSError:
+                    found[entry.name] = False
+    except OSError:
+        pass
+    return found
 
 
 def _is_dir(path: Path) -> bool:
@@ -115,30 +143,43 @@ def _read_one(job: tuple[str, str, str]) -> tuple[dict[str, Any] | None, list[Pr
     registry, path_text, rel = job
     path = Path(path_text)
     try:
-        data = yamlio.load_file(path)
+        text = yamlio.decode(path.read_bytes())
+        data = yamlio.loads(text)
     except yamlio.LoadError as exc:
         return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
     except OSError as exc:
         return None, [Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]
     problems = _WORKER["shapes"].check(registry, data, path, rel)
-    problems.extend(checks.check_record(Record(registry, data, path, rel), _WORKER["ctx"]))
+    problems.extend(checks.check_record(Record(registry, data, path, rel), _WORKER["ctx"], text))
     return data, problems
 
 
-def read_all(jobs: Sequence[tuple[str, str, str]], schemas_dir: str, district: dict[str, Any], today: dt.date,
-             workers: int | None = None) -> list[tuple[Any, list[Problem]]]:
+def read_all(
+    jobs: Sequence[tuple[str, str, str]],
+    schemas_dir: str,
+    district: dict[str, Any],
+    today: dt.date,
+    workers: int | None = None,
+) -> list[tuple[Any, list[Problem]]]:
     """Read and check files; the order of results equals the order of ``jobs`` (deterministic output)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                                 initargs=(schemas_dir, district, today)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init, initargs=(schemas_dir, district, today)
+        ) as pool:
             return list(pool.map(_read_one, jobs, chunksize=max(1, min(500, len(jobs) // (workers * 8)))))
     _init(schemas_dir, district, today)
     return [_read_one(job) for job in jobs]
 
 
-def load(config: Config, paths: Iterable[Path] = (), *, today: dt.date | None = None,
-         content_dir: Path | None = None, workers: int | None = None) -> Loaded:
+def load(
+    config: Config,
+    paths: Iterable[Path] = (),
+    *,
+    today: dt.date | None = None,
+    content_dir: Path | None = None,
+    workers: int | None = None,
+) -> Loaded:
     """Validate the content folder (plus any extra ``paths``) and build the model."""
     root = config.root
     content = content_dir or config.content_dir
@@ -154,8 +195,17 @@ def load(config: Config, paths: Iterable[Path] = (), *, today: dt.date | None = 
                     continue
                 name = registry_of(path)
                 if name is None:
-                    problems.append(Problem.make(_rel(path, root), 0, 0, "M033", severity="error",
-                                                 name=path.parent.name, registries=", ".join(REGISTRIES)))
+                    problems.append(
+                        Problem.make(
+                            _rel(path, root),
+                            0,
+                            0,
+                            "M033",
+                            severity="error",
+                            name=path.parent.name,
+                            registries=", ".join(REGISTRIES),
+                        )
+                    )
                     continue
                 files.append((name, path))
                 known.add(absolute)

@@ -49,7 +49,7 @@ _FLOAT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """A loader whose implicit typing is YAML 1.2-core-like and much narrower than YAML 1.1."""
 
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:  # noqa: D102
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             if implicit[0]:
                 if value in ("", "~", "null"):
@@ -100,14 +100,17 @@ def decode(raw: bytes) -> str:
         raise _err("Y002", 1, 1, encoding="UTF-16")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    nul = raw.find(b"\x00")
-    if nul >= 0:  # UTF-16/32 without a byte-order mark, or a binary file
-        prefix = raw[:nul].decode("utf-8", "replace")
-        raise _err("Y002", *_position(prefix, len(prefix)), encoding="UTF-16")
+    if b"\x00" in raw:  # UTF-16/32 without a byte-order mark, or a binary file: the whole file is wrong
+        raise _err("Y002", 1, 1, encoding="UTF-16")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        prefix = raw[: exc.start].decode("utf-8", "replace")
+        # Point at the start of the run of non-ASCII bytes holding the bad byte: in a GBK file the
+        # first character's two bytes may happen to look like UTF-8, the second's not.
+        start = exc.start
+        while start > 0 and raw[start - 1] >= 0x80:
+            start -= 1
+        prefix = raw[:start].decode("utf-8", "replace")
         line, column = _position(prefix, len(prefix))
         raise _err("Y002", line, column, encoding=_guess_encoding(raw)) from None
 
@@ -135,6 +138,7 @@ def compose(text: str) -> Node | None:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates: only from text that never was UTF-8
         raise _err("Y002", *_position(text, exc.start), encoding="?") from None
+    _check_depth(text)
     if "&" in text or "*" in text:
         # Rare: only then pay for an event scan that finds anchors and aliases
         # before anything could be expanded (an alias bomb is a few hundred bytes).
@@ -158,6 +162,52 @@ def compose(text: str) -> Node | None:
         raise _err("Y012", 1, 1, limit=MAX_DEPTH) from None
     finally:
         loader.dispose()
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+_NESTING_EVENTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING_EVENTS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting *before* libyaml sees it.
+
+    libyaml's composer recurses in C (``"- " * 100000`` crashes the process)
+    and its flow parser is quadratic (``"[" * 100000`` takes minutes).  Flow
+    brackets are counted on the raw text (conservatively: brackets inside
+    quotes count too); lines that could open many block levels are checked
+    with the iterative event parser.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _err("Y012", *_position(text, match.start()), limit=MAX_DEPTH)
+        elif depth:
+            depth -= 1
+    suspicious = any(
+        len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count("? ") > 2 * MAX_DEPTH
+        for line in text.split("\n")
+        if len(line) > 2 * MAX_DEPTH
+    )
+    if not suspicious:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, _NESTING_EVENTS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _err(
+                        "Y012", event.start_mark.line + 1, event.start_mark.column + 1, limit=MAX_DEPTH
+                    )
+            elif isinstance(event, _CLOSING_EVENTS):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax(exc) from None
+    except yaml.YAMLError as exc:
+        raise _reader(text, exc) from None
 
 
 #: PyYAML/libyaml problem texts → a reason staff can act on (catalogue key ``yaml_reason.*``).
@@ -267,7 +317,10 @@ def locate(path: Path, pointer: tuple[str | int, ...], *, key: bool = False) -> 
     Falls back to the nearest existing ancestor, so a missing field points at
     the mapping that should hold it.
     """
-    node = _composed(path)
+    try:
+        node = _composed(path)
+    except (LoadError, OSError):
+        return 0, 0
     if node is None:
         return 1, 1
     position = _mark(node)
@@ -293,16 +346,13 @@ _COMPOSED: dict[tuple[str, int, int], Node | None] = {}
 
 
 def _composed(path: Path) -> Node | None:
-    try:
-        stat = path.stat()
-        cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if cache_key not in _COMPOSED:
-            if len(_COMPOSED) >= 16:
-                _COMPOSED.pop(next(iter(_COMPOSED)))
-            _COMPOSED[cache_key] = compose(decode(path.read_bytes()))
-        return _COMPOSED[cache_key]
-    except (LoadError, OSError):
-        return None
+    stat = path.stat()
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if cache_key not in _COMPOSED:
+        if len(_COMPOSED) >= 16:
+            _COMPOSED.pop(next(iter(_COMPOSED)))
+        _COMPOSED[cache_key] = compose(decode(path.read_bytes()))
+    return _COMPOSED[cache_key]
 
 
 # -- fast path -----------------------------------------------------------------
@@ -318,8 +368,16 @@ def _composed(path: Path) -> Node | None:
 
 #: Characters that make the fast reader give up: control characters (the YAML
 #: reader rejects them), CR and the other YAML 1.1 line breaks, tabs, BOMs.
-_FAST_BAD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_FAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}):(?: +|\Z)")
+_FAST_BAD = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_FAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}):(?: +(.*)|\Z)")
+#: A content line: its indentation and its text without trailing spaces (blank and comment lines never match).
+_FAST_LINE = re.compile(r"^( *)([^ #\n](?:[^\n]*[^ \n])?) *$", re.M)
+_DOC_MARK = re.compile(r"^(?:---|\.\.\.|%)", re.M)
+#: The common plain scalar: no indicator first, no ": " inside, no " #" comment, no trailing colon.
+_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` ](?:[^:#]|:(?=[^ ])|(?<! )#)*\Z")
+_SPECIAL: dict[str, Any] = {"~": None, "null": None, "true": True, "false": False}
 #: First characters a plain scalar may not start with (YAML indicators), plus quotes handled separately.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _RESERVED_KEYS = frozenset(("true", "false", "null"))
@@ -331,6 +389,11 @@ class _Fallback(Exception):
 
 def _fast_scalar(text: str) -> Any:
     """Value of the text after ``key:`` or ``- `` (leading spaces removed, may hold a comment)."""
+    if _PLAIN.match(text):
+        if text in _SPECIAL:
+            return _SPECIAL[text]
+        if not text[0].isdigit():
+            return text
     if not text or text[0] == "#":
         return None
     first = text[0]
@@ -373,16 +436,9 @@ def _fast_scalar(text: str) -> Any:
 
 
 def _fast_lines(text: str) -> list[tuple[int, str]]:
-    lines = []
-    for raw in text.split("\n"):
-        content = raw.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        indent = len(raw) - len(content)
-        if indent == 0 and (content.startswith(("---", "...", "%"))):
-            raise _Fallback
-        lines.append((indent, content.rstrip(" ")))
-    return lines
+    if _DOC_MARK.search(text):
+        raise _Fallback
+    return [(len(indent), content) for indent, content in _FAST_LINE.findall(text)]
 
 
 class _FastReader:
@@ -421,10 +477,9 @@ class _FastReader:
             match = _FAST_KEY.match(content)
             if match is None:
                 raise _Fallback
-            key = match.group(1)
+            key, rest = match.group(1, 2)
             if key in result or key in _RESERVED_KEYS:
                 raise _Fallback
-            rest = content[match.end() :]
             if rest and rest[0] != "#":
                 result[key] = _fast_scalar(rest)
                 continue

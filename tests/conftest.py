@@ -43,8 +43,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, ob
     from generator.config import load_config
 
     root = tmp_path_factory.mktemp("site-project") / "project"
-    import os  # TEMP-DEV
-    shutil.copytree(os.environ.get("TEMP_DEV_FIXTURE", FIXTURE_PROJECT), root)
+    shutil.copytree(FIXTURE_PROJECT, root)
     out = root / "build" / "site"
     result = build.build(load_config(root), out, quiet=True)
     return root, out, result

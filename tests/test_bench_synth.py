@@ -88,3 +88,8 @@ def test_too_few_records_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "y").mkdir()
     assert synth.main(["--records", "30", "--out", str(tmp_path / "y")]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_output_is_fmt_canonical(synth_300: Path, run) -> None:  # type: ignore[no-untyped-def]
+    result = run(synth_300, "fmt", "--check")
+    assert result.exit_code == 0, result.output

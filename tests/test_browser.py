@@ -18,8 +18,14 @@ import pytest
 from generator.site import vendor
 
 CHROMIUM = os.environ.get("HUBDIR_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE_VERSION = "4.14.1"
 TILE_HOST_SUFFIX = ".is.autonavi.com"  # the configured (default) tiles: the only other host allowed
 
@@ -49,7 +55,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built_site[1])))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built_site[1]))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -60,8 +68,9 @@ def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                                     args=FLAGS)
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=FLAGS
+        )
         yield chromium
         chromium.close()
 
@@ -84,20 +93,27 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
 
 def _foreign(requests: list[str], base_url: str) -> list[str]:
     own = urlsplit(base_url).netloc
-    return [u for u in requests if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != own
-            and not (urlsplit(u).hostname or "").endswith(TILE_HOST_SUFFIX)]
+    return [
+        u
+        for u in requests
+        if urlsplit(u).scheme in ("http", "https")
+        and urlsplit(u).netloc != own
+        and not (urlsplit(u).hostname or "").endswith(TILE_HOST_SUFFIX)
+    ]
 
 
 def _results(page: Page) -> list[str]:
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    return page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
+    return page.eval_on_selector_all(
+        ".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))"
+    )
 
 
 def test_chinese_query_finds_a_word_inside_the_text(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=婚姻家庭调解")
     hrefs = _results(page)
     assert hrefs[0] == "/org/so-rg-fitness/" or "/org/so-rg-fitness/" in hrefs[:2]
-    page.click(f".pagefind-ui__result-link[href='/org/so-rg-fitness/']")
+    page.click(".pagefind-ui__result-link[href='/org/so-rg-fitness/']")
     page.wait_for_url("**/org/so-rg-fitness/")
     assert page.inner_text("h1") == "示例桂洲巾帼健身队"
 
@@ -148,7 +164,9 @@ def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:
 
 def test_listing_sorts_by_column(page: Page, base_url: str) -> None:
     page.goto(base_url + "kinds/trade_union/")
-    names = lambda: page.eval_on_selector_all("tbody tr td:first-child a", "els => els.map(e => e.textContent)")  # noqa: E731
+    def names() -> list[str]:
+        return page.eval_on_selector_all("tbody tr td:first-child a", "els => els.map(e => e.textContent)")
+
     page.click("th button.hubdir-sort >> nth=0")
     ascending = names()
     page.click("th button.hubdir-sort >> nth=0")
@@ -158,7 +176,9 @@ def test_listing_sorts_by_column(page: Page, base_url: str) -> None:
 def test_map_shows_every_marker_without_tiles(page: Page, base_url: str) -> None:
     page.goto(base_url + "map/")
     page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
-    items = page.eval_on_selector_all("[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))")
+    items = page.eval_on_selector_all(
+        "[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))"
+    )
     assert sorted(items) == ["hub-d-union", "hub-sx-women", "wh-gz", "yc-gz"]
     shown = page.evaluate("""() => {
         let n = document.querySelectorAll('.hubdir-pin').length;
@@ -169,7 +189,9 @@ def test_map_shows_every_marker_without_tiles(page: Page, base_url: str) -> None
     for box in page.locator("[data-hubdir-map-kinds] input").all():
         box.uncheck()
     page.locator("[data-hubdir-map-kinds] input").nth(6).check()
-    items = page.eval_on_selector_all("[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))")
+    items = page.eval_on_selector_all(
+        "[data-hubdir-maplist] li", "els => els.map(e => e.getAttribute('data-id'))"
+    )
     assert items == ["wh-gz"]
     assert not page.errors  # type: ignore[attr-defined]
 
@@ -219,14 +241,25 @@ def test_no_serious_accessibility_violations(page: Page, base_url: str, axe_sour
         page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []
 
 
 def test_no_request_leaves_the_site_except_tiles(page: Page, base_url: str) -> None:
-    for path in ["", "org/hub-d-union/", "kinds/trade_union/", "map/", "search/?q=ronggui", "data/", "en/",
-                 "area/440606006001/"]:
+    for path in [
+        "",
+        "org/hub-d-union/",
+        "kinds/trade_union/",
+        "map/",
+        "search/?q=ronggui",
+        "data/",
+        "en/",
+        "area/440606006001/",
+    ]:
         page.goto(base_url + path)
         page.wait_for_load_state("networkidle")
     assert _foreign(page.requests, base_url) == []  # type: ignore[attr-defined]

@@ -122,7 +122,7 @@ def test_plain_when_safe(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
 def test_any_string_round_trips(text):
     """Whatever the text, the canonical file reads back as the same text (strict loader)."""
     source = f"id: hub-x\nname: {yamlio_quote(text)}\n"
@@ -132,9 +132,19 @@ def test_any_string_round_trips(text):
 
 
 def yamlio_quote(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML double-quoted scalar with every non-ASCII or control character escaped."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
 
 
 def _all_records() -> list[tuple[Path, Path]]:

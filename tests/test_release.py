@@ -145,7 +145,16 @@ def test_list_releases_newest_first(released: Path):
         ("1.0.0", "2026-01-01", None),
     ]
     assert releases[0].path == released / REL / "2026-02-01"
-    assert releases[0].changelog.startswith("# 数据版本 2026-02-01")
+    assert releases[0].changelog_md.startswith("# 数据版本 2026-02-01")
+    assert releases[0].changelog == {
+        "zh": "与上一版本 1.0.0 相比：新增 0，删除 1，改编号 0，移动 0，撤销 0，合并 0，修改 1\n"
+        "删除：示例大良社会工作服务中心（so-dl-socialwork）\n"
+        "修改：示例容桂街道总工会（hub-rg-union）：名称（name）",
+        "en": "Since the previous release 1.0.0: 0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, "
+        "0 merged, 1 changed\nRemoved: 示例大良社会工作服务中心 (so-dl-socialwork)\n"
+        "Changed: 示例容桂街道总工会 (hub-rg-union): Name (name)",
+    }
+    assert releases[1].changelog == {"zh": "首个发布版本，共 30 条记录", "en": "First release: 30 records"}
     assert releases[1].records == {
         "divisions": 8,
         "hubs": 15,

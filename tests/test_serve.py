@@ -62,6 +62,15 @@ def test_edit_a_record_and_see_the_page_change(preview: tuple[Preview, str], pro
     )
     _until(lambda: "示例容桂预览总工会" in _get(url + page.lstrip("/"))[1], "the edited name on the page")
     _until(lambda: json.loads(_get(url + STATUS_PATH.lstrip("/"))[1])["generation"] >= 2, "generation 2")
+    assert server.status.mode == "fast"  # only the pages that show this record were rendered again…
+    shown = [
+        (server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))
+    ]
+    assert server.rebuild(None) and server.status.mode == "full"
+    # …and they are byte for byte what a full build makes
+    assert shown == [
+        (server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))
+    ]
 
     # A broken record: the previous pages stay, the status carries the located error.
     record.write_text(record.read_text("utf-8") + "name: 重复\n", "utf-8")

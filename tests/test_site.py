@@ -80,6 +80,7 @@ def loaded(built_site: tuple[Path, Path, object]):  # type: ignore[no-untyped-de
 
 # -- the command ----------------------------------------------------------------------------
 
+
 def test_build_command_builds_and_reports(project: Path, run) -> None:  # type: ignore[no-untyped-def]
     out = project / "public"
     result = run(project, "build", "--out", str(out), "--quiet")
@@ -88,8 +89,9 @@ def test_build_command_builds_and_reports(project: Path, run) -> None:  # type: 
     assert (out / "index.html").is_file() and (out / "en" / "index.html").is_file()
     assert (out / "pagefind" / "pagefind.js").is_file()
     assert (out / "data" / "datapackage.json").is_file()
-    # the fixture has two warnings: said, not fatal
-    assert t("zh", "site.build.warnings", count=2) in result.output
+    # the fixture has warnings: said, not fatal
+    warnings = load(load_config(project)).report.warnings
+    assert warnings and t("zh", "site.build.warnings", count=warnings) in result.output
     assert not list(out.parent.glob(".public.tmp-*")), "temporary folders are cleaned up"
 
 
@@ -98,8 +100,10 @@ def test_build_refuses_content_errors_and_keeps_previous_site(project: Path, run
     out.mkdir(parents=True)
     (out / "index.html").write_text("previous", "utf-8")
     (project / "content" / "hubs" / "hub-bad.yml").write_text(
-        "id: hub-bad\nname: 坏记录\nkind: trade_union\nlevel: town\ndivision: \"999\"\nsources:\n  - title: x\n",
-        "utf-8")
+        'id: hub-bad\nname: 坏记录\nkind: trade_union\nlevel: town\ndivision: "999"\n'
+        "sources:\n  - title: x\n",
+        "utf-8",
+    )
     result = run(project, "build")
     assert result.exit_code == 1
     assert t("zh", "site.build.refused") in result.output
@@ -144,13 +148,16 @@ def test_output_folder_cannot_be_the_project(project: Path) -> None:
 
 
 def test_rebuild_in_one_process_is_deterministic(project: Path) -> None:
-    """``hubdir serve`` calls build() again and again: same content, same bytes (minus datasets' own files)."""
+    """``hubdir serve`` calls build() again and again: same content, same bytes."""
     config = load_config(project)
     out = project / "build" / "site"
 
     def digest() -> dict[str, str]:
-        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(out.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*"))
+            if p.is_file()
+        }
 
     build.build(config, out, quiet=True, datasets=False)
     first = digest()
@@ -159,6 +166,7 @@ def test_rebuild_in_one_process_is_deterministic(project: Path) -> None:
 
 
 # -- pages ------------------------------------------------------------------------------------
+
 
 def test_every_record_has_exactly_one_page_in_each_language(site: Path, loaded) -> None:  # type: ignore[no-untyped-def]
     registry = loaded.registry
@@ -203,7 +211,7 @@ def test_internal_links_resolve_and_nothing_loads_from_other_hosts(site: Path) -
                 continue
             if parts.path.startswith("/"):  # 404 pages use absolute paths under the site's base path
                 assert parts.path.startswith("/hubdir/"), value
-                target = (site / unquote(parts.path)[len("/hubdir/"):]).resolve()
+                target = (site / unquote(parts.path)[len("/hubdir/") :]).resolve()
             else:
                 target = (page.parent / unquote(parts.path)).resolve()
             if target.is_dir():
@@ -221,7 +229,14 @@ def test_stylesheets_and_scripts_load_nothing_from_other_hosts(site: Path) -> No
                 offenders.append(f"{path.relative_to(site)}: {url}")
     for path in list(site.rglob("*.js")):
         text = path.read_text("utf-8", errors="replace")
-        for host in ("fonts.googleapis.com", "fonts.gstatic.com", "unpkg.com", "cdn.jsdelivr.net", "cdnjs"):
+        for host in (
+            "fonts.googleapis.com",
+            "fonts.gstatic.com",
+            "unpkg.com",
+            "cdn.jsdelivr.net",
+            "cdnjs",
+            "api.github.com",
+        ):
             if host in text:
                 offenders.append(f"{path.relative_to(site)}: {host}")
     assert offenders == []
@@ -233,11 +248,7 @@ def test_pages_declare_their_language_and_switch(site: Path) -> None:
         links = parse(page)
         english = rel.parts[0] == "en"
         assert links.lang == ("en" if english else "zh-CN"), rel
-        if rel.name == "404.html":
-            continue
-        switch = [v for tag, attr, v in links.refs if tag == "a" and "hubdir-lang" in page.read_text("utf-8")
-                  and (v.endswith("/en/" + rel.parent.as_posix() + "/") or True)]
-        assert switch
+        assert page.read_text("utf-8").count('class="hubdir-lang"') == 1, rel
     text = (site / "org" / "wh-gz" / "index.html").read_text("utf-8")
     assert 'class="hubdir-lang" href="../../en/org/wh-gz/"' in text
     text = (site / "en" / "org" / "wh-gz" / "index.html").read_text("utf-8")
@@ -313,7 +324,7 @@ def test_area_pages(site: Path) -> None:
 
 def test_listing_reads_without_javascript(site: Path) -> None:
     html = (site / "kinds" / "social_orgs" / "index.html").read_text("utf-8")
-    assert "<table" in html and "<th scope=\"col\"" in html
+    assert "<table" in html and '<th scope="col"' in html
     assert 'data-services="fitness_sports home_visits marriage_mediation"' in html
     assert "data-hubdir-filters hidden" in html  # the filters appear only with JavaScript
     assert html.count("<tr data-town=") == 3
@@ -328,7 +339,8 @@ def test_big_kinds_are_split_by_town_and_paged(project: Path) -> None:
         ("440606005", ["list/trade_union-440606005-1/"]),
         ("440606006", ["list/trade_union-440606006-1/", "list/trade_union-440606006-2/"]),
     ]
-    assert "womens_homes" in model.listing_plan and "youth_centers" in model.listing_plan
+    assert "social_orgs" in model.listing_plan  # 3 records > 2
+    assert "womens_homes" not in model.listing_plan  # 2 records fit on one page
 
 
 def test_data_page_lists_downloads_with_checksums(site: Path) -> None:
@@ -361,10 +373,12 @@ def test_html_lang_for_pagefind_and_search_index(site: Path) -> None:
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     assert list(entry["languages"]) == ["zh-cn"]
     assert entry["languages"]["zh-cn"]["page_count"] == len(list((site / "org").iterdir())) + len(
-        list((site / "area").iterdir()))
+        list((site / "area").iterdir())
+    )
 
 
 # -- units -----------------------------------------------------------------------------------
+
 
 def test_safe_href_allows_only_web_mail_and_phone() -> None:
     assert safe_href("https://a.example/x") == "https://a.example/x"
@@ -372,7 +386,7 @@ def test_safe_href_allows_only_web_mail_and_phone() -> None:
     assert safe_href(" JAVASCRIPT:alert(1)") is None
     assert safe_href("data:text/html,x") is None
     assert safe_href("0757-22220001", "tel") == "tel:0757-22220001"
-    assert safe_href("0757-2222\" onclick=x", "tel") is None
+    assert safe_href('0757-2222" onclick=x', "tel") is None
     assert safe_href("a@b.org", "email") == "mailto:a@b.org"
     assert safe_href("a@b.org?cc=<x>", "email") is None
 
@@ -392,22 +406,32 @@ def test_pinyin_tokens_cover_full_words_and_initials() -> None:
 
 def test_opening_hours_in_plain_words() -> None:
     assert opening_hours("Mo-Fr 08:30-12:00,14:30-17:30; Sa 09:00-12:00; PH off", "zh") == [
-        "周一至周五：08:30-12:00，14:30-17:30", "周六：09:00-12:00", "法定节假日：休息"]
+        "周一至周五：08:30-12:00，14:30-17:30",
+        "周六：09:00-12:00",
+        "法定节假日：休息",
+    ]
     assert opening_hours("Tu-Su 09:00-21:00", "en") == ["Tue–Sun: 09:00-21:00"]
 
 
 def test_map_section_typo_in_site_config_is_an_error(project: Path, run) -> None:  # type: ignore[no-untyped-def]
     config = project / "site_config.yml"
-    config.write_text(config.read_text("utf-8") + "map:\n  tile: \"https://t.example/{z}/{x}/{y}.png\"\n", "utf-8")
+    config.write_text(
+        config.read_text("utf-8") + 'map:\n  tile: "https://t.example/{z}/{x}/{y}.png"\n', "utf-8"
+    )
     result = run(project, "build")
     assert result.exit_code == 2
-    assert "map.tile" in result.output and "tiles" in result.output
+    assert (
+        "site_config.yml:50:3" in result.output and "“tile”" in result.output and "“tiles”" in result.output
+    )
 
 
 def test_configured_wgs84_tiles_leave_coordinates_alone(project: Path) -> None:
     path = project / "site_config.yml"
-    path.write_text(path.read_text("utf-8") + "map:\n  tiles: \"https://tile.example.org/{z}/{x}/{y}.png\"\n"
-                    "  attribution: \"© OpenStreetMap\"\n  crs: wgs84\n", "utf-8")
+    path.write_text(
+        path.read_text("utf-8") + 'map:\n  tiles: "https://tile.example.org/{z}/{x}/{y}.png"\n'
+        '  attribution: "© OpenStreetMap"\n  crs: wgs84\n',
+        "utf-8",
+    )
     config = load_config(project)
     model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir))
     assert model.map_config["tiles"] == "https://tile.example.org/{z}/{x}/{y}.png"

@@ -23,18 +23,23 @@ def page_url(config: Config, record: Record) -> str:
     return f"{config.site['url']}{record.registry}/{record.id}/"
 
 
-def _kind(config: Config, record: Record, labels: dict[str, dict[str, dict[str, str]]]) -> tuple[str, str, str]:
+Labels = dict[str, dict[str, dict[str, str]]]
+
+
+def _kind(config: Config, record: Record, labels: Labels) -> tuple[str, str, str]:
     registry = record.registry
     if registry == "hubs":
         code = str(record.get("kind", ""))
         kind = config.hub_kind(code)
-        return code, (kind.name.get("zh", code) if kind else code), (kind.name.get("en", code) if kind else code)
+        names = kind.name if kind else {}
+        return code, names.get("zh", code), names.get("en", code)
     field = {"social_orgs": "org_type", "divisions": "level"}.get(registry)
     if field:
         code = str(record.get(field, ""))
         label = labels.get(registry, {}).get(code, {})
         return code, label.get("zh", code), label.get("en", code)
-    return registry, t("zh", f"export.geojson.registry.{registry}"), t("en", f"export.geojson.registry.{registry}")
+    key = f"export.geojson.registry.{registry}"
+    return registry, t("zh", key), t("en", key)
 
 
 def _enum_labels(schemas_dir: Path) -> dict[str, dict[str, dict[str, str]]]:

@@ -29,11 +29,13 @@ from generator.config import Config
 from generator.export.tables import Table
 from generator.i18n import t
 from generator.problems import Problem
+from generator.schema import Shapes
 
 HERE = Path(__file__).resolve().parent
 PROFILE_URL = "https://datapackage.org/profiles/2.0/datapackage.json"
 PROFILE_PATH = HERE / "profiles" / "datapackage-2.0.json"
-META_SCHEMA_PATH = HERE / "package.schema.json"
+#: ``package.schema.json`` and the ``common.schema.json`` its validator bundles (same ``$defs``).
+META_SCHEMAS = HERE / "schema"
 #: The description shipped with hubdir, used when a project has no ``datasets/package.yml``.
 BUNDLED_META = HERE.parent.parent / "datasets" / "package.yml"
 META_NAME = Path("datasets") / "package.yml"
@@ -71,22 +73,10 @@ def load_meta(config: Config) -> Meta:
         raw = yamlio.load_file(path)
     except yamlio.LoadError as exc:
         raise MetaError(path, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
-    from generator.schema import _to_problems
-
-    validator = _meta_validator()
-    problems: list[Problem] = []
-    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
-        problems.extend(_to_problems(error, path, rel))
+    problems = Shapes(META_SCHEMAS).check("package", raw, path, rel)
     if problems:
         raise MetaError(path, problems)
     return Meta(raw, path)
-
-
-@cache
-def _meta_validator() -> Draft7Validator:
-    doc = json.loads(META_SCHEMA_PATH.read_text("utf-8"))
-    Draft7Validator.check_schema(doc)
-    return Draft7Validator(doc)
 
 
 @cache
@@ -105,20 +95,20 @@ def source_date(config: Config, files: list[Path] | None = None) -> dt.datetime:
     """The package's timestamp: SOURCE_DATE_EPOCH, else the last git commit, else the newest content file."""
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env.isdigit():
-        return dt.datetime.fromtimestamp(int(env), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(env), dt.UTC)
     try:
         out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=config.root, capture_output=True,
                              text=True, timeout=20, check=False)
         if out.returncode == 0 and out.stdout.strip().isdigit():
-            return dt.datetime.fromtimestamp(int(out.stdout.strip()), dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(out.stdout.strip()), dt.UTC)
     except (OSError, subprocess.SubprocessError):
         pass
     newest = max((int(p.stat().st_mtime) for p in files or [] if p.exists()), default=0)
-    return dt.datetime.fromtimestamp(newest, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(newest, dt.UTC)
 
 
 def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def both(pair: dict[str, str], sep: str = " / ") -> str:
@@ -126,7 +116,7 @@ def both(pair: dict[str, str], sep: str = " / ") -> str:
 
 
 def citation(meta: Meta, created: dt.datetime) -> dict[str, str]:
-    date = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%d")
+    date = created.astimezone(dt.UTC).strftime("%Y-%m-%d")
     return {lang: meta.raw["citation"][lang].replace("{version}", meta.raw["version"]).replace("{date}", date)
             for lang in ("zh", "en")}
 
@@ -189,8 +179,9 @@ def descriptor(config: Config, meta: Meta, created: dt.datetime,
         "$schema": PROFILE_URL,
         "name": raw["name"],
         "title": both(raw["title"]),
-        "description": f"{raw['description']['zh']}\n\n{raw['description']['en']}\n\n"
-                       f"{t('zh', 'export.package.cite')}{cite['zh']}\n\n{t('en', 'export.package.cite')}{cite['en']}",
+        "description": "\n\n".join([raw["description"]["zh"], raw["description"]["en"],
+                                     t("zh", "export.package.cite") + cite["zh"],
+                                     t("en", "export.package.cite") + cite["en"]]),
         "homepage": config.site["url"],
         "version": raw["version"],
         "created": iso(created),
@@ -200,31 +191,122 @@ def descriptor(config: Config, meta: Meta, created: dt.datetime,
             {k: v for k, v in c.items() if k in ("title", "path", "email", "organization", "roles")}
             for c in raw["contributors"]
         ],
-        "sources": [
-            {k: v for k, v in (("title", s["title"] + (f" — {both(s['note'], ' / ')}" if s.get("note") else "")),
-                               ("path", s.get("path"))) if v}
-            for s in raw["sources"]
-        ],
+        "sources": [_source(s) for s in raw["sources"]],
         "resources": resources,
     }
     return doc
+
+
+def _source(source: dict[str, Any]) -> dict[str, str]:
+    note = f" — {both(source['note'])}" if source.get("note") else ""
+    out = {"title": f"{source['title']}{note}"}
+    if source.get("path"):
+        out["path"] = source["path"]
+    return out
 
 
 def write_descriptor(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8", newline="\n")
 
 
-def frictionless_errors(path: Path) -> list[str]:
-    """Validate the written package with the Frictionless API (data, types, keys, hashes)."""
+def _validate_group(path: str, names: list[str], metadata: bool) -> list[str]:
+    """Validate some resources of the package (with its foreign keys) with the Frictionless API."""
     import frictionless
 
-    report = frictionless.validate(str(path))
-    if report.valid:
-        return []
     messages: list[str] = []
-    for task in report.tasks:
-        for error in task.errors:
-            messages.append(f"{task.name}: {error.message}")
-    for error in report.errors:
-        messages.append(error.message)
+    try:
+        pkg = frictionless.Package(path)
+        if metadata:
+            pkg.to_descriptor(validate=True)
+    except frictionless.FrictionlessException as exc:
+        return [error.message for error in exc.to_errors()] or [str(exc)]
+    for name in names:
+        report = pkg.get_resource(name).validate()
+        for task in report.tasks:
+            messages.extend(f"{name}: {error.message}" for error in task.errors)
+        messages.extend(f"{name}: {error.message}" for error in report.errors)
     return messages
+
+
+def _fast_group(path: str) -> list[str]:
+    from generator.export import fastcheck
+
+    return fastcheck.validate_package(Path(path))
+
+
+#: Up to this many rows the export is validated by Frictionless itself; above, by ``fastcheck``.
+FRICTIONLESS_MAX_ROWS = 300_000
+#: Environment variable that forces one validator: ``frictionless`` or ``fast``.
+VALIDATOR_ENV = "HUBDIR_EXPORT_VALIDATOR"
+
+
+def choose_validator(rows: int) -> str:
+    forced = os.environ.get(VALIDATOR_ENV, "").strip().lower()
+    if forced in ("frictionless", "fast"):
+        return forced
+    return "frictionless" if rows <= FRICTIONLESS_MAX_ROWS else "fast"
+
+
+class Validation:
+    """Validation of the written package, run alongside the other writers when it is large.
+
+    Frictionless checks every cell (types, constraints, primary and foreign
+    keys, bytes, hash) in pure Python, about a minute of CPU at province
+    scale; so up to ``FRICTIONLESS_MAX_ROWS`` rows (a district has a tenth
+    of that) the package is validated by Frictionless itself, its resources
+    split over worker processes while the main process writes XLSX, SQLite
+    and JSON, and above that by ``fastcheck``, which checks the same rules
+    at the speed of the csv module (also in a worker process).
+    """
+
+    #: Below this many rows a worker pool costs more than it saves.
+    PARALLEL_ROWS = 50_000
+
+    def __init__(self, path: Path, resources: list[dict[str, Any]], rows: int,
+                 workers: int | None = None) -> None:
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        self.futures: list[Future[list[str]]] = []
+        self.inline: list[str] | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.validator = choose_validator(rows)
+        names = [r["name"] for r in resources]
+        workers = workers if workers is not None else max(2, os.cpu_count() or 1)
+        if rows < self.PARALLEL_ROWS or workers < 2:
+            if self.validator == "fast":
+                self.inline = _fast_group(str(path))
+            else:
+                self.inline = _validate_group(str(path), names, True)
+            return
+        if self.validator == "fast":
+            self.pool = ProcessPoolExecutor(max_workers=1)
+            self.futures = [self.pool.submit(_fast_group, str(path))]
+            return
+        groups: list[list[str]] = [[] for _ in range(workers)]
+        load = [0] * workers
+        for res in sorted(resources, key=lambda r: (-int(r.get("bytes", 0)), r["name"])):
+            index = load.index(min(load))
+            groups[index].append(res["name"])
+            load[index] += int(res.get("bytes", 0))
+        self.pool = ProcessPoolExecutor(max_workers=workers)
+        self.futures = [self.pool.submit(_validate_group, str(path), group, i == 0)
+                        for i, group in enumerate(groups) if group]
+
+    def errors(self) -> list[str]:
+        if self.inline is not None:
+            return self.inline
+        try:
+            return [message for future in self.futures for message in future.result()]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def frictionless_errors(path: Path) -> list[str]:
+    """Validate the written package with the Frictionless API (data, types, keys, hashes), in this process."""
+    descriptor = json.loads(path.read_text("utf-8"))
+    return _validate_group(str(path), [r["name"] for r in descriptor["resources"]], True)

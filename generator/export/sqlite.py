@@ -88,8 +88,9 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         db.close()
 
 
-def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table], info: dict[str, Any]) -> None:
-    """Datasette ``metadata.json``: package title, licence and source, and each table's column descriptions."""
+def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table],
+                             info: dict[str, Any]) -> None:
+    """Datasette ``metadata.json``: title, licence and source, and each table's column descriptions."""
     doc: dict[str, Any] = {
         **info,
         "databases": {
@@ -107,7 +108,8 @@ def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table],
                 }
                 | {
                     SEARCH_TABLE: {
-                        "title": f"{t('zh', 'export.sqlite.search_title')} / {t('en', 'export.sqlite.search_title')}",
+                        "title": f"{t('zh', 'export.sqlite.search_title')} / "
+                                 f"{t('en', 'export.sqlite.search_title')}",
                         "description": f"{t('zh', 'export.sqlite.search_description')}\n\n"
                                        f"{t('en', 'export.sqlite.search_description')}",
                     }

@@ -111,7 +111,8 @@ class Table:
     def count(self, records: list[Record]) -> int:
         if not self.is_link:
             return len(records)
-        return sum(len(r.data[self.list_field]) for r in records if isinstance(r.data.get(self.list_field), list))
+        values = (r.data.get(self.list_field) for r in records)
+        return sum(len(v) for v in values if isinstance(v, list))
 
 
 def _type(node: dict[str, Any]) -> str:

@@ -34,6 +34,8 @@ from generator.export.tables import DictionaryRow, Table
 from generator.i18n import t
 from generator.registry import Record
 
+#: zlib level for the archive: level 1 is several times faster than 6 on the large sheets, ~15% bigger.
+COMPRESSLEVEL = 1
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
 
@@ -65,7 +67,7 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
     """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards."""
     pairs = list(tables)
     wb = Workbook(write_only=True)
-    stamp = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    stamp = created.astimezone(dt.UTC).replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = creator
@@ -76,7 +78,8 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
         sheet.append(_cells(sheet, [key, value]))
 
     sheet = wb.create_sheet(t("zh", "export.dictionary.sheet"))
-    keys = ("resource", "field", "title_zh", "title_en", "type", "required", "description_zh", "description_en")
+    keys = ("resource", "field", "title_zh", "title_en", "type", "required",
+            "description_zh", "description_en")
     sheet.append([t("zh", f"export.dictionary.{k}") for k in keys])
     for row in dictionary:
         sheet.append(_cells(sheet, [row.resource, row.field, row.title_zh, row.title_en, row.type,
@@ -84,7 +87,8 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
                                     row.description_zh, row.description_en]))
 
     sheet = wb.create_sheet(t("zh", "export.dictionary.codes_sheet"))
-    sheet.append([t("zh", f"export.dictionary.{k}") for k in ("resource", "field", "code", "label_zh", "label_en")])
+    code_keys = ("resource", "field", "code", "label_zh", "label_en")
+    sheet.append([t("zh", f"export.dictionary.{k}") for k in code_keys])
     for row in dictionary:
         for code, zh, en in row.codes:
             sheet.append(_cells(sheet, [row.resource, row.field, code, zh, en]))
@@ -108,9 +112,11 @@ def _repack(source: Path, target: Path, created: dt.datetime,
             streamed: dict[str, tuple[Table, list[Record]]]) -> None:
     """Copy every entry with a fixed date, permissions and compression (zip entries carry local time);
     the table sheets are generated straight into the archive."""
-    moment = created.astimezone(dt.timezone.utc)
+    moment = created.astimezone(dt.UTC)
     date_time = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+    with zipfile.ZipFile(source) as src, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
+                            compresslevel=COMPRESSLEVEL) as dst:
         names = src.namelist()
         missing = set(streamed) - set(names)
         if missing:
@@ -126,14 +132,15 @@ def _repack(source: Path, target: Path, created: dt.datetime,
                     for chunk in sheet_xml(table, records):
                         handle.write(chunk.encode("utf-8"))
             else:
-                dst.writestr(entry, src.read(name), compresslevel=6)
+                dst.writestr(entry, src.read(name))
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
          '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/></sheetPr>'
-         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+         '<sheetViews><sheetView workbookViewId="0">'
+         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
          '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><sheetData>')
 _TAIL = ('</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
          '</worksheet>')

@@ -6,6 +6,8 @@ Two extension points, both pure data in, escaped HTML out:
   languages (e.g. the coverage page); it appears in the short nav.
 * ``area_fragment(...)`` adds a block to every town/village page (e.g. the
   blank spots of that area).
+* ``stylesheet(name, css)`` adds CSS for those blocks (served as
+  ``assets/hubdir/contrib.css`` on every page).
 
 A contributing module registers at import time and is named in
 ``CONTRIBUTORS``; ``load()`` imports them before each build.  Registration is
@@ -45,6 +47,7 @@ AreaFragment = Callable[["SiteModel", "Record", str], "str | Markup"]
 
 SECTIONS: dict[str, SectionPage] = {}
 AREA_FRAGMENTS: dict[str, tuple[int, AreaFragment]] = {}
+STYLESHEETS: dict[str, str] = {}
 
 
 def section_page(page: SectionPage) -> None:
@@ -53,6 +56,15 @@ def section_page(page: SectionPage) -> None:
 
 def area_fragment(name: str, render: AreaFragment, order: int = 50) -> None:
     AREA_FRAGMENTS[name] = (order, render)
+
+
+def stylesheet(name: str, css: str) -> None:
+    STYLESHEETS[name] = css
+
+
+def css() -> str:
+    """All contributed CSS, in name order (deterministic)."""
+    return "\n".join(STYLESHEETS[name] for name in sorted(STYLESHEETS))
 
 
 def load() -> None:

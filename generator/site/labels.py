@@ -22,7 +22,9 @@ class Labels:
     """Field titles and enum labels for every registry, in both languages."""
 
     def __init__(self, schemas_dir: Path) -> None:
-        self.schemas: dict[str, dict[str, Any]] = {name: schema.bundle(schemas_dir, name) for name in REGISTRIES}
+        self.schemas: dict[str, dict[str, Any]] = {
+            name: schema.bundle(schemas_dir, name) for name in REGISTRIES
+        }
         self.enums: dict[str, dict[str, dict[str, str]]] = {}
         self.fields: dict[str, dict[str, dict[str, Any]]] = {}
         for name, doc in self.schemas.items():
@@ -72,7 +74,9 @@ def opening_hours(value: str, lang: str) -> list[str]:
         for group in days.split(","):
             first, _, last = group.partition("-")
             name = t(lang, f"site.days.{first}")
-            parts.append(t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name)
+            parts.append(
+                t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name
+            )
         when = t(lang, "site.days.closed") if times == "off" else times.replace(",", t(lang, "site.days.and"))
         lines.append(t(lang, "site.days.rule", days=t(lang, "site.days.sep").join(parts), times=when))
     return lines

@@ -21,8 +21,12 @@ from generator.site.labels import Labels, opening_hours
 
 #: Registries that are not hubs but have their own listing, in display order.
 CARRIER_KINDS = ("youth_centers", "womens_homes", "social_orgs")
-SCHEMA_TYPE = {"hubs": "GovernmentOrganization", "social_orgs": "NGO",
-               "youth_centers": "Organization", "womens_homes": "Organization"}
+SCHEMA_TYPE = {
+    "hubs": "GovernmentOrganization",
+    "social_orgs": "NGO",
+    "youth_centers": "Organization",
+    "womens_homes": "Organization",
+}
 _TEL = re.compile(r"^\+?[0-9][0-9\- ]{2,24}$")
 _EMAIL = re.compile(r"^[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+$")
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -88,7 +92,11 @@ class SiteModel:
     def kinds(self) -> list[Kind]:
         kinds = [Kind(k.code, "hubs", dict(k.name)) for k in self.config.hub_kinds]
         for registry in CARRIER_KINDS:
-            kinds.append(Kind(registry, registry, {lang: t(lang, f"site.registry.{registry}") for lang in ("zh", "en")}))
+            kinds.append(
+                Kind(
+                    registry, registry, {lang: t(lang, f"site.registry.{registry}") for lang in ("zh", "en")}
+                )
+            )
         return kinds
 
     def kind_of(self, record: Record) -> Kind | None:
@@ -140,8 +148,13 @@ class SiteModel:
                 items = by_town[town]
                 chunks = [items[i : i + size] for i in range(0, len(items), size)]
                 stem = f"list/{kind}-{town or 'other'}"
-                towns.append({"town": town, "chunks": chunks,
-                              "pages": [f"{stem}-{i + 1}/" for i in range(len(chunks))]})
+                towns.append(
+                    {
+                        "town": town,
+                        "chunks": chunks,
+                        "pages": [f"{stem}-{i + 1}/" for i in range(len(chunks))],
+                    }
+                )
             plan[kind] = towns
         return plan
 
@@ -201,8 +214,13 @@ class SiteModel:
     def link(self, record: Record | None, lang: str) -> dict[str, str] | None:
         if record is None:
             return None
-        return {"path": record_path(record), "name": record.name, "status": record.status,
-                "status_label": self.status_label(record, lang), "kind": self.kind_label(record, lang)}
+        return {
+            "path": record_path(record),
+            "name": record.name,
+            "status": record.status,
+            "status_label": self.status_label(record, lang),
+            "kind": self.kind_label(record, lang),
+        }
 
     def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
         out = []
@@ -217,8 +235,15 @@ class SiteModel:
             elif kind == "website":
                 href = safe_href(value)
             note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
-            out.append({"type": self.labels.enum("type", kind, lang), "value": value, "href": href,
-                        "note": note or "", "kind": kind})
+            out.append(
+                {
+                    "type": self.labels.enum("type", kind, lang),
+                    "value": value,
+                    "href": href,
+                    "note": note or "",
+                    "kind": kind,
+                }
+            )
         return out
 
     def record_view(self, record: Record, lang: str) -> dict[str, Any]:
@@ -246,16 +271,23 @@ class SiteModel:
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
             "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
             "unit": data.get("unit", ""),
-            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)}
-                          for d in chain if d.get("level") in ("town", "village", "district")],
+            "divisions": [
+                {"path": record_path(d), "name": self.division_name(d.id, lang)}
+                for d in chain
+                if d.get("level") in ("town", "village", "district")
+            ],
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
             "children": [self.link(r, lang) for r in reg.children.get(record.id, [])],
             "carriers": [self.link(r, lang) for r in reg.carriers.get(record.id, [])],
-            "groups": [self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
-                       for g in data.get("groups") or []],
+            "groups": [
+                self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
+                for g in data.get("groups") or []
+            ],
             "hosts": [self.link(r, lang) for r in self.group_hosts.get(record.id, [])],
-            "address": data.get("address_en") if lang == "en" and data.get("address_en") else data.get("address", ""),
+            "address": data.get("address_en")
+            if lang == "en" and data.get("address_en")
+            else data.get("address", ""),
             "postal_code": data.get("postal_code", ""),
             "location": data.get("location"),
             "point": self.display_point(record),
@@ -264,16 +296,29 @@ class SiteModel:
             "hours_raw": data.get("opening_hours", ""),
             "hours_note": data.get("opening_hours_note", ""),
             "services": [self.labels.enum("services", s, lang) for s in data.get("services") or []],
-            "target_groups": [self.labels.enum("target_groups", s, lang) for s in data.get("target_groups") or []],
-            "undertakes": [{**u, "service": self.labels.enum("service", u.get("service"), lang)}
-                           for u in data.get("undertakes") or []],
-            "posts": [{**p, "post": self.labels.enum("post", p.get("post"), lang),
-                       "sector": self.labels.enum("sector", p.get("sector"), lang)} for p in data.get("posts") or []],
+            "target_groups": [
+                self.labels.enum("target_groups", s, lang) for s in data.get("target_groups") or []
+            ],
+            "undertakes": [
+                {**u, "service": self.labels.enum("service", u.get("service"), lang)}
+                for u in data.get("undertakes") or []
+            ],
+            "posts": [
+                {
+                    **p,
+                    "post": self.labels.enum("post", p.get("post"), lang),
+                    "sector": self.labels.enum("sector", p.get("sector"), lang),
+                }
+                for p in data.get("posts") or []
+            ],
             "area_sqm": data.get("area_sqm"),
             "wheelchair": data.get("wheelchair_accessible"),
             "uscc": data.get("uscc", ""),
-            "description": (data.get("description_en") if lang == "en" and data.get("description_en")
-                            else data.get("description", "")),
+            "description": (
+                data.get("description_en")
+                if lang == "en" and data.get("description_en")
+                else data.get("description", "")
+            ),
             "sources": [{**s, "href": safe_href(s.get("url"))} for s in data.get("sources") or []],
             "last_verified": data.get("last_verified", ""),
             "edit_url": self.edit_url(record),
@@ -293,17 +338,25 @@ class SiteModel:
 
     def json_ld(self, record: Record, view: dict[str, Any], parent: Record | None) -> dict[str, Any]:
         data = record.data
-        out: dict[str, Any] = {"@context": "https://schema.org", "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
-                               "@id": self.absolute(view["path"], "zh"), "name": record.name,
-                               "url": self.absolute(view["path"], "zh"), "identifier": record.id}
+        out: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
+            "@id": self.absolute(view["path"], "zh"),
+            "name": record.name,
+            "url": self.absolute(view["path"], "zh"),
+            "identifier": record.id,
+        }
         alternates = [a for a in (data.get("name_en"), *(data.get("aliases") or [])) if a]
         if alternates:
             out["alternateName"] = alternates
         if data.get("description"):
             out["description"] = data["description"]
         if data.get("address") or data.get("postal_code"):
-            address = {"@type": "PostalAddress", "addressCountry": "CN",
-                       "addressLocality": self.config.district["name"]["zh"]}
+            address = {
+                "@type": "PostalAddress",
+                "addressCountry": "CN",
+                "addressLocality": self.config.district["name"]["zh"],
+            }
             if data.get("address"):
                 address["streetAddress"] = data["address"]
             if data.get("postal_code"):
@@ -327,8 +380,11 @@ class SiteModel:
         if data.get("dissolved_on"):
             out["dissolutionDate"] = data["dissolved_on"]
         if parent is not None:
-            out["parentOrganization"] = {"@type": SCHEMA_TYPE.get(parent.registry, "Organization"),
-                                         "name": parent.name, "url": self.absolute(record_path(parent), "zh")}
+            out["parentOrganization"] = {
+                "@type": SCHEMA_TYPE.get(parent.registry, "Organization"),
+                "name": parent.name,
+                "url": self.absolute(record_path(parent), "zh"),
+            }
         return out
 
     def row(self, record: Record, lang: str) -> dict[str, Any]:
@@ -336,14 +392,24 @@ class SiteModel:
         town = self.registry.town_of(record.division)
         village = self.registry.division(record.division)
         return {
-            "path": record_path(record), "name": record.name, "status": record.status,
+            "path": record_path(record),
+            "name": record.name,
+            "status": record.status,
             "status_label": self.status_label(record, lang),
-            "town": town.id if town else "", "town_name": self.division_name(town.id, lang) if town else "",
-            "place": self.division_name(record.division, lang) if village and village.get("level") == "village" else "",
-            "type": self.labels.enum("level", record.get("level"), lang) if record.get("level")
-            else (self.labels.enum("org_type", record.get("org_type"), lang) if record.get("org_type") else ""),
+            "town": town.id if town else "",
+            "town_name": self.division_name(town.id, lang) if town else "",
+            "place": self.division_name(record.division, lang)
+            if village and village.get("level") == "village"
+            else "",
+            "type": self.labels.enum("level", record.get("level"), lang)
+            if record.get("level")
+            else (
+                self.labels.enum("org_type", record.get("org_type"), lang) if record.get("org_type") else ""
+            ),
             "services": list(record.get("services") or []),
             "groups": list(record.get("target_groups") or []),
             "service_labels": [self.labels.enum("services", s, lang) for s in record.get("services") or []],
-            "group_labels": [self.labels.enum("target_groups", s, lang) for s in record.get("target_groups") or []],
+            "group_labels": [
+                self.labels.enum("target_groups", s, lang) for s in record.get("target_groups") or []
+            ],
         }

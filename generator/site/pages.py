@@ -31,8 +31,13 @@ DOWNLOADS_MARKER = "<!--hubdir:downloads-->"
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
     return env
 
 
@@ -52,9 +57,21 @@ class Renderer:
         self.model = model
         self.lang = lang
         self.env = env or environment()
-        self._templates = {name: self.env.get_template(f"{name}.html")
-                           for name in ("record", "area", "chunk", "kind", "home", "map", "search", "data",
-                                        "contribute", "downloads")}
+        self._templates = {
+            name: self.env.get_template(f"{name}.html")
+            for name in (
+                "record",
+                "area",
+                "chunk",
+                "kind",
+                "home",
+                "map",
+                "search",
+                "data",
+                "contribute",
+                "downloads",
+            )
+        }
 
     def tr(self, key: str, **args: Any) -> str:
         return t(self.lang, key, **args)
@@ -75,8 +92,13 @@ class Renderer:
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
         pinyin = pinyin_tokens(area.name, str(area.get("short_name") or ""))
-        body = self.render("area", view["path"], a=view, pinyin=pinyin,
-                           fragments=contrib.fragments(self.model, area, self.lang))
+        body = self.render(
+            "area",
+            view["path"],
+            a=view,
+            pinyin=pinyin,
+            fragments=contrib.fragments(self.model, area, self.lang),
+        )
         return Page(view["path"], view["name"], body)
 
     def area_view(self, area: Record) -> dict[str, Any]:
@@ -90,7 +112,7 @@ class Renderer:
             if items:
                 hub_groups.append({"kind": kind.label(lang), "entries": items})
         carrier_groups = []
-        for kind in m.kinds[len(m.config.hub_kinds):]:
+        for kind in m.kinds[len(m.config.hub_kinds) :]:
             items = [m.link(r, lang) for r in here if r.registry == kind.registry]
             if items:
                 carrier_groups.append({"kind": kind.label(lang), "entries": items})
@@ -103,24 +125,47 @@ class Renderer:
                 inside = reg.by_division.get(village.id, [])
                 cells = []
                 for kind in col_kinds:
-                    cells.append([m.link(r, lang) for r in inside
-                                  if (r.registry == kind.registry and (kind.registry != "hubs"
-                                                                      or r.get("kind") == kind.code))])
-                villages.append({"path": record_path(village), "name": m.division_name(village.id, lang),
-                                 "cells": cells})
+                    cells.append(
+                        [
+                            m.link(r, lang)
+                            for r in inside
+                            if (
+                                r.registry == kind.registry
+                                and (kind.registry != "hubs" or r.get("kind") == kind.code)
+                            )
+                        ]
+                    )
+                villages.append(
+                    {"path": record_path(village), "name": m.division_name(village.id, lang), "cells": cells}
+                )
         towns = []
         if level == "district":
             for town in reg.sub_divisions.get(area.id, []):
-                towns.append({"path": record_path(town), "name": m.division_name(town.id, lang),
-                              "count": self.count_in(town.id)})
+                towns.append(
+                    {
+                        "path": record_path(town),
+                        "name": m.division_name(town.id, lang),
+                        "count": self.count_in(town.id),
+                    }
+                )
         chain = [d for d in reg.division_chain(area.id)[1:] if d.get("level") in ("district", "town")]
         name = area.name if lang == "zh" or not area.get("name_en") else str(area.get("name_en"))
-        return {"id": area.id, "path": record_path(area), "name": area.name, "name_en": area.get("name_en", ""),
-                "title": name, "level_label": m.labels.enum("type", area.get("type"), lang) if area.get("type")
-                else m.labels.enum("level", level, lang),
-                "chain": [{"path": record_path(d), "name": m.division_name(d.id, lang)} for d in reversed(chain)],
-                "hub_groups": hub_groups, "carrier_groups": carrier_groups, "villages": villages,
-                "village_columns": columns, "towns": towns}
+        return {
+            "id": area.id,
+            "path": record_path(area),
+            "name": area.name,
+            "name_en": area.get("name_en", ""),
+            "title": name,
+            "level_label": m.labels.enum("type", area.get("type"), lang)
+            if area.get("type")
+            else m.labels.enum("level", level, lang),
+            "chain": [{"path": record_path(d), "name": m.division_name(d.id, lang)} for d in reversed(chain)],
+            "hub_groups": hub_groups,
+            "carrier_groups": carrier_groups,
+            "villages": villages,
+            "village_columns": columns,
+            "towns": towns,
+        }
 
     def count_in(self, code: str) -> int:
         return self.model.counts_in.get(code, 0)
@@ -133,14 +178,30 @@ class Renderer:
                 for index, records in enumerate(town["chunks"]):
                     path = town["pages"][index]
                     rows = [self.model.row(r, self.lang) for r in records]
-                    pager = [{"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])]
-                    title = self.tr("site.listing.chunk_title", kind=label, town=self.model.division_name(
-                        town["town"], self.lang) if town["town"] else self.tr("site.listing.no_town"),
-                        page=index + 1, pages=len(town["pages"]))
-                    body = self.render("chunk", path, title=title, kind=label, back=f"kinds/{kind}/", rows=rows,
-                                       pages=len(town["pages"]), pager=pager,
-                                       service_options=self.model.labels.options("services", self.lang),
-                                       group_options=self.model.labels.options("target_groups", self.lang))
+                    pager = [
+                        {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
+                    ]
+                    title = self.tr(
+                        "site.listing.chunk_title",
+                        kind=label,
+                        town=self.model.division_name(town["town"], self.lang)
+                        if town["town"]
+                        else self.tr("site.listing.no_town"),
+                        page=index + 1,
+                        pages=len(town["pages"]),
+                    )
+                    body = self.render(
+                        "chunk",
+                        path,
+                        title=title,
+                        kind=label,
+                        back=f"kinds/{kind}/",
+                        rows=rows,
+                        pages=len(town["pages"]),
+                        pager=pager,
+                        service_options=self.model.labels.options("services", self.lang),
+                        group_options=self.model.labels.options("target_groups", self.lang),
+                    )
                     yield Page(path, title, body)
 
     def bulk_pages(self) -> Iterator[Page]:
@@ -165,19 +226,45 @@ class Renderer:
 
     def home(self) -> str:
         m, lang = self.model, self.lang
-        kinds = [{"path": f"kinds/{k.code}/", "name": k.label(lang),
-                  "count": sum(1 for r in m.by_kind[k.code] if r.active)} for k in m.kinds]
+        kinds = [
+            {
+                "path": f"kinds/{k.code}/",
+                "name": k.label(lang),
+                "count": sum(1 for r in m.by_kind[k.code] if r.active),
+            }
+            for k in m.kinds
+        ]
         district = m.registry.division(str(m.config.district["code"]))
-        towns = [{"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
-                 for d in m.registry.towns()]
-        dated = sorted((r for r in m.organizations() if r.get("last_verified")),
-                       key=lambda r: (str(r.get("last_verified")), r.id), reverse=True)[:LATEST]
-        latest = [{"path": record_path(r), "name": r.name, "date": r.get("last_verified"),
-                   "kind": m.kind_label(r, lang)} for r in dated]
-        return self.render("home", "", site_title=m.config.site["title"][lang],
-                           site_description=m.config.site["description"][lang], kinds=kinds, towns=towns,
-                           district={"path": record_path(district), "name": m.division_name(district.id, lang)}
-                           if district else None, latest=latest)
+        towns = [
+            {"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
+            for d in m.registry.towns()
+        ]
+        dated = sorted(
+            (r for r in m.organizations() if r.get("last_verified")),
+            key=lambda r: (str(r.get("last_verified")), r.id),
+            reverse=True,
+        )[:LATEST]
+        latest = [
+            {
+                "path": record_path(r),
+                "name": r.name,
+                "date": r.get("last_verified"),
+                "kind": m.kind_label(r, lang),
+            }
+            for r in dated
+        ]
+        return self.render(
+            "home",
+            "",
+            site_title=m.config.site["title"][lang],
+            site_description=m.config.site["description"][lang],
+            kinds=kinds,
+            towns=towns,
+            district={"path": record_path(district), "name": m.division_name(district.id, lang)}
+            if district
+            else None,
+            latest=latest,
+        )
 
     def kind_page(self, code: str) -> str:
         m, lang = self.model, self.lang
@@ -188,24 +275,44 @@ class Renderer:
         rows: list[dict[str, Any]] = []
         if code in m.listing_plan:
             for town in m.listing_plan[code]:
-                chunks.append({"name": m.division_name(town["town"], lang) if town["town"]
-                               else self.tr("site.listing.no_town"), "count": sum(len(c) for c in town["chunks"]),
-                               "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])]})
+                chunks.append(
+                    {
+                        "name": m.division_name(town["town"], lang)
+                        if town["town"]
+                        else self.tr("site.listing.no_town"),
+                        "count": sum(len(c) for c in town["chunks"]),
+                        "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])],
+                    }
+                )
         else:
             rows = [m.row(r, lang) for r in records]
         towns = sorted({(r["town"], r["town_name"]) for r in rows if r["town"]})
-        return self.render("kind", path, kind=kind.label(lang), count=len(records), rows=rows, chunks=chunks,
-                           towns=towns, page_size=m.page_size,
-                           service_options=m.labels.options("services", lang),
-                           group_options=m.labels.options("target_groups", lang))
+        return self.render(
+            "kind",
+            path,
+            kind=kind.label(lang),
+            count=len(records),
+            rows=rows,
+            chunks=chunks,
+            towns=towns,
+            page_size=m.page_size,
+            service_options=m.labels.options("services", lang),
+            group_options=m.labels.options("target_groups", lang),
+        )
 
     def map_page(self) -> str:
         m, lang = self.model, self.lang
         kinds = [{"name": k.label(lang), "count": len(m.points_by_kind.get(k.code, []))} for k in m.kinds]
         site_root = "../" if lang == "en" else ""
-        return self.render("map", "map/", kinds=kinds, kind_names=[k.label(lang) for k in m.kinds],
-                           count=sum(k["count"] for k in kinds), points_url=f"../{site_root}map/points.json",
-                           tiles_attribution=m.map_config["attribution"])
+        return self.render(
+            "map",
+            "map/",
+            kinds=kinds,
+            kind_names=[k.label(lang) for k in m.kinds],
+            count=sum(k["count"] for k in kinds),
+            points_url=f"../{site_root}map/points.json",
+            tiles_attribution=m.map_config["attribution"],
+        )
 
     def search_page(self) -> str:
         site_root = "../" if self.lang == "en" else ""
@@ -222,29 +329,51 @@ class Renderer:
                 item = schema.resolve(doc, node["items"]) if isinstance(node.get("items"), dict) else {}
                 if kind == "array" and item.get("type"):
                     kind = f"array<{item['type']}>"
-                codes = self.model.labels.options(key, self.lang) if ("enum" in node or "enum" in item) else []
-                fields.append({"name": key, "title": schema.label(node, self.lang),
-                               "description": schema.label(node, self.lang, "description"), "type": kind,
-                               "required": key in required, "codes": codes})
-            out.append({"name": name, "title": schema.label(doc, self.lang),
-                        "description": schema.label(doc, self.lang, "description"), "fields": fields})
+                codes = (
+                    self.model.labels.options(key, self.lang) if ("enum" in node or "enum" in item) else []
+                )
+                fields.append(
+                    {
+                        "name": key,
+                        "title": schema.label(node, self.lang),
+                        "description": schema.label(node, self.lang, "description"),
+                        "type": kind,
+                        "required": key in required,
+                        "codes": codes,
+                    }
+                )
+            out.append(
+                {
+                    "name": name,
+                    "title": schema.label(doc, self.lang),
+                    "description": schema.label(doc, self.lang, "description"),
+                    "fields": fields,
+                }
+            )
         return out
 
     def dictionary(self, rows: list[Any]) -> list[dict[str, Any]]:
-        """The datasets' data dictionary (rows from ``generator.export.data_dictionary``), grouped by table."""
+        """The data dictionary (rows of ``generator.export.data_dictionary``), grouped by table."""
         tables: dict[str, dict[str, Any]] = {}
         en = self.lang == "en"
         for row in rows:
-            table = tables.setdefault(row.resource, {"name": row.resource, "title": row.resource, "description": "",
-                                                     "fields": []})
-            table["fields"].append({"name": row.field, "title": row.title_en if en else row.title_zh,
-                                    "description": row.description_en if en else row.description_zh,
-                                    "type": row.type, "required": row.required,
-                                    "codes": [(c[0], c[2] if en else c[1]) for c in row.codes]})
+            table = tables.setdefault(
+                row.resource, {"name": row.resource, "title": row.resource, "description": "", "fields": []}
+            )
+            table["fields"].append(
+                {
+                    "name": row.field,
+                    "title": row.title_en if en else row.title_zh,
+                    "description": row.description_en if en else row.description_zh,
+                    "type": row.type,
+                    "required": row.required,
+                    "codes": [(c[0], c[2] if en else c[1]) for c in row.codes],
+                }
+            )
         return list(tables.values())
 
     def data_page(self) -> str:
-        """The data page; its downloads block is a marker filled by ``downloads_html`` once the datasets exist."""
+        """The data page; ``downloads_html`` fills its downloads marker once the datasets exist."""
         m = self.model
         releases = [release_view(item, self.lang) for item in m.extra.get("releases") or []]
         return self.render("data", "data/", downloads_block=Markup(DOWNLOADS_MARKER), releases=releases)
@@ -259,25 +388,46 @@ class Renderer:
             version = exported.version
             cite = exported.citation.get(lang, "")
             for f in exported.files:
-                downloads.append({"path": f"{site_root}data/{f.path}", "name": f.path, "format": f.format,
-                                  "size": human_size(f.bytes, lang), "rows": f.rows, "sha256": f.sha256})
+                downloads.append(
+                    {
+                        "path": f"{site_root}data/{f.path}",
+                        "name": f.path,
+                        "format": f.format,
+                        "size": human_size(f.bytes, lang),
+                        "rows": f.rows,
+                        "sha256": f.sha256,
+                    }
+                )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
-        return self.render("downloads", "data/", downloads=downloads,
-                           version=version or self.tr("site.data.unreleased"), licence=licence,
-                           count=len(m.organizations()),
-                           cite=cite or self.tr("site.data.cite_default", title=m.config.site["title"][lang],
-                                                url=m.config.site["url"]),
-                           registries=self.dictionary(dictionary) if dictionary else self.schema_fields())
+        return self.render(
+            "downloads",
+            "data/",
+            downloads=downloads,
+            version=version or self.tr("site.data.unreleased"),
+            licence=licence,
+            count=len(m.organizations()),
+            cite=cite
+            or self.tr(
+                "site.data.cite_default", title=m.config.site["title"][lang], url=m.config.site["url"]
+            ),
+            registries=self.dictionary(dictionary) if dictionary else self.schema_fields(),
+        )
 
     def contribute_page(self) -> str:
         site = self.model.config.site
-        return self.render("contribute", "contribute/", registries=self.schema_fields(),
-                           repo_url=safe_href(site.get("repo_url")), correction_url=safe_href(site.get("correction_url")))
+        return self.render(
+            "contribute",
+            "contribute/",
+            registries=self.schema_fields(),
+            repo_url=safe_href(site.get("repo_url")),
+            correction_url=safe_href(site.get("correction_url")),
+        )
 
 
 def release_view(item: Any, lang: str) -> dict[str, Any]:
     """A release from ``generator.release.list_releases`` in whatever shape it comes (object or mapping)."""
+
     def get(name: str) -> Any:
         return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
@@ -285,8 +435,13 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
-    return {"version": str(get("version") or ""), "date": str(get("date") or ""),
-            "changes": [line.lstrip("-* ").strip() for line in lines if line.strip() and not line.startswith("#")]}
+    return {
+        "version": str(get("version") or ""),
+        "date": str(get("date") or ""),
+        "changes": [
+            line.lstrip("-* ").strip() for line in lines if line.strip() and not line.startswith("#")
+        ],
+    }
 
 
 def human_size(size: int, lang: str) -> str:
@@ -297,7 +452,9 @@ def human_size(size: int, lang: str) -> str:
     return str(size)
 
 
-def write_bulk(renderer: Renderer, shell: Shell, root: Path, tick: Callable[[int], None] | None = None) -> list[str]:
+def write_bulk(
+    renderer: Renderer, shell: Shell, root: Path, tick: Callable[[int], None] | None = None
+) -> list[str]:
     """Write every bulk page of one language under ``root``; return their paths."""
     paths = []
     made: set[str] = set()

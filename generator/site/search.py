@@ -81,8 +81,16 @@ class SearchError(Exception):
 
 def index(site_dir: Path, *, quiet: bool = True) -> None:
     """Run Pagefind over the built site (its bundle goes to ``site_dir/pagefind``)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--glob", GLOB,
-           "--quiet" if quiet else "--verbose"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site_dir),
+        "--glob",
+        GLOB,
+        "--quiet" if quiet else "--verbose",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SearchError((proc.stdout + proc.stderr).strip()[-2000:])

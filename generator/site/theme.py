@@ -68,7 +68,7 @@ class Shell:
 
     def __init__(self, text: str) -> None:
         start = text.index(CONTENT_SLOT)
-        head, tail = text[:start], text[start + len(CONTENT_SLOT):]
+        head, tail = text[:start], text[start + len(CONTENT_SLOT) :]
         # Material adds an <h1> with the page title before the content: drop it (pages bring their own).
         h1 = head.rfind("<h1")
         if h1 != -1 and TITLE_SLOT in head[h1:]:
@@ -82,9 +82,20 @@ class Shell:
         return head + content + path.join(self.tail)
 
 
-def mkdocs_config(*, lang: str, site_name: str, site_url: str, description: str, copyright_html: str,
-                  docs_dir: Path, site_dir: Path, overrides: Path, nav: list[NavItem],
-                  hub: dict[str, str], strict: bool) -> dict[str, Any]:
+def mkdocs_config(
+    *,
+    lang: str,
+    site_name: str,
+    site_url: str,
+    description: str,
+    copyright_html: str,
+    docs_dir: Path,
+    site_dir: Path,
+    overrides: Path,
+    nav: list[NavItem],
+    hub: dict[str, str],
+    strict: bool,
+) -> dict[str, Any]:
     return {
         "site_name": site_name,
         "site_url": site_url,
@@ -102,7 +113,7 @@ def mkdocs_config(*, lang: str, site_name: str, site_url: str, description: str,
             "features": ["navigation.tabs", "navigation.top"],
         },
         "extra": {"generator": False, "hubdir": hub},
-        "extra_css": ["assets/hubdir/hubdir.css"],
+        "extra_css": ["assets/hubdir/hubdir.css", "assets/hubdir/contrib.css"],
         "extra_javascript": ["assets/hubdir/hubdir.js"],
         "plugins": [],
         "hooks": [str(HOOKS)],
@@ -137,6 +148,10 @@ def build_language(config: dict[str, Any], work: Path, sections: list[Section], 
     docs = Path(config["docs_dir"])
     docs.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ASSETS, docs / "assets" / "hubdir", dirs_exist_ok=True)
+    from generator.site import contrib
+
+    extra_css = contrib.css() or "/* no contributed styles */\n"
+    (docs / "assets" / "hubdir" / "contrib.css").write_text(extra_css, "utf-8")
     config_path = work / f"mkdocs-{config['theme']['language']}.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     ACTIVE.clear()
@@ -156,4 +171,27 @@ def build_language(config: dict[str, Any], work: Path, sections: list[Section], 
     shutil.rmtree(site_dir / "_shell")
     for name in ("sitemap.xml", "sitemap.xml.gz"):
         (site_dir / name).unlink(missing_ok=True)
+    scrub_assets(site_dir)
     return shell
+
+
+#: Hosts Material's bundle would contact in situations this site never creates (a ResizeObserver
+#: polyfill for pre-2020 browsers, mermaid diagrams, GitHub repository facts).  They are cut out so
+#: that no file of the site even names a foreign host; a blocked request in mainland China would
+#: otherwise stall the page.
+_FOREIGN_IN_BUNDLE = {"https://unpkg.com/": "data:text/javascript,", "https://api.github.com": ""}
+
+
+def scrub_assets(site_dir: Path) -> None:
+    """Drop Material's unused search (lunr, worker) and source maps; cut foreign hosts from its bundle."""
+    scripts = site_dir / "assets" / "javascripts"
+    for unused in ("lunr", "workers"):
+        shutil.rmtree(scripts / unused, ignore_errors=True)
+    for source_map in sorted((site_dir / "assets").rglob("*.map")):
+        source_map.unlink()
+    for bundle in sorted(scripts.glob("bundle.*.js")):
+        text = bundle.read_text("utf-8")
+        for host, replacement in _FOREIGN_IN_BUNDLE.items():
+            text = text.replace(host, replacement)
+        text = text.replace("//# sourceMappingURL=", "//# sourceMappingURL-removed=")
+        bundle.write_text(text, "utf-8")

@@ -19,8 +19,15 @@ from generator.i18n import t
 
 HERE = Path(__file__).resolve().parent
 LEAFLET_VERSION = "1.9.4"
-LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
-                 "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")
+LEAFLET_FILES = (
+    "leaflet.js",
+    "leaflet.css",
+    "images/layers.png",
+    "images/layers-2x.png",
+    "images/marker-icon.png",
+    "images/marker-icon-2x.png",
+    "images/marker-shadow.png",
+)
 
 
 class VendorError(Exception):
@@ -42,12 +49,22 @@ def npm_package(name: str, version: str, lang: str = "zh") -> Path:
         raise VendorError(t(lang, "site.vendor.no_npm", package=f"{name}@{version}"))
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        proc = subprocess.run([npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", tmp],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", tmp],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if proc.returncode != 0 or not tarballs:
-            raise VendorError(t(lang, "site.vendor.failed", package=f"{name}@{version}",
-                                detail=(proc.stderr or proc.stdout).strip()[-500:]))
+            raise VendorError(
+                t(
+                    lang,
+                    "site.vendor.failed",
+                    package=f"{name}@{version}",
+                    detail=(proc.stderr or proc.stdout).strip()[-500:],
+                )
+            )
         unpacked = Path(tmp) / "out"
         with tarfile.open(tarballs[0]) as tar:
             tar.extractall(unpacked, filter="data")

@@ -62,6 +62,11 @@
       processResult: function (r) { if (r.meta) { delete r.meta.pinyin; } return r; } });
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) ui.triggerSearch(q);
+    (function label(tries) {  // Pagefind's input has only a placeholder: give it a name
+      var input = box.querySelector("input");
+      if (input) input.setAttribute("aria-label", T.search_label || "");
+      else if (tries > 0) window.setTimeout(function () { label(tries - 1); }, 50);
+    })(100);
   }
 
   /* ---------- maps ---------- */
@@ -89,6 +94,16 @@
   var COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#6a3d9a", "#8c564b", "#ad1457", "#b35900", "#00796b"];
 
   function minimap(el) {
+    // Leaflet (~150 KB) is fetched only once the small map scrolls into view.
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); drawMinimap(el); }
+      }, { rootMargin: "200px" });
+      seen.observe(el);
+    } else { drawMinimap(el); }
+  }
+
+  function drawMinimap(el) {
     leaflet().then(function (L) {
       var ll = [parseFloat(el.getAttribute("data-lat")), parseFloat(el.getAttribute("data-lon"))];
       var map = L.map(el, { scrollWheelZoom: false }).setView(ll, 16);

@@ -1,0 +1,166 @@
+"""A streaming validator for the package's own CSV tables, for packages too big for Frictionless' pace.
+
+Frictionless checks every cell in pure Python at about 20 µs a cell: fine
+for a district (2k records, ~20k rows: 1–2 s) but about a minute of CPU for
+a province (100k records, ~1M rows), more than the whole export may take.
+This module checks the same things for the subset of Table Schema that
+hubdir writes, at the speed of the ``csv`` module: size and SHA-256 of each
+file, strict UTF-8, the header, each cell's type (string, integer, number,
+boolean, date), ``required`` and ``enum`` constraints, primary-key
+uniqueness and every foreign key.  A test runs both validators over the same
+broken packages and expects both to reject them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+#: Stop listing after this many errors per resource (the first ones say enough).
+LIMIT = 20
+
+
+def _integer(text: str) -> Any:
+    if not _INT.match(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _number(text: str) -> Any:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def _boolean(text: str) -> Any:
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise ValueError(text)
+
+
+def _date(text: str) -> Any:
+    if not _DATE.match(text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
+
+
+def _string(text: str) -> Any:
+    return text
+
+
+CASTS: dict[str, Callable[[str], Any]] = {
+    "string": _string, "integer": _integer, "number": _number, "boolean": _boolean, "date": _date,
+}
+
+
+def validate_package(path: Path) -> list[str]:
+    """Every problem found in the package at ``path`` (an empty list when it is valid)."""
+    descriptor = json.loads(path.read_text("utf-8"))
+    base = path.parent
+    messages: list[str] = []
+    keys: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = {}
+    pending: list[tuple[str, dict[str, Any], list[tuple[int, tuple[Any, ...]]]]] = []
+    wanted = {(fk["reference"].get("resource") or res["name"], tuple(fk["reference"]["fields"]))
+              for res in descriptor["resources"] for fk in res.get("schema", {}).get("foreignKeys", [])}
+    for res in descriptor["resources"]:
+        found = _check_resource(base, res, wanted, keys, pending)
+        messages.extend(f"{res['name']}: {m}" for m in found[:LIMIT])
+    for name, fk, values in pending:
+        target = (fk["reference"].get("resource") or name, tuple(fk["reference"]["fields"]))
+        known = keys.get(target, set())
+        bad = [(row, value) for row, value in values if value not in known]
+        for row, value in bad[:LIMIT]:
+            messages.append(f"{name}: row {row} violates the foreign key {fk['fields']} → "
+                            f"{target[0]}{list(target[1])}: {list(value)}")
+    return messages
+
+
+Target = tuple[str, tuple[str, ...]]
+Refs = list[tuple[int, tuple[Any, ...]]]
+
+
+def _check_resource(base: Path, res: dict[str, Any], wanted: set[Target],
+                    keys: dict[Target, set[tuple[Any, ...]]],
+                    pending: list[tuple[str, dict[str, Any], Refs]]) -> list[str]:
+    name = res["name"]
+    errors: list[str] = []
+    try:
+        data = (base / res["path"]).read_bytes()
+    except OSError as exc:
+        return [f"cannot read {res['path']}: {exc.strerror}"]
+    if "bytes" in res and res["bytes"] != len(data):
+        errors.append(f"size is {len(data)} bytes, the descriptor says {res['bytes']}")
+    if "hash" in res:
+        algorithm, _, digest = str(res["hash"]).rpartition(":")
+        if hashlib.new(algorithm or "md5", data).hexdigest() != digest:
+            errors.append("hash does not match the descriptor")
+    try:
+        text = data.decode(res.get("encoding", "utf-8"))
+    except UnicodeDecodeError as exc:
+        return [*errors, f"not {res.get('encoding', 'utf-8')}: {exc}"]
+    schema = res["schema"]
+    fields = schema["fields"]
+    names = [f["name"] for f in fields]
+    missing = set(schema.get("missingValues", [""]))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header != names:
+        return [*errors, f"header {header} is not {names}"]
+    casts = [CASTS[f.get("type", "string")] for f in fields]
+    required = [bool(f.get("constraints", {}).get("required")) for f in fields]
+    enums = [set(f["constraints"]["enum"]) if "enum" in f.get("constraints", {}) else None for f in fields]
+    pk = [names.index(n) for n in schema.get("primaryKey", [])]
+    seen: set[tuple[Any, ...]] = set()
+    fks: list[tuple[dict[str, Any], list[int], Refs]] = [
+        (fk, [names.index(n) for n in fk["fields"]], []) for fk in schema.get("foreignKeys", [])]
+    collect = {target: [names.index(n) for n in target[1]] for target in wanted if target[0] == name}
+    collected: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = {t: set() for t in collect}
+    width = len(names)
+    for number, row in enumerate(reader, start=2):
+        if len(row) != width:
+            errors.append(f"row {number} has {len(row)} cells, not {width}")
+            continue
+        values: list[Any] = []
+        for index, cell in enumerate(row):
+            if cell in missing:
+                if required[index]:
+                    errors.append(f"row {number}: {names[index]} is required")
+                values.append(None)
+                continue
+            try:
+                value = casts[index](cell)
+            except ValueError:
+                errors.append(f"row {number}: {names[index]} {cell!r} is not a {fields[index].get('type')}")
+                value = None
+            enum = enums[index]
+            if enum is not None and cell not in enum:
+                errors.append(f"row {number}: {names[index]} {cell!r} is not one of the allowed codes")
+            values.append(value)
+        if pk:
+            key = tuple(values[i] for i in pk)
+            if key in seen:
+                errors.append(f"row {number}: primary key {list(key)} repeats")
+            seen.add(key)
+        for target, columns in collect.items():
+            collected[target].add(tuple(values[i] for i in columns))
+        for _fk, columns, refs in fks:
+            ref = tuple(values[i] for i in columns)
+            if any(v is not None for v in ref):
+                refs.append((number, ref))
+        if len(errors) > LIMIT:
+            break
+    keys.update(collected)
+    pending.extend((name, fk, refs) for fk, _columns, refs in fks)
+    return errors

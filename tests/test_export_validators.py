@@ -1,0 +1,122 @@
+"""The two package validators agree: Frictionless (districts) and ``fastcheck`` (province scale).
+
+Each broken package below is made from a real export by changing one CSV;
+both validators must reject it, and both must accept the untouched package.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_config
+from generator.export import write_datasets
+from generator.export.fastcheck import validate_package
+from generator.export.package import _validate_group, choose_validator
+from generator.validate import load
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "project"
+
+Rows = list[list[str]]
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("validators") / "data"
+    write_datasets(load(load_config(FIXTURE)), out, validate=False)
+    return out
+
+
+def _broken(package_dir: Path, target: Path, resource: str, change: Callable[[Rows], Rows] | None = None,
+            raw: bytes | None = None, fix_hash: bool = True) -> Path:
+    shutil.copytree(package_dir, target)
+    descriptor = json.loads((target / "datapackage.json").read_text("utf-8"))
+    res = next(r for r in descriptor["resources"] if r["name"] == resource)
+    path = target / res["path"]
+    if change is not None:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(change(rows))
+        path.write_bytes(buffer.getvalue().encode("utf-8"))
+    if raw is not None:
+        path.write_bytes(path.read_bytes() + raw)
+    if fix_hash:
+        data = path.read_bytes()
+        res["bytes"] = len(data)
+        res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    (target / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), "utf-8")
+    return target / "datapackage.json"
+
+
+def _frictionless(descriptor: Path, resource: str) -> list[str]:
+    return _validate_group(str(descriptor), [resource], True)
+
+
+def test_both_accept_the_real_package(package_dir: Path) -> None:
+    descriptor = package_dir / "datapackage.json"
+    names = [r["name"] for r in json.loads(descriptor.read_text("utf-8"))["resources"]]
+    assert _validate_group(str(descriptor), names, True) == []
+    assert validate_package(descriptor) == []
+
+
+def _set(row: int, column: str, value: str) -> Callable[[Rows], Rows]:
+    def change(rows: Rows) -> Rows:
+        rows[row][rows[0].index(column)] = value
+        return rows
+
+    return change
+
+
+def _duplicate_last(rows: Rows) -> Rows:
+    return [*rows, rows[-1]]
+
+
+CASES: dict[str, tuple[str, Callable[[Rows], Rows] | None, bytes | None, bool, str]] = {
+    "foreign key": ("hubs_contacts", _set(1, "record_id", "hub-nowhere"), None, True, "foreign key"),
+    "self reference": ("hubs", _set(2, "parent", "hub-nowhere"), None, True, "foreign key"),
+    "list link": ("youth_centers_groups", _set(1, "value", "so-nowhere"), None, True, "foreign key"),
+    "primary key": ("hubs_services", _duplicate_last, None, True, "primary key"),
+    "integer": ("hubs_contacts", _set(1, "position", "one"), None, True, "integer"),
+    "required": ("hubs", _set(1, "name", ""), None, True, "required"),
+    "enum": ("hubs", _set(1, "status", "asleep"), None, True, "allowed"),
+    "hash": ("hubs", _set(1, "name", "改过的名称"), None, False, "hash"),
+    "encoding": ("hubs", None, b"hub-x,\xff\xfe,,trade_union,town,440606,,,,,,,,,,,,,,,,,\r\n", True, "utf"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_both_reject_a_broken_package(case: str, package_dir: Path, tmp_path: Path) -> None:
+    resource, change, raw, fix_hash, words = CASES[case]
+    descriptor = _broken(package_dir, tmp_path / "pkg", resource, change, raw, fix_hash)
+    fast = validate_package(descriptor)
+    slow = _frictionless(descriptor, resource)
+    assert fast, case
+    assert slow, case
+    assert any(resource in m for m in fast)
+    if case not in ("encoding",):
+        assert any(words in m.lower() for m in fast), fast
+
+
+def test_validator_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUBDIR_EXPORT_VALIDATOR", raising=False)
+    assert choose_validator(20_000) == "frictionless"
+    assert choose_validator(2_000_000) == "fast"
+    monkeypatch.setenv("HUBDIR_EXPORT_VALIDATOR", "frictionless")
+    assert choose_validator(2_000_000) == "frictionless"
+    monkeypatch.setenv("HUBDIR_EXPORT_VALIDATOR", "fast")
+    assert choose_validator(10) == "fast"
+
+
+def test_export_with_the_fast_validator_rejects_nothing_valid(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUBDIR_EXPORT_VALIDATOR", "fast")
+    result = write_datasets(load(load_config(FIXTURE)), tmp_path / "data")
+    assert result.total_records == 30
