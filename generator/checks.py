@@ -115,7 +115,9 @@ def check_location(record: Record, ctx: Context) -> Iterator[Problem]:
     if not isinstance(loc, dict):
         return
     lat, lon = loc.get("lat"), loc.get("lon")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return
+    if isinstance(lat, bool) or isinstance(lon, bool):
         return
     b = ctx.bounds
     if not (b["south"] <= lat <= b["north"] and b["west"] <= lon <= b["east"]):
@@ -124,7 +126,7 @@ def check_location(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
-    """Phone numbers are landlines with an area code, mobiles or service hotlines; mail and web well formed."""
+    """Phones are landlines with an area code, mobiles or service hotlines; mail and web well formed."""
     contacts = record.get("contacts")
     if not isinstance(contacts, list):
         return
@@ -163,6 +165,21 @@ _SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}")
 _CODE_FIELDS = frozenset(("id", "division", "parent", "uscc", "postal_code", "urban_rural_code"))
 
 
+#: A necessary condition for both, with a literal first character (a fast scan): mobiles start
+#: with 1[3-9]; ID numbers hold a birth year 19xx or 20xx followed by 9 more characters.
+_PREFILTER = re.compile(r"1[3-9]\d{9}|20\d{9}[\dXx]")
+_CODE_LINES = tuple(f"{name}:" for name in sorted(_CODE_FIELDS))
+
+
+def _suspect_text(text: str) -> bool:
+    """Whether the source text may hold an ID or mobile number outside the code fields."""
+    for match in _PREFILTER.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if not text.startswith(_CODE_LINES, line_start):
+            return True
+    return False
+
+
 def _has_long_digits(data: dict[str, Any]) -> bool:
     """True when some string value (codes aside) holds something shaped like an ID or mobile number."""
     stack: list[Any] = [v for k, v in data.items() if k not in _CODE_FIELDS]
@@ -194,7 +211,7 @@ def is_resident_id(number: str) -> bool:
 def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     """No resident ID number anywhere (error); mobile numbers only in public phone fields (warning)."""
     text = ctx.text
-    if text is not None and "\\" not in text and not _SUSPECT.search(text):
+    if text is not None and "\\" not in text and not _suspect_text(text):
         return  # fast path: the file holds nothing shaped like an ID or mobile number (and no escapes)
     if not isinstance(record.data, dict) or not _has_long_digits(record.data):
         return  # nothing shaped like an ID number or a mobile number outside the code fields
@@ -266,7 +283,7 @@ def check_dates(record: Record, ctx: Context) -> Iterator[Problem]:
         (("established_on",), ("dissolved_on",)),
         (("established_on",), ("last_verified",)),
     ]
-    pairs.extend((pointer[:2] + ("since",), pointer) for pointer in parsed if pointer[-1] == "until")
+    pairs.extend(((*pointer[:2], "since"), pointer) for pointer in parsed if pointer[-1] == "until")
     for start, end in pairs:
         first, last = parsed.get(start), parsed.get(end)
         if first and last and last < first:

@@ -344,6 +344,9 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         shown = result.out_dir
     click.echo(t(state.lang, "site.build.done", out=shown, pages=result.pages, records=result.records,
                  seconds=result.seconds))
+    if not quiet:
+        steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s" for k, v in result.timings.items())
+        click.echo(t(state.lang, "site.build.timings", steps=steps))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -121,7 +121,7 @@ def _compile(schemas_dir: str, name: str) -> Draft7Validator:
     folder = Path(schemas_dir)
     doc = bundle(folder, name)
     Draft7Validator.check_schema(doc)
-    registry: RefRegistry = RefRegistry().with_resource("", Resource(doc, DRAFT7))
+    registry: RefRegistry = RefRegistry().with_resource("", Resource(doc, DRAFT7))  # type: ignore[call-arg]
     return Draft7Validator(doc, registry=registry)
 
 

@@ -286,9 +286,7 @@ class Preview:
             self._shells[lang] = (shell, fresh)
         return True, ""
 
-    def _watch(self) -> None:
-        paths = watched_paths(self.config)
-        last = stamp(paths)
+    def _watch(self, paths: list[Path], last: Stamp) -> None:
         last_change = time.monotonic()
         while not self._stop.wait(POLL_SECONDS):
             now = stamp(paths)
@@ -384,13 +382,18 @@ class Preview:
         bound_host, bound_port = self.server.server_address[:2]
         host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
         url = f"http://{host_text}:{bound_port}/"
+        # The baseline is taken before the first build, so a save during that build is not missed.
+        paths = watched_paths(self.config)
+        baseline = stamp(paths)
         if first_build:
             self.rebuild()
         self._server_thread = threading.Thread(
             target=self.server.serve_forever, name="hubdir-serve", daemon=True
         )
         self._server_thread.start()
-        self._watcher = threading.Thread(target=self._watch, name="hubdir-watch", daemon=True)
+        self._watcher = threading.Thread(
+            target=self._watch, args=(paths, baseline), name="hubdir-watch", daemon=True
+        )
         self._watcher.start()
         return url
 

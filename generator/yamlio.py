@@ -125,6 +125,11 @@ def _guess_encoding(raw: bytes) -> str:
     return "?"
 
 
+def _event_position(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -146,7 +151,7 @@ def compose(text: str) -> Node | None:
             for event in yaml.parse(text, Loader=_BaseLoader):
                 anchor = getattr(event, "anchor", None)
                 if anchor is not None:
-                    raise _err("Y007", event.start_mark.line + 1, event.start_mark.column + 1, anchor=anchor)
+                    raise _err("Y007", *_event_position(event), anchor=anchor)
         except yaml.MarkedYAMLError as exc:
             raise _syntax(exc) from None
         except yaml.YAMLError as exc:
@@ -199,9 +204,7 @@ def _check_depth(text: str) -> None:
             if isinstance(event, _NESTING_EVENTS):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise _err(
-                        "Y012", event.start_mark.line + 1, event.start_mark.column + 1, limit=MAX_DEPTH
-                    )
+                    raise _err("Y012", *_event_position(event), limit=MAX_DEPTH)
             elif isinstance(event, _CLOSING_EVENTS):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:

@@ -126,7 +126,11 @@ def test_name_ranks_first(page: Page, base_url: str) -> None:
 def test_pinyin_full_and_initials(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=guizhou")
     assert "/org/yc-gz/" in _results(page)[:5]
-    page.goto(base_url + "search/?q=rgzgh")  # 容桂总工会 by initials
+    page.goto(base_url + "search/?q=rg")  # 容桂 by initials
+    _results(page)
+    titles = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.textContent)")
+    assert titles and all("容桂" in title for title in titles[:5])
+    page.goto(base_url + "search/?q=slrgzgh")  # 示例容桂总工会: the initials of the whole name
     assert _results(page)[0] == "/org/hub-rg-union/"
 
 

@@ -376,10 +376,36 @@ def test_data_dictionary_rows(exported: dict[str, Any]) -> None:
 
 # -- determinism and failure ------------------------------------------------------------------------
 
-def test_two_exports_are_byte_identical(exported: dict[str, Any], tmp_path: Path) -> None:
+def test_two_exports_are_byte_identical(exported: dict[str, Any], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also when the workbook is written by a forked process (as for large packages)."""
+    import generator.export as export_module
+
+    monkeypatch.setattr(export_module, "BACKGROUND_ROWS", 0)
     again = write_datasets(exported["loaded"], tmp_path / "again")
     assert _tree(tmp_path / "again") == _tree(exported["out"])
     assert again.created == exported["result"].created
+
+
+def test_failure_in_the_workbook_process_fails_the_export(project: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.export as export_module
+    from generator.export import xlsx as xlsx_module
+
+    loaded = load(load_config(project))
+    out = tmp_path / "site" / "data"
+    write_datasets(loaded, out, validate=False)
+    before = _snapshot(out)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export_module, "BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(xlsx_module, "write_xlsx", broken)
+    with pytest.raises(RuntimeError, match="No space left on device"):
+        write_datasets(loaded, out, validate=False)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["data"]
 
 
 def test_source_date_epoch_sets_every_timestamp(project: Path, tmp_path: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,13 +26,9 @@ def _set_version(root: Path, version: str) -> None:
     meta = root / "datasets" / "package.yml"
     meta.parent.mkdir(exist_ok=True)
     text = (REPO / "datasets" / "package.yml").read_text("utf-8")
-    meta.write_text(text.replace('version: "0.1.0"', f'version: "{version}"'), "utf-8")
-    meta.write_text(
-        meta.read_text("utf-8").replace(
-            "../generator/export/package.schema.json", "../../../generator/export/package.schema.json"
-        ),
-        "utf-8",
-    )
+    new, count = re.subn(r'(?m)^version: "[^"]*"$', f'version: "{version}"', text)
+    assert count == 1
+    meta.write_text(new, "utf-8")
 
 
 @pytest.fixture(scope="module")

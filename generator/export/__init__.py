@@ -47,6 +47,8 @@ DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
 #: Above this many per-record files, a replaced output folder is deleted by a detached process.
 BACKGROUND_REMOVAL_FILES = 5000
+#: From this many table rows on, the workbook is written by a forked process on another core.
+BACKGROUND_ROWS = 50_000
 
 
 class _Clock:
@@ -252,15 +254,7 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
                 csv_files: list[ExportedFile], clock: _Clock) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
-    # Nested JSON, per-record JSON, GeoJSON.
     clock.lap("descriptor")
-    known: dict[str, str] = {}
-    counts, record_files, record_bytes = jsonout.write_all(work, registry, known)
-    clock.lap("json+records")
-    features = geojson.write_geojson(work / GEOJSON_NAME, registry)
-    clock.lap("geojson")
-
-    # XLSX and SQLite.
     cite = package.citation(meta, created)
     lic = package.licence(config)
     raw = meta.raw
@@ -277,9 +271,52 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
             f" {raw['contact']['url']}" if raw["contact"].get("url") else "")),
         (_both("export.about.homepage"), config.site["url"]),
     ] + [(_both("export.about.sources"), _source_text(s)) for s in raw["sources"]]
-    xlsx.write_xlsx(work / XLSX_NAME, pairs, dictionary(config.schemas_dir), about, created,
-                    raw["publisher"]["zh"])
-    clock.lap("xlsx")
+    rows = sum(f.rows or 0 for f in csv_files)
+    # The workbook (CPU) and the per-record files (file-system bound) are the largest single jobs:
+    # when the package is large they run in forked processes while this one writes the rest.
+    fork = rows >= BACKGROUND_ROWS
+    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, pairs, dictionary(config.schemas_dir), about,
+                           created, raw["publisher"]["zh"], fork=fork)
+    per_record = _Background(jsonout.write_records, work, registry, fork=fork)
+    try:
+        counts = jsonout.write_registries(work, registry)
+        clock.lap("json")
+        features = geojson.write_geojson(work / GEOJSON_NAME, registry)
+        clock.lap("geojson")
+        _write_sqlite(work, registry, meta, all_tables, pairs, clock)
+        record_files, record_bytes, known = per_record.wait()
+        clock.lap("records (wait)")
+        workbook.wait()
+        clock.lap("xlsx (wait)")
+    finally:
+        per_record.close()
+        workbook.close()
+
+    files.append(_file(work, "datapackage.json", "datapackage"))
+    files.extend(csv_files)
+    files.append(_file(work, XLSX_NAME, "xlsx", rows))
+    for name in REGISTRIES:
+        files.append(_file(work, f"json/{name}.json", "json", counts[name], name))
+    files.append(_file(work, "json/all.json", "json", sum(counts.values())))
+    files.append(_file(work, GEOJSON_NAME, "geojson", features))
+    files.append(_file(work, SQLITE_NAME, "sqlite", rows))
+    files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
+    clock.lap("files")
+    known.update({f.path: f.sha256 for f in files})
+    checksums.write_sums(work, SUMS_NAME, known)
+    clock.lap("sha256")
+    files.append(_file(work, SUMS_NAME, "sha256sums"))
+    return ExportResult(
+        out_dir=work, version=raw["version"], created=package.iso(created), licence=lic, citation=cite,
+        records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
+    )
+
+
+def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
+                  pairs: list[tuple[Table, list[Any]]], clock: _Clock) -> None:
+    config = registry.config
+    raw = meta.raw
+    lic = package.licence(config)
     sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry)
     clock.lap("sqlite")
     source_titles = "; ".join(s["title"] for s in raw["sources"])
@@ -292,24 +329,58 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
         "source_url": raw["publisher"].get("url", config.site["url"]),
     })
 
-    files.append(_file(work, "datapackage.json", "datapackage"))
-    files.extend(csv_files)
-    files.append(_file(work, XLSX_NAME, "xlsx", sum(f.rows or 0 for f in csv_files)))
-    for name in REGISTRIES:
-        files.append(_file(work, f"json/{name}.json", "json", counts[name], name))
-    files.append(_file(work, "json/all.json", "json", sum(counts.values())))
-    files.append(_file(work, GEOJSON_NAME, "geojson", features))
-    files.append(_file(work, SQLITE_NAME, "sqlite", sum(f.rows or 0 for f in csv_files)))
-    files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
-    clock.lap("files")
-    known.update({f.path: f.sha256 for f in files})
-    checksums.write_sums(work, SUMS_NAME, known)
-    clock.lap("sha256")
-    files.append(_file(work, SUMS_NAME, "sha256sums"))
-    return ExportResult(
-        out_dir=work, version=raw["version"], created=package.iso(created), licence=lic, citation=cite,
-        records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
-    )
+
+class _Background:
+    """Run ``fn(*args)`` in a forked child (the model is shared copy-on-write, nothing is pickled in).
+
+    Inline when ``fork`` is false or the platform cannot fork.  ``wait``
+    returns the function's result (pickled back through a pipe); a failure in
+    the child is raised again there as a RuntimeError with its message.
+    """
+
+    def __init__(self, fn: Any, *args: Any, fork: bool) -> None:
+        import multiprocessing
+
+        self.process: Any = None
+        self.result: Any = None
+        if not fork or "fork" not in multiprocessing.get_all_start_methods():
+            self.result = fn(*args)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_run_child, args=(send, fn, args), daemon=True)
+        self.process.start()
+        send.close()
+
+    def wait(self) -> Any:
+        if self.process is None:
+            return self.result
+        try:
+            error, result = self.receive.recv()
+        except EOFError:
+            error, result = f"worker process ended with code {self.process.exitcode}", None
+        self.process.join()
+        self.process = None
+        if error:
+            raise RuntimeError(error)
+        return result
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
+
+
+def _run_child(send: Any, fn: Any, args: tuple[Any, ...]) -> None:
+    try:
+        result = fn(*args)
+    except BaseException as exc:  # reported to the parent, which fails the export
+        send.send((f"{type(exc).__name__}: {exc}", None))
+    else:
+        send.send((None, result))
+    finally:
+        send.close()
 
 
 def _source_text(source: dict[str, Any]) -> str:

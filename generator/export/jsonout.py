@@ -27,46 +27,49 @@ def _array(lines: list[str]) -> str:
     return "[\n" + ",\n".join(lines) + "\n]"
 
 
-def write_all(out: Path, registry: Registry, sums: dict[str, str]) -> tuple[dict[str, int], int, int]:
-    """Write ``json/<registry>.json``, ``json/all.json`` and ``records/<registry>/<id>.json``.
-
-    Each record is encoded once (compact, C encoder) and that text goes into
-    all three files.  The per-record files' SHA-256 are added to ``sums``
-    while the bytes are in memory (re-reading 100k small files costs more
-    than hashing them).  Returns (registry → count, record files, their bytes).
-    Files are created relative to an open directory descriptor: at 100k
-    records, path resolution is a measurable part of the cost.
-    """
+def write_registries(out: Path, registry: Registry) -> dict[str, int]:
+    """Write ``json/<registry>.json`` and ``json/all.json``; return registry → record count."""
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    files = size = 0
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     with (folder / "all.json").open("w", encoding="utf-8", newline="\n") as everything:
         everything.write("{\n")
         for index, name in enumerate(REGISTRIES):
-            records_dir = out / "records" / name
-            records_dir.mkdir(parents=True, exist_ok=True)
-            lines: list[str] = []
-            dir_fd = os.open(records_dir, os.O_RDONLY)
-            try:
-                for record in registry.records(name):
-                    line = dumps(record.data)
-                    lines.append(line)
-                    data = (line + "\n").encode("utf-8")
-                    fd = os.open(f"{record.id}.json", flags, 0o644, dir_fd=dir_fd)
-                    try:
-                        os.write(fd, data)
-                    finally:
-                        os.close(fd)
-                    sums[f"records/{name}/{record.id}.json"] = hashlib.sha256(data).hexdigest()
-                    files += 1
-                    size += len(data)
-            finally:
-                os.close(dir_fd)
+            lines = [dumps(record.data) for record in registry.records(name)]
             counts[name] = len(lines)
             body = _array(lines)
             (folder / f"{name}.json").write_text(body + "\n", encoding="utf-8", newline="\n")
             everything.write(("," if index else "") + f"{dumps(name)}:{body}\n")
         everything.write("}\n")
-    return counts, files, size
+    return counts
+
+
+def write_records(out: Path, registry: Registry) -> tuple[int, int, dict[str, str]]:
+    """Write ``records/<registry>/<id>.json``; return (files, bytes, path → SHA-256).
+
+    The hashes are taken while the bytes are in memory (re-reading 100k small
+    files for SHA256SUMS costs more than hashing them here).  Files are
+    created relative to an open directory descriptor: at 100k records, path
+    resolution is a measurable part of the cost.
+    """
+    files = size = 0
+    sums: dict[str, str] = {}
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    for name in REGISTRIES:
+        folder = out / "records" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            for record in registry.records(name):
+                data = (dumps(record.data) + "\n").encode("utf-8")
+                fd = os.open(f"{record.id}.json", flags, 0o644, dir_fd=dir_fd)
+                try:
+                    os.write(fd, data)
+                finally:
+                    os.close(fd)
+                sums[f"records/{name}/{record.id}.json"] = hashlib.sha256(data).hexdigest()
+                files += 1
+                size += len(data)
+        finally:
+            os.close(dir_fd)
+    return files, size, sums
