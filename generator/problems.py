@@ -91,7 +91,7 @@ class Report:
         return self.errors > 0 or (strict and self.warnings > 0)
 
     def sorted(self) -> list[Problem]:
-        return sorted(set(self.problems), key=lambda p: (p.path, p.line, p.column, p.code, p.args))
+        return sorted(set(self.problems), key=lambda p: (p.path, p.line, p.column, p.code, repr(p.args)))
 
 
 def render_text(report: Report, lang: str) -> str:

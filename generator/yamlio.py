@@ -377,7 +377,6 @@ _FAST_BAD = re.compile(
 _FAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}):(?: +(.*)|\Z)")
 #: A content line: its indentation and its text without trailing spaces (blank and comment lines never match).
 _FAST_LINE = re.compile(r"^( *)([^ #\n](?:[^\n]*[^ \n])?) *$", re.M)
-_DOC_MARK = re.compile(r"^(?:---|\.\.\.|%)", re.M)
 #: The common plain scalar: no indicator first, no ": " inside, no " #" comment, no trailing colon.
 _PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` ](?:[^:#]|:(?=[^ ])|(?<! )#)*\Z")
 _SPECIAL: dict[str, Any] = {"~": None, "null": None, "true": True, "false": False}
@@ -439,9 +438,27 @@ def _fast_scalar(text: str) -> Any:
 
 
 def _fast_lines(text: str) -> list[tuple[int, str]]:
-    if _DOC_MARK.search(text):
-        raise _Fallback
+    # Document markers (---, ..., %) need no check: such a line is neither a key nor an item,
+    # so the reader gives up on it.
     return [(len(indent), content) for indent, content in _FAST_LINE.findall(text)]
+
+
+#: Scalars repeat across records (codes, kinds, hotlines, dates): remember the immutable ones.
+_SCALARS: dict[str, Any] = {}
+_SCALARS_MAX = 200_000
+
+
+def _scalar(text: str) -> Any:
+    try:
+        return _SCALARS[text]
+    except KeyError:
+        pass
+    value = _fast_scalar(text)
+    if value != [] and value != {}:  # never share a mutable value
+        if len(_SCALARS) >= _SCALARS_MAX:
+            _SCALARS.clear()
+        _SCALARS[text] = value
+    return value
 
 
 class _FastReader:
@@ -484,7 +501,7 @@ class _FastReader:
             if key in result or key in _RESERVED_KEYS:
                 raise _Fallback
             if rest and rest[0] != "#":
-                result[key] = _fast_scalar(rest)
+                result[key] = _scalar(rest)
                 continue
             # ``key:`` alone: a nested block on deeper lines, or null.
             if self.pos < len(lines):
@@ -517,7 +534,7 @@ class _FastReader:
             if _FAST_KEY.match(item):
                 result.append(self.nested(indent + 2 + spaces, False, item))
             else:
-                result.append(_fast_scalar(item))
+                result.append(_scalar(item))
             if self.pos < len(lines) and lines[self.pos][0] > indent and not isinstance(result[-1], dict):
                 raise _Fallback  # a continuation line
         return result

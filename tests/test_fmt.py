@@ -235,3 +235,17 @@ def test_files_outside_registries_are_skipped(run: Run, project: Path):
         "(divisions, hubs, youth_centers, womens_homes, social_orgs)\n"
     )
     assert stray.read_text("utf-8") == "a: 1\n"
+
+
+def test_parallel_and_serial_agree(project: Path):
+    from generator import fmt
+    from generator.config import load_config
+
+    target = project / "content" / "hubs" / "hub-rg-union.yml"
+    target.write_text(target.read_text("utf-8").replace("kind: trade_union", "kind: 'trade_union'"), "utf-8")
+    config = load_config(project)
+    files = [REPO / "content", project / "content"]
+    serial = fmt.run(config, files, check=True, workers=1)
+    parallel = fmt.run(config, files, check=True, workers=2)
+    assert (serial.changed, serial.unchanged) == (parallel.changed, parallel.unchanged)
+    assert serial.changed == [target] and len(serial.unchanged) > fmt.PARALLEL_THRESHOLD

@@ -108,12 +108,6 @@ class Table:
                 else:
                     yield [record.id, position, *(c.get(item) for c in self.item_columns)]
 
-    def count(self, records: list[Record]) -> int:
-        if not self.is_link:
-            return len(records)
-        values = (r.data.get(self.list_field) for r in records)
-        return sum(len(v) for v in values if isinstance(v, list))
-
 
 def _type(node: dict[str, Any]) -> str:
     kind = node.get("type", "string")
