@@ -209,7 +209,9 @@ def _build_into(
     with _timed(timings, "pages"):
         # English pages on the second core (or inline when there is one), Chinese pages here.
         en_job = _Job(pages.write_bulk, renderers["en"], shells["en"], site / "en")
-        page_paths["zh"] += pages.write_bulk(renderers["zh"], shells["zh"], site, tick)
+        page_paths["zh"] += pages.write_bulk(
+            renderers["zh"], shells["zh"], site, tick, search_dir=tmp / "search"
+        )
         page_paths["en"] += en_job.result()
 
     with _timed(timings, "datasets"):
@@ -233,7 +235,7 @@ def _build_into(
     with _timed(timings, "search"):
         try:
             if search_index:
-                search.index(site, quiet=True)
+                search.index(site, quiet=True, docs_dir=tmp / "search")
         except search.SearchError as exc:
             raise BuildError("site.build.search_failed", detail=str(exc)) from exc
     with _timed(timings, "sitemap"):

@@ -315,7 +315,8 @@ def export_command(ctx: click.Context, out_dir: Path | None, lang: str | None) -
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress output.")
 @lang_option
 @click.pass_context
-def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool, lang: str | None) -> None:
+def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool,
+                  lang: str | None) -> None:
     """生成公开名录网站与开放数据（先校验；失败时保留原网站）。
 
     Build the public directory site with its datasets and search index into
@@ -345,7 +346,8 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
     click.echo(t(state.lang, "site.build.done", out=shown, pages=result.pages, records=result.records,
                  seconds=result.seconds))
     if not quiet:
-        steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s" for k, v in result.timings.items())
+        steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s"
+                          for k, v in result.timings.items())
         click.echo(t(state.lang, "site.build.timings", steps=steps))
 
 

@@ -55,6 +55,11 @@ def as_table(table: DatasetTable, divisions_resource: str = "divisions") -> Tabl
     )
 
 
+def specs() -> tuple[Table, ...]:
+    """The two tables' shapes (for the data dictionary: they do not depend on the registry)."""
+    return tuple(as_table(table) for table in dataset_tables(None))
+
+
 def pairs(registry: Registry, result: Result | None = None) -> list[tuple[Table, list[Record]]]:
     """``[(coverage table, rows), (completeness table, rows)]`` for the exporter."""
     result = result or measure(registry)

@@ -511,7 +511,7 @@ def render_json(result: Result, lang: str, level: str | None = None, limit: int 
 
 # --------------------------------------------------------------------------- dataset rows
 def coverage_rows(result: Result, level: str | None = None) -> list[dict[str, Any]]:
-    """One row per division × requirement: the ``coverage`` resource of the data package."""
+    """One row per division × requirement: the ``coverage`` resource (sorted by its primary key)."""
     rows = []
     for d in result.coverage.divisions(level):
         for s in d.slots:
@@ -531,11 +531,11 @@ def coverage_rows(result: Result, level: str | None = None) -> list[dict[str, An
                     "inactive_records": " ".join(s.inactive),
                 }
             )
-    return rows
+    return sorted(rows, key=lambda r: (r["division"], r["requirement_registry"], r["requirement"]))
 
 
 def completeness_rows(result: Result) -> list[dict[str, Any]]:
-    """One row per active record × counted field: the ``completeness`` resource."""
+    """One row per active record × counted field: the ``completeness`` resource (sorted by key)."""
     rows = []
     for rec in result.completeness.records:
         have = set(rec.present)
@@ -551,7 +551,7 @@ def completeness_rows(result: Result) -> list[dict[str, Any]]:
                     "present": name in have,
                 }
             )
-    return rows
+    return sorted(rows, key=lambda r: (r["registry"], r["record_id"], r["field"]))
 
 
 def _field(name: str, type_: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -749,31 +749,46 @@ class DatasetTable:
         return render_csv(self.rows, self.schema)
 
 
-def dataset_tables(result: Result, divisions_resource: str = "divisions") -> list[DatasetTable]:
-    """The ``coverage`` and ``completeness`` resources (foreign keys point at ``divisions_resource``)."""
+#: Titles and descriptions of the two data-package resources.
+TABLE_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "coverage": {
+        "title": {"zh": "覆盖情况（空白点）", "en": "Coverage (blank spots)"},
+        "description": {
+            "zh": "每个区划 × 每项应建组织或阵地一行：是否已建（只计在用记录）及填补它的记录。"
+            "按 level、town 分组求 present 的比例即得各级、各镇覆盖率。",
+            "en": "One row per division × required organization or carrier: whether it is in place "
+            "(active records only) and which records fill it. Group by level or town and take the share "
+            "of present rows to get the coverage percentages.",
+        },
+    },
+    "completeness": {
+        "title": {"zh": "信息完整度", "en": "Completeness of records"},
+        "description": {
+            "zh": "每条在用记录 × 每个计入完整度的字段一行：是否已填写。phone 指办公电话或服务热线。",
+            "en": "One row per active record × counted field: whether it is filled in. phone means an "
+            "office phone or a hotline.",
+        },
+    },
+}
+SCHEMAS = {"coverage": coverage_schema, "completeness": completeness_schema}
+
+
+def dataset_tables(result: Result | None, divisions_resource: str = "divisions") -> list[DatasetTable]:
+    """The ``coverage`` and ``completeness`` resources (foreign keys point at ``divisions_resource``).
+
+    With ``result=None`` the tables have no rows: their shape does not depend on the registry.
+    """
+    rows = {
+        "coverage": coverage_rows(result) if result is not None else [],
+        "completeness": completeness_rows(result) if result is not None else [],
+    }
     return [
         DatasetTable(
-            name="coverage",
-            title={"zh": "覆盖情况（空白点）", "en": "Coverage (blank spots)"},
-            description={
-                "zh": "每个区划 × 每项应建组织或阵地一行：是否已建（只计在用记录）及填补它的记录。"
-                "按 level、town 分组求 present 的比例即得各级、各镇覆盖率。",
-                "en": "One row per division × required organization or carrier: whether it is in place "
-                "(active records only) and which records fill it. Group by level or town and take the share "
-                "of present rows to get the coverage percentages.",
-            },
-            schema=coverage_schema(divisions_resource),
-            rows=coverage_rows(result),
-        ),
-        DatasetTable(
-            name="completeness",
-            title={"zh": "信息完整度", "en": "Completeness of records"},
-            description={
-                "zh": "每条在用记录 × 每个计入完整度的字段一行：是否已填写。phone 指办公电话或服务热线。",
-                "en": "One row per active record × counted field: whether it is filled in. phone means an "
-                "office phone or a hotline.",
-            },
-            schema=completeness_schema(divisions_resource),
-            rows=completeness_rows(result),
-        ),
+            name=name,
+            title=texts["title"],
+            description=texts["description"],
+            schema=SCHEMAS[name](divisions_resource),
+            rows=rows[name],
+        )
+        for name, texts in TABLE_TEXTS.items()
     ]

@@ -104,8 +104,11 @@ def _table(
         for row in rows
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    # A wide table scrolls sideways on a phone: the scrolling box takes keyboard focus and has a name.
+    label = escape(caption or " · ".join(headers))
     return (
-        '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="hubdir-table">'
+        f'<div class="md-typeset__scrollwrap" tabindex="0" role="region" aria-label="{label}">'
+        '<div class="md-typeset__table"><table class="hubdir-table">'
         f"{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>"
     )
 

@@ -266,12 +266,12 @@ def test_cli_csv_coverage_and_completeness(run: Run):
         "division_name": "顺德区",
         "level": "district",
         "town": "",
-        "requirement": "trade_union",
+        "requirement": "disabled_persons_federation",
         "requirement_registry": "hubs",
-        "requirement_zh": "工会",
-        "requirement_en": "Trade unions",
-        "present": "true",
-        "records": "hub-d-union",
+        "requirement_zh": "残联",
+        "requirement_en": "Disabled persons' federations",
+        "present": "false",
+        "records": "",
         "inactive_records": "",
     }
     village = list(
@@ -292,7 +292,7 @@ def test_cli_csv_coverage_and_completeness(run: Run):
         "record_name": "示例区总工会",
         "division": "440606",
         "town": "",
-        "field": "phone",
+        "field": "address",
         "present": "true",
     }
 

@@ -51,9 +51,12 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _expected_rows(exported: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    from generator.coverage_export import pairs as coverage_pairs  # issue 6: coverage, completeness
+
     loaded = exported["loaded"]
     return {table.name: list(table.rows(loaded.registry.records(table.registry)))
-            for table in table_specs(exported["config"].schemas_dir)}
+            for table in table_specs(exported["config"].schemas_dir)} | {
+        table.name: list(table.rows(rows)) for table, rows in coverage_pairs(loaded.registry)}
 
 
 def _scalars(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
@@ -238,8 +241,10 @@ def test_csv_round_trip(exported: dict[str, Any]) -> None:
 
 def test_xlsx_round_trip_with_chinese_headers_and_dictionary(exported: dict[str, Any]) -> None:
     out = exported["out"]
+    from generator.coverage_export import specs as coverage_specs  # issue 6: coverage, completeness
+
     expected = _expected_rows(exported)
-    tables = table_specs(exported["config"].schemas_dir)
+    tables = (*table_specs(exported["config"].schemas_dir), *coverage_specs())
     wb = openpyxl.load_workbook(out / "hubdir.xlsx", read_only=True)
     assert wb.sheetnames[:3] == ["说明", "数据字典", "代码表"]
     assert wb.sheetnames[3:] == [t.name for t in tables]
@@ -560,3 +565,23 @@ def test_locale_keys_match() -> None:
     zh = json.loads((REPO / "generator" / "locale" / "zh" / "export.json").read_text("utf-8"))
     en = json.loads((REPO / "generator" / "locale" / "en" / "export.json").read_text("utf-8"))
     assert keys(zh) == keys(en)
+
+
+def test_timestamp_falls_back_to_the_newest_content_file(project: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside git and without SOURCE_DATE_EPOCH the time is the newest content file's, never the clock."""
+    import os
+
+    from generator.export.package import iso, source_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config = load_config(project)
+    inside_git = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=project, capture_output=True,
+                                check=False).returncode == 0
+    if inside_git:
+        pytest.skip("the temporary folder is inside a git work tree")
+    files = sorted((project / "content").rglob("*.yml"))
+    for index, path in enumerate(files):
+        os.utime(path, (1_600_000_000 + index, 1_600_000_000 + index))
+    assert iso(source_date(config, files)) == iso(source_date(config, list(reversed(files))))
+    assert iso(source_date(config, files)) == "2020-09-13T12:27:09Z"

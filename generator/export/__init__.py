@@ -216,6 +216,11 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     all_tables: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     pairs = [(table, by_registry[table.registry]) for table in all_tables]
+    # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
+    from generator.coverage_export import pairs as coverage_pairs
+
+    pairs += coverage_pairs(registry)
+    all_tables = tuple(table for table, _ in pairs)
     clock = _Clock()
 
     # CSV tables and their descriptors.

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import schema
+from generator.i18n import t
 from generator.registry import LINKS, LIST_LINKS, REGISTRIES, Record
 
 #: A string property with exactly this pattern is a full calendar date.
@@ -166,14 +167,10 @@ def _record_id_column(registry_doc: dict[str, Any]) -> Column:
 
 
 def _link_text(lang: str) -> str:
-    from generator.i18n import t
-
     return t(lang, "export.dictionary.record_id")
 
 
 def _position_text(lang: str, what: str) -> str:
-    from generator.i18n import t
-
     return t(lang, f"export.dictionary.position_{what}")
 
 
@@ -234,8 +231,6 @@ def _link_table(doc: dict[str, Any], registry: str, key: str, node: dict[str, An
         target = LIST_LINKS.get(registry, {}).get(key)
         if target:
             fks.append(ForeignKey(VALUE, target))
-    from generator.i18n import t
-
     reg_zh, reg_en = schema.label(doc, "zh"), schema.label(doc, "en")
     field_zh, field_en = schema.label(node, "zh"), schema.label(node, "en")
     return Table(
@@ -267,9 +262,11 @@ class DictionaryRow:
 
 
 def dictionary(schemas_dir: Path) -> list[DictionaryRow]:
+    from generator.coverage_export import specs as coverage_specs  # issue 6: coverage, completeness
+
     return [
         DictionaryRow(table.name, c.name, c.title_zh, c.title_en, c.type, c.description_zh, c.description_en,
                       c.required, c.labels)
-        for table in table_specs(schemas_dir)
+        for table in (*table_specs(schemas_dir), *coverage_specs())
         for c in table.columns
     ]

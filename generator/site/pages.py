@@ -8,6 +8,7 @@ stays flat whatever the number of records.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -452,18 +453,39 @@ def human_size(size: int, lang: str) -> str:
     return str(size)
 
 
+SEARCH_DOC = (
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+)
+
+
 def write_bulk(
-    renderer: Renderer, shell: Shell, root: Path, tick: Callable[[int], None] | None = None
+    renderer: Renderer,
+    shell: Shell,
+    root: Path,
+    tick: Callable[[int], None] | None = None,
+    search_dir: Path | None = None,
 ) -> list[str]:
-    """Write every bulk page of one language under ``root``; return their paths."""
+    """Write every bulk page of one language under ``root``; return their paths.
+
+    With ``search_dir``, each record and area page's body is also written there
+    as a bare HTML document at the same path: Pagefind indexes those instead of
+    the full pages (no header, navigation or footer to parse: at 20k records
+    this cut its memory from 2.4 GB to a few hundred MB).
+    """
     paths = []
     made: set[str] = set()
+    lang = "zh-CN" if renderer.lang == "zh" else renderer.lang
     for page in renderer.bulk_pages():
         folder = root / page.path
         if page.path not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(page.path)
         (folder / "index.html").write_text(shell.render(page.title, page.path, page.body), "utf-8")
+        if search_dir is not None and page.path.startswith(("org/", "area/")):
+            doc = search_dir / page.path
+            doc.mkdir(parents=True, exist_ok=True)
+            head = SEARCH_DOC.format(lang=lang, title=html.escape(page.title))
+            (doc / "index.html").write_text(head + page.body + "</body></html>", "utf-8")
         paths.append(page.path)
         if tick:
             tick(1)

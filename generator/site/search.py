@@ -82,14 +82,17 @@ class SearchError(Exception):
     """Pagefind failed; carries its output."""
 
 
-def index(site_dir: Path, *, quiet: bool = True) -> None:
-    """Run Pagefind over the built site (its bundle goes to ``site_dir/pagefind``)."""
+def index(site_dir: Path, *, quiet: bool = True, docs_dir: Path | None = None) -> None:
+    """Run Pagefind (its bundle goes to ``site_dir/pagefind``) over ``docs_dir``, the bare search
+    documents written beside the pages (``pages.write_bulk(search_dir=...)``), or the site itself."""
     cmd = [
         sys.executable,
         "-m",
         "pagefind",
         "--site",
-        str(site_dir),
+        str(docs_dir or site_dir),
+        "--output-path",
+        str(site_dir / "pagefind"),
         "--glob",
         GLOB,
         "--quiet" if quiet else "--verbose",
