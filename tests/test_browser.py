@@ -168,6 +168,7 @@ def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:
 
 def test_listing_sorts_by_column(page: Page, base_url: str) -> None:
     page.goto(base_url + "kinds/trade_union/")
+
     def names() -> list[str]:
         return page.eval_on_selector_all("tbody tr td:first-child a", "els => els.map(e => e.textContent)")
 

@@ -343,6 +343,20 @@ def test_big_kinds_are_split_by_town_and_paged(project: Path) -> None:
     assert "womens_homes" not in model.listing_plan  # 2 records fit on one page
 
 
+def test_long_lists_are_capped_so_pages_stay_small(project: Path) -> None:
+    from generator.site.pages import Renderer
+
+    config = load_config(project)
+    model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir), list_limit=1)
+    hub = model.registry.get("hubs", "hub-d-union")
+    assert hub is not None
+    view = model.record_view(hub, "zh")
+    children = model.registry.children["hub-d-union"]
+    assert len(view["children"]) == 1 and view["children_more"] == len(children) - 1 > 0
+    body = Renderer(model, "zh").record_page(hub).body
+    assert t("zh", "site.record.more", count=len(children) - 1) in body
+
+
 def test_data_page_lists_downloads_with_checksums(site: Path) -> None:
     html = (site / "data" / "index.html").read_text("utf-8")
     sums = (site / "data" / "SHA256SUMS").read_text("utf-8")

@@ -31,6 +31,8 @@ _TEL = re.compile(r"^\+?[0-9][0-9\- ]{2,24}$")
 _EMAIL = re.compile(r"^[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+$")
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 PHONE_TYPES = ("office_phone", "hotline")
+#: Longest list of related records printed on one page (the rest are counted).
+LIST_LIMIT = 40
 
 
 def safe_href(value: Any, kind: str = "url") -> str | None:
@@ -86,6 +88,8 @@ class SiteModel:
     extra: dict[str, Any] = field(default_factory=dict)
     #: Rows on one listing page; a bigger kind is split by town, then into pages of this size.
     page_size: int = 300
+    #: Longest list of related records printed on one record or area page (the rest are counted).
+    list_limit: int = LIST_LIMIT
 
     # -- kinds ------------------------------------------------------------------
     @cached_property
@@ -222,6 +226,14 @@ class SiteModel:
             "kind": self.kind_label(record, lang),
         }
 
+    def capped(self, key: str, records: list[Record], lang: str) -> dict[str, Any]:
+        """At most ``LIST_LIMIT`` links and how many were left out: a town union may have
+        thousands of member unions, and a record page must stay small whatever N."""
+        return {
+            key: [self.link(r, lang) for r in records[: self.list_limit]],
+            f"{key}_more": max(0, len(records) - self.list_limit),
+        }
+
     def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
         out = []
         for item in record.get("contacts") or []:
@@ -265,7 +277,7 @@ class SiteModel:
             "status": record.status,
             "status_label": self.status_label(record, lang),
             "successor": self.link(successor, lang),
-            "predecessors": [self.link(r, lang) for r in reg.successors_of.get(record.id, [])],
+            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang),
             "dissolved_on": data.get("dissolved_on", ""),
             "established_on": data.get("established_on", ""),
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
@@ -278,13 +290,13 @@ class SiteModel:
             ],
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
-            "children": [self.link(r, lang) for r in reg.children.get(record.id, [])],
-            "carriers": [self.link(r, lang) for r in reg.carriers.get(record.id, [])],
+            **self.capped("children", reg.children.get(record.id, []), lang),
+            **self.capped("carriers", reg.carriers.get(record.id, []), lang),
             "groups": [
                 self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
                 for g in data.get("groups") or []
             ],
-            "hosts": [self.link(r, lang) for r in self.group_hosts.get(record.id, [])],
+            **self.capped("hosts", self.group_hosts.get(record.id, []), lang),
             "address": data.get("address_en")
             if lang == "en" and data.get("address_en")
             else data.get("address", ""),

@@ -29,6 +29,7 @@ from generator.site.theme import Section, Shell
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "content"
 LATEST = 12
 DOWNLOADS_MARKER = "<!--hubdir:downloads-->"
+CELL_LIMIT = 3
 
 
 def environment() -> Environment:
@@ -109,14 +110,14 @@ class Renderer:
         hubs = [r for r in here if r.registry == "hubs"]
         hub_groups = []
         for kind in m.kinds:
-            items = [m.link(r, lang) for r in hubs if r.get("kind") == kind.code]
-            if items:
-                hub_groups.append({"kind": kind.label(lang), "entries": items})
+            found = [r for r in hubs if r.get("kind") == kind.code]
+            if found:
+                hub_groups.append({"kind": kind.label(lang), **self.model.capped("entries", found, lang)})
         carrier_groups = []
         for kind in m.kinds[len(m.config.hub_kinds) :]:
-            items = [m.link(r, lang) for r in here if r.registry == kind.registry]
-            if items:
-                carrier_groups.append({"kind": kind.label(lang), "entries": items})
+            found = [r for r in here if r.registry == kind.registry]
+            if found:
+                carrier_groups.append({"kind": kind.label(lang), **self.model.capped("entries", found, lang)})
         villages: list[dict[str, Any]] = []
         columns: list[str] = []
         if level == "town":
@@ -126,15 +127,18 @@ class Renderer:
                 inside = reg.by_division.get(village.id, [])
                 cells = []
                 for kind in col_kinds:
+                    found = [
+                        r
+                        for r in inside
+                        if r.registry == kind.registry
+                        and (kind.registry != "hubs" or r.get("kind") == kind.code)
+                    ]
+                    # a few names per cell, then a count: a town page must not grow with the whole town
                     cells.append(
-                        [
-                            m.link(r, lang)
-                            for r in inside
-                            if (
-                                r.registry == kind.registry
-                                and (kind.registry != "hubs" or r.get("kind") == kind.code)
-                            )
-                        ]
+                        {
+                            "shown": [m.link(r, lang) for r in found[:CELL_LIMIT]],
+                            "more": max(0, len(found) - CELL_LIMIT),
+                        }
                     )
                 villages.append(
                     {"path": record_path(village), "name": m.division_name(village.id, lang), "cells": cells}
