@@ -124,7 +124,7 @@ def coverage(ctx: click.Context, level: str | None, fmt: str, rows: str, limit: 
     `coverage`), per town and overall percentages, and how complete the
     records' details are.  Only active records count.
     """
-    from generator.coverage_render import command
+    from generator.coverage.render import command
 
     state = _state(ctx, lang)
     out, err, code = command(state.config(), state.lang, level=level, fmt=fmt, rows=rows, limit=limit)
@@ -240,7 +240,8 @@ def diff_command(ctx: click.Context, base: str, head: str | None, fmt: str, lang
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="端口（0 为任选空闲端口）/ port (0 picks a free one).")
-@click.option("--datasets", is_flag=True, help="同时生成下载数据集（较慢）/ also build the datasets (slower).")
+@click.option("--datasets", is_flag=True,
+              help="同时生成下载数据集（较慢）/ also build the datasets (slower).")
 @lang_option
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, datasets: bool, lang: str | None) -> None:

@@ -30,7 +30,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -227,13 +227,13 @@ class Preview:
         params = inspect.signature(build).parameters
         if changed is not None and "changed" in params:
             kwargs["changed"] = changed
-        captured: dict[str, tuple[Any, Any]] = {}
-        with _capture_shells(captured):
-            result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
+        result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
             return False, render_text(report, self.lang)
-        self._shells = captured
+        # ``BuildResult.renderers``: lang → (page shell, renderer); an injected build without it
+        # simply leaves the fast path off (every rebuild is a full one).
+        self._shells = dict(getattr(result, "renderers", None) or {})
         return True, ""
 
     def _fast(self, changed: list[Path]) -> tuple[bool, str] | None:
@@ -278,10 +278,7 @@ class Preview:
                 record = new.by_id.get(rid)
                 if record is None:
                     continue
-                if record.registry == "divisions":
-                    page = fresh.area_page(record)
-                else:
-                    page = fresh.record_page(record)
+                page = fresh.area_page(record) if record.registry == "divisions" else fresh.record_page(record)
                 _write(root / page.path / "index.html", shell.render(page.title, page.path, page.body))
             self._shells[lang] = (shell, fresh)
         return True, ""
@@ -429,47 +426,6 @@ def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, "utf-8")
     os.replace(tmp, path)
-
-
-@contextlib.contextmanager
-def _capture_shells(captured: dict[str, tuple[Any, Any]]) -> Iterator[None]:
-    """Remember each language's page shell, and the site model, of one ``build()``.
-
-    ``build()`` has no incremental entry point yet; wrapping ``theme.build_language`` (it returns
-    a language's shell) and ``pages.Renderer`` (it holds the model) for the duration of one build
-    is the narrowest way to reuse them.  If the site package changes shape, nothing is captured
-    and every rebuild is simply a full one.
-    """
-    try:
-        from generator.site import pages as site_pages
-        from generator.site import theme
-    except ImportError:
-        yield
-        return
-    original_build, original_renderer = theme.build_language, site_pages.Renderer
-    shells: dict[str, Any] = {}
-    renderers: dict[str, Any] = {}
-
-    def build_language(config: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        shell = original_build(config, *args, **kwargs)
-        shells[str(config.get("theme", {}).get("language", ""))] = shell
-        return shell
-
-    class Renderer(original_renderer):  # type: ignore[misc, valid-type]
-        def __init__(self, model: Any, lang: str, *args: Any, **kwargs: Any) -> None:
-            super().__init__(model, lang, *args, **kwargs)
-            renderers[lang] = self
-
-    theme.build_language = build_language  # type: ignore[assignment]
-    site_pages.Renderer = Renderer  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        theme.build_language = original_build  # type: ignore[assignment]
-        site_pages.Renderer = original_renderer  # type: ignore[misc]
-    for lang, renderer in renderers.items():
-        if lang in shells:
-            captured[lang] = (shells[lang], renderer)
 
 
 def preview_dir(config: Config) -> Path:

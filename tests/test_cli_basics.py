@@ -1,6 +1,6 @@
 """The ``hubdir`` command line: exit codes, output formats, PATHS, languages, help, hostile projects."""
 
-# ruff: noqa: E501 - exact expected output lines are long by nature
+
 
 from __future__ import annotations
 

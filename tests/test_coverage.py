@@ -20,7 +20,7 @@ import pytest
 
 from generator.config import load_config
 from generator.coverage import Ratio, measure, spec_from_config
-from generator.coverage_render import md_text, width
+from generator.coverage.render import md_text, width
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT, Run
 

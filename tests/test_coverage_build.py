@@ -36,7 +36,7 @@ def site(built_site: tuple[Path, Path, object]) -> Path:
 
 
 def test_coverage_is_wired_into_every_build():
-    assert "generator.coverage_contrib" in contrib.CONTRIBUTORS
+    assert "generator.coverage.contrib" in contrib.CONTRIBUTORS
 
 
 def test_coverage_page_in_both_languages(site: Path):
@@ -62,7 +62,7 @@ def test_area_pages_show_their_own_gaps(site: Path):
 
 
 def test_stylesheet_has_the_coverage_styles(site: Path):
-    from generator.coverage_site import CSS
+    from generator.coverage.site import CSS
 
     css = (site / "assets" / "hubdir" / "contrib.css").read_text("utf-8")
     assert CSS.strip() in css

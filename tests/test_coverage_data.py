@@ -13,7 +13,7 @@ import pytest
 
 from generator.config import load_config
 from generator.coverage import measure
-from generator.coverage_render import dataset_tables
+from generator.coverage.render import dataset_tables
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT
 

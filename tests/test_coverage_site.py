@@ -12,7 +12,7 @@ import pytest
 
 from generator.config import load_config
 from generator.coverage import measure
-from generator.coverage_site import render_area_gaps, render_coverage_page
+from generator.coverage.site import render_area_gaps, render_coverage_page
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT
 

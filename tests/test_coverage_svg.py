@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from generator.coverage import Ratio
-from generator.coverage_svg import Bar, bar_chart
+from generator.coverage.svg import Bar, bar_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -51,7 +51,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _expected_rows(exported: dict[str, Any]) -> dict[str, list[list[Any]]]:
-    from generator.coverage_export import pairs as coverage_pairs  # issue 6: coverage, completeness
+    from generator.coverage.export import pairs as coverage_pairs  # issue 6: coverage, completeness
 
     loaded = exported["loaded"]
     return {table.name: list(table.rows(loaded.registry.records(table.registry)))
@@ -241,7 +241,7 @@ def test_csv_round_trip(exported: dict[str, Any]) -> None:
 
 def test_xlsx_round_trip_with_chinese_headers_and_dictionary(exported: dict[str, Any]) -> None:
     out = exported["out"]
-    from generator.coverage_export import specs as coverage_specs  # issue 6: coverage, completeness
+    from generator.coverage.export import specs as coverage_specs  # issue 6: coverage, completeness
 
     expected = _expected_rows(exported)
     tables = (*table_specs(exported["config"].schemas_dir), *coverage_specs())

@@ -472,7 +472,7 @@ def test_build_has_zh_and_en_help(run, project: Path) -> None:  # type: ignore[n
 
 
 def test_leaflet_copy_is_unchanged() -> None:
-    folder = REPO / "generator" / "site" / "vendor" / "leaflet"
+    folder = REPO / "generator" / "site" / "third_party" / "leaflet"
     for line in (folder / "SHA256SUMS").read_text("utf-8").splitlines():
         digest, name = line.split()
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name

@@ -217,7 +217,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     pairs = [(table, by_registry[table.registry]) for table in all_tables]
     # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
-    from generator.coverage_export import pairs as coverage_pairs
+    from generator.coverage.export import pairs as coverage_pairs
 
     pairs += coverage_pairs(registry)
     all_tables = tuple(table for table, _ in pairs)

@@ -262,7 +262,7 @@ class DictionaryRow:
 
 
 def dictionary(schemas_dir: Path) -> list[DictionaryRow]:
-    from generator.coverage_export import specs as coverage_specs  # issue 6: coverage, completeness
+    from generator.coverage.export import specs as coverage_specs  # issue 6: coverage, completeness
 
     return [
         DictionaryRow(table.name, c.name, c.title_zh, c.title_en, c.type, c.description_zh, c.description_en,

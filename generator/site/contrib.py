@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from generator.site.model import SiteModel
 
 #: Modules imported before each build so they can register pages and fragments.
-CONTRIBUTORS: list[str] = ["generator.coverage_contrib"]
+CONTRIBUTORS: list[str] = ["generator.coverage.contrib"]
 
 
 @dataclass(frozen=True)

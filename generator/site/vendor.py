@@ -1,6 +1,6 @@
 """Third-party browser files, taken from the npm registry, never from a CDN at page view.
 
-Leaflet's dist (≈150 KB) is committed under ``generator/site/vendor/leaflet``
+Leaflet's dist (≈150 KB) is committed under ``generator/site/third_party/leaflet``
 so a build needs no network and is byte-for-byte repeatable; ``npm_package``
 fetches any other package (axe-core for the accessibility tests) once with
 ``npm pack`` into a user cache folder and reuses it afterwards.
@@ -75,7 +75,7 @@ def npm_package(name: str, version: str, lang: str = "zh") -> Path:
 
 def leaflet_dir(lang: str = "zh") -> Path:
     """Leaflet's dist folder: the committed copy, else one fetched from npm."""
-    committed = HERE / "vendor" / "leaflet"
+    committed = HERE / "third_party" / "leaflet"
     if all((committed / f).is_file() for f in LEAFLET_FILES):
         return committed
     return npm_package("leaflet", LEAFLET_VERSION, lang) / "dist"

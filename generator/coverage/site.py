@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from html import escape
 
 from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
-from generator.coverage_render import field_label, level_label, registry_label, requirement_label
-from generator.coverage_svg import Bar, bar_chart
+from generator.coverage.render import field_label, level_label, registry_label, requirement_label
+from generator.coverage.svg import Bar, bar_chart
 from generator.i18n import t
 
 #: Where the coverage page lives, relative to a language root.
@@ -358,7 +358,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
 
 
 def _summary(result: Result, lang: str) -> list[str]:
-    from generator.coverage_render import summary_lines
+    from generator.coverage.render import summary_lines
 
     return summary_lines(result, lang)
 

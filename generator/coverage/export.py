@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.coverage import Result, measure
-from generator.coverage_render import DatasetTable, dataset_tables
+from generator.coverage.render import DatasetTable, dataset_tables
 from generator.export.tables import Column, ForeignKey, Table
 from generator.registry import Record, Registry
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from generator.coverage_render import width
+from generator.coverage.render import width
 from generator.i18n import t
 
 if TYPE_CHECKING:

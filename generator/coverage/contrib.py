@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from generator.coverage import Result, measure
-from generator.coverage_site import CSS, render_area_gaps, render_coverage_page
+from generator.coverage.site import CSS, render_area_gaps, render_coverage_page
 from generator.i18n import t
 from generator.site import contrib
 

@@ -1,0 +1,1 @@
+"""The public directory site: page model, templates, the mkdocs-material layer, search and map."""
