@@ -180,9 +180,7 @@ def serve_dir(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def browser_search(
-    site: Path, queries: tuple[str, ...] = QUERIES, timeout_ms: int = 30_000
-) -> dict[str, Any]:
+def browser_search(site: Path, queries: tuple[str, ...] = QUERIES, timeout_ms: int = 30_000) -> dict[str, Any]:
     """Time each query twice in a cold browser context (nothing cached) and count the bytes fetched.
 
     ``query``: the search page is open (its HTML, CSS and ``pagefind-ui.js`` loaded); type the query into
@@ -203,9 +201,7 @@ def browser_search(
         try:
             for query in queries:
                 results[query] = {
-                    "query": _one_search(
-                        browser, base + "search/", SEARCH_INPUT, query, timeout_ms, enter=False
-                    ),
+                    "query": _one_search(browser, base + "search/", SEARCH_INPUT, query, timeout_ms, enter=False),
                     "from_home": _one_search(browser, base, HEADER_INPUT, query, timeout_ms, enter=True),
                 }
         finally:
@@ -357,9 +353,7 @@ def baseline(n: int, work: Path) -> dict[str, Any]:
         (docs / "p" / f"{i}.md").write_text(
             f"# 示例页面 {i}\n\n这是第 {i} 个基准测试页面，提供维权服务与婚姻家庭调解。\n", encoding="utf-8"
         )
-    step = run_step(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")], cwd=folder
-    )
+    step = run_step([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")], cwd=folder)
     step["pages"] = n + 2
     if step["ok"]:
         step["output_bytes"], _ = tree_size(folder / "site")
@@ -595,18 +589,12 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    free = (
-        subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
-        if shutil.which("free")
-        else ""
-    )
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip() if shutil.which("free") else ""
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     ).stdout.strip()
     dirty = bool(
-        subprocess.run(
-            ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
+        subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     )
     return {
         "nproc": os.cpu_count(),
@@ -638,7 +626,7 @@ def markdown(doc: dict[str, Any]) -> str:
                 "(user+sys of the step's whole process tree) are the steadier numbers to compare.",
                 "",
             ]
-            if max(m["load_avg_at_start"]) > (m["nproc"] or 1)
+            if m["load_avg_at_start"][0] > (m["nproc"] or 1)
             else []
         ),
         "```",
@@ -686,9 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="2000,20000,100000", help="comma-separated record counts")
     parser.add_argument("--quick", action="store_true", help="N=50 only, to prove the harness works")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temp folder)")
-    parser.add_argument(
-        "--json", type=Path, default=None, help="results file (default bench/out/results-<date>.json)"
-    )
+    parser.add_argument("--json", type=Path, default=None, help="results file (default bench/out/results-<date>.json)")
     parser.add_argument(
         "--markdown",
         type=Path,
@@ -704,9 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="reuse the baselines of an earlier results JSON (they do not depend on hubdir)",
     )
-    parser.add_argument(
-        "--serve-sizes", default="2000", help="sizes at which to time `hubdir serve` (comma list)"
-    )
+    parser.add_argument("--serve-sizes", default="2000", help="sizes at which to time `hubdir serve` (comma list)")
     parser.add_argument("--reuse", action="store_true", help="reuse generated projects in --work")
     parser.add_argument("--keep", action="store_true", help="keep generated projects and sites")
     args = parser.parse_args(argv)
@@ -738,9 +722,7 @@ def main(argv: list[str] | None = None) -> int:
             doc["raw"][str(n)] = raw
             doc["per_size"][str(n)] = metrics(raw)
             json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(
-                json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8"
-            )  # partial results
+            json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")  # partial results
     finally:
         if args.work is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)

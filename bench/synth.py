@@ -569,9 +569,7 @@ class Generator:
             rec["wheelchair_accessible"] = rng.random() < 0.7
         born = self.date(1985, 2022)
         if want(0.6):
-            rec["established_on"] = (
-                born if rng.random() < 0.8 else born[:7] if rng.random() < 0.5 else born[:4]
-            )
+            rec["established_on"] = born if rng.random() < 0.8 else born[:7] if rng.random() < 0.5 else born[:4]
         if uscc_head and want(0.7):
             rec["uscc"] = self.uscc(uscc_head, serial, letters=uscc_head[0] == "5")
         if want(0.8):
@@ -598,9 +596,7 @@ class Generator:
             if want(0.2):
                 contacts.append({"type": "website", "value": f"https://{rec['id']}.example.org/"})
             if want(0.3):
-                contacts.append(
-                    {"type": "wechat", "value": f"示例{self.divisions[code].short}服务号{serial}"}
-                )
+                contacts.append({"type": "wechat", "value": f"示例{self.divisions[code].short}服务号{serial}"})
             if want(0.1):
                 contacts.append({"type": "fax", "value": self.phone(), "label": "传真"})
             rec["contacts"] = contacts
@@ -788,9 +784,7 @@ class Generator:
             }
             full = i == 0 or rng.random() < 0.3
             if full or rng.random() < 0.25:
-                rec["undertakes"] = [
-                    self.undertaking(s, full) for s in services[: rng.randint(1, len(services))]
-                ]
+                rec["undertakes"] = [self.undertaking(s, full) for s in services[: rng.randint(1, len(services))]]
             self.common_fields(
                 rec,
                 full=full,
@@ -842,9 +836,7 @@ class Generator:
             item["funder"] = self.rng.choice(FUNDERS)
         start = self.rng.randint(2012, 2022)
         if full or self.rng.random() < 0.7:
-            item["since"] = (
-                str(start) if self.rng.random() < 0.5 else f"{start}-{self.rng.randint(1, 12):02d}"
-            )
+            item["since"] = str(start) if self.rng.random() < 0.5 else f"{start}-{self.rng.randint(1, 12):02d}"
         if full or self.rng.random() < 0.3:
             item["until"] = str(self.rng.randint(start + 1, 2025))
         return item
@@ -947,9 +939,7 @@ def write_project(n: int, out: Path, *, seed: int = 20251123, force: bool = Fals
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Write a deterministic synthetic hubdir project (fictional records)."
-    )
+    parser = argparse.ArgumentParser(description="Write a deterministic synthetic hubdir project (fictional records).")
     parser.add_argument("--records", "-n", type=int, required=True, help="number of non-division records")
     parser.add_argument("--out", "-o", type=Path, required=True, help="project folder to write")
     parser.add_argument("--seed", type=int, default=20251123)
