@@ -3,76 +3,34 @@ language switch, accessibility (axe-core) and no request to another host."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from browser_support import check_browser, launch, serve_directory
 
 from generator.site import vendor
 
-CHROMIUM = os.environ.get("HUBDIR_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE_VERSION = "4.14.1"
 TILE_HOST_SUFFIX = ".is.autonavi.com"  # the configured (default) tiles: the only other host allowed
 
-
-def _have_browser() -> bool:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        return False
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-if not _have_browser():
-    if os.environ.get("HUBDIR_REQUIRE_BROWSER"):
-        raise RuntimeError(f"Chromium/Playwright missing ({CHROMIUM}) and HUBDIR_REQUIRE_BROWSER is set")
+if not check_browser():
     pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built_site[1]))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(built_site[1]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=FLAGS
-        )
+    with launch() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import csv
-import functools
-import http.server
 import json
-import os
 import re
-import shutil
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import check_browser, launch, serve_directory
 
 from generator.site import contrib
-
-CHROMIUM = os.environ.get("HUBDIR_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -102,47 +88,19 @@ def test_sqlite_has_the_tables_with_their_keys(site: Path):
 
 
 # --------------------------------------------------------------------------- browser
-def _have_browser() -> bool:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        return False
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-browser_only = pytest.mark.skipif(
-    not _have_browser() and not os.environ.get("HUBDIR_REQUIRE_BROWSER"),
-    reason="Chromium or Playwright not installed",
-)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
+browser_only = pytest.mark.skipif(not check_browser(), reason="Chromium or Playwright not installed")
 
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=FLAGS
-        )
+    with launch() as chromium:
         yield chromium
-        chromium.close()
 
 
 @browser_only
