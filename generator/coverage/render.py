@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,134 +269,102 @@ def _limit(result: Result, limit: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- text and Markdown
-def render_table(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
-    """The terminal report."""
-    limit = _limit(result, limit)
-    out: list[str] = []
+@dataclass
+class _Section:
+    """One part of the report, independent of how it is rendered: bullet lines, a table or a sentence."""
 
-    def section(title: str, body: str) -> None:
-        out.extend([title, "=" * width(title), body, ""])
+    title: str
+    lines: list[str] | None = None
+    sentence: str | None = None
+    headers: list[str] | None = None
+    rows: list[list[str]] | None = None
+    numeric: tuple[int, ...] = ()
 
-    section(
+
+def _sections(result: Result, lang: str, level: str | None, limit: int) -> list[_Section]:
+    """The report's content, in order, independent of how it is rendered (terminal or Markdown)."""
+    summary = _Section(
         t(lang, "coverage.heading.summary"),
-        "\n".join([*summary_lines(result, lang), t(lang, "coverage.summary.rules")]),
+        lines=summary_lines(result, lang),
+        sentence=t(lang, "coverage.summary.rules"),
     )
-    section(t(lang, "coverage.heading.towns"), text_grid(*towns_table(result, lang), numeric=(1, 2, 3)))
+    headers, rows = towns_table(result, lang)
+    out = [summary, _Section(t(lang, "coverage.heading.towns"), headers=headers, rows=rows, numeric=(1, 2, 3))]
     for lv in _levels(result.coverage, level):
         headers, rows = matrix_table(result, lv, lang)
-        section(
-            t(lang, "coverage.heading.matrix", level=level_label(lv, lang)),
-            text_grid(headers, rows, numeric=(len(headers) - 1,)),
-        )
+        title = t(lang, "coverage.heading.matrix", level=level_label(lv, lang))
+        out.append(_Section(title, headers=headers, rows=rows, numeric=(len(headers) - 1,)))
     spots = result.coverage.blank_spots(level)
+    title = t(lang, "coverage.heading.blank_spots")
     if spots:
-        body = text_grid(
+        headers = [t(lang, f"coverage.col.{c}") for c in ("code", "division", "level", "missing", "note")]
+        rows = [
             [
-                t(lang, "coverage.col.code"),
-                t(lang, "coverage.col.division"),
-                t(lang, "coverage.col.level"),
-                t(lang, "coverage.col.missing"),
-                t(lang, "coverage.col.note"),
-            ],
-            [
-                [
-                    d.code,
-                    d.display_name(lang),
-                    t(lang, f"coverage.level.{d.level}"),
-                    requirement_label(result, s.requirement, lang),
-                    slot_note(s, lang),
-                ]
-                for d, s in spots
-            ],
-        )
+                d.code,
+                d.display_name(lang),
+                t(lang, f"coverage.level.{d.level}"),
+                requirement_label(result, s.requirement, lang),
+                slot_note(s, lang),
+            ]
+            for d, s in spots
+        ]
+        out.append(_Section(title, headers=headers, rows=rows))
     else:
-        body = t(lang, "coverage.no_blank_spots")
-    section(t(lang, "coverage.heading.blank_spots"), body)
-    if result.completeness.records:
-        headers, rows = completeness_registry_table(result, lang)
-        section(
-            t(lang, "coverage.heading.completeness_registry"),
-            text_grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+        out.append(_Section(title, sentence=t(lang, "coverage.no_blank_spots")))
+    if not result.completeness.records:
+        out.append(_Section(t(lang, "coverage.heading.completeness_registry"), sentence=t(lang, "coverage.no_records")))
+        return out
+    for key, table in (
+        ("completeness_registry", completeness_registry_table),
+        ("completeness_town", completeness_town_table),
+    ):
+        headers, rows = table(result, lang)
+        out.append(
+            _Section(
+                t(lang, f"coverage.heading.{key}"), headers=headers, rows=rows, numeric=tuple(range(1, len(headers)))
+            )
         )
-        headers, rows = completeness_town_table(result, lang)
-        section(
-            t(lang, "coverage.heading.completeness_town"),
-            text_grid(headers, rows, numeric=tuple(range(1, len(headers)))),
+    title = t(lang, "coverage.heading.least_complete", limit=limit)
+    out.append(
+        _Section(
+            title, headers=least_complete_headers(lang), rows=least_complete_rows(result, lang, limit), numeric=(4,)
         )
-        section(
-            t(lang, "coverage.heading.least_complete", limit=limit),
-            text_grid(least_complete_headers(lang), least_complete_rows(result, lang, limit), numeric=(4,)),
-        )
-    else:
-        section(t(lang, "coverage.heading.completeness_registry"), t(lang, "coverage.no_records"))
+    )
+    return out
+
+
+def _render(result: Result, lang: str, level: str | None, limit: int | None, *, markdown: bool) -> str:
+    """Terminal text or Markdown: the same sections, two ways of drawing titles, lists and tables."""
+    esc: Callable[[str], str] = md_text if markdown else str
+    out = [f"# {md_text(t(lang, 'coverage.title'))}", ""] if markdown else []
+    for section in _sections(result, lang, level, _limit(result, limit)):
+        parts: list[str] = []
+        if section.lines is not None:
+            parts.append("\n".join(f"- {esc(line)}" if markdown else line for line in section.lines))
+        if section.headers is not None and section.rows is not None:
+            if markdown:
+                headers, rows = [esc(h) for h in section.headers], [[esc(c) for c in r] for r in section.rows]
+                parts.append(md_grid(headers, rows, section.numeric))
+            else:
+                parts.append(text_grid(section.headers, section.rows, numeric=section.numeric))
+        if section.sentence is not None:
+            parts.append(esc(section.sentence))
+        body = ("\n\n" if markdown else "\n").join(parts)
+        if markdown:
+            out.extend([f"## {md_text(section.title)}", "", body, ""])
+        else:
+            out.extend([section.title, "=" * width(section.title), body, ""])
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_table(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
+    """The terminal report."""
+    return _render(result, lang, level, limit, markdown=False)
 
 
 def render_markdown(result: Result, lang: str, level: str | None = None, limit: int | None = None) -> str:
     """The same report as GitHub-flavoured Markdown (for pull-request comments and issues)."""
-    limit = _limit(result, limit)
-    out = [f"# {md_text(t(lang, 'coverage.title'))}", ""]
-
-    def section(title: str, body: str) -> None:
-        out.extend([f"## {md_text(title)}", "", body, ""])
-
-    def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
-        return md_grid([md_text(h) for h in headers], [[md_text(c) for c in row] for row in rows], numeric)
-
-    section(
-        t(lang, "coverage.heading.summary"),
-        "\n".join(f"- {md_text(line)}" for line in summary_lines(result, lang))
-        + f"\n\n{md_text(t(lang, 'coverage.summary.rules'))}",
-    )
-    section(t(lang, "coverage.heading.towns"), grid(*towns_table(result, lang), numeric=(1, 2, 3)))
-    for lv in _levels(result.coverage, level):
-        headers, rows = matrix_table(result, lv, lang)
-        section(
-            t(lang, "coverage.heading.matrix", level=level_label(lv, lang)),
-            grid(headers, rows, numeric=(len(headers) - 1,)),
-        )
-    spots = result.coverage.blank_spots(level)
-    if spots:
-        body = grid(
-            [
-                t(lang, "coverage.col.code"),
-                t(lang, "coverage.col.division"),
-                t(lang, "coverage.col.level"),
-                t(lang, "coverage.col.missing"),
-                t(lang, "coverage.col.note"),
-            ],
-            [
-                [
-                    d.code,
-                    d.display_name(lang),
-                    t(lang, f"coverage.level.{d.level}"),
-                    requirement_label(result, s.requirement, lang),
-                    slot_note(s, lang),
-                ]
-                for d, s in spots
-            ],
-        )
-    else:
-        body = md_text(t(lang, "coverage.no_blank_spots"))
-    section(t(lang, "coverage.heading.blank_spots"), body)
-    if result.completeness.records:
-        headers, rows = completeness_registry_table(result, lang)
-        section(
-            t(lang, "coverage.heading.completeness_registry"),
-            grid(headers, rows, numeric=tuple(range(1, len(headers)))),
-        )
-        headers, rows = completeness_town_table(result, lang)
-        section(
-            t(lang, "coverage.heading.completeness_town"),
-            grid(headers, rows, numeric=tuple(range(1, len(headers)))),
-        )
-        section(
-            t(lang, "coverage.heading.least_complete", limit=limit),
-            grid(least_complete_headers(lang), least_complete_rows(result, lang, limit), numeric=(4,)),
-        )
-    else:
-        section(t(lang, "coverage.heading.completeness_registry"), md_text(t(lang, "coverage.no_records")))
-    return "\n".join(out).rstrip() + "\n"
+    return _render(result, lang, level, limit, markdown=True)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -636,9 +604,7 @@ def completeness_schema(divisions_resource: str = "divisions") -> dict[str, Any]
             _field("record_id", "string", "记录编号", "Record id", constraints={"required": True}),
             _field("record_name", "string", "记录名称", "Record name"),
             _field("division", "string", "区划代码", "Division code", constraints={"required": True}),
-            _field(
-                "town", "string", "所属镇（街道）代码；区级为空", "Code of the town; empty at district level"
-            ),
+            _field("town", "string", "所属镇（街道）代码；区级为空", "Code of the town; empty at district level"),
             _field(
                 "field",
                 "string",
@@ -665,9 +631,7 @@ def render_csv(rows: list[dict[str, Any]], schema: dict[str, Any]) -> str:
     for row in rows:
         writer.writerow(
             [
-                ""
-                if row[n] is None
-                else ("true" if row[n] is True else "false" if row[n] is False else row[n])
+                "" if row[n] is None else ("true" if row[n] is True else "false" if row[n] is False else row[n])
                 for n in names
             ]
         )
@@ -722,10 +686,7 @@ def command(
         where = exc.where
         return (
             "",
-            (
-                f"{t(lang, 'coverage.error.invalid')}\n"
-                f"{CONFIG_NAME}:{line}:{column}: {where}: {exc.message(lang)}\n"
-            ),
+            (f"{t(lang, 'coverage.error.invalid')}\n{CONFIG_NAME}:{line}:{column}: {where}: {exc.message(lang)}\n"),
             2,
         )
     loaded = load(config)
