@@ -61,10 +61,18 @@ def _foreign(requests: list[str], base_url: str) -> list[str]:
 
 
 def _results(page: Page) -> list[str]:
+    """Result links once Pagefind UI has finished rendering them (it fills results in as fragments load)."""
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    return page.eval_on_selector_all(
-        ".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))"
-    )
+    previous: list[str] | None = None
+    for _ in range(75):  # bounded: at most ~15 s
+        hrefs: list[str] = page.eval_on_selector_all(
+            ".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))"
+        )
+        if hrefs == previous:
+            return hrefs
+        previous = hrefs
+        page.wait_for_timeout(200)
+    return previous or []
 
 
 def test_chinese_query_finds_a_word_inside_the_text(page: Page, base_url: str) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.export import checksums, csvout, geojson, jsonout, package, sqlite, xlsx
-from generator.export.tables import DictionaryRow, Table, dictionary, table_specs
+from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
 from generator.registry import REGISTRIES, Registry
@@ -221,6 +221,8 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
     pairs += coverage_pairs(registry)
     all_tables = tuple(table for table, _ in pairs)
+    # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
+    pairs = [(table, Rows(table.rows(records))) for table, records in pairs]
     clock = _Clock()
 
     # CSV tables and their descriptors.
@@ -282,9 +284,10 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     fork = rows >= BACKGROUND_ROWS
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, pairs, dictionary(config.schemas_dir), about,
                            created, raw["publisher"]["zh"], fork=fork)
-    per_record = _Background(jsonout.write_records, work, registry, fork=fork)
+    dumped = jsonout.dump_all(registry)
+    per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
     try:
-        counts = jsonout.write_registries(work, registry)
+        counts = jsonout.write_registries(work, registry, dumped)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")

@@ -37,6 +37,7 @@ def write_csv(path: Path, table: Table, records: list[Record]) -> int:
         writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(table.column_names())
         for row in table.rows(records):
-            writer.writerow([cell(v) for v in row])
+            # Only booleans and floats differ from str(); a None cell is written empty by the csv module.
+            writer.writerow([v if type(v) is str else cell(v) for v in row])
             count += 1
     return count

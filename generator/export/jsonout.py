@@ -27,15 +27,24 @@ def _array(lines: list[str]) -> str:
     return "[\n" + ",\n".join(lines) + "\n]"
 
 
-def write_registries(out: Path, registry: Registry) -> dict[str, int]:
+Lines = dict[str, list[str]]
+
+
+def dump_all(registry: Registry) -> Lines:
+    """Registry → each record's JSON text, in id order: serialized once for both JSON outputs."""
+    return {name: [dumps(record.data) for record in registry.records(name)] for name in REGISTRIES}
+
+
+def write_registries(out: Path, registry: Registry, dumped: Lines | None = None) -> dict[str, int]:
     """Write ``json/<registry>.json`` and ``json/all.json``; return registry → record count."""
+    dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with (folder / "all.json").open("w", encoding="utf-8", newline="\n") as everything:
         everything.write("{\n")
         for index, name in enumerate(REGISTRIES):
-            lines = [dumps(record.data) for record in registry.records(name)]
+            lines = dumped[name]
             counts[name] = len(lines)
             body = _array(lines)
             (folder / f"{name}.json").write_text(body + "\n", encoding="utf-8", newline="\n")
@@ -44,7 +53,7 @@ def write_registries(out: Path, registry: Registry) -> dict[str, int]:
     return counts
 
 
-def write_records(out: Path, registry: Registry) -> tuple[int, int, dict[str, str]]:
+def write_records(out: Path, registry: Registry, dumped: Lines | None = None) -> tuple[int, int, dict[str, str]]:
     """Write ``records/<registry>/<id>.json``; return (files, bytes, path → SHA-256).
 
     The hashes are taken while the bytes are in memory (re-reading 100k small
@@ -52,6 +61,7 @@ def write_records(out: Path, registry: Registry) -> tuple[int, int, dict[str, st
     created relative to an open directory descriptor: at 100k records, path
     resolution is a measurable part of the cost.
     """
+    dumped = dumped if dumped is not None else dump_all(registry)
     files = size = 0
     sums: dict[str, str] = {}
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
@@ -60,8 +70,8 @@ def write_records(out: Path, registry: Registry) -> tuple[int, int, dict[str, st
         folder.mkdir(parents=True, exist_ok=True)
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
-            for record in registry.records(name):
-                data = (dumps(record.data) + "\n").encode("utf-8")
+            for record, line in zip(registry.records(name), dumped[name], strict=True):
+                data = (line + "\n").encode("utf-8")
                 fd = os.open(f"{record.id}.json", flags, 0o644, dir_fd=dir_fd)
                 try:
                     os.write(fd, data)

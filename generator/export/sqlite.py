@@ -68,7 +68,7 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
             db.execute(create_sql(table))
             marks = ", ".join("?" for _ in table.columns)
             db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
-                           ([_value(v) for v in row] for row in table.rows(records)))
+                           table.rows(records))  # sqlite3 binds a bool as the integer 0/1 itself
             for fk in table.foreign_keys:
                 db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
                            f"ON {_q(table.name)} ({_q(fk.column)})")

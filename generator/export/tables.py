@@ -92,11 +92,40 @@ class Table:
         return [c.name for c in self.columns]
 
     def rows(self, records: list[Record]) -> Iterator[list[Any]]:
-        """Rows in key order (records come sorted by id; items keep their YAML order)."""
+        """Rows in key order (records come sorted by id; items keep their YAML order).
+
+        ``records`` may be ``Rows`` (this table's rows, built once by the exporter and shared by
+        CSV, SQLite and XLSX): they are returned as they are.
+        """
+        if isinstance(records, Rows):
+            return iter(records)
+        return self._rows(records)
+
+    def _rows(self, records: list[Record]) -> Iterator[list[Any]]:
         if not self.is_link:
-            columns = self.columns
+            # Column.get inlined: rows are built once per format for every record (millions of cells).
+            paths = [c.path for c in self.columns]
+            if all(len(p) == 1 for p in paths):
+                keys = [p[0] for p in paths]
+                for record in records:
+                    data = record.data
+                    if isinstance(data, dict):
+                        get = data.get
+                        yield [get(k) for k in keys]
+                    else:
+                        yield [None] * len(keys)
+                return
             for record in records:
-                yield [c.get(record.data) for c in columns]
+                row: list[Any] = []
+                for path in paths:
+                    value: Any = record.data
+                    for step in path:
+                        if not isinstance(value, dict):
+                            value = None
+                            break
+                        value = value.get(step)
+                    row.append(value)
+                yield row
             return
         items_are_scalars = not self.item_columns
         for record in records:
@@ -108,6 +137,10 @@ class Table:
                     yield [record.id, position, item]
                 else:
                     yield [record.id, position, *(c.get(item) for c in self.item_columns)]
+
+
+class Rows(list[Any]):
+    """A table's rows already built from its records (``Table.rows`` hands them back unchanged)."""
 
 
 def _type(node: dict[str, Any]) -> str:

@@ -124,6 +124,9 @@ def _repack(source: Path, target: Path, created: dt.datetime,
         for name in names:
             entry = zipfile.ZipInfo(name, date_time=date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
+            # A ZipInfo passed to open()/writestr() keeps its own level (None: zlib's default, 6), not the
+            # archive's; without this the sheets were compressed at level 6 (several seconds of CPU).
+            entry._compresslevel = COMPRESSLEVEL  # type: ignore[attr-defined]  # 3.13: compress_level
             entry.external_attr = 0o644 << 16
             entry.create_system = 0
             if name in streamed:
@@ -148,8 +151,11 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_")
 _LITERAL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
+_SEARCH_ESCAPE = _NEEDS_ESCAPE.search
+
+
 def _xml_text(text: str) -> str:
-    if _NEEDS_ESCAPE.search(text):
+    if _SEARCH_ESCAPE(text):
         text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = _escape(text)
@@ -159,13 +165,14 @@ def _xml_text(text: str) -> str:
 
 
 def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
-    cells = []
+    cells: list[str] = []
+    append = cells.append
     for letter, value in zip(letters, values, strict=False):
         if value is None or value == "":
             continue
         ref = f"{letter}{number}"
-        if isinstance(value, str):
-            cells.append(f'<c r="{ref}" t="inlineStr"><is>{_xml_text(value)}</is></c>')
+        if type(value) is str or isinstance(value, str):
+            append(f'<c r="{ref}" t="inlineStr"><is>{_xml_text(value)}</is></c>')
         elif isinstance(value, bool):
             cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, float):
