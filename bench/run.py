@@ -59,10 +59,11 @@ CHROMIUM_ARGS = [
 ]
 #: Typical queries: a common venue word, a service word inside running text, a rarer name.
 QUERIES = ("妇女之家", "婚姻家庭调解", "巾帼健身队")
-#: Where the site's search lives (generator/site: header form → search/?q= → Pagefind UI).
+#: Where the site's search lives (generator/site: header form → search/?q= → the search page's own box).
 HEADER_INPUT = "input.hubdir-search__input"
-SEARCH_INPUT = ".pagefind-ui__search-input"
-RESULT = ".pagefind-ui__result"
+SEARCH_INPUT = ".hubdir-search-page__input"
+RESULT = ".hubdir-result"
+INDEX_URL_PART = "/search/i/"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 MB = 1024 * 1024
@@ -183,9 +184,10 @@ def serve_dir(folder: Path) -> Iterator[str]:
 def browser_search(site: Path, queries: tuple[str, ...] = QUERIES, timeout_ms: int = 30_000) -> dict[str, Any]:
     """Time each query twice in a cold browser context (nothing cached) and count the bytes fetched.
 
-    ``query``: the search page is open (its HTML, CSS and ``pagefind-ui.js`` loaded); type the query into
-    Pagefind's box and wait for the first result.  Bytes are everything fetched from the first keystroke on:
-    Pagefind's loader, wasm and the index chunks the query needs.  This is what the targets read.
+    ``query``: the search page is open (its HTML, CSS and scripts loaded); type the query into its box and
+    wait for the first result.  Bytes are everything fetched from the first keystroke on: the index's
+    meta file, the key shards of the query and the document shards of the results shown.  This is what the
+    targets read.
     ``from_home``: the user's whole path: type into the header box of the home page, press Enter, wait for
     the first result (includes loading the search page).
     """
@@ -247,7 +249,7 @@ def _one_search(
         entry["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     counting[0] = False
     entry["bytes"] = sum(s for _, s in fetched)
-    entry["pagefind_bytes"] = sum(s for u, s in fetched if "/pagefind/" in u)
+    entry["index_bytes"] = sum(s for u, s in fetched if INDEX_URL_PART in u)
     entry["requests"] = len(fetched)
     context.close()
     return entry
@@ -334,6 +336,16 @@ def serve_rebuild(project: Path, startup_timeout: float = 900) -> dict[str, Any]
 
 # -- the mkdocs-material baseline ------------------------------------------------------------------
 
+#: Folders to delete when the run ends.  Deleting tens of thousands of files just before a timed step
+#: slows it down: ext4 skips recently freed inodes when it allocates new ones (measured here: a 2k
+#: build took 10 s right after an `rm -rf` of a site, 5-7 s otherwise).
+DISCARDED: list[Path] = []
+
+
+def discard(folder: Path) -> None:
+    DISCARDED.append(folder)
+
+
 
 def baseline(n: int, work: Path) -> dict[str, Any]:
     """A plain mkdocs-material build of N minimal pages (not in the nav) plus a two-page nav."""
@@ -357,7 +369,7 @@ def baseline(n: int, work: Path) -> dict[str, Any]:
     step["pages"] = n + 2
     if step["ok"]:
         step["output_bytes"], _ = tree_size(folder / "site")
-    shutil.rmtree(folder, ignore_errors=True)
+    discard(folder)
     return step
 
 
@@ -399,7 +411,7 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
             res["export"] = {"status": "n/a"}
     if export_dir.exists():
         res["export"]["output_bytes"], res["export"]["files"] = tree_size(export_dir)
-        shutil.rmtree(export_dir, ignore_errors=True)
+        discard(export_dir)
 
     log(f"[{n}] build")
     site = project / "build" / "site"
@@ -442,15 +454,15 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
         log(f"[{n}] hubdir serve rebuild")
         res["serve"] = serve_rebuild(project)
     if not args.keep:
-        shutil.rmtree(project, ignore_errors=True)
+        discard(project)
     return res
 
 
 def site_facts(site: Path) -> dict[str, Any]:
     total, files = tree_size(site)
     page, page_bytes = largest_page(site)
-    pagefind = site / "pagefind"
-    index_bytes, index_files = tree_size(pagefind) if pagefind.is_dir() else (0, 0)
+    index = site / "search" / "i"
+    index_bytes, index_files = tree_size(index) if index.is_dir() else (0, 0)
     return {
         "output_bytes": total,
         "files": files,
@@ -655,9 +667,9 @@ def markdown(doc: dict[str, Any]) -> str:
         "Notes: each step is a separate child process timed wall-clock; peak memory is",
         "`/usr/bin/time -v`'s maximum resident set size (the largest single process of the step,",
         "workers included). Search runs in headless Chromium, cold (new context per query), worst of",
-        f'the queries {", ".join(QUERIES)}: "query" opens the search page, types into Pagefind\'s box',
+        f'the queries {", ".join(QUERIES)}: "query" opens the search page, types into its box',
         "and waits for the first result; bytes are every response body from the first keystroke on",
-        '(Pagefind\'s loader, wasm, index chunks). "home → Enter" is the whole path from the home',
+        '(the index\'s meta file, key shards and document shards). "home → Enter" is the whole path from the home',
         "page's header box, including loading the search page. The baseline is `mkdocs build` of N",
         "minimal Markdown pages outside a two-page nav (Material, `font: false`, its built-in search",
         "on); per-page ratio = (build s / site pages) / (baseline s / baseline pages).",
@@ -724,6 +736,8 @@ def main(argv: list[str] | None = None) -> int:
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")  # partial results
     finally:
+        for folder in DISCARDED:
+            shutil.rmtree(folder, ignore_errors=True)
         if args.work is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     doc["ratios"] = growth(doc["per_size"])

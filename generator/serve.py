@@ -11,9 +11,9 @@ the errors in Chinese, without learning the build.  Design:
   quiet=True, datasets=False)`` (the downloadable datasets take half of a
   small build and are not what a preview is for; ``--datasets`` includes
   them); if ``build`` accepts ``changed=`` (an incremental build of only what
-  the changed files touch) or ``search=`` (skip the search index), the
-  changed paths and ``search=False`` are passed on: only the parameters
-  ``build`` declares are given;
+  the changed files touch), the changed paths are passed on: only the
+  parameters ``build`` declares are given (the search index stays on: it
+  costs a fraction of a second at district size, and a preview should find);
 - ``http.server`` on 127.0.0.1 serves the last good build, and adds to every
   HTML page a tiny script that polls ``/__hubdir__/status``: the page reloads
   after a rebuild and shows the validation errors in a banner when the last
@@ -222,7 +222,6 @@ class Preview:
             "quiet": True,
             "lang": self.lang,
             "datasets": self.datasets,
-            "search": False,
         }
         params = inspect.signature(build).parameters
         if changed is not None and "changed" in params:

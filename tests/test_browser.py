@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from browser_support import check_browser, launch, serve_directory
 
-from generator.site import vendor
+from generator.site import search, vendor
 
 AXE_VERSION = "4.14.1"
 TILE_HOST_SUFFIX = ".is.autonavi.com"  # the configured (default) tiles: the only other host allowed
+RESULT_LINK = ".hubdir-result__link"
 
 if not check_browser():
     pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
@@ -61,25 +62,16 @@ def _foreign(requests: list[str], base_url: str) -> list[str]:
 
 
 def _results(page: Page) -> list[str]:
-    """Result links once Pagefind UI has finished rendering them (it fills results in as fragments load)."""
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    previous: list[str] | None = None
-    for _ in range(75):  # bounded: at most ~15 s
-        hrefs: list[str] = page.eval_on_selector_all(
-            ".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))"
-        )
-        if hrefs == previous:
-            return hrefs
-        previous = hrefs
-        page.wait_for_timeout(200)
-    return previous or []
+    """Result links once the search has finished (the box says ``data-state="done"``)."""
+    page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
+    return page.eval_on_selector_all(RESULT_LINK, "els => els.map(e => e.getAttribute('href'))")
 
 
 def test_chinese_query_finds_a_word_inside_the_text(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=婚姻家庭调解")
     hrefs = _results(page)
     assert hrefs[0] == "/org/so-rg-fitness/" or "/org/so-rg-fitness/" in hrefs[:2]
-    page.click(".pagefind-ui__result-link[href='/org/so-rg-fitness/']")
+    page.click(f"{RESULT_LINK}[href='/org/so-rg-fitness/']")
     page.wait_for_url("**/org/so-rg-fitness/")
     assert page.inner_text("h1") == "示例桂洲巾帼健身队"
 
@@ -94,7 +86,7 @@ def test_pinyin_full_and_initials(page: Page, base_url: str) -> None:
     assert "/org/yc-gz/" in _results(page)[:5]
     page.goto(base_url + "search/?q=rg")  # 容桂 by initials
     _results(page)
-    titles = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.textContent)")
+    titles = page.eval_on_selector_all(RESULT_LINK, "els => els.map(e => e.textContent)")
     assert titles and all("容桂" in title for title in titles[:5])
     page.goto(base_url + "search/?q=slrgzgh")  # 示例容桂总工会: the initials of the whole name
     assert _results(page)[0] == "/org/hub-rg-union/"
@@ -113,6 +105,51 @@ def test_english_search_links_to_english_pages(page: Page, base_url: str) -> Non
     page.goto(base_url + "en/search/?q=guizhou")
     assert "/en/org/yc-gz/" in _results(page)[:5]
     assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_browser_and_python_rank_alike(page: Page, base_url: str, built_site: tuple[Path, Path, object]) -> None:
+    """hubdir.js and ``search.find`` read the same files the same way: same results, same order."""
+    index = built_site[1] / search.INDEX_DIR
+    for query in ("婚姻家庭调解", "容桂", "guizhou", "rg", "桂", "大良 社区", "妇女 gz", "示例"):
+        page.goto(base_url + "search/?q=" + quote(query))
+        shown = _results(page)
+        for _ in range(10):  # "show more" until it goes away (the fixture needs at most two clicks)
+            if not page.is_visible(".hubdir-results__more"):
+                break
+            page.click(".hubdir-results__more")
+            shown = _results(page)
+        assert not page.is_visible(".hubdir-results__more"), query
+        assert shown == ["/" + path for path in search.find(index, query)], query
+        assert len(set(shown)) == len(shown)
+
+
+def test_search_states_what_it_found(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/?q=婚姻家庭调解")
+    _results(page)
+    assert page.inner_text("[role=status]") == "找到 2 条结果"
+    page.fill(".hubdir-search-page__input", "没有这种组织")
+    page.wait_for_function("() => location.search.includes('%E6%B2%A1')")  # the URL follows the box
+    assert _results(page) == []
+    assert "没有找到与“没有这种组织”相符的记录" in page.inner_text("[role=status]")
+    page.fill(".hubdir-search-page__input", "r")
+    page.wait_for_function("() => document.querySelector('[role=status]').textContent.includes('至少两个字母')")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_search_results_keep_markup_inert(page: Page, base_url: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base_url + "search/?q=" + quote("桂洲社区妇女之家"))
+    assert _results(page)[0] == "/org/wh-gz/"
+    assert page.inner_text(RESULT_LINK) == '示例桂洲社区妇女之家 <script>alert("x")</script>'
+    assert page.locator(".hubdir-results script").count() == 0 and dialogs == []
+
+
+def test_search_index_failure_is_said(page: Page, base_url: str) -> None:
+    page.route("**/search/i/k/**", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(base_url + "search/?q=ronggui")
+    page.wait_for_selector("[data-hubdir-search][data-state=failed]", timeout=15000)
+    assert page.inner_text("[role=status]").startswith("搜索索引加载失败")
 
 
 def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:

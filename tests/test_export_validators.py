@@ -113,6 +113,10 @@ def test_validator_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert choose_validator(2_000_000) == "frictionless"
     monkeypatch.setenv("HUBDIR_EXPORT_VALIDATOR", "fast")
     assert choose_validator(10) == "fast"
+    assert choose_validator(10, "frictionless") == "fast", "the environment wins over the caller"
+    monkeypatch.delenv("HUBDIR_EXPORT_VALIDATOR")
+    assert choose_validator(10, "fast") == "fast"  # what `hubdir build` asks for
+    assert choose_validator(2_000_000, "frictionless") == "frictionless"
 
 
 def test_export_with_the_fast_validator_rejects_nothing_valid(tmp_path: Path,

@@ -130,10 +130,12 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
-                   validate: bool = True) -> ExportResult:
+                   validate: bool = True, validator: str | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
-    On any failure raise (``ExportError`` for expected ones) and leave ``out_dir`` untouched.
+    ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
+    follows the size (``package.choose_validator``).  On any failure raise (``ExportError``
+    for expected ones) and leave ``out_dir`` untouched.
     """
     if loaded.report.errors:
         raise ExportError("content", report=loaded.report)
@@ -149,7 +151,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        result = _write_all(work, registry, meta, created, validate)
+        result = _write_all(work, registry, meta, created, validate, validator)
         started = time.perf_counter()
         _swap(work, out_dir, background=result.record_files > BACKGROUND_REMOVAL_FILES)
         result.timings["swap"] = round(time.perf_counter() - started, 3)
@@ -211,7 +213,7 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               validate: bool) -> ExportResult:
+               validate: bool, validator: str | None = None) -> ExportResult:
     config = registry.config
     all_tables: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
@@ -243,7 +245,9 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         raise ExportError("package", messages=problems)
     package.write_descriptor(work / "datapackage.json", descriptor)
     rows = sum(f.rows or 0 for f in csv_files)
-    validation = package.Validation(work / "datapackage.json", resources, rows) if validate else None
+    validation = (
+        package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
+    )
     try:
         result = _write_rest(work, registry, meta, created, all_tables, pairs, csv_files, clock)
         problems = validation.errors() if validation else []

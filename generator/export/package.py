@@ -240,10 +240,13 @@ FRICTIONLESS_MAX_ROWS = 300_000
 VALIDATOR_ENV = "HUBDIR_EXPORT_VALIDATOR"
 
 
-def choose_validator(rows: int) -> str:
+def choose_validator(rows: int, preferred: str | None = None) -> str:
+    """The environment variable, then the caller's preference, then the size decide."""
     forced = os.environ.get(VALIDATOR_ENV, "").strip().lower()
     if forced in ("frictionless", "fast"):
         return forced
+    if preferred in ("frictionless", "fast"):
+        return preferred
     return "frictionless" if rows <= FRICTIONLESS_MAX_ROWS else "fast"
 
 
@@ -263,13 +266,13 @@ class Validation:
     PARALLEL_ROWS = 50_000
 
     def __init__(self, path: Path, resources: list[dict[str, Any]], rows: int,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, validator: str | None = None) -> None:
         from concurrent.futures import Future, ProcessPoolExecutor
 
         self.futures: list[Future[list[str]]] = []
         self.inline: list[str] | None = None
         self.pool: ProcessPoolExecutor | None = None
-        self.validator = choose_validator(rows)
+        self.validator = choose_validator(rows, validator)
         names = [r["name"] for r in resources]
         workers = workers if workers is not None else max(2, os.cpu_count() or 1)
         if rows < self.PARALLEL_ROWS or workers < 2:

@@ -8,7 +8,6 @@ stays flat whatever the number of records.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib
 from generator.site.model import SiteModel, record_path, relative, safe_href
-from generator.site.search import pinyin_tokens
+from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "content"
@@ -87,18 +86,15 @@ class Renderer:
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
-        names = [record.name, *(record.get("aliases") or [])]
-        body = self.render("record", view["path"], v=view, pinyin=pinyin_tokens(*names))
+        body = self.render("record", view["path"], v=view)
         return Page(view["path"], record.name, body)
 
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
-        pinyin = pinyin_tokens(area.name, str(area.get("short_name") or ""))
         body = self.render(
             "area",
             view["path"],
             a=view,
-            pinyin=pinyin,
             fragments=contrib.fragments(self.model, area, self.lang),
         )
         return Page(view["path"], view["name"], body)
@@ -320,8 +316,16 @@ class Renderer:
         )
 
     def search_page(self) -> str:
+        """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
         site_root = "../" if self.lang == "en" else ""
-        return self.render("search", "search/", bundle=f"../{site_root}pagefind/")
+        keys = ("results", "results_name", "none", "short", "more", "loading", "failed", "showing")
+        strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        return self.render(
+            "search",
+            "search/",
+            index=f"../{site_root}{SEARCH_INDEX_DIR}/",
+            strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+        )
 
     def schema_fields(self) -> list[dict[str, Any]]:
         out = []
@@ -457,39 +461,21 @@ def human_size(size: int, lang: str) -> str:
     return str(size)
 
 
-SEARCH_DOC = (
-    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head><body>'
-)
-
-
 def write_bulk(
     renderer: Renderer,
     shell: Shell,
     root: Path,
     tick: Callable[[int], None] | None = None,
-    search_dir: Path | None = None,
 ) -> list[str]:
-    """Write every bulk page of one language under ``root``; return their paths.
-
-    With ``search_dir``, each record and area page's body is also written there
-    as a bare HTML document at the same path: Pagefind indexes those instead of
-    the full pages (no header, navigation or footer to parse: at 20k records
-    this cut its memory from 2.4 GB to a few hundred MB).
-    """
+    """Write every bulk page of one language under ``root``; return their paths."""
     paths = []
     made: set[str] = set()
-    lang = "zh-CN" if renderer.lang == "zh" else renderer.lang
     for page in renderer.bulk_pages():
         folder = root / page.path
         if page.path not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(page.path)
         (folder / "index.html").write_text(shell.render(page.title, page.path, page.body), "utf-8")
-        if search_dir is not None and page.path.startswith(("org/", "area/")):
-            doc = search_dir / page.path
-            doc.mkdir(parents=True, exist_ok=True)
-            head = SEARCH_DOC.format(lang=lang, title=html.escape(page.title))
-            (doc / "index.html").write_text(head + page.body + "</body></html>", "utf-8")
         paths.append(page.path)
         if tick:
             tick(1)

@@ -126,7 +126,7 @@ def mkdocs_config(
 def prepare_overrides(work: Path) -> Path:
     """Copy the overrides and patch Material's Chinese strings so pages say ``lang="zh-CN"``.
 
-    Pagefind picks its Chinese segmenter from the page's ``lang``; Material's own
+    ``zh-CN`` tells browsers, screen readers and search engines which Chinese; Material's own
     ``zh`` strings are kept, only the language code changes.
     """
     target = work / "overrides"

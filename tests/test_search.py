@@ -1,0 +1,120 @@
+"""The static search index (generator/site/search.py): what it holds, how it ranks, how it is stored.
+
+The browser side (assets/hubdir.js) is held to ``search.find`` in test_browser.py; here the index is
+checked through ``find`` and by reading its files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.site import search
+
+
+def _index(built_site: tuple[Path, Path, object]) -> Path:
+    return built_site[1] / search.INDEX_DIR
+
+
+def _rows(index: Path) -> list[list]:  # type: ignore[type-arg]
+    meta = json.loads((index / "meta.json").read_text("utf-8"))
+    rows = []
+    for i in range(-(-meta["docs"] // meta["docs_per_shard"])):
+        rows += json.loads((index / "d" / f"{i}.json").read_text("utf-8"))
+    return rows
+
+
+def test_every_record_and_area_page_is_one_document(built_site: tuple[Path, Path, object]) -> None:
+    site = built_site[1]
+    paths = [row[0] for row in _rows(_index(built_site))]
+    pages = sorted(f"{top}/{d.name}/" for top in ("org", "area") for d in (site / top).iterdir())
+    assert sorted(paths) == pages and len(set(paths)) == len(paths)
+
+
+def test_document_order_puts_active_towns_and_hubs_first(built_site: tuple[Path, Path, object]) -> None:
+    rows = _rows(_index(built_site))
+    active = [r for r in rows if not r[4]]
+    assert rows[: len(active)] == active, "inactive records come last"
+    assert active[0][0] == "area/440606/" and active[1][0].startswith("area/4406060")
+    first_org = next(i for i, r in enumerate(active) if r[0].startswith("org/"))
+    assert active[first_org][0].startswith("org/hub-")
+    assert {r[4] for r in rows} == {"", "dissolved", "merged"}
+
+
+def test_chinese_words_inside_the_text(built_site: tuple[Path, Path, object]) -> None:
+    # a service label: two records list marriage mediation; neither has it in its name
+    assert search.find(_index(built_site), "婚姻家庭调解") == ["org/wh-gz/", "org/so-rg-fitness/"]
+
+
+def test_names_and_aliases_rank_before_text(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    rows = {r[0]: r for r in _rows(index)}
+    assert search.find(index, "容桂青年义工协会")[0] == "org/so-rg-volunteers/"
+    assert search.find(index, "桂洲巾帼健身队") == ["org/so-rg-fitness/"]  # an alias: 示例 is not in it
+    for query in ("容桂", "妇女", "青年", "社区"):
+        found = search.find(index, query)
+        in_name = [query in rows[p][1] or any(query in a for a in rows[p][7]) for p in found]
+        assert in_name == sorted(in_name, reverse=True), query
+        assert True in in_name and False in in_name, f"{query}: the fixture has both kinds"
+
+
+def test_pinyin_full_initials_and_from_any_syllable(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    assert "org/yc-gz/" in search.find(index, "guizhou")[:5]
+    assert search.find(index, "slrgzgh")[0] == "org/hub-rg-union/"  # 示例容桂总工会, initials of the whole name
+    rows = {r[0]: r for r in _rows(index)}
+    for query in ("rg", "ronggui", "RongGui", "ｒｏｎｇｇｕｉ"):
+        found = search.find(index, query)
+        assert found and all("容桂" in rows[p][1] or any("容桂" in a for a in rows[p][7]) for p in found), query
+    assert search.find(index, "rgx") == []
+
+
+def test_queries_that_find_nothing(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    for query in ("", "   ", "r", "!!!", "没有这种组织", "zzzz"):
+        assert search.find(index, query) == [], query
+
+
+def test_several_words_must_all_match(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    both = search.find(index, "容桂 妇女")
+    assert both and set(both) <= set(search.find(index, "容桂")) & set(search.find(index, "妇女"))
+    assert set(search.find(index, "妇女 gz")) <= set(search.find(index, "guizhou"))
+
+
+def test_keys_cover_pairs_characters_and_pinyin_prefixes() -> None:
+    forms = search.latin_forms(["容桂街道妇女联合会", "Ronggui Women"])
+    assert forms == ["rong gui jie dao fu nv lian he hui", "ronggui women"]
+    keys = search.latin_keys(forms)
+    assert {"ro", "ron", "rong", "rg", "rgj", "rgjd", "gu", "guij", "fn", "funv", "wo", "wome"} <= keys
+    assert not {k for k in keys if len(k) < 2 or len(k) > 4}
+    assert search.han_keys("容桂 妇联", singles=False) == {"容桂", "妇联"}
+    assert search.han_keys("容桂 妇联", singles=True) == {"容桂", "妇联", "容", "桂", "妇", "联"}
+    assert search.query_terms("容桂 ｒｇ x 2024") == [("han", "容桂"), ("latin", "rg"), ("latin", "2024")]
+
+
+def test_shard_hash_is_fnv1a_32() -> None:
+    # published FNV-1a test vectors; hubdir.js computes the same over UTF-8 bytes
+    assert search.shard_of("a", 2**32) == 0xE40C292C
+    assert search.shard_of("foobar", 2**32) == 0xBF9CF968
+    assert search.shard_of("容桂", 7) == search.shard_of("容桂", 7)
+
+
+@given(st.integers(min_value=1, max_value=3000).flatmap(
+    lambda n: st.tuples(st.just(n), st.sets(st.integers(min_value=0, max_value=n - 1)))
+))
+def test_posting_lists_round_trip(case: tuple[int, set[int]]) -> None:
+    total, docs = case
+    encoded = json.loads(search.encode(sorted(docs), total))
+    assert search.decode(encoded) == sorted(docs)
+
+
+def test_dense_lists_become_bitmaps_sparse_ones_gap_lists() -> None:
+    total = 100_000
+    dense = json.loads(search.encode(list(range(0, total, 2)), total))
+    assert isinstance(dense, str) and len(dense) <= total // 8 * 4 // 3 + 8
+    assert json.loads(search.encode([5, 6, 7, 8, 900], total)) == [5, -3, 891]
+    assert json.loads(search.encode(list(range(total)), total)) == [0, -(total - 1)]
