@@ -110,7 +110,7 @@ def test_english_search_links_to_english_pages(page: Page, base_url: str) -> Non
 def test_browser_and_python_rank_alike(page: Page, base_url: str, built_site: tuple[Path, Path, object]) -> None:
     """hubdir.js and ``search.find`` read the same files the same way: same results, same order."""
     index = built_site[1] / search.INDEX_DIR
-    for query in ("婚姻家庭调解", "容桂", "guizhou", "rg", "桂", "大良 社区", "妇女 gz", "示例"):
+    for query in ("婚姻家庭调解", "容桂", "guizhou", "rg", "桂", "大良 社区", "妇女 gz", "示例", "𬒈香", "𬒈"):
         page.goto(base_url + "search/?q=" + quote(query))
         shown = _results(page)
         for _ in range(10):  # "show more" until it goes away (the fixture needs at most two clicks)

@@ -94,6 +94,11 @@ def test_keys_cover_pairs_characters_and_pinyin_prefixes() -> None:
     assert search.han_keys("容桂 妇联", singles=False) == {"容桂", "妇联"}
     assert search.han_keys("容桂 妇联", singles=True) == {"容桂", "妇联", "容", "桂", "妇", "联"}
     assert search.query_terms("容桂 ｒｇ x 2024") == [("han", "容桂"), ("latin", "rg"), ("latin", "2024")]
+    assert search.han_keys("𬒈香村", singles=False) == {"𬒈香", "香村"}  # a supplementary-plane character
+
+
+def test_rare_characters_outside_the_basic_plane(built_site: tuple[Path, Path, object]) -> None:
+    assert search.find(_index(built_site), "𬒈香") == ["org/wh-sx/"]  # its alias
 
 
 def test_shard_hash_is_fnv1a_32() -> None:

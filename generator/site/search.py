@@ -60,7 +60,9 @@ SHARD_TARGET = 8192
 LATIN_KEY_LENGTHS = (2, 3, 4)  # latin_keys() slices these three
 FORMAT = 1
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: Chinese characters, the supplementary planes included: rare place-name characters live there.
+_HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = re.compile(f"[{_HAN_CHARS}]+")
 _LATIN = re.compile(r"[a-z0-9]+")
 #: Document groups in rank order (areas above and below the organizations: a town is what people type first).
 _GROUP = {"town": 0, "district": 0, "hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4}
@@ -131,7 +133,7 @@ def han_keys(text: str, *, singles: bool) -> set[str]:
 def query_terms(query: str) -> list[tuple[str, str]]:
     """A query's terms: (``"han"``, run of Chinese characters) or (``"latin"``, letters/digits of 2+)."""
     terms: list[tuple[str, str]] = []
-    for match in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+", normalize(query)):
+    for match in re.finditer(f"[{_HAN_CHARS}]+|[a-z0-9]+", normalize(query)):
         word = match.group()
         if _HAN.fullmatch(word):
             terms.append(("han", word))

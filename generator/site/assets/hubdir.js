@@ -55,7 +55,7 @@
      A query's keys (Chinese character pairs, single characters, 2-4 letter pinyin prefixes) each hash
      to one key shard; their posting lists are intersected as bitsets; name matches are shown before
      text matches, in document order; document shards are fetched only for what is shown. */
-  var WORDS = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+/g;
+  var WORDS = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]+|[a-z0-9]+/gu;
   function fnv(key) {
     var bytes = new TextEncoder().encode(key), h = 0x811c9dc5;
     for (var i = 0; i < bytes.length; i++) { h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0; }
@@ -65,12 +65,12 @@
     var out = [], m, q = query.normalize("NFKC").toLowerCase();
     WORDS.lastIndex = 0;
     while ((m = WORDS.exec(q))) {
-      var w = m[0], keys = [];
+      var w = m[0], keys = [], chars = Array.from(w);  // code points, as Python counts them
       if (/^[a-z0-9]/.test(w)) {
         if (w.length < 2) continue;
         keys.push(w.slice(0, 4));
-      } else if (w.length === 1) { keys.push(w); }
-      else { for (var i = 0; i + 1 < w.length; i++) keys.push(w.substr(i, 2)); }
+      } else if (chars.length === 1) { keys.push(w); }
+      else { for (var i = 0; i + 1 < chars.length; i++) keys.push(chars[i] + chars[i + 1]); }
       out.push({ latin: /^[a-z0-9]/.test(w), word: w, keys: keys });
     }
     return out;
@@ -120,9 +120,9 @@
     var form = box.querySelector("form"), input = box.querySelector("input"), status = box.querySelector("[role=status]");
     var list = box.querySelector("ol"), moreButton = box.querySelector(".hubdir-results__more");
     var files = {}, metaPromise = null, current = null, PAGE = 20;
-    function json(path) {
+    function json(path, options) {
       if (!files[path]) {
-        files[path] = fetch(base + path).then(function (r) {
+        files[path] = fetch(base + path, options).then(function (r) {
           if (!r.ok) throw new Error(r.status + " " + path);
           return r.json();
         });
@@ -130,7 +130,8 @@
       return files[path];
     }
     function meta() {
-      if (!metaPromise) metaPromise = json("meta.json");
+      // Revalidated every time (a 304 at most): its version names the shards, which may be cached for long.
+      if (!metaPromise) metaPromise = json("meta.json", { cache: "no-cache" });
       return metaPromise;
     }
     function show(m, row) {
