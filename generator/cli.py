@@ -87,10 +87,15 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
     PATHS limits the report to these files or folders; the whole content is
     always loaded so that references can be checked.
     """
+    from generator.coverage.render import read_spec
     from generator.validate import load
 
     state = _state(ctx, lang)
     config = state.config()
+    spec, message = read_spec(config, state.lang)
+    if spec is None:  # the config's coverage section names a kind that does not exist
+        click.echo(message, err=True, nl=False)
+        raise SystemExit(EXIT_USAGE)
     loaded = load(config, paths)
     report = loaded.report
     if paths:

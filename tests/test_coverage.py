@@ -391,6 +391,7 @@ def test_unknown_hub_kind(project: Path, run: Run):
     _with_section(project, "coverage:\n  required:\n    town:\n      hubs: [trade_union, womens_federaton]\n")
     res = run(project, "coverage")
     assert res.exit_code == 2
+    res_zh = res.stderr
     assert res.stderr == (
         "site_config.yml 的 coverage 部分有误，无法计算覆盖情况：\n"
         "site_config.yml:52:27: coverage.required.town.hubs[1]: "
@@ -403,6 +404,8 @@ def test_unknown_hub_kind(project: Path, run: Run):
         'coverage.required.town.hubs[1]: Hub kind "womens_federaton" is not in hub_kinds '
         "(did you mean womens_federation?)"
     ) in res.stderr
+    checked = run(project, "validate")  # found by `hubdir validate` too, before a build or a PR merge
+    assert checked.exit_code == 2 and checked.stderr == res_zh
 
 
 def test_carrier_must_be_a_carrier_registry(project: Path, run: Run):

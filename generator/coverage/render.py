@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.config import Config
 from generator.coverage import (
     FIELD_TESTS,
     LEVELS,
@@ -26,6 +27,7 @@ from generator.coverage import (
     Requirement,
     Result,
     Slot,
+    Spec,
 )
 from generator.i18n import t
 
@@ -673,27 +675,37 @@ def command(
     (exit 1) like every publishing command; a wrong ``coverage`` section is a
     configuration error (exit 2) that names its line in ``site_config.yml``.
     """
-    from generator import yamlio
-    from generator.config import CONFIG_NAME
-    from generator.coverage import SpecError, measure, spec_from_config
+    from generator.coverage import measure
     from generator.problems import render_text
     from generator.validate import load
 
-    try:
-        spec = spec_from_config(config)
-    except SpecError as exc:
-        line, column = yamlio.locate(config.root / CONFIG_NAME, exc.pointer)
-        where = exc.where
-        return (
-            "",
-            (f"{t(lang, 'coverage.error.invalid')}\n{CONFIG_NAME}:{line}:{column}: {where}: {exc.message(lang)}\n"),
-            2,
-        )
+    spec, problem = read_spec(config, lang)
+    if spec is None:
+        return "", problem, 2
     loaded = load(config)
     if loaded.report.errors:
         return "", render_text(loaded.report, lang) + "\n", 1
     result = measure(loaded.registry, spec)
     return render(result, fmt, lang, level, limit, rows), "", 0
+
+
+def read_spec(config: Config, lang: str) -> tuple[Spec | None, str]:
+    """The ``coverage`` section as a spec, or ``None`` and the located message a user sees.
+
+    ``hubdir coverage`` and ``hubdir validate`` both stop on it (exit 2): a kind misspelt in the
+    config is a configuration error, found before any figure is computed.
+    """
+    from generator import yamlio
+    from generator.config import CONFIG_NAME
+    from generator.coverage import SpecError, spec_from_config
+
+    try:
+        return spec_from_config(config), ""
+    except SpecError as exc:
+        line, column = yamlio.locate(config.root / CONFIG_NAME, exc.pointer)
+        return None, (
+            f"{t(lang, 'coverage.error.invalid')}\n{CONFIG_NAME}:{line}:{column}: {exc.where}: {exc.message(lang)}\n"
+        )
 
 
 @dataclass(frozen=True)
