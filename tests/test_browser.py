@@ -234,7 +234,15 @@ def test_xss_payloads_stay_text_in_the_browser(page: Page, base_url: str) -> Non
     assert page.locator("article img:not(.leaflet-tile), article iframe, article b").count() == 0
 
 
-AXE_PAGES = ["", "kinds/womens_homes/", "org/wh-gz/", "map/", "en/org/hub-d-union/", "area/440606006/"]
+AXE_PAGES = [
+    "",
+    "kinds/womens_homes/",
+    "org/wh-gz/",
+    "map/",
+    "en/org/hub-d-union/",
+    "area/440606006/",
+    "search/?q=%E5%AE%B9%E6%A1%82",  # 容桂: with its results shown
+]
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +255,8 @@ def test_no_serious_accessibility_violations(page: Page, base_url: str, axe_sour
     page.goto(base_url + path)
     if path == "map/":
         page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
+    if path.startswith("search/"):
+        assert _results(page)
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
