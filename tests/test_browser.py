@@ -150,6 +150,10 @@ def test_search_index_failure_is_said(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=ronggui")
     page.wait_for_selector("[data-hubdir-search][data-state=failed]", timeout=15000)
     assert page.inner_text("[role=status]").startswith("搜索索引加载失败")
+    page.unroute("**/search/i/k/**")  # the network comes back: the next query fetches again
+    page.fill(".hubdir-search-page__input", "ronggui")
+    page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
+    assert _results(page) and page.inner_text("[role=status]") == "已显示 7 条"
 
 
 def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:

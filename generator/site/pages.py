@@ -318,7 +318,7 @@ class Renderer:
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
         site_root = "../" if self.lang == "en" else ""
-        keys = ("results", "results_name", "none", "short", "more", "loading", "failed", "showing")
+        keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
         return self.render(
             "search",

@@ -282,16 +282,7 @@ def _kind_labels(model: SiteModel, kinds: dict[str, int]) -> list[list[str]]:
     return out
 
 
-@dataclass
-class IndexStats:
-    docs: int
-    keys: int
-    key_shards: int
-    doc_shards: int
-    bytes: int
-
-
-def write(model: SiteModel, site_dir: Path) -> IndexStats:
+def write(model: SiteModel, site_dir: Path) -> None:
     """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes)."""
     kind_index: dict[str, int] = {}
     docs = sorted(documents(model, kind_index), key=lambda d: d.rank)
@@ -323,13 +314,12 @@ def write(model: SiteModel, site_dir: Path) -> IndexStats:
     for key, entry in entries:
         buckets[shard_of(key, shards)].append(entry)
     digest = hashlib.sha256()
-    written = 0
     for i, bucket in enumerate(buckets):
-        written += _write(root / "k" / f"{i}.json", "{" + ",".join(bucket) + "}", digest)
+        _write(root / "k" / f"{i}.json", "{" + ",".join(bucket) + "}", digest)
     doc_shards = math.ceil(total / DOCS_PER_SHARD)
     for i in range(doc_shards):
         rows = [d.row for d in docs[i * DOCS_PER_SHARD : (i + 1) * DOCS_PER_SHARD]]
-        written += _write(root / "d" / f"{i}.json", _json(rows), digest)
+        _write(root / "d" / f"{i}.json", _json(rows), digest)
     meta = {
         "format": FORMAT,
         "version": digest.hexdigest()[:12],
@@ -342,20 +332,18 @@ def write(model: SiteModel, site_dir: Path) -> IndexStats:
             for code in sorted({str(d.row[4]) for d in docs if d.row[4]})
         },
     }
-    written += _write(root / "meta.json", _json(meta), None)
-    return IndexStats(total, len(entries), shards, doc_shards, written)
+    _write(root / "meta.json", _json(meta), None)
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _write(path: Path, text: str, digest: Any) -> int:
+def _write(path: Path, text: str, digest: Any) -> None:
     data = text.encode("utf-8")
     if digest is not None:
         digest.update(data)
     path.write_bytes(data)
-    return len(data)
 
 
 # -- the query side (the browser does the same; this one serves tests and the benchmark) --------------

@@ -125,13 +125,13 @@
         files[path] = fetch(base + path, options).then(function (r) {
           if (!r.ok) throw new Error(r.status + " " + path);
           return r.json();
-        });
+        }).catch(function (err) { delete files[path]; throw err; });  // a later query tries again
       }
       return files[path];
     }
     function meta() {
       // Revalidated every time (a 304 at most): its version names the shards, which may be cached for long.
-      if (!metaPromise) metaPromise = json("meta.json", { cache: "no-cache" });
+      if (!metaPromise) metaPromise = json("meta.json", { cache: "no-cache" }).catch(function (err) { metaPromise = null; throw err; });
       return metaPromise;
     }
     function show(m, row) {
@@ -217,20 +217,21 @@
           }
           function finish() {
             box.setAttribute("data-state", "done");
-            var left = phase === 0 || pos < rest.length;
+            var left = phase === 0 ? pos < first.length || rest.length + deferred.length > 0 : pos < rest.length;
             moreButton.hidden = !left;
             if (!shown && !left) status.textContent = say("none", { query: query.trim() });
             else if (exact) status.textContent = say("results", { count: count });
             else status.textContent = say("showing", { shown: shown });
           }
-          moreButton.onclick = function () { box.setAttribute("data-state", "loading"); page(shown + PAGE); };
+          moreButton.onclick = function () { box.setAttribute("data-state", "loading"); page(shown + PAGE).catch(fail); };
           return page(PAGE);
         });
-      }).catch(function (err) {
+      }).catch(fail);
+      function fail(err) {
         if (current !== token) return;
         status.textContent = say("failed", { error: String(err.message || err) });
         box.setAttribute("data-state", "failed");
-      });
+      }
     }
     var timer = null;
     function update(query, now) {
