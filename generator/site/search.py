@@ -346,7 +346,7 @@ def _write(path: Path, text: str, digest: Any) -> None:
     path.write_bytes(data)
 
 
-# -- the query side (the browser does the same; this one serves tests and the benchmark) --------------
+# -- the query side (hubdir.js does the same in the browser; this one lets tests read the index) --------
 
 
 def _matches_latin(word: str, forms: list[str]) -> bool:
