@@ -163,5 +163,34 @@ def test_area_blocks(result):
     assert render_area_gaps(result, "999", "zh") == ""
 
 
+def test_town_block_lists_its_villages(result):
+    town = render_area_gaps(result, "440606006", "zh")
+    _parse(town)
+    rows = [re.sub(r"✓ |✗ ", "", re.sub(r"<[^>]+>", "", r)) for r in re.findall(r"<tr>(.*?)</tr>", town)]
+    assert rows[1:] == [
+        "桂洲社区居委会有有有有4/4 · 100.0%",
+        "上佳市社区居委会缺缺缺缺0/4 · 0.0%",
+        "穗香村委会有缺缺缺1/4 · 25.0%",
+    ]
+    assert '<a href="../../area/440606006201/">穗香村委会</a>' in town
+
+
+def test_too_many_villages_stay_on_their_towns_pages(result, monkeypatch: pytest.MonkeyPatch):
+    """At province scale the coverage page stays a summary: no village matrices, no village rows of blank spots."""
+    from generator.coverage import site
+
+    monkeypatch.setattr(site, "VILLAGE_DETAIL_LIMIT", 4)  # the fixture has 5 villages/communities
+    html = render_coverage_page(result, "zh")
+    _parse(html)
+    assert 'id="town-440606006"' not in html and "穗香村委会" not in html.split('id="completeness"')[0]
+    assert "<p>共有 5 个村（社区），太多，不在此逐个列出" in html
+    assert "<p>另有 4 个村（社区）共 14 处空白点，列在各镇（街道）的页面上。</p>" in html
+    rows = _rows(html, "blank-spots")[1:]
+    assert len(rows) == 2 and rows[0].startswith("顺德区区残联：缺") and rows[1].startswith("大良街道镇（街道）")
+    village = render_area_gaps(result, "440606006201", "zh")
+    assert 'href="../../coverage/#villages"' in village
+    assert "穗香村委会" in render_area_gaps(result, "440606006", "zh")  # still on its town's page
+
+
 def test_page_is_deterministic(result):
     assert render_coverage_page(result, "zh") == render_coverage_page(result, "zh")

@@ -20,6 +20,9 @@ from generator.i18n import t
 
 #: Where the coverage page lives, relative to a language root.
 PAGE_PATH = "coverage/"
+#: Up to this many villages/communities the coverage page draws each one (a district has ~200).  Above,
+#: as at province scale, the page stays a summary and each town's page carries its villages' matrix.
+VILLAGE_DETAIL_LIMIT = 400
 
 #: Styles for badges and the matrix (appended to the site's stylesheet; readable in print and dark mode).
 CSS = """
@@ -124,6 +127,11 @@ def _figure(svg: str, caption: str) -> str:
     return f'<figure class="hubdir-cov-chart">{svg}{cap}</figure>'
 
 
+def villages_in_detail(result: Result) -> bool:
+    """Whether the coverage page lists every village/community (see ``VILLAGE_DETAIL_LIMIT``)."""
+    return len(result.coverage.divisions("village")) <= VILLAGE_DETAIL_LIMIT
+
+
 def _levels(result: Result) -> list[str]:
     return [lv for lv in LEVELS if result.spec.requirements(lv)]
 
@@ -217,11 +225,14 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         if level == "town":
             out.append(_figure(requirements_chart(result, level, lang), _kinds_title(level, lang)))
 
-    # villages, town by town
+    # villages, town by town (on their towns' pages when there are too many for one page)
+    detailed = villages_in_detail(result)
     if result.spec.requirements("village") and cov.divisions("village"):
         out.append(f'<h2 id="villages">{escape(t(lang, "coverage.heading.villages"))}</h2>')
         out.append(_figure(requirements_chart(result, "village", lang), _kinds_title("village", lang)))
-        for tw in cov.towns:
+        if not detailed:
+            out.append(_p(t(lang, "coverage.page.villages_elsewhere", count=len(cov.divisions("village")))))
+        for tw in cov.towns if detailed else ():
             if not tw.villages:
                 continue
             out.append(
@@ -235,6 +246,11 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
     out.append(f'<h2 id="blank-spots">{escape(t(lang, "coverage.heading.blank_spots"))}</h2>')
     if spots:
         out.append(_p(t(lang, "coverage.page.blank_count", spots=cov.overall.missing, divisions=len(spots))))
+        if not detailed:
+            elsewhere = [d for d in spots if d.level == "village"]
+            spots = [d for d in spots if d.level != "village"]
+            count = sum(len(d.missing) for d in elsewhere)
+            out.append(_p(t(lang, "coverage.page.village_spots_elsewhere", divisions=len(elsewhere), spots=count)))
         rows = []
         for d in spots:
             town = result.division_name(d.town, lang) if d.level == "village" else ""
@@ -251,18 +267,19 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
                     notes,
                 ]
             )
-        out.append(
-            _table(
-                [
-                    t(lang, "coverage.col.division"),
-                    t(lang, "coverage.col.level"),
-                    t(lang, "coverage.col.town"),
-                    t(lang, "coverage.col.missing"),
-                    t(lang, "coverage.col.note"),
-                ],
-                rows,
+        if rows:
+            out.append(
+                _table(
+                    [
+                        t(lang, "coverage.col.division"),
+                        t(lang, "coverage.col.level"),
+                        t(lang, "coverage.col.town"),
+                        t(lang, "coverage.col.missing"),
+                        t(lang, "coverage.col.note"),
+                    ],
+                    rows,
+                )
             )
-        )
     else:
         out.append(f"<p>{escape(t(lang, 'coverage.no_blank_spots'))}</p>")
 
@@ -432,8 +449,9 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
                 count=len(tw.villages),
             )
             out.append(f"<p>{escape(text)}</p>")
+            out.append(_matrix(result, tw.villages, "village", lang, here))
         records = result.completeness.in_town(code)
-        anchor = f"town-{code}"
+        anchor = f"town-{code}" if villages_in_detail(result) else "towns"
     elif division.level == "district":
         overall = result.coverage.overall
         text = t(
@@ -448,7 +466,7 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
         anchor = "towns"
     else:
         records = result.completeness.in_division(code)
-        anchor = f"town-{division.town}"
+        anchor = f"town-{division.town}" if villages_in_detail(result) else "villages"
     if records:
         done = Ratio(sum(len(r.present) for r in records), sum(r.ratio.total for r in records))
         out.append(
