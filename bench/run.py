@@ -45,6 +45,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(REPO))
 
 from bench import synth  # noqa: E402
+from generator.site.search import INDEX_DIR  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 TIME_BIN = "/usr/bin/time"
@@ -63,7 +64,7 @@ QUERIES = ("妇女之家", "婚姻家庭调解", "巾帼健身队")
 HEADER_INPUT = "input.hubdir-search__input"
 SEARCH_INPUT = ".hubdir-search-page__input"
 RESULT = ".hubdir-result"
-INDEX_URL_PART = "/search/i/"
+INDEX_URL_PART = f"/{INDEX_DIR}/"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 MB = 1024 * 1024
@@ -461,7 +462,7 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
 def site_facts(site: Path) -> dict[str, Any]:
     total, files = tree_size(site)
     page, page_bytes = largest_page(site)
-    index = site / "search" / "i"
+    index = site / INDEX_DIR
     index_bytes, index_files = tree_size(index) if index.is_dir() else (0, 0)
     return {
         "output_bytes": total,

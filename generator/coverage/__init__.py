@@ -330,6 +330,11 @@ class Coverage:
     def get(self, code: str) -> DivisionCoverage | None:
         return self._by_code.get(code)
 
+    @cached_property
+    def village_count(self) -> int:
+        """Villages/communities measured; every area page asks, so it is counted once."""
+        return sum(len(town.villages) for town in self.towns)
+
     def level_ratio(self, level: str) -> Ratio:
         return total(d.ratio for d in self.divisions(level))
 

@@ -129,7 +129,7 @@ def _figure(svg: str, caption: str) -> str:
 
 def villages_in_detail(result: Result) -> bool:
     """Whether the coverage page lists every village/community (see ``VILLAGE_DETAIL_LIMIT``)."""
-    return len(result.coverage.divisions("village")) <= VILLAGE_DETAIL_LIMIT
+    return result.coverage.village_count <= VILLAGE_DETAIL_LIMIT
 
 
 def _levels(result: Result) -> list[str]:
