@@ -192,9 +192,10 @@ def _build_into(
         )
         with _timed(timings, "mkdocs"):
             try:
-                shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
+                theme.build_language(cfg, work, sections, quiet=quiet)
             except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
                 raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        shells[lang] = _light_shell(config, lang, cfg, site)
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -353,6 +354,29 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
         if section.in_nav and section.src not in fixed and not section.src.startswith("kinds/"):
             nav.append(NavItem(section.title, section.src))
     return nav
+
+
+def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> Any:
+    """The bulk pages' shell (``site/shell.py``): Material's look without its navigation drawer."""
+    from generator.site.shell import NavLink, light_shell, material_stylesheets, write_meta
+
+    links = []
+    for item in cfg["nav"]:
+        (title, target), = item.items()
+        src = target if isinstance(target, str) else next(iter(target[0].values()))
+        links.append(NavLink(title, _section_path(src)))
+    write_meta(site, lang, cfg["extra"]["hubdir"])
+    return light_shell(
+        lang=lang,
+        site_name=cfg["site_name"],
+        site_url=cfg["site_url"],
+        description=cfg["site_description"],
+        copyright_html=cfg["copyright"],
+        nav=links,
+        hub=cfg["extra"]["hubdir"],
+        stylesheets=[*material_stylesheets(site), *cfg["extra_css"]],
+        scripts=list(cfg["extra_javascript"]),
+    )
 
 
 def _hub_extra(model: Any, lang: str) -> dict[str, str]:
