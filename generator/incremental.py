@@ -116,13 +116,24 @@ class FileCache:
     entries: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
     #: The content hash of each record file by relative path, from the last load.
     hashes: dict[str, str] = field(default_factory=dict)
+    #: The entry key of each file by relative path, from the last load (for ``load(..., changed=)``).
+    keys: dict[str, str] = field(default_factory=dict)
 
 
-def load(config: Config, files: FileCache | None, *, today: dt.date | None = None) -> Any:
+def load(
+    config: Config,
+    files: FileCache | None,
+    *,
+    today: dt.date | None = None,
+    changed: Iterable[Path] | None = None,
+) -> Any:
     """``validate.load`` with each file's own checks taken from ``files`` when its bytes are unchanged.
 
     The cross-record checks (ids, references, hierarchy, divisions, status, shared credit codes) run
     over the whole new registry exactly as in ``validate.load``, so the report is the same.
+    ``changed`` (``hubdir serve``, from file-system events) says which files may differ from the last
+    load: the others are not even read.  The preview's consolidating build passes nothing and so
+    reads every file, which repairs a missed event within seconds.
     """
     from generator import validate
 
@@ -137,14 +148,28 @@ def load(config: Config, files: FileCache | None, *, today: dt.date | None = Non
     keys: list[str] = []
     hashes: dict[str, str] = {}
     results: list[tuple[Any, list[Any]] | None] = []
+    suspects = {os.path.abspath(p) for p in changed} if changed is not None else None
+    if vkey != files.keys.get("\0validation"):
+        suspects = None  # another day, other schemas: every file again
+    key_of: dict[str, str] = {"\0validation": vkey}
     for name, path in found:
         rel = validate._rel(path, root)
+        known = files.keys.get(rel)
+        if suspects is not None and known is not None and os.path.abspath(path) not in suspects:
+            key, hashes[rel] = known, files.hashes[rel]
+            keys.append(key)
+            key_of[rel] = key
+            results.append(files.entries.get(key))
+            if results[-1] is None:
+                jobs.append((name, str(path), rel))
+            continue
         try:
             blob = path.read_bytes()
         except OSError:
             blob = None
         key = _h(vkey, name, rel, blob if blob is not None else b"\0unreadable")
         keys.append(key)
+        key_of[rel] = key
         hashes[rel] = _h(name, rel, blob if blob is not None else b"\0unreadable")
         hit = files.entries.get(key) if blob is not None else None
         results.append(hit)
@@ -161,6 +186,7 @@ def load(config: Config, files: FileCache | None, *, today: dt.date | None = Non
             records.append(Record(name, data, path, validate._rel(path, root)))
     files.entries = entries
     files.hashes = hashes
+    files.keys = key_of
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
     return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
