@@ -152,8 +152,18 @@ def load(
     if vkey != files.keys.get("\0validation"):
         suspects = None  # another day, other schemas: every file again
     key_of: dict[str, str] = {"\0validation": vkey}
+    folders: dict[Path, str] = {}  # one relative-path computation per folder, not per file
+
+    def rel_of(path: Path) -> str:
+        parent = path.parent
+        if parent not in folders:
+            folders[parent] = validate._rel(parent, root)
+        return path.name if folders[parent] in ("", ".") else f"{folders[parent]}/{path.name}"
+
+    rels: list[str] = []
     for name, path in found:
-        rel = validate._rel(path, root)
+        rel = rel_of(path)
+        rels.append(rel)
         known = files.keys.get(rel)
         if suspects is not None and known is not None and os.path.abspath(path) not in suspects:
             key, hashes[rel] = known, files.hashes[rel]
@@ -178,12 +188,12 @@ def load(
     fresh = iter(validate.read_all(jobs, str(config.schemas_dir), config.district, today))
     records: list[Record] = []
     entries: dict[str, tuple[Any, list[Any]]] = {}
-    for (name, path), key, hit in zip(found, keys, results, strict=True):
+    for (name, path), rel, key, hit in zip(found, rels, keys, results, strict=True):
         data, found_problems = hit if hit is not None else next(fresh)
         entries[key] = (data, found_problems)
         problems.extend(found_problems)
         if data is not None:
-            records.append(Record(name, data, path, validate._rel(path, root)))
+            records.append(Record(name, data, path, rel))
     files.entries = entries
     files.hashes = hashes
     files.keys = key_of

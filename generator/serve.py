@@ -257,7 +257,7 @@ class Preview:
         return True, ""
 
     def _fast(self, changed: list[Path]) -> tuple[bool, str] | None:
-        """Re-render only the pages an edit of existing records touches; ``None`` when a full build is needed.
+        """Re-render the pages of edited records at once; ``None`` when a full build is needed.
 
         Applies when every changed file is an existing record (not a division) whose id and registry
         stay the same.  Only the changed files are read again.  Listings, section pages, the map data
@@ -287,12 +287,13 @@ class Preview:
             hits = [r for r in registry.all() if os.path.abspath(r.path) in targets]
             if len(hits) != len(targets) or any(r.registry == "divisions" for r in hits):
                 return None
-            for record in hits:
-                affected |= _related(registry, record)
+            # the edited records' own pages now; the pages that mention them follow in the
+            # incremental build (an area page can be as big as its whole subtree)
+            affected |= {r.id for r in hits}
         model = SiteModel(self.config, new, labels_for(self.config.schemas_dir))
         model.extra.update(old_model.extra)
         for lang, (shell, _previous) in list(self._shells.items()):
-            fresh = site_pages.Renderer(model, lang)
+            fresh = site_pages.Renderer(model, lang, env=_previous.env)  # compiled templates kept
             root = self.out_dir if lang == "zh" else self.out_dir / lang
             for rid in sorted(affected):
                 record = new.by_id.get(rid)
@@ -510,23 +511,6 @@ class _Events(FileSystemEventHandler):
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self.wanted(os.fsdecode(path)):
                 self.sink(os.fsdecode(path))
-
-
-def _related(registry: Any, record: Any) -> set[str]:
-    """Ids whose pages show ``record``: itself, what it links to, what links to it, its divisions."""
-    from generator.registry import LINKS, LIST_LINKS
-
-    ids = {record.id}
-    for field_name in LINKS.get(record.registry, {}):
-        target = registry.link(record, field_name)
-        if target is not None:
-            ids.add(target.id)
-    for field_name in LIST_LINKS.get(record.registry, {}):
-        ids.update(str(v) for v in record.get(field_name) or [])
-    for index in (registry.children, registry.carriers, registry.successors_of):
-        ids.update(r.id for r in index.get(record.id, []))
-    ids.update(d.id for d in registry.division_chain(record.division))
-    return ids
 
 
 def _write(path: Path, text: str) -> None:
