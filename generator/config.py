@@ -63,8 +63,9 @@ class Config:
         return schemas_dir(self.root)
 
 
-#: The schemas shipped with this checkout of hubdir, used when a project has none of its own.
-BUNDLED_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+#: The schemas shipped with hubdir, used when a project has none of its own: ``generator/schemas`` is a
+#: link to the repository's ``schemas/`` in a checkout and a real folder in an installed wheel.
+BUNDLED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
 def schemas_dir(root: Path) -> Path:
