@@ -360,7 +360,8 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
 @cli.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--division", "code", required=True, metavar="CODE",
-              help="国家统计局区划代码：县级 6 位、市 4 位、省 2 位 / NBS code: county level 6 digits, city 4, province 2.")
+              help="国家统计局区划代码：县级 6 位、市 4 位、省 2 位 / NBS code: county-level 6 digits, city 4, "
+                   "province 2.")
 @lang_option
 @click.pass_context
 def init_command(ctx: click.Context, directory: Path, code: str, lang: str | None) -> None:

@@ -65,7 +65,7 @@ class Config:
 
 #: The schemas shipped with hubdir, used when a project has none of its own: ``generator/schemas`` is a
 #: link to the repository's ``schemas/`` in a checkout and a real folder in an installed wheel.
-BUNDLED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+BUNDLED_SCHEMAS = (Path(__file__).resolve().parent / "schemas").resolve()
 
 
 def schemas_dir(root: Path) -> Path:
