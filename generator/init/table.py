@@ -169,6 +169,8 @@ def _pseudo(names: dict[str, str]) -> dict[str, str]:
     """Pseudo-level codes → the real division that takes their place as a parent."""
     skipped: dict[str, str] = {}
     for code, name in names.items():
+        if len(code) > 6:
+            continue
         if len(code) == 4 and name in PSEUDO_CITY_NAMES:
             skipped[code] = code[:2]
         elif len(code) == 6 and names.get(code[:4]) == name:
