@@ -170,8 +170,9 @@ def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
     )
     short_en = name_en.split(" ")[0]
     slug = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(base)).lower()).strip("-") or root.code
-    city = next((a for a in found.ancestors if a.level == "city"), None)
-    prefix = city.code if root.level == "district" and city is not None else root.code
+    # Organizations of a county-level unit may be registered by its city (or, under a municipality or a
+    # province-administered county, by the province): the USCC region part starts with that code.
+    prefix = found.ancestors[-1].code if root.level == "district" and found.ancestors else root.code
     towns = [d for d in found.divisions if d.level == "town"]
     town = towns[0] if towns else root
     village = next((d for d in found.divisions if d.level == "village" and d.parent == town.code), town)
