@@ -341,3 +341,25 @@ def test_the_wheel_ships_the_table_schemas_and_skeleton(tmp_path: Path) -> None:
     summary = next(line for line in metadata.splitlines() if line.startswith("Summary: "))
     assert not SHUNDE.search(summary.encode("utf-8"))
     assert wheel.stat().st_size < 4_000_000
+
+
+def test_the_init_benchmark_runs_on_a_real_district(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO))
+    from bench import init_geo
+
+    result = init_geo.bench_code("440606", tmp_path)
+    assert result["ok"] and result["divisions"] == 217
+    assert "| 440606 | 217 |" in init_geo.table([result])
+
+
+@pytest.mark.parametrize(("code", "prefix", "name_en"), [
+    ("110101", "11", "Dongcheng District"),  # under a municipality: the province registers too
+    ("440605", "4406", "Nanhai District"),
+    ("4406", "4406", "Foshan"),
+    ("44", "44", "Guangdong Province"),
+])
+def test_uscc_prefix_and_english_name_of_the_root(code: str, prefix: str, name_en: str) -> None:
+    from generator.init.project import context
+
+    ctx = context(table.place(code), BUNDLED_SCHEMAS)
+    assert (ctx["prefix"], ctx["name_en"]) == (prefix, name_en)
