@@ -122,16 +122,7 @@ def check_location(record: Record, ctx: Context) -> Iterator[Problem]:
     b = ctx.bounds
     if not (b["south"] <= lat <= b["north"] and b["west"] <= lon <= b["east"]):
         swapped = b["south"] <= lon <= b["north"] and b["west"] <= lat <= b["east"]
-        # The hints quote the configured box, whichever place the project is for.
-        yield _at(record, ("location",), "M026" if swapped else "M025", lat=lat, lon=lon,
-                  south=_num(b["south"]), north=_num(b["north"]), west=_num(b["west"]), east=_num(b["east"]),
-                  mid_lat=_num(round((b["south"] + b["north"]) / 2, 1)),
-                  mid_lon=_num(round((b["west"] + b["east"]) / 2, 1)))
-
-
-def _num(value: float) -> str:
-    """A bound as the configuration writes it (113.42, not 113.42000000000002; 23 rather than 23.0)."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        yield _at(record, ("location",), "M026" if swapped else "M025", lat=lat, lon=lon)
 
 
 def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:

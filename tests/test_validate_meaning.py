@@ -233,7 +233,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/hubs/hub-x.yml", HUB + "location:\n  lat: 23.1291\n  lon: 113.2644\n")],
         [
             "content/hubs/hub-x.yml:10:3: error M025: 坐标（23.1291, 113.2644）不在本区范围内",
-            "  提示：请使用 WGS-84 坐标（纬度约 22.6–23.05，经度约 112.95–113.42，见 site_config.yml 的 bounds）。",
+            "  提示：请使用 WGS-84 坐标（纬度约 22.6–23.05，经度约 112.95–113.42）。",
         ],
         1,
         0,

@@ -117,9 +117,12 @@ def _legacy_parent_codes(schemas_dir: Path) -> bool:
     return bool(pattern) and re.fullmatch(pattern, "4406") is None
 
 
-def _has_root_section(schemas_dir: Path) -> bool:
+def _config_section(schemas_dir: Path) -> tuple[str, bool]:
+    """``(section, bounds required)``: ``root`` once the schema has it (any level), else ``district``."""
     doc = json.loads((schemas_dir / "site_config.schema.json").read_text("utf-8"))
-    return "root" in doc.get("properties", {})
+    props = doc.get("properties", {})
+    section = "root" if "root" in props else "district"
+    return section, "bounds" in props.get(section, {}).get("required", [])
 
 
 def division_text(division: Division, extra: dict[str, Any], *, legacy_parent: bool) -> str:
@@ -193,7 +196,8 @@ def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
         "levels": levels,
         "coverage_levels": [lvl for lvl in levels if lvl != "village"],
         "uscc_levels": [*[lvl for lvl in levels if lvl != "village"], "sector"],
-        "root_section": _has_root_section(schemas_dir),
+        "root_section": _config_section(schemas_dir)[0] == "root",
+        "bounds_required": _config_section(schemas_dir)[1],
         "counts": [(found.count(lvl), LEVEL_NAMES[lvl][0]) for lvl in levels],
         "town": town.short_name or town.name,
         "town_code": town.code,
