@@ -151,7 +151,7 @@ def test_init_writes_every_project_file(nanhai: Path) -> None:
     assert len(list((nanhai / "content" / "divisions").iterdir())) == 315
     config = (nanhai / "site_config.yml").read_text("utf-8")
     assert '    zh: "南海区群团组织服务名录"' in config and '  uscc_region_prefix: "4406"' in config
-    assert "Fill in Nanhai District's box (WGS-84)!" in config
+    assert "Fill in Nanhai District's box (WGS-84)" in config
     package = (nanhai / "datasets" / "package.yml").read_text("utf-8")
     assert 'name: "nanhai-hubdir"' in package and '  zh: "南海区群团组织服务名录项目"' in package
     datapackage = json.loads((nanhai / "build" / "site" / "data" / "datapackage.json").read_text("utf-8"))
@@ -304,6 +304,17 @@ def test_a_folder_that_is_not_empty_is_refused(tmp_path: Path) -> None:
         assert invoke("init", str(target), "--division", "440605", lang=lang) == (2, "", message + "\n")
     assert [p.name for p in tmp_path.iterdir()] == ["busy"]
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
+
+
+def test_a_folder_that_cannot_be_made_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", "utf-8")
+    target = blocker / "project"
+    assert invoke("init", str(target), "--division", "440605", lang="en") == (
+        2, "", f"Cannot write {target}: File exists\n"
+    )
+    assert invoke("init", str(target), "--division", "440605") == (2, "", f"无法写入 {target}：File exists\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
 def test_an_empty_folder_is_filled(tmp_path: Path) -> None:
