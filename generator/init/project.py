@@ -44,7 +44,7 @@ from pypinyin import Style, lazy_pinyin
 from generator import __version__
 from generator.config import BUNDLED_SCHEMAS
 from generator.fmt import needs_quotes
-from generator.init.table import Division, Place, TableError, extras, place
+from generator.init.table import TYPE_SUFFIXES, Division, Place, TableError, extras, place
 
 #: The one source every generated division file cites (the shipped table).
 NBS_SOURCE = {
@@ -168,11 +168,16 @@ def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
     root = found.root
     extra = extras(root.code)
     base = root.short_name or root.name
+    # The pinyin of the name without the part the English type word says (连山壮族瑶族自治县 → Lianshan
+    # Zhuangzu Yaozu… is left to people: it is flagged "please check" in site_config.yml).
+    stem = root.short_name or next(
+        (root.name[: -len(sfx)] for sfx, kind in TYPE_SUFFIXES[root.level] if kind == root.type
+         and root.name.endswith(sfx)), root.name)
     name_en = extra.get("name_en", {}).get(root.code) or " ".join(
-        part for part in (_pinyin(base), TYPE_EN.get(root.type, "")) if part
+        part for part in (_pinyin(stem), TYPE_EN.get(root.type, "")) if part
     )
     short_en = name_en.split(" ")[0]
-    slug = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(base)).lower()).strip("-") or root.code
+    slug = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(stem)).lower()).strip("-") or root.code
     # Organizations of a county-level unit may be registered by its city (or, under a municipality or a
     # province-administered county, by the province): the USCC region part starts with that code.
     prefix = found.ancestors[-1].code if root.level == "district" and found.ancestors else root.code
