@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,8 +50,6 @@ from generator import yamlio
 from generator.config import Config
 from generator.registry import REGISTRIES
 
-_INT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
-_FLOAT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -62,11 +59,8 @@ def strict_tag(value: str) -> str:
         return "tag:yaml.org,2002:null"
     if value in ("true", "false"):
         return "tag:yaml.org,2002:bool"
-    if value[:1] == "-" or value[:1].isdigit():
-        if _INT_RE.match(value):
-            return "tag:yaml.org,2002:int"
-        if _FLOAT_RE.match(value):
-            return "tag:yaml.org,2002:float"
+    if value[:1] == "-" or "0" <= value[:1] <= "9":
+        return yamlio.number_tag(value) or STR_TAG
     return STR_TAG
 
 
@@ -83,7 +77,25 @@ _PYYAML_RESOLVER = pyyaml.resolver.Resolver()
 #: Booleans in the YAML 1.1 spec that PyYAML does not implement but other readers do.
 _YAML11_LETTERS = frozenset({"y", "Y", "n", "N"})
 _RUAMEL_RESOLVER = VersionedResolver()
-_ANALYZER = Emitter(io.StringIO(), allow_unicode=True)
+
+
+def _ruamel_analyzer() -> Emitter:
+    """The emitter of a configured ``YAML`` instance, used only to analyse scalars.
+
+    ``analyze_scalar`` asks the emitter's serializer which YAML version is
+    written (``?`` is an indicator in YAML 1.1); an ``Emitter`` built on its
+    own has no serializer and crashed on every ``?`` (every WeChat article
+    link).  A real instance's emitter has one, so it analyses exactly what
+    ``fmt`` will write.
+    """
+    analyzer: Emitter = _yaml().emitter
+    return analyzer
+
+
+def _pyyaml_plain(text: str) -> bool:
+    """Whether PyYAML (YAML 1.1) would also write ``text`` as a plain scalar on one line."""
+    analysis = pyyaml.emitter.Emitter(io.StringIO(), allow_unicode=True).analyze_scalar(text)
+    return bool(analysis.allow_block_plain and not analysis.multiline)
 
 
 def needs_quotes(text: str) -> bool:
@@ -104,7 +116,7 @@ def needs_quotes(text: str) -> bool:
     if str(_RUAMEL_RESOLVER.resolve(ScalarNode, text, (True, False))) != STR_TAG:
         return True
     analysis = _ANALYZER.analyze_scalar(text)
-    return not analysis.allow_block_plain or analysis.multiline
+    return not analysis.allow_block_plain or analysis.multiline or not _pyyaml_plain(text)
 
 
 def _yaml() -> YAML:
@@ -115,6 +127,9 @@ def _yaml() -> YAML:
     y.allow_unicode = True
     y.preserve_quotes = True
     return y
+
+
+_ANALYZER = _ruamel_analyzer()
 
 
 def _normalise(value: Any, doc: dict[str, Any] | None, node: dict[str, Any] | None) -> Any:

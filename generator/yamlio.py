@@ -56,6 +56,34 @@ SEQ = "tag:yaml.org,2002:seq"
 
 _INT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_NONZERO = re.compile(r"[1-9]")
+
+
+def plain_number(value: str) -> int | float | None:
+    """The number a plain scalar stands for, or ``None`` when it stays text.
+
+    The one rule both readers (and ``fmt``) follow: decimal integers of up to
+    ``MAX_INT_DIGITS`` characters, and decimals whose value a float can hold.
+    A decimal that would overflow to ``inf`` (a 400-digit number) or underflow
+    to ``0.0`` stays the text that was typed, so no value is silently changed
+    and the shape check shows what was written.
+    """
+    if _INT_RE.match(value):
+        return int(value) if len(value) <= MAX_INT_DIGITS else None
+    if _FLOAT_RE.match(value):
+        number = float(value)
+        if number in (float("inf"), float("-inf")) or (number == 0.0 and _NONZERO.search(value)):
+            return None
+        return number
+    return None
+
+
+def number_tag(value: str) -> str | None:
+    """``INT``/``FLOAT`` for a plain scalar that is a number by ``plain_number``, else ``None``."""
+    number = plain_number(value)
+    if number is None:
+        return None
+    return INT if isinstance(number, int) else FLOAT
 
 
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -69,11 +97,8 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if value in ("true", "false"):
                     return BOOL
                 first = value[0]
-                if (first == "-" or first.isdigit()) and len(value) <= MAX_INT_DIGITS:
-                    if _INT_RE.match(value):
-                        return INT
-                    if _FLOAT_RE.match(value):
-                        return FLOAT
+                if first == "-" or "0" <= first <= "9":
+                    return number_tag(value) or STR
             return STR
         return SEQ if kind is SequenceNode else MAP
 
@@ -271,10 +296,8 @@ def construct(node: Node, depth: int = 0) -> Any:
         if tag == STR:
             return value
         # An explicit ``!!int 0757`` must not turn a phone number into 757: only the plain forms convert.
-        if tag == INT and _INT_RE.match(value) and len(value) <= MAX_INT_DIGITS:
-            return int(value)
-        if tag == FLOAT and _FLOAT_RE.match(value):
-            return float(value)
+        if tag in (INT, FLOAT) and number_tag(value) == tag:
+            return plain_number(value)
         if tag == BOOL and value in ("true", "false"):
             return value == "true"
         if tag == NULL and value in ("", "~", "null"):
@@ -439,13 +462,10 @@ def _fast_scalar(text: str) -> Any:
         return True
     if text == "false":
         return False
-    if first == "-" or first.isdigit():
-        if _INT_RE.match(text):
-            if len(text) > 100:
-                raise _Fallback
-            return int(text)
-        if _FLOAT_RE.match(text):
-            return float(text)
+    if first == "-" or "0" <= first <= "9":
+        number = plain_number(text)
+        if number is not None:
+            return number
     return text
 
 
