@@ -35,7 +35,7 @@ class State:
             return load_config(root)
         except ConfigError as exc:
             report = Report(problems=exc.problems, files_checked=1)
-            click.echo(t(self.lang, "cli.config_invalid"), err=True)
+            click.echo(t(self.lang, exc.heading), err=True)
             click.echo(render_text(report, self.lang), err=True)
             raise SystemExit(EXIT_USAGE) from None
 

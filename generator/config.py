@@ -19,9 +19,18 @@ CONFIG_NAME = "site_config.yml"
 class ConfigError(Exception):
     """The configuration cannot be used; carries the problems to show (exit 2)."""
 
+    #: The catalogue key of the line printed above the problems.
+    heading = "cli.config_invalid"
+
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(problems[0].code if problems else "config")
         self.problems = problems
+
+
+class SchemaFilesError(ConfigError):
+    """A schema file is missing, not JSON, not draft-07, or refers to something unresolvable or remote."""
+
+    heading = "hardening.schemas_invalid"
 
 
 @dataclass(frozen=True)
@@ -90,10 +99,21 @@ def load_config(root: Path) -> Config:
     except FileNotFoundError:
         raise ConfigError([Problem.make(rel, 0, 0, "C001", root=str(root))]) from None
     except yamlio.LoadError as exc:
+        if exc.code == "Y003":  # an empty configuration: `hubdir new` (the Y003 hint) makes records, not configs
+            raise ConfigError([Problem.make(rel, 1, 1, "C009")]) from None
         raise ConfigError([Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
     except OSError as exc:  # a folder named site_config.yml, no permission…
         raise ConfigError([Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]) from None
-    shapes = schema.Shapes(schemas_dir(root))
+    from generator import schemacheck
+    from generator.registry import REGISTRIES
+
+    folder = schemas_dir(root)
+    broken = schemacheck.check(folder, root, (schema.COMMON, "site_config", *REGISTRIES))
+    if broken:
+        raise SchemaFilesError(broken)
+    if not raw:
+        raise ConfigError([Problem.make(rel, 1, 1, "C009")])
+    shapes = schema.Shapes(folder)
     problems = shapes.check("site_config", raw, path, rel)
     if problems:
         raise ConfigError(problems)

@@ -137,8 +137,13 @@ def decode(raw: bytes) -> str:
         raise _err("Y002", 1, 1, encoding="UTF-16")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if b"\x00" in raw:  # UTF-16/32 without a byte-order mark, or a binary file: the whole file is wrong
-        raise _err("Y002", 1, 1, encoding="UTF-16")
+    if b"\x00" in raw:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:  # a Windows editor's "Unicode": the whole file is wrong
+            raise _err("Y002", 1, 1, encoding=utf16)
+        # A binary file (or a stray NUL byte): point at the first NUL.
+        prefix = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
+        raise _err("Y013", *_position(prefix, len(prefix)))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -149,17 +154,41 @@ def decode(raw: bytes) -> str:
             start -= 1
         prefix = raw[:start].decode("utf-8", "replace")
         line, column = _position(prefix, len(prefix))
-        raise _err("Y002", line, column, encoding=_guess_encoding(raw)) from None
+        guess = _guess_encoding(raw)
+        if guess is None:
+            raise _err("Y014", line, column) from None
+        raise _err("Y002", line, column, encoding=guess) from None
 
 
-def _guess_encoding(raw: bytes) -> str:
-    for name, shown in (("gbk", "GBK"), ("gb18030", "GB18030"), ("big5", "Big5")):
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``UTF-16LE``/``UTF-16BE`` when ``raw`` looks like UTF-16 text without a byte-order mark.
+
+    Records have ASCII keys, so UTF-16 text has a NUL in (nearly) every other byte on one side;
+    a binary file's NUL bytes fall on both sides.
+    """
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, name in ((odd, even, "UTF-16LE"), (even, odd, "UTF-16BE")):
+        if zeros.count(0) >= len(zeros) * 0.3 and other.count(0) <= len(other) * 0.02:
+            try:
+                raw[: len(raw) // 2 * 2].decode(name.lower().replace("utf-16", "utf-16-"))
+            except UnicodeDecodeError:
+                return None
+            return name
+    return None
+
+
+def _guess_encoding(raw: bytes) -> str | None:
+    """The legacy encoding ``raw`` most likely is in, or ``None`` when none fits."""
+    for name, shown in (("gbk", "GBK"), ("gb18030", "GB18030"), ("big5", "Big5"), ("cp1252", "Windows-1252")):
         try:
             raw.decode(name)
             return shown
         except UnicodeDecodeError:
             continue
-    return "?"
+    return None
 
 
 def _event_position(event: yaml.Event) -> tuple[int, int]:
@@ -179,7 +208,7 @@ def compose(text: str) -> Node | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates: only from text that never was UTF-8
-        raise _err("Y002", *_position(text, exc.start), encoding="?") from None
+        raise _err("Y014", *_position(text, exc.start)) from None
     _check_depth(text)
     if "&" in text or "*" in text:
         # Rare: only then pay for an event scan that finds anchors and aliases
@@ -287,6 +316,18 @@ def _syntax(exc: yaml.MarkedYAMLError) -> LoadError:
     return _err("Y005", line, column, detail=detail, reason=_reason(detail))
 
 
+#: Control characters a double-quoted escape (``"\\e"``, ``"\\x00"``, ``"\\r"``) can put into a value:
+#: the YAML reader refuses them typed raw, and they never belong in published data (a line break
+#: ``\\n`` does, in descriptions).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_error(node: Node, value: str) -> None:
+    char = _CONTROL.search(value)
+    assert char is not None
+    raise _err("Y016", *_mark(node), char=f"U+{ord(char.group()):04X}")
+
+
 def construct(node: Node, depth: int = 0) -> Any:
     """Turn a composed node into plain values; reject what the strict rules forbid."""
     if depth > MAX_DEPTH:
@@ -294,6 +335,8 @@ def construct(node: Node, depth: int = 0) -> Any:
     if isinstance(node, ScalarNode):
         tag, value = node.tag, node.value
         if tag == STR:
+            if _CONTROL.search(value):
+                _control_error(node, value)
             return value
         # An explicit ``!!int 0757`` must not turn a phone number into 757: only the plain forms convert.
         if tag in (INT, FLOAT) and number_tag(value) == tag:
@@ -317,6 +360,8 @@ def construct(node: Node, depth: int = 0) -> Any:
                 key_text = key_node.value if isinstance(key_node, ScalarNode) else "…"
                 raise _err("Y009", *_mark(key_node), key=key_text)
             key = key_node.value
+            if _CONTROL.search(key):
+                _control_error(key_node, key)
             if key in result:
                 line, column = _mark(key_node)
                 raise _err("Y006", line, column, key=key, first=first_line[key])
