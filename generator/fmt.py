@@ -45,8 +45,8 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tag import Tag
 
+from generator import interrupt, yamlio
 from generator import schema as schemas
-from generator import yamlio
 from generator.config import Config
 from generator.registry import REGISTRIES
 
@@ -276,10 +276,16 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
     result = FmtResult()
     jobs: list[tuple[str, str, str]] = []
     files: list[Path] = []
+    real_root = os.path.realpath(config.root)
     for path in record_files(paths):
         registry = path.parent.name
         if registry not in REGISTRIES:
             result.skipped.append((path, "workflow.fmt.not_registry", {"registries": ", ".join(REGISTRIES)}))
+            continue
+        real = os.path.realpath(path)
+        if not real.startswith(real_root.rstrip(os.sep) + os.sep):
+            # A link out of the project: fmt would read that file and write a copy into the project.
+            result.failed.append((path, "hardening.fmt_outside", {"target": real}))
             continue
         files.append(path)
         jobs.append((str(path), registry, str(config.schemas_dir)))
@@ -287,7 +293,7 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=interrupt.quiet_interrupt) as pool:
             outcomes = list(pool.map(_format_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
     else:
         outcomes = [_format_one(job) for job in jobs]

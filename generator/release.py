@@ -326,6 +326,37 @@ def make_release(
     return Made(info, changes, len(sums) + 1)
 
 
+#: What a release is made from: uncommitted changes there would be published without a commit.
+_RELEASE_INPUTS = ("datasets/package.yml", "site_config.yml", "content")
+
+
+def uncommitted(root: Path) -> list[str]:
+    """The release inputs with uncommitted changes (``[]`` outside git or when git is missing).
+
+    A release is immutable and cites a version; one made from an uncommitted
+    ``datasets/package.yml`` has metadata that no commit holds, so the command says so.
+    """
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", *_RELEASE_INPUTS],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if out.returncode != 0:
+        return []
+    changed: set[str] = set()
+    for line in out.stdout.decode("utf-8", "replace").splitlines():
+        path = line[3:].split(" -> ")[-1].strip('"')
+        changed.add(next((p for p in _RELEASE_INPUTS if path == p or path.startswith(p + "/")), path))
+    return sorted(changed)
+
+
 def _check_package_version(config: Config, version: str) -> None:
     """A semver release must be the version ``datasets/package.yml`` declares: the data package,
     the workbook and the citation all print that version, and they must name this release."""

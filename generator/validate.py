@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, yamlio
+from generator import checks, interrupt, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -193,6 +194,8 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init(schemas_dir: str, district: dict[str, Any], today: dt.date) -> None:
+    if multiprocessing.parent_process() is not None:
+        interrupt.quiet_interrupt()
     _WORKER["shapes"] = Shapes(Path(schemas_dir))
     _WORKER["ctx"] = checks.Context(district, today)
     gc.freeze()  # what a worker starts with never needs scanning again

@@ -702,10 +702,15 @@ def read_spec(config: Config, lang: str) -> tuple[Spec | None, str]:
     try:
         return spec_from_config(config), ""
     except SpecError as exc:
+        from generator.problems import Problem, Report, Text, render_text
+
         line, column = yamlio.locate(config.root / CONFIG_NAME, exc.pointer)
-        return None, (
-            f"{t(lang, 'coverage.error.invalid')}\n{CONFIG_NAME}:{line}:{column}: {exc.where}: {exc.message(lang)}\n"
+        problem = Problem.make(
+            CONFIG_NAME, line, column, "C008", field=exc.where, where=exc.where,
+            detail=Text(exc.message("zh"), exc.message("en")),
         )
+        located = render_text(Report(problems=[problem], files_checked=1), lang).rsplit("\n", 1)[0]
+        return None, f"{t(lang, 'coverage.error.invalid')}\n{located}\n"
 
 
 @dataclass(frozen=True)
