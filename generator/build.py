@@ -113,14 +113,18 @@ def build(
     if strict and report.failed(True):
         raise BuildError("site.build.refused_strict", report=report)
 
+    tmp: Path | None = None
+    lock: Any = None
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        lock = _hold(tmp)
-    except OSError as exc:  # a read-only or full output folder: named, never an internal error
-        raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out.parent)) from None
-    try:
+        # Ctrl-C while the folder is made would leave it behind: held back until it is locked.
+        with interrupt.held_back():
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(out)
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+                lock = _hold(tmp)
+            except OSError as exc:  # a read-only or full output folder: named, never an internal error
+                raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out.parent)) from None
         result = _build_into(
             config,
             loaded,
@@ -145,8 +149,10 @@ def build(
         # Ctrl-C included: stop the workers before their folder goes, and finish the cleanup.
         with _timed(timings, "cleanup"), interrupt.held_back():
             _Job.stop_all()
-            shutil.rmtree(tmp, ignore_errors=True)
-            lock.close()
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if lock is not None:
+                lock.close()
     result.out_dir = out
     result.seconds = time.perf_counter() - started
     result.timings = timings
@@ -314,8 +320,9 @@ class _Job:
         ctx = multiprocessing.get_context("fork")
         self.recv, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_child, args=(send, fn, args))  # may start its own pool
-        self.proc.start()
-        _RUNNING.add(self)
+        with interrupt.held_back():  # the child starts with SIGINT held until its quiet handler is in place
+            self.proc.start()
+            _RUNNING.add(self)
         send.close()
 
     @staticmethod

@@ -65,7 +65,10 @@ class HubdirGroup(click.Group):
         except KeyboardInterrupt:
             import signal
 
+            from generator import interrupt
+
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the exit
+            interrupt.handled()
             state = ctx.obj if isinstance(ctx.obj, State) else None
             lang = state.lang if state else _argv_lang(None)
             key = "hardening.interrupted" if ctx.invoked_subcommand in _ATOMIC_WRITERS else "cli.interrupted"

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 def quiet_interrupt() -> None:
     """In a worker process: end at once on Ctrl-C, without a traceback (the main process reports it)."""
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back: take it now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextmanager
@@ -31,3 +33,15 @@ def held_back() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def handled() -> None:
+    """Tell CPython the Ctrl-C was handled, so the chosen exit code (130) is kept.
+
+    CPython (3.11) remembers a ``KeyboardInterrupt`` that escaped code run from
+    a *string* (``exec``/``eval`` of source: every ``dataclass`` and
+    ``namedtuple`` definition) and, at exit, kills the process with SIGINT
+    (status -2) even when the exception was caught later.  The flag is reset
+    by the next such evaluation that ends normally: this one.
+    """
+    exec("None")  # a constant string, evaluated only to reset that flag

@@ -467,7 +467,9 @@ def serve_forever(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        pass
+        from generator import interrupt
+
+        interrupt.handled()
     finally:
         preview.stop()
     say(t(lang, "workflow.serve.stopped"))
