@@ -33,6 +33,7 @@ from generator import interrupt, oswrite
 from generator.config import Config
 from generator.i18n import LANGS, t
 from generator.problems import Report, Text
+from generator.safetext import printable
 from generator.validate import load
 
 SITEMAP_LIMIT = 50_000
@@ -144,7 +145,7 @@ def build(
     except Exception as exc:
         if oswrite.is_write_failure(exc):
             raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out)) from None  # type: ignore[arg-type]
-        raise BuildError("site.build.failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        raise BuildError("site.build.failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
     finally:
         # Ctrl-C included: stop the workers before their folder goes, and finish the cleanup.
         with _timed(timings, "cleanup"), interrupt.held_back():
@@ -212,7 +213,7 @@ def _build_into(
             try:
                 shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
             except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
-                raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+                raise BuildError("site.build.mkdocs_failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -364,9 +365,9 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, tuple[str
     except OSError as exc:
         if oswrite.is_write_failure(exc):
             return None, ("hardening.build_failed", {"detail": oswrite.describe(exc)})
-        return None, ("site.build.failed", {"detail": f"{type(exc).__name__}: {exc}"})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
     except Exception as exc:
-        return None, ("site.build.failed", {"detail": f"{type(exc).__name__}: {exc}"})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
 
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -6,6 +6,7 @@ the config decides what is published, so it is never guessed at.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,11 @@ def find_root(start: Path) -> Path | None:
 def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     rel = CONFIG_NAME
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    if os.path.lexists(path) and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        # A link out of the project (a pull request could point it at any file of the build machine,
+        # and the messages would quote that file's keys): never read.
+        raise ConfigError([Problem.make(rel, 0, 0, "Y015", name=CONFIG_NAME, target=real)])
     try:
         raw = yamlio.load_file(path)
     except FileNotFoundError:

@@ -283,7 +283,7 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
             result.skipped.append((path, "workflow.fmt.not_registry", {"registries": ", ".join(REGISTRIES)}))
             continue
         real = os.path.realpath(path)
-        if not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        if real != os.path.abspath(path) and not real.startswith(real_root.rstrip(os.sep) + os.sep):
             # A link out of the project: fmt would read that file and write a copy into the project.
             result.failed.append((path, "hardening.fmt_outside", {"target": real}))
             continue

@@ -68,9 +68,15 @@ def _check(schemas_dir: str, root: str, names: tuple[str, ...], stamp: tuple[Any
     folder, base = Path(schemas_dir), Path(root)
     docs: dict[str, tuple[dict[str, Any], str]] = {}
     problems: list[Problem] = []
+    real_root = os.path.realpath(base).rstrip(os.sep) + os.sep
+    own = os.path.abspath(folder).startswith(os.path.abspath(base).rstrip(os.sep) + os.sep)
     for name in names:
         path = folder / f"{name}.schema.json"
         rel = _rel(path, base)
+        real = os.path.realpath(path)
+        if own and os.path.lexists(path) and not real.startswith(real_root):
+            problems.append(Problem.make(rel, 0, 0, "Y015", name=path.name, target=real))
+            continue
         try:
             text = path.read_text("utf-8")
         except FileNotFoundError:

@@ -206,7 +206,7 @@ def _read_one(job: tuple[str, str, str]) -> tuple[dict[str, Any] | None, list[Pr
     registry, path_text, rel = job
     path = Path(path_text)
     try:
-        text = yamlio.decode(path.read_bytes())
+        text = yamlio.decode(yamlio.read_limited(path))
         data = yamlio.loads(text)
     except yamlio.LoadError as exc:
         return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
@@ -278,7 +278,8 @@ def _load(
                 if absolute in known or not _is_file(path):
                     continue
                 outside: list[Problem] = []
-                if _outside(path, os.path.realpath(root), outside, root):
+                linked = os.path.realpath(path) != absolute  # a path named outside is fine; a link out is not
+                if linked and _outside(path, os.path.realpath(root), outside, root):
                     problems.extend(p for p in outside if p not in problems)  # discover may have it
                     continue
                 name = registry_of(path)

@@ -27,6 +27,7 @@ to point at a field, which happens for a handful of files per run.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,8 +319,8 @@ def _syntax(exc: yaml.MarkedYAMLError) -> LoadError:
 
 #: Control characters a double-quoted escape (``"\\e"``, ``"\\x00"``, ``"\\r"``) can put into a value:
 #: the YAML reader refuses them typed raw, and they never belong in published data (a line break
-#: ``\\n`` does, in descriptions).
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: ``\\n`` does, in descriptions; a tab is harmless and shown escaped in messages).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _control_error(node: Node, value: str) -> None:
@@ -390,8 +391,17 @@ def strict_loads(text: str) -> dict[str, Any]:
     return data
 
 
+def read_limited(path: Path) -> bytes:
+    """The bytes of ``path``, refusing a file over ``MAX_BYTES`` before reading it all (a 10 GB file)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise _err("Y001", size=os.fstat(handle.fileno()).st_size, limit=MAX_BYTES)
+    return raw
+
+
 def load_file(path: Path) -> dict[str, Any]:
-    return loads(decode(path.read_bytes()))
+    return loads(decode(read_limited(path)))
 
 
 def locate(path: Path, pointer: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:

@@ -9,17 +9,17 @@ and compares the whole message a user sees.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from generator import yamlio
 from tests.conftest import REPO, Run
-from tests.test_validate import HUB, check, put, summary
+from tests.test_validate import HUB, check, put
 
 # -- 1. fmt and `?` -------------------------------------------------------------------------
 
@@ -573,9 +573,9 @@ def test_deleted_schema_file(run: Run, project: Path) -> None:
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         _Recorder.requests.append(self.path)
         body = b'{"type": "string"}'
         self.send_response(200)

@@ -169,7 +169,7 @@ def test_read_only_output_folder(project: Path, tmp_path: Path) -> None:
                        "  hint: " + ("Name a writable folder with --out." if mounted else "Change the folder's permissions, or name a writable folder with --out.") + "\n"),
             ):
                 proc = _hubdir(project, "--lang", lang, "build", "-q", "--out", str(out_parent / "site"))
-                out, err = proc.communicate(timeout=WAIT)
+                _out, err = proc.communicate(timeout=WAIT)
                 assert proc.returncode == 2
                 assert err.endswith(expected), err
                 assert "Traceback" not in err and "内部错误" not in err
@@ -186,7 +186,7 @@ def test_export_on_a_full_disk(project: Path, tmp_path: Path) -> None:
         target = disk / "data"
         for lang in ("zh", "en"):
             proc = _hubdir(project, "--lang", lang, "export", "--out", str(target), preexec_fn=limit)
-            out, err = proc.communicate(timeout=WAIT)
+            _out, err = proc.communicate(timeout=WAIT)
             assert proc.returncode == 1
             lines = err.splitlines()
             assert len(lines) == 2, err
@@ -237,7 +237,7 @@ def test_serve_ignores_a_client_that_left(project: Path) -> None:
         time.sleep(1.0)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=WAIT)
+        _out, err = proc.communicate(timeout=WAIT)
     assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err
     assert err.splitlines()[-1] == "预览已停止。"
 

@@ -21,7 +21,7 @@ HUBS = schema.bundle(REPO / "schemas", "hubs")
 
 #: Characters that matter to YAML's syntax, plus CJK, full-width and other Unicode.
 _ALPHABET = st.sampled_from(
-    list("ab xyz019-_.?:#,'\"[]{}&*!|>%@`~=/\\") + ["示", "例", "镇", "２", "٣", "é", "\u00a0", "\u3000", "😀"]
+    [*list("ab xyz019-_.?:#,'\"[]{}&*!|>%@`~=/\\"), "示", "例", "镇", "２", "٣", "é", "\xa0", "\u3000", "😀"]
 )
 TEXT = st.text(alphabet=_ALPHABET, max_size=24)
 NUMBERS = st.one_of(
