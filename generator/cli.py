@@ -41,6 +41,20 @@ class State:
             raise SystemExit(EXIT_USAGE) from None
 
 
+def localised(args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Message arguments in ``lang``: a ``Text`` picks its language, other text is made printable."""
+    from generator.problems import Text
+    from generator.safetext import printable
+
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, Text):
+            out[key] = value.get(lang)  # written by hubdir (may hold its own line breaks)
+        else:
+            out[key] = printable(value) if isinstance(value, str) else value
+    return out
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(message, err=True)
     raise SystemExit(code)
@@ -191,7 +205,7 @@ def new_command(ctx: click.Context, registry: str, division: str | None, kind: s
         item = new.draft(config, load(config).registry, registry, division=division, kind=kind, title=title)
         new.write(item)
     except new.NewError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     rel = item.path.relative_to(config.root).as_posix()
     click.echo(t(state.lang, "workflow.new.created", path=rel, id=item.id))
     todo = new.problems_for(load(config, [item.path]).report.problems, rel)
@@ -233,7 +247,7 @@ def fmt_command(ctx: click.Context, paths: tuple[Path, ...], check: bool, lang: 
     for path, key, args in result.skipped:
         click.echo(t(state.lang, "workflow.fmt.skipped", path=shown(path), reason=t(state.lang, key, **args)), err=True)
     for path, key, args in result.failed:
-        reason = t(state.lang, key, **{k: printable(v) if isinstance(v, str) else v for k, v in args.items()})
+        reason = t(state.lang, key, **localised(args, state.lang))
         click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=reason), err=True)
     total = len(result.changed) + len(result.unchanged) + len(result.failed)
     if check:
@@ -265,7 +279,7 @@ def diff_command(ctx: click.Context, base: str, head: str | None, fmt: str, lang
     try:
         changes = diff.compare_specs(config, base, head)
     except diff.DiffError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     click.echo(diff.RENDERERS[fmt](changes, state.lang, config), nl=False)
 
 
@@ -291,7 +305,7 @@ def serve_command(ctx: click.Context, host: str, port: int, datasets: bool, lang
     try:
         serve.serve_forever(config, host, port, state.lang, datasets=datasets)
     except serve.ServeError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
 
 
 @cli.command("release")
@@ -323,7 +337,8 @@ def release_command(ctx: click.Context, version: str, date_text: str | None, lan
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
         # Problems in the registries exit 1; a bad version, date or setting is a usage error (2).
-        fail(t(state.lang, exc.key, **exc.args_dict), EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)),
+             EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
     click.echo(release.summary(made, config, state.lang))
 
 

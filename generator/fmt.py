@@ -303,7 +303,14 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
         elif state == "unchanged":
             result.unchanged.append(path)
         else:
-            result.changed.append(path)
             if not check and canonical is not None:
-                write_atomic(path, canonical)
+                try:
+                    write_atomic(path, canonical)
+                except OSError as exc:  # a full disk, a read-only file: named; the file is unchanged
+                    from generator import oswrite
+
+                    detail = oswrite.describe(exc, path, out_option=False)
+                    result.failed.append((path, "hardening.fmt_write_failed", {"detail": detail}))
+                    continue
+            result.changed.append(path)
     return result

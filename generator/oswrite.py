@@ -25,15 +25,17 @@ def is_write_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and has("en", f"hardening.reason.{_name(exc)}")
 
 
-def describe(exc: OSError, path: Path | str | None = None) -> Text:
+def describe(exc: OSError, path: Path | str | None = None, *, out_option: bool = True) -> Text:
     """``无法写入 PATH：磁盘空间已满`` and a hint line, in both languages.
 
-    ``path`` names the place when the error does not (``write()`` on an open file).
+    ``path`` names the place when the error does not (``write()`` on an open file);
+    ``out_option`` says whether the command has ``--out`` for the hint to suggest.
     """
     where = path if path is not None else (exc.filename or "?")
     code = _name(exc)
     reason_key = f"hardening.reason.{code}" if has("en", f"hardening.reason.{code}") else "hardening.reason.other"
-    hint_key = f"hardening.hint.{code}" if has("en", f"hardening.hint.{code}") else "hardening.hint.other"
+    hints = "hardening.hint" if out_option else "hardening.hint_here"
+    hint_key = f"{hints}.{code}" if has("en", f"{hints}.{code}") else f"{hints}.other"
     detail = exc.strerror or type(exc).__name__
 
     def one(lang: str) -> str:

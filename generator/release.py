@@ -280,8 +280,14 @@ def make_release(
     if loaded.report.errors:
         raise ReleaseError("workflow.release.invalid", report=loaded.report)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    except OSError as exc:  # a read-only or full datasets/ folder: named, never an internal error
+        from generator import oswrite
+
+        failure = oswrite.describe(exc, target.parent, out_option=False)
+        raise ReleaseError("hardening.release_failed", detail=failure) from None
     try:
         try:
             write_datasets(loaded, work)
@@ -319,6 +325,14 @@ def make_release(
         if target.exists():
             raise ReleaseError("workflow.release.exists", version=version, path=_rel(target, root))
         work.rename(target)
+    except OSError as exc:
+        _remove(work)
+        from generator import oswrite
+
+        if oswrite.is_write_failure(exc):
+            failure = oswrite.describe(exc, target, out_option=False)
+            raise ReleaseError("hardening.release_failed", detail=failure) from None
+        raise
     except BaseException:
         _remove(work)
         raise

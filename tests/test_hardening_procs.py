@@ -270,3 +270,56 @@ def test_release_says_package_yml_is_uncommitted(project: Path, run: Run) -> Non
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "package")
     clean = run(project, "release", "2026-03-03", "--date", "2026-03-03")
     assert clean.exit_code == 0 and "未提交" not in clean.output
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[bool]:
+    """``folder`` made read-only for real: a read-only bind mount as root, no write permission otherwise.
+
+    Yields whether it is a mount (EROFS) rather than permissions (EACCES).
+    """
+    mounted = _can_mount() and subprocess.run(
+        ["mount", "--bind", str(folder), str(folder)], capture_output=True
+    ).returncode == 0
+    if mounted:
+        mounted = subprocess.run(
+            ["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True
+        ).returncode == 0
+        if not mounted:
+            subprocess.run(["umount", "-l", str(folder)], check=False)
+    if not mounted:
+        folder.chmod(0o555)
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(folder)], check=False)
+        else:
+            folder.chmod(0o755)
+
+
+def test_fmt_and_new_in_a_read_only_folder(project: Path) -> None:
+    hubs = project / "content" / "hubs"
+    record = hubs / "hub-rg-union.yml"
+    before = record.read_bytes()
+    record.write_text(before.decode("utf-8").replace("kind: trade_union", "kind: 'trade_union'"), "utf-8")
+    messy = record.read_bytes()
+    with _read_only(hubs) as mounted:
+        reason_zh, reason_en = ("文件系统是只读的", "the file system is read-only") if mounted else ("没有写入权限", "no permission to write")
+        hint_zh = "这个位置是只读的：在可写的工作副本中运行。" if mounted else "检查文件和目录的权限。"
+        hint_en = "This place is read-only: run it in a writable working copy." if mounted else "Check the permissions of the file and its folder."
+        proc = _hubdir(project, "fmt", str(record))
+        out, err = proc.communicate(timeout=WAIT)
+        assert proc.returncode == 1
+        assert err == (
+            f"content/hubs/hub-rg-union.yml：未格式化，文件保持原样：无法写入 {record}：{reason_zh}\n  提示：{hint_zh}\n"
+        )
+        assert out == "检查了 1 个文件：格式化了 0 个。\n"
+        assert record.read_bytes() == messy
+        proc = _hubdir(project, "--lang", "en", "new", "hubs", "--division", "440606006", "--kind", "trade_union", "--name", "示例新工会")
+        out, err = proc.communicate(timeout=WAIT)
+        assert proc.returncode == 2
+        lines = err.splitlines()
+        assert lines[0].startswith(f"No record was created: Cannot write {hubs}/") and lines[0].endswith(f": {reason_en}")
+        assert lines[1:] == [f"  hint: {hint_en}"]
+        assert "Traceback" not in err
