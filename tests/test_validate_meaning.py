@@ -109,7 +109,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/youth_centers/yc-x.yml", YC.replace('"440606006001"', '"440606006"'))],
         [
             "content/youth_centers/yc-x.yml:3:11: error M007: 区划 440606006 是“镇（街道）”级，这里需要“村（社区）”级区划",
-            "  提示：填写对应层级的区划代码（区 6 位、镇街 9 位、村居 12 位）。",
+            "  提示：填写对应层级的区划代码（省 2 位、市 4 位、区县 6 位、镇街 9 位、村居 12 位）。",
         ],
         1,
         0,
@@ -143,23 +143,35 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/divisions/440606006003.yml", DIVISION.replace("level: village", "level: town"))],
         [
             "content/divisions/440606006003.yml:3:8: error M005: 区划代码 440606006003 的位数与层级“镇（街道）”不符",
-            "  提示：区 6 位、镇街 9 位、村（社区）12 位。",
+            "  提示：省 2 位、市 4 位、区县 6 位、镇街 9 位、村（社区）12 位。",
         ],
         1,
         0,
     ),
-    "division_parent_not_one_level_up": (
+    "division_parent_not_higher": (
+        [
+            (
+                "content/divisions/440606006003.yml",
+                DIVISION.replace('parent: "440606006"', 'parent: "440606006001"'),
+            )
+        ],
+        [
+            "content/divisions/440606006003.yml:5:9: error M006: 区划 440606006003（村（社区））的上级 440606006001 是“村（社区）”，不在更高层级",
+            "  提示：上级须是更高层级的区划（省 → 市 → 区县 → 镇街 → 村居）；东莞、中山的镇街上级是市。",
+        ],
+        1,
+        0,
+    ),
+    # containment follows parent links, not code prefixes: a village filed under another town is fine
+    "division_parent_of_another_prefix": (
         [
             (
                 "content/divisions/440606006003.yml",
                 DIVISION.replace('parent: "440606006"', 'parent: "440606005"'),
             )
         ],
-        [
-            "content/divisions/440606006003.yml:5:9: error M006: 区划代码 440606006003 的上级 440606005 不是它的上一级区划",
-            "  提示：上级代码是本代码去掉最后 3 位，例如 440606006001 的上级是 440606006。",
-        ],
-        1,
+        [],
+        0,
         0,
     ),
     "carrier_under_the_wrong_kind_of_hub": (
@@ -412,7 +424,13 @@ EN_CASES = {
     "division_of_the_wrong_level": [
         'content/youth_centers/yc-x.yml:3:11: error M007: Division 440606006 is at level "Town / subdistrict";'
         ' a "Village / community" division is needed here',
-        "  hint: Use a code of the right level (6 digits district, 9 town, 12 village/community).",
+        "  hint: Use a code of the right level (2 digits province, 4 city, 6 county, 9 town, 12 village/community).",
+    ],
+    "division_parent_not_higher": [
+        "content/divisions/440606006003.yml:5:9: error M006: Division 440606006003 (Village / community) has parent"
+        ' 440606006001 at level "Village / community", which is not higher',
+        "  hint: The parent must be a division at a higher level (province → city → county → town → village);"
+        " the towns of Dongguan and Zhongshan have the city as parent.",
     ],
     "merged_without_successor": [
         'content/hubs/hub-x.yml:9:9: error M017: A record with status "Merged" must name its successor',

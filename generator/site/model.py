@@ -132,7 +132,7 @@ class SiteModel:
         for record in self.organizations():
             if not record.active:
                 continue
-            for division in self.registry.division_chain(record.division):
+            for division in self.registry.geo.chain(record.division):
                 counts[division.id] = counts.get(division.id, 0) + 1
         return counts
 
@@ -196,12 +196,7 @@ class SiteModel:
 
     # -- words ------------------------------------------------------------------
     def division_name(self, code: str, lang: str) -> str:
-        division = self.registry.division(code)
-        if division is None:
-            return code
-        if lang == "en" and division.get("name_en"):
-            return str(division.get("name_en"))
-        return str(division.get("short_name") or division.name)
+        return self.registry.geo.label(code, lang)
 
     def town_code(self, record: Record) -> str:
         town = self.registry.town_of(record.division)
@@ -262,7 +257,7 @@ class SiteModel:
         """Everything a record page shows, as plain data."""
         data = record.data
         reg = self.registry
-        chain = reg.division_chain(record.division)
+        chain = reg.geo.chain(record.division)
         successor = reg.link(record, "successor")
         parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
         view: dict[str, Any] = {
@@ -283,11 +278,7 @@ class SiteModel:
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
             "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
             "unit": data.get("unit", ""),
-            "divisions": [
-                {"path": record_path(d), "name": self.division_name(d.id, lang)}
-                for d in chain
-                if d.get("level") in ("town", "village", "district")
-            ],
+            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain],
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
             **self.capped("children", reg.children.get(record.id, []), lang),
@@ -367,7 +358,7 @@ class SiteModel:
             address = {
                 "@type": "PostalAddress",
                 "addressCountry": "CN",
-                "addressLocality": self.config.district["name"]["zh"],
+                "addressLocality": self.config.root_area.name["zh"],
             }
             if data.get("address"):
                 address["streetAddress"] = data["address"]

@@ -224,12 +224,8 @@ class _Places:
 
     def __call__(self, code: str) -> tuple[str, str]:
         if code not in self.cache:
-            chain = [d for d in self.model.registry.division_chain(code) if str(d.get("level")) in ("town", "village")]
-            chain.sort(key=lambda d: len(d.id))
-            self.cache[code] = (
-                " · ".join(self.model.division_name(d.id, "zh") for d in chain),
-                " · ".join(self.model.division_name(d.id, "en") for d in chain),
-            )
+            geo = self.model.registry.geo  # every level below the root, top down
+            self.cache[code] = (geo.path_label(code, "zh"), geo.path_label(code, "en"))
         return self.cache[code]
 
 
