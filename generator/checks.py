@@ -389,6 +389,9 @@ def check_divisions(registry: Registry) -> Iterator[Problem]:
                 record, ("level",), "M005", code=code, level=_label(schemas, "divisions", "level", level)
             )
             continue
+        if level != "province" and not record.get("parent"):
+            yield _at(record, ("level",), "M101", code=code, level=_label(schemas, "divisions", "level", level))
+            continue
         parent = registry.division(str(record.get("parent", "")))
         if parent is not None and not geography.higher(parent.get("level"), level):
             yield _at(

@@ -162,6 +162,15 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         1,
         0,
     ),
+    "division_without_parent": (
+        [("content/divisions/440606006003.yml", DIVISION.replace('parent: "440606006"\n', ""))],
+        [
+            "content/divisions/440606006003.yml:3:8: error M101: 村（社区）区划 440606006003 没有填写上级区划（parent）",
+            "  提示：只有省级区划没有上级；填写上级区划代码，如镇街填所属区县，东莞、中山的镇街填市。",
+        ],
+        1,
+        0,
+    ),
     # containment follows parent links, not code prefixes: a village filed under another town is fine
     "division_parent_of_another_prefix": (
         [
@@ -431,6 +440,12 @@ EN_CASES = {
         ' 440606006001 at level "Village / community", which is not higher',
         "  hint: The parent must be a division at a higher level (province → city → county → town → village);"
         " the towns of Dongguan and Zhongshan have the city as parent.",
+    ],
+    "division_without_parent": [
+        'content/divisions/440606006003.yml:3:8: error M101: Division 440606006003 at level "Village / community"'
+        " has no parent",
+        "  hint: Only a province has no parent; give the parent's code (a town's county, or the city for Dongguan"
+        " and Zhongshan).",
     ],
     "merged_without_successor": [
         'content/hubs/hub-x.yml:9:9: error M017: A record with status "Merged" must name its successor',
