@@ -51,9 +51,12 @@ Check = Callable[[Registry], Iterator[Problem]]
 class Context:
     """What record checks need besides the record: the root's settings and today's date."""
 
-    __slots__ = ("bounds", "prefix", "text", "today")
+    __slots__ = ("bounds", "place", "prefix", "text", "today")
 
     def __init__(self, district: dict[str, Any], today: dt.date) -> None:
+        #: The root's name in both languages, for messages that say "outside 佛山市".
+        name = district.get("name") or {}
+        self.place = Text(str(name.get("zh", district.get("code", ""))), str(name.get("en", name.get("zh", ""))))
         #: ``None`` until the project states its bounds: coordinates are then not boxed in.
         self.bounds: dict[str, float] | None = district.get("bounds")
         self.prefix: str = district["uscc_region_prefix"]
@@ -116,7 +119,25 @@ def check_location(record: Record, ctx: Context) -> Iterator[Problem]:
         return
     if not (b["south"] <= lat <= b["north"] and b["west"] <= lon <= b["east"]):
         swapped = b["south"] <= lon <= b["north"] and b["west"] <= lat <= b["east"]
-        yield _at(record, ("location",), "M026" if swapped else "M025", lat=lat, lon=lon)
+        yield _at(
+            record,
+            ("location",),
+            "M026" if swapped else "M025",
+            lat=lat,
+            lon=lon,
+            place=ctx.place,
+            south=_coord(b["south"]),
+            north=_coord(b["north"]),
+            west=_coord(b["west"]),
+            east=_coord(b["east"]),
+            mid_lat=_coord((b["south"] + b["north"]) / 2),
+            mid_lon=_coord((b["west"] + b["east"]) / 2),
+        )
+
+
+def _coord(value: float) -> str:
+    """A bound as people write it: 22.6, not 22.600000000000001."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:

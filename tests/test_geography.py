@@ -183,3 +183,32 @@ def test_new_division_of_a_city_without_counties_takes_the_city(tmp_path: Path, 
     assert result.exit_code == 0, result.output
     text = (root / "content" / "divisions" / "441900003.yml").read_text("utf-8")
     assert "\nlevel: town\n" in text and '\nparent: "4419"\n' in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "zh",
+            "content/hubs/hub-dg-women.yml:9:3: error M025: 坐标（22.8, 113.2）不在东莞市范围内\n"
+            "  提示：请使用 WGS-84 坐标（纬度约 22.65–23.15，经度约 113.5–114.25）。\n",
+        ),
+        (
+            "en",
+            "content/hubs/hub-dg-women.yml:9:3: error M025: Coordinates (22.8, 113.2) are outside Dongguan\n"
+            "  hint: Use WGS-84 coordinates (latitude about 22.65–23.15, longitude about 113.5–114.25).\n",
+        ),
+    ],
+)
+def test_coordinate_hints_quote_the_configured_bounds(tmp_path: Path, run: Run, lang: str, expected: str) -> None:
+    hub = hub_text("hub-dg-women", "womens_federation", "city", "4419") + "location:\n  lat: 22.8\n  lon: 113.2\n"
+    root = make_project(tmp_path, DONGGUAN[:1], code="4419", level="city", name="东莞市", hubs=(hub,))
+    config = root / "site_config.yml"
+    text = config.read_text("utf-8").replace("    en: 东莞市\n", "    en: Dongguan\n", 1)
+    text = text.replace(
+        '  uscc_region_prefix: "4419"\n',
+        '  uscc_region_prefix: "4419"\n  bounds: {south: 22.65, north: 23.15, west: 113.5, east: 114.25}\n',
+    )
+    config.write_text(text, "utf-8")
+    result = run(root, "validate", "--lang", lang)
+    assert expected in result.output

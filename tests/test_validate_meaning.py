@@ -253,7 +253,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
     "coordinates_outside_the_district": (
         [("content/hubs/hub-x.yml", HUB + "location:\n  lat: 23.1291\n  lon: 113.2644\n")],
         [
-            "content/hubs/hub-x.yml:10:3: error M025: 坐标（23.1291, 113.2644）不在本区范围内",
+            "content/hubs/hub-x.yml:10:3: error M025: 坐标（23.1291, 113.2644）不在顺德区范围内",
             "  提示：请使用 WGS-84 坐标（纬度约 22.6–23.05，经度约 112.95–113.42）。",
         ],
         1,
@@ -263,7 +263,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/hubs/hub-x.yml", HUB + "location:\n  lat: 113.2644\n  lon: 22.8\n")],
         [
             "content/hubs/hub-x.yml:10:3: error M026: 坐标（113.2644, 22.8）的经纬度写反了",
-            "  提示：lat 是纬度（约 22.8），lon 是经度（约 113.2）。",
+            "  提示：lat 是纬度（约 22.825），lon 是经度（约 113.185）。",
             "content/hubs/hub-x.yml:10:8: error S006: “location.lat”不能大于 90：113.2644",
             "  提示：按字段说明修改。",
         ],
