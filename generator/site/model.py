@@ -138,7 +138,11 @@ class SiteModel:
 
     @cached_property
     def listing_plan(self) -> dict[str, list[dict[str, Any]]]:
-        """Kinds too big for one listing page → per town, chunks of ``page_size`` records and their paths."""
+        """Kinds too big for one listing page → per child of the root (a district's towns, a city's
+        districts, a province's cities), chunks of ``page_size`` records and their paths.
+
+        Grouping by the level just below the root keeps the number of groups small at any scale,
+        so pages are full (not one page per town with a row or two each, as at province scale)."""
         size = self.page_size
         plan: dict[str, list[dict[str, Any]]] = {}
         for kind, records in self.by_kind.items():
@@ -146,7 +150,7 @@ class SiteModel:
                 continue
             by_town: dict[str, list[Record]] = {}
             for record in records:
-                by_town.setdefault(self.town_code(record), []).append(record)
+                by_town.setdefault(self.group_code(record), []).append(record)
             towns = []
             for town in sorted(by_town):
                 items = by_town[town]
@@ -197,6 +201,25 @@ class SiteModel:
     # -- words ------------------------------------------------------------------
     def division_name(self, code: str, lang: str) -> str:
         return self.registry.geo.label(code, lang)
+
+    def group_code(self, record: Record) -> str:
+        """The division just below the root that holds ``record`` ("" at the root itself); without
+        a root record in the project, its town."""
+        geo = self.registry.geo
+        if geo.root is None:
+            return self.town_code(record)
+        chain = geo.chain(record.division)
+        for index, division in enumerate(chain):
+            if division.id == geo.root_code:
+                return chain[index - 1].id if index else ""
+        return ""
+
+    def group_label(self, code: str, lang: str) -> str:
+        """A listing group's name: the division, or the root's own level for records at the root."""
+        if code:
+            return self.division_name(code, lang)
+        root = self.registry.geo.root
+        return t(lang, "geography.listing.root_level", name=self.division_name(root.id, lang)) if root else ""
 
     def town_code(self, record: Record) -> str:
         town = self.registry.town_of(record.division)

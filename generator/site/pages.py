@@ -188,9 +188,7 @@ class Renderer:
                     title = self.tr(
                         "site.listing.chunk_title",
                         kind=label,
-                        town=self.model.division_name(town["town"], self.lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        town=self.model.group_label(town["town"], self.lang),
                         page=index + 1,
                         pages=len(town["pages"]),
                     )
@@ -287,9 +285,7 @@ class Renderer:
             for town in m.listing_plan[code]:
                 chunks.append(
                     {
-                        "name": m.division_name(town["town"], lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        "name": m.group_label(town["town"], lang),
                         "count": sum(len(c) for c in town["chunks"]),
                         "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])],
                     }
