@@ -212,3 +212,44 @@ def test_coordinate_hints_quote_the_configured_bounds(tmp_path: Path, run: Run, 
     config.write_text(text, "utf-8")
     result = run(root, "validate", "--lang", lang)
     assert expected in result.output
+
+
+def _city(tmp_path: Path) -> Path:
+    hubs = tuple(
+        hub_text(f"hub-{code}-women", "womens_federation", "town", code)
+        for code in [r["code"] for r in FOSHAN if r["level"] == "town"][:30]
+    )
+    return make_project(tmp_path, FOSHAN, code="4406", level="city", name="佛山市", hubs=hubs)
+
+
+def test_coverage_page_groups_by_the_roots_children_when_towns_are_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.coverage import measure
+    from generator.coverage import site as cov_site
+
+    result = measure(load(load_config(_city(tmp_path))).registry)
+    detailed = cov_site.render_coverage_page(result, "zh")
+    assert 'href="../area/440606006/"' in detailed  # 41 towns: a row each
+    monkeypatch.setattr(cov_site, "TOWN_DETAIL_LIMIT", 40)
+    summary = cov_site.render_coverage_page(result, "zh")
+    assert 'href="../area/440606006/"' not in summary
+    assert "共有 41 个镇（街道），太多，不在此逐个列出" in summary
+    assert all(f'href="../area/{code}/"' in summary for code in ("440604", "440605", "440606", "440607", "440608"))
+    assert len(summary) < len(detailed) / 2
+    gaps = cov_site.render_area_gaps(result, "440606", "zh")
+    assert "本级及下辖各级：应建 879 项" in gaps and 'href="../../area/440606006/"' in gaps
+
+
+def test_listing_pages_group_by_the_level_below_the_root(tmp_path: Path) -> None:
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+
+    config = load_config(_city(tmp_path))
+    model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir), page_size=4)
+    groups = model.listing_plan["womens_federation"]
+    # 30 town hubs in 2 districts (禅城 has 7 towns, 南海 7, 顺德 10…): one group per district, full pages
+    assert [g["town"] for g in groups] == sorted({g["town"] for g in groups})
+    assert {len(g["town"]) for g in groups} == {6}
+    sizes = [len(chunk) for g in groups for chunk in g["chunks"]]
+    assert sum(sizes) == 30 and sum(1 for n in sizes if n < 4) <= len(groups)
