@@ -239,13 +239,14 @@ class Renderer:
         # the home page leads down the hierarchy: the root's children, never every town of a province
         geo = m.registry.geo
         district = geo.root
-        tops = geo.children(district.id) if district is not None else geo.at_level(geo.levels_in_scope()[0])
+        top_level = (geo.levels_in_scope() or ("town",))[0]
+        tops = geo.children(district.id) if district is not None else geo.at_level(top_level)
         towns = [
             {"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
             for d in tops
             if d.get("level") != "village" or district is None
         ]
-        child_level = geo.child_level(district.id) if district is not None else geo.levels_in_scope()[0]
+        child_level = geo.child_level(district.id) if district is not None else top_level
         dated = sorted(
             (r for r in m.organizations() if r.get("last_verified")),
             key=lambda r: (str(r.get("last_verified")), r.id),
