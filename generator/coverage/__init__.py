@@ -110,7 +110,7 @@ DEFAULT_SECTION: dict[str, Any] = {
         "womens_homes": ["phone", "address", "location", "opening_hours", "services"],
         "social_orgs": ["phone", "address", "location", "services", "uscc"],
     },
-    "hub_uscc_levels": ["district", "town", "sector"],
+    "hub_uscc_levels": ["province", "city", "district", "town", "sector"],
     "least_complete": 10,
 }
 
@@ -380,6 +380,14 @@ class Coverage:
 
     def get(self, code: str) -> DivisionCoverage | None:
         return self._by_code.get(code)
+
+    @cached_property
+    def _towns_by_code(self) -> dict[str, TownCoverage]:
+        return {tw.town.code: tw for tw in self.towns}
+
+    def town(self, code: str) -> TownCoverage | None:
+        """A town with its villages (every town page asks: a lookup, not a scan)."""
+        return self._towns_by_code.get(code)
 
     @cached_property
     def village_count(self) -> int:

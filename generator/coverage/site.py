@@ -497,7 +497,7 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
         out.append(f"<li>{item}</li>")
     out.append("</ul>" if division.slots else "")
     if division.level == "town":
-        tw = next((x for x in result.coverage.towns if x.town.code == code), None)
+        tw = result.coverage.town(code)
         if tw is not None and tw.villages:
             vr = tw.village_ratio
             text = t(
