@@ -14,7 +14,8 @@ The mix per village/community, round-robin over every village in the place until
 women's federation (under the town's), a women's home (run by it), a trade union (under the town's), a
 youth center (hosted by the town's youth league), and two social organizations cultivated by the
 village's hubs.  Every division above the villages has a hub of each kind, each under the hub of the
-same kind one level up, so the hierarchy is checked at every level.
+same kind one level up, so the hierarchy is checked at every level.  N counts every record: the upper
+hubs come first, top down (a province has 5 × 1,901 of them), then the villages' mix.
 
 Usage: ``python -m bench.geo --places 440606,4406,44 --records 2000 [--nbs DIR] [--work DIR]``;
 ``bench/run.py --geo 440606,4406,44`` runs it after the main benchmark.
@@ -120,16 +121,18 @@ def records(places: list[Division], n: int) -> dict[str, dict[str, str]]:
     hub_at: dict[tuple[str, str], str] = {}
     by_code = {d.code: d for d in places}
     count = 0
-    for d in places:
+    for d in places:  # top down, so a small N still has the upper levels (N counts every record)
         if d.level == "village":
             continue
         for kind in KINDS:
+            if count >= n:
+                break
             rid = f"hub-{SLUG[kind]}-{d.code}"
             parent = hub_at.get((by_code[d.parent].code, kind), "") if d.parent in by_code else ""
             out["hubs"][rid] = _hub(rid, kind, d.level, d.code, parent)
             hub_at[(d.code, kind)] = rid
             count += 1
-    villages = [d for d in places if d.level == "village"]
+    villages = [d for d in places if d.level == "village" and (d.parent, KINDS[-1]) in hub_at]
     rounds = 0
     while count < n and villages:
         for v in villages:
