@@ -7,6 +7,7 @@ the config decides what is published, so it is never guessed at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ class Config:
     def site(self) -> dict[str, Any]:
         return self.raw["site"]
 
-    @property
+    @cached_property
     def root_area(self) -> RootArea:
         """The division this project covers (``config.root`` is the project folder)."""
         return root_area(self.raw)
