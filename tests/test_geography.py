@@ -253,3 +253,21 @@ def test_listing_pages_group_by_the_level_below_the_root(tmp_path: Path) -> None
     assert {len(g["town"]) for g in groups} == {6}
     sizes = [len(chunk) for g in groups for chunk in g["chunks"]]
     assert sum(sizes) == 30 and sum(1 for n in sizes if n < 4) <= len(groups)
+
+
+def test_a_city_without_counties_leads_straight_to_its_towns(tmp_path: Path) -> None:
+    from generator import build
+
+    root = make_project(tmp_path, DONGGUAN, code="4419", level="city", name="东莞市")
+    out = root / "build" / "site"
+    build.build(load_config(root), out, quiet=True)
+    home = (out / "index.html").read_text("utf-8")
+    assert "<h2>按镇（街道）浏览</h2>" in home
+    towns = [r["code"] for r in DONGGUAN if r["level"] == "town"]
+    assert all(f'href="area/{code}/"' in home for code in towns)
+    city = (out / "area" / "4419" / "index.html").read_text("utf-8")
+    assert "<h2>下辖镇（街道）</h2>" in city
+    town = (out / "area" / "441900003" / "index.html").read_text("utf-8")
+    assert '<span class="hubdir-kind">街道</span> · <a href="../../area/4419/">东莞市</a></p>' in town
+    english = (out / "en" / "index.html").read_text("utf-8")
+    assert "<h2>By town or subdistrict</h2>" in english
