@@ -675,6 +675,10 @@ def markdown(doc: dict[str, Any]) -> str:
         "minimal Markdown pages outside a two-page nav (Material, `font: false`, its built-in search",
         "on); per-page ratio = (build s / site pages) / (baseline s / baseline pages).",
     ]
+    if doc.get("geo"):
+        from bench import geo
+
+        lines += ["", *geo.markdown(doc["geo"])]
     return "\n".join(lines) + "\n"
 
 

@@ -79,3 +79,18 @@ def test_the_table_has_a_row_per_place() -> None:
     rows = [{"place": "44", "records": 2000, "largest_kb": 120.5}, {"place": "4406", "records": 2000}]
     lines = geo.table(rows).splitlines()
     assert len(lines) == 4 and lines[2].startswith("| 44 |") and "120.5" in lines[2]
+
+
+def test_results_page_gets_the_geography_section() -> None:
+    from bench import run
+
+    rows = [{"place": "44", "records": 20000, "largest_kb": 99.0}]
+    doc = {
+        "date": "2026-12-01 22:00 UTC",
+        "machine": {"commit": "x", "nproc": 2, "cpu": "c", "python": "3.11", "platform": "p",
+                    "load_avg_at_start": [0.5], "free_h": ""},
+        "per_size": {}, "ratios": {}, "targets": [], "geo": rows,
+    }  # fmt: skip
+    text = run.markdown(doc)
+    assert "## The same records on a district, a city and a province" in text
+    assert "| 44 | " in text and text.index("| 44 | ") > text.index("## The same records")
