@@ -17,6 +17,7 @@ import click
 
 from generator import __version__
 from generator.config import Config, ConfigError, find_root, load_config
+from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
 
@@ -150,7 +151,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
 
 
 @cli.command()
-@click.option("--level", type=click.Choice(["district", "town", "village"]), default=None,
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None,
               help="只列出这一级的区划 / list divisions of this level only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
               help="输出格式 / output format.")
