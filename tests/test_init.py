@@ -24,14 +24,6 @@ from generator.init.project import TEMPLATES, skeleton_names
 
 REPO = Path(__file__).resolve().parent.parent
 SHUNDE = re.compile(rb"\xe9\xa1\xba\xe5\xbe\xb7|shunde", re.I)  # 顺德 in UTF-8, or Shunde in any case
-#: h12geo's geography (province/city levels, 2/4-digit codes, the ``root:`` section) in the installed schemas.
-GEOGRAPHY = "root" in json.loads((BUNDLED_SCHEMAS / "site_config.schema.json").read_text("utf-8"))["properties"]
-needs_geography = pytest.mark.xfail(
-    not GEOGRAPHY, strict=True,
-    reason="city and province roots need the geography schema (levels province/city, root:) of issue 12",
-)
-
-
 def invoke(*args: str, lang: str = "zh") -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, ["--lang", lang, *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
@@ -219,7 +211,6 @@ def test_nothing_in_another_places_build_mentions_shunde(nanhai: Path) -> None:
     assert "init" in help_text and not SHUNDE.search(help_text.encode("utf-8"))
 
 
-@needs_geography  # the hints quote the configured box since the geography work of issue 12
 def test_coordinate_hints_quote_the_configured_box(tmp_path: Path, nanhai: Path) -> None:
     root = tmp_path / "nanhai"
     shutil.copytree(nanhai, root, ignore=shutil.ignore_patterns("build"))
@@ -229,13 +220,21 @@ def test_coordinate_hints_quote_the_configured_box(tmp_path: Path, nanhai: Path)
     hub = root / "content" / "hubs" / "hub-440605-1.yml"
     text = hub.read_text("utf-8").replace("    title:\n", "    title: 南海区总工会简介\n", 1)
     hub.write_text(text + "location:\n  lat: 60.5\n  lon: 113.1\n", "utf-8")
+    config = root / "site_config.yml"
+    blank = "  # bounds:\n  #   south:\n  #   north:\n  #   west:\n  #   east:\n"
+    assert blank in config.read_text("utf-8")  # init leaves the box to be filled in
     code, out, _ = invoke("--root", str(root), "validate")
-    assert "  提示：请使用 WGS-84 坐标（纬度约 3.8–53.6，经度约 73.5–135.1）。" in out
+    assert code == 1 and "M025" not in out  # not boxed in until then
+    config.write_text(config.read_text("utf-8").replace(
+        blank, "  bounds:\n    south: 22.8\n    north: 23.35\n    west: 112.8\n    east: 113.25\n"), "utf-8")
+    code, out, _ = invoke("--root", str(root), "validate")
+    assert ("error M025: 坐标（60.5, 113.1）不在南海区范围内\n"
+            "  提示：请使用 WGS-84 坐标（纬度约 22.8–23.35，经度约 112.8–113.25）。") in out
     code, out, _ = invoke("--root", str(root), "validate", lang="en")
-    assert "  hint: Use WGS-84 coordinates (latitude about 3.8–53.6, longitude about 73.5–135.1)." in out
+    assert ("error M025: Coordinates (60.5, 113.1) are outside Nanhai District\n"
+            "  hint: Use WGS-84 coordinates (latitude about 22.8–23.35, longitude about 112.8–113.25).") in out
 
 
-@needs_geography
 def test_a_city_project_validates_and_builds(tmp_path: Path) -> None:
     root = init_project(tmp_path / "foshan", "4406")
     assert len(list((root / "content" / "divisions").iterdir())) == 865
@@ -244,7 +243,6 @@ def test_a_city_project_validates_and_builds(tmp_path: Path) -> None:
     assert _files_with_shunde(root / "build" / "site" / "data") != []  # Foshan's data does hold 顺德区
 
 
-@needs_geography
 def test_a_province_project_validates(tmp_path: Path) -> None:
     root = init_project(tmp_path / "guangdong", "44")
     assert len(list((root / "content" / "divisions").iterdir())) == 28743
@@ -252,7 +250,6 @@ def test_a_province_project_validates(tmp_path: Path) -> None:
     assert code == 0, out + err
 
 
-@needs_geography
 def test_a_city_without_a_county_level_validates(tmp_path: Path) -> None:
     root = init_project(tmp_path / "dongguan", "4419")
     code, out, err = invoke("--root", str(root), "validate")

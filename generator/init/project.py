@@ -6,8 +6,9 @@ Shunde content of this repository):
 
 * ``site_config.yml``: title and description from the place's name, the USCC
   region prefix (the city's code for a county-level unit, else the root's
-  own), the bounds when the extras know them, otherwise the whole country with
-  a note saying to fill them in;
+  own), the bounds when the extras know them, otherwise a commented-out
+  ``bounds`` block with a note saying to fill it in (coordinates are not boxed
+  in until then);
 * ``datasets/package.yml``: this place's title, publisher and citation;
 * ``content/divisions/``: the root and every division under it, with level,
   parent, type and short name (:mod:`generator.init.table`);
@@ -69,9 +70,6 @@ TYPE_EN = {
     "banner": "Banner", "autonomous_banner": "Autonomous Banner", "forestry_area": "Forestry District",
     "special_district": "Special District", "county_unit": "",
 }
-#: The whole country (WGS-84), written when the place's box is not known: coordinates are then only
-#: checked to lie in China until the maintainers fill in their own box.
-CHINA_BOUNDS = {"south": 3.8, "north": 53.6, "west": 73.5, "east": 135.1}
 
 
 class InitError(Exception):
@@ -109,23 +107,7 @@ def _scalar(text: str) -> str:
     return text if _HAN_ONLY.fullmatch(text) else _scalar_checked(text)
 
 
-def _legacy_parent_codes(schemas_dir: Path) -> bool:
-    """Whether the installed divisions schema only knows 6/9/12-digit parent codes (before the geography
-    with every level): then a city parent outside the project is written padded (4406 → 440600)."""
-    doc = json.loads((schemas_dir / "divisions.schema.json").read_text("utf-8"))
-    pattern = doc.get("properties", {}).get("parent", {}).get("pattern")
-    return bool(pattern) and re.fullmatch(pattern, "4406") is None
-
-
-def _config_section(schemas_dir: Path) -> tuple[str, bool]:
-    """``(section, bounds required)``: ``root`` once the schema has it (any level), else ``district``."""
-    doc = json.loads((schemas_dir / "site_config.schema.json").read_text("utf-8"))
-    props = doc.get("properties", {})
-    section = "root" if "root" in props else "district"
-    return section, "bounds" in props.get(section, {}).get("required", [])
-
-
-def division_text(division: Division, extra: dict[str, Any], *, legacy_parent: bool) -> str:
+def division_text(division: Division, extra: dict[str, Any]) -> str:
     """One ``content/divisions/<code>.yml`` file, in the canonical layout ``hubdir fmt`` keeps."""
     lines = [MODELINE, f"id: {_q(division.code)}\n", f"name: {_scalar(division.name)}\n"]
     if division.short_name:
@@ -134,11 +116,8 @@ def division_text(division: Division, extra: dict[str, Any], *, legacy_parent: b
     if name_en:
         lines.append(f"name_en: {_q(name_en)}\n")
     lines += [f"level: {division.level}\n", f"type: {division.type}\n"]
-    parent = division.parent
-    if parent is not None:
-        if legacy_parent and len(parent) < 6:
-            parent = parent.ljust(6, "0")
-        lines.append(f"parent: {_q(parent)}\n")
+    if division.parent is not None:  # a province has none
+        lines.append(f"parent: {_q(division.parent)}\n")
     urban_rural = extra.get("urban_rural", {})
     ur_code = urban_rural.get("codes", {}).get(division.code)
     if ur_code:
@@ -153,10 +132,10 @@ def division_text(division: Division, extra: dict[str, Any], *, legacy_parent: b
     return "".join(lines)
 
 
-def division_files(found: Place, *, legacy_parent: bool) -> Iterator[tuple[str, str]]:
+def division_files(found: Place) -> Iterator[tuple[str, str]]:
     extra = extras(found.root.code)
     for division in found.divisions:
-        yield f"{division.code}.yml", division_text(division, extra, legacy_parent=legacy_parent)
+        yield f"{division.code}.yml", division_text(division, extra)
 
 
 def _pinyin(text: str) -> str:
@@ -197,12 +176,9 @@ def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
         "slug": slug,
         "prefix": prefix,
         "bounds": extra.get("bounds"),
-        "china_bounds": CHINA_BOUNDS,
         "levels": levels,
         "coverage_levels": [lvl for lvl in levels if lvl != "village"],
         "uscc_levels": [*[lvl for lvl in levels if lvl != "village"], "sector"],
-        "root_section": _config_section(schemas_dir)[0] == "root",
-        "bounds_required": _config_section(schemas_dir)[1],
         "counts": [(found.count(lvl), LEVEL_NAMES[lvl][0]) for lvl in levels],
         "town": town.short_name or town.name,
         "town_code": town.code,
@@ -268,11 +244,10 @@ def init(target: Path, code: str, *, schemas_dir: Path = BUNDLED_SCHEMAS) -> Wri
 def _write_all(tmp: Path, found: Place, schemas_dir: Path) -> int:
     from generator import contributing
 
-    legacy = _legacy_parent_codes(schemas_dir)
     divisions = tmp / "content" / "divisions"
     divisions.mkdir(parents=True)
     count = 0
-    for name, text in division_files(found, legacy_parent=legacy):
+    for name, text in division_files(found):
         (divisions / name).write_text(text, "utf-8", newline="\n")
         count += 1
     own_schemas = tmp / "schemas"
