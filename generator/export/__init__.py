@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, geojson, jsonout, package, sqlite, xlsx
+from generator.export import checksums, csvout, geojson, jsonout, package, places, sqlite, summary, xlsx
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -125,8 +125,9 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
     ``config`` is a ``Config`` (its schemas folder is used) or a schemas folder path.
     """
-    folder = config if isinstance(config, Path) else config.schemas_dir
-    return dictionary(folder)
+    if isinstance(config, Path):
+        return dictionary(config)
+    return places.dictionary(places.tables(config))
 
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
@@ -215,16 +216,21 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                validate: bool, validator: str | None = None) -> ExportResult:
     config = registry.config
-    all_tables: tuple[Table, ...] = table_specs(config.schemas_dir)
+    base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
-    pairs = [(table, by_registry[table.registry]) for table in all_tables]
+    # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
+    # The published tables add effective defaults, the place and code labels (``places``).
+    place_index = places.Places(registry)
+    pairs: list[tuple[Table, Any]] = [
+        (table, places.rows(table, schema_table, by_registry[schema_table.registry], place_index))
+        for table, schema_table in zip(places.publish(config, base), base, strict=True)
+    ]
     # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
     from generator.coverage.export import pairs as coverage_pairs
 
-    pairs += coverage_pairs(registry)
+    pairs += [(table, Rows(table.rows(records))) for table, records in coverage_pairs(registry)]
+    pairs += summary.pairs(registry, tuple(table for table, _ in pairs))
     all_tables = tuple(table for table, _ in pairs)
-    # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
-    pairs = [(table, Rows(table.rows(records))) for table, records in pairs]
     clock = _Clock()
 
     # CSV tables and their descriptors.
@@ -286,7 +292,8 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     # The workbook (CPU) and the per-record files (file-system bound) are the largest single jobs:
     # when the package is large they run in forked processes while this one writes the rest.
     fork = rows >= BACKGROUND_ROWS
-    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, pairs, dictionary(config.schemas_dir), about,
+    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
+    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
                            created, raw["publisher"]["zh"], fork=fork)
     dumped = jsonout.dump_all(registry)
     per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)

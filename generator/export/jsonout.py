@@ -1,4 +1,10 @@
-"""JSON: the full nested records, exactly as the YAML holds them (nothing flattened away).
+"""JSON: the full nested records, as the YAML holds them (nothing flattened away), plus effective defaults.
+
+Every value the YAML holds is written unchanged.  A field the YAML may leave
+out and the model reads with a default (``status``: ``active``, see
+``registry.EFFECTIVE_DEFAULTS``) is written with that effective value, so
+``status == "active"`` finds every record in use in the JSON as in the
+tables; the data dictionary and the README say so.  Nothing else is added.
 
 ``json/<registry>.json`` is an array of records sorted by id, one record per
 line so that diffs between releases stay readable; ``json/all.json`` is an
@@ -14,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from generator.registry import REGISTRIES, Registry
+from generator.registry import REGISTRIES, Registry, with_defaults
 
 
 def dumps(value: Any) -> str:
@@ -32,7 +38,8 @@ Lines = dict[str, list[str]]
 
 def dump_all(registry: Registry) -> Lines:
     """Registry → each record's JSON text, in id order: serialized once for both JSON outputs."""
-    return {name: [dumps(record.data) for record in registry.records(name)] for name in REGISTRIES}
+    return {name: [dumps(with_defaults(name, record.data)) for record in registry.records(name)]
+            for name in REGISTRIES}
 
 
 def write_registries(out: Path, registry: Registry, dumped: Lines | None = None) -> dict[str, int]:
