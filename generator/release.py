@@ -180,8 +180,6 @@ def changelog(
                 diff.md(diff.counts_line(changes, lang)),
                 "",
             ]
-            if not changes.changes:
-                parts += [t(lang, "workflow.diff.nothing"), ""]
             parts += diff.markdown_sections(changes, lang, config, level=2)
         parts.append("")
     text = "\n".join(parts).rstrip("\n") + "\n"
@@ -198,9 +196,8 @@ def short_changelog(
         t(lang, "workflow.release.since", previous=previous.version, counts=diff.counts_line(changes, lang))
     ]
     for change in changes.changes:
-        fields = t(lang, "workflow.release.field_sep").join(
-            diff.field_label(config, change.registry, fc, lang) for fc in change.fields
-        )
+        labels = dict.fromkeys(diff.field_label(config, change.registry, fc, lang) for fc in change.fields)
+        fields = t(lang, "workflow.release.field_sep").join(labels)
         key = "workflow.release.line_fields" if fields else "workflow.release.line"
         lines.append(
             t(
@@ -284,7 +281,7 @@ def make_release(
     work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
     try:
         try:
-            write_datasets(loaded, work)
+            write_datasets(loaded, work, release=(version, date))
         except ExportError as exc:
             if exc.report is not None:
                 raise ReleaseError("workflow.release.invalid", report=exc.report) from None
@@ -292,7 +289,7 @@ def make_release(
             raise ReleaseError("workflow.release.export_failed", detail=detail) from None
         before = diff.read_folder(previous.path, previous.version) if previous else diff.Snapshot("")
         after = _snapshot(loaded.records, version)
-        changes = diff.compare(before, after)
+        changes = diff.compare(before, after, config)
         counts = {name: len(loaded.registry.records(name)) for name in REGISTRIES}
         total = sum(counts.values())
         summary = {kind: changes.count(kind) for kind in diff.KINDS}

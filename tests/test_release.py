@@ -52,7 +52,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert second.exit_code == 0, second.output
     assert second.output.splitlines()[1] == (
         "Since the previous release 1.0.0: "
-        "0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, 0 merged, 1 changed"
+        "1 removed, 1 renamed"
     )
     return root
 
@@ -91,15 +91,16 @@ def test_changelog_and_delta_of_second_release(released: Path):
             "",
             "与上一版本 1.0.0（2026-01-01）相比：",
             "",
-            "新增 0，删除 1，改编号 0，移动 0，撤销 0，合并 0，修改 1",
+            "删除 1 条，更名 1 条",
             "",
             "## 删除（1）",
             "",
             "- **示例大良社会工作服务中心** · `so-dl-socialwork` · 社会组织",
             "",
-            "## 修改（1）",
+            "## 更名（1）",
             "",
             "- **示例容桂街道总工会** · `hub-rg-union` · 枢纽型群团组织",
+            "  - 名称由“示例容桂总工会”改为“示例容桂街道总工会”",
             "",
             "  | 字段 | 原值 | 新值 |",
             "  |---|---|---|",
@@ -109,15 +110,16 @@ def test_changelog_and_delta_of_second_release(released: Path):
             "",
             "Changes since the previous release 1.0.0 (2026-01-01):",
             "",
-            "0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, 0 merged, 1 changed",
+            "1 removed, 1 renamed",
             "",
             "## Removed (1)",
             "",
             "- **示例大良社会工作服务中心** · `so-dl-socialwork` · Social organizations",
             "",
-            "## Changed (1)",
+            "## Renamed (1)",
             "",
             "- **示例容桂街道总工会** · `hub-rg-union` · Hub organizations",
+            "  - renamed from “示例容桂总工会” to “示例容桂街道总工会”",
             "",
             "  | Field | Before | After |",
             "  |---|---|---|",
@@ -129,7 +131,7 @@ def test_changelog_and_delta_of_second_release(released: Path):
     assert (delta["release"], delta["previous"]) == ("2026-02-01", "1.0.0")
     assert [(c["kind"], c["id"]) for c in delta["changes"]] == [
         ("removed", "so-dl-socialwork"),
-        ("changed", "hub-rg-union"),
+        ("renamed", "hub-rg-union"),
     ]
     assert delta["changes"][0]["record"] is None
     assert delta["changes"][1]["record"]["name"] == "示例容桂街道总工会"
@@ -144,12 +146,12 @@ def test_list_releases_newest_first(released: Path):
     assert releases[0].path == released / REL / "2026-02-01"
     assert releases[0].changelog_md.startswith("# 数据版本 2026-02-01")
     assert releases[0].changelog == {
-        "zh": "与上一版本 1.0.0 相比：新增 0，删除 1，改编号 0，移动 0，撤销 0，合并 0，修改 1\n"
+        "zh": "与上一版本 1.0.0 相比：删除 1 条，更名 1 条\n"
         "删除：示例大良社会工作服务中心（so-dl-socialwork）\n"
-        "修改：示例容桂街道总工会（hub-rg-union）：名称（name）",
-        "en": "Since the previous release 1.0.0: 0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, "
-        "0 merged, 1 changed\nRemoved: 示例大良社会工作服务中心 (so-dl-socialwork)\n"
-        "Changed: 示例容桂街道总工会 (hub-rg-union): Name (name)",
+        "更名：示例容桂街道总工会（hub-rg-union）：名称（name）",
+        "en": "Since the previous release 1.0.0: 1 removed, 1 renamed\n"
+        "Removed: 示例大良社会工作服务中心 (so-dl-socialwork)\n"
+        "Renamed: 示例容桂街道总工会 (hub-rg-union): Name (name)",
     }
     assert releases[1].changelog == {"zh": "首个发布版本，共 30 条记录", "en": "First release: 30 records"}
     assert releases[1].records == {
@@ -173,7 +175,7 @@ def test_diff_between_release_folders(released: Path):
         "json",
     )
     doc = json.loads(result.output)
-    assert doc["summary"]["changed"] == 1 and doc["summary"]["removed"] == 1
+    assert doc["summary"]["renamed"] == 1 and doc["summary"]["removed"] == 1 and doc["summary"]["changed"] == 0
 
 
 def test_existing_release_is_never_overwritten(released: Path):

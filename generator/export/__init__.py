@@ -23,6 +23,7 @@ Layout of ``out_dir``::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import subprocess
@@ -108,6 +109,9 @@ class ExportResult:
     files: list[ExportedFile] = field(default_factory=list)
     record_files: int = 0
     record_bytes: int = 0
+    #: True when these data are a published release (``package.Edition``); ``date`` is its date.
+    released: bool = False
+    date: str = ""
     #: Seconds per phase, wall clock and "(cpu)" of this process (for the benchmark); not part of the output.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -131,11 +135,13 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
-                   validate: bool = True, validator: str | None = None) -> ExportResult:
+                   validate: bool = True, validator: str | None = None,
+                   release: tuple[str, str] | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
     ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
-    follows the size (``package.choose_validator``).  On any failure raise (``ExportError``
+    follows the size (``package.choose_validator``).  ``release`` is ``(version, date)`` when
+    ``hubdir release`` writes a release (see ``package.edition``).  On any failure raise (``ExportError``
     for expected ones) and leave ``out_dir`` untouched.
     """
     if loaded.report.errors:
@@ -152,7 +158,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        result = _write_all(work, registry, meta, created, validate, validator)
+        result = _write_all(work, registry, meta, created, validate, validator, release)
         started = time.perf_counter()
         _swap(work, out_dir, background=result.record_files > BACKGROUND_REMOVAL_FILES)
         result.timings["swap"] = round(time.perf_counter() - started, 3)
@@ -214,8 +220,13 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               validate: bool, validator: str | None = None) -> ExportResult:
+               validate: bool, validator: str | None = None,
+               release: tuple[str, str] | None = None) -> ExportResult:
     config = registry.config
+    # The records' JSON first: its hash says whether these data are a published release (D10).
+    dumped = jsonout.dump_all(registry)
+    everything = jsonout.all_json(dumped)
+    edition = package.edition(config, meta, created, hashlib.sha256(everything).hexdigest(), release)
     base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
@@ -245,7 +256,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         resources.append(package.resource_descriptor(table, rel, info.bytes, info.sha256))
 
     clock.lap("csv")
-    descriptor = package.descriptor(config, meta, created, resources)
+    descriptor = package.descriptor(config, meta, created, edition, resources)
     problems = package.profile_errors(descriptor)
     if problems:
         raise ExportError("package", messages=problems)
@@ -255,7 +266,8 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
     )
     try:
-        result = _write_rest(work, registry, meta, created, all_tables, pairs, csv_files, clock)
+        result = _write_rest(work, registry, meta, created, edition, all_tables, pairs, csv_files, clock,
+                             (dumped, everything))
         problems = validation.errors() if validation else []
         clock.lap("frictionless (wait)")
     finally:
@@ -267,18 +279,19 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
 
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-                all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
-                csv_files: list[ExportedFile], clock: _Clock) -> ExportResult:
+                edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
+                csv_files: list[ExportedFile], clock: _Clock,
+                json_text: tuple[jsonout.Lines, bytes]) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
     clock.lap("descriptor")
-    cite = package.citation(meta, created)
+    cite = package.citation(meta, edition)
     lic = package.licence(config)
     raw = meta.raw
     about = [
         (_both("export.about.title"), package.both(raw["title"])),
         (_both("export.about.description"), f"{raw['description']['zh']}\n\n{raw['description']['en']}"),
-        (_both("export.about.version"), raw["version"]),
+        (_both("export.about.version"), edition.version),
         (_both("export.about.created"), package.iso(created)),
         (_both("export.about.licence"), f"{lic['title']} ({lic['name']}) {lic['path']}"),
         (_both("export.about.citation"), f"{cite['zh']}\n{cite['en']}"),
@@ -295,10 +308,10 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
                            created, raw["publisher"]["zh"], fork=fork)
-    dumped = jsonout.dump_all(registry)
+    dumped, everything = json_text
     per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
     try:
-        counts = jsonout.write_registries(work, registry, dumped)
+        counts = jsonout.write_registries(work, registry, dumped, everything)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")
@@ -326,7 +339,8 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     clock.lap("sha256")
     files.append(_file(work, SUMS_NAME, "sha256sums"))
     return ExportResult(
-        out_dir=work, version=raw["version"], created=package.iso(created), licence=lic, citation=cite,
+        out_dir=work, version=edition.version, created=package.iso(created), licence=lic, citation=cite,
+        released=edition.released, date=edition.date,
         records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
     )
 

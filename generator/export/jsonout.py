@@ -42,21 +42,27 @@ def dump_all(registry: Registry) -> Lines:
             for name in REGISTRIES}
 
 
-def write_registries(out: Path, registry: Registry, dumped: Lines | None = None) -> dict[str, int]:
+def all_json(dumped: Lines) -> bytes:
+    """The bytes of ``json/all.json`` (its hash says which release, if any, these data are)."""
+    parts = ["{\n"]
+    for index, name in enumerate(REGISTRIES):
+        parts.append(("," if index else "") + f"{dumps(name)}:{_array(dumped[name])}\n")
+    parts.append("}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def write_registries(out: Path, registry: Registry, dumped: Lines | None = None,
+                     everything: bytes | None = None) -> dict[str, int]:
     """Write ``json/<registry>.json`` and ``json/all.json``; return registry → record count."""
     dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with (folder / "all.json").open("w", encoding="utf-8", newline="\n") as everything:
-        everything.write("{\n")
-        for index, name in enumerate(REGISTRIES):
-            lines = dumped[name]
-            counts[name] = len(lines)
-            body = _array(lines)
-            (folder / f"{name}.json").write_text(body + "\n", encoding="utf-8", newline="\n")
-            everything.write(("," if index else "") + f"{dumps(name)}:{body}\n")
-        everything.write("}\n")
+    for name in REGISTRIES:
+        lines = dumped[name]
+        counts[name] = len(lines)
+        (folder / f"{name}.json").write_text(_array(lines) + "\n", encoding="utf-8", newline="\n")
+    (folder / "all.json").write_bytes(everything if everything is not None else all_json(dumped))
     return counts
 
 
