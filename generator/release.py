@@ -138,6 +138,56 @@ def list_releases(root: Path) -> list[ReleaseInfo]:
     return sorted(found, key=_order, reverse=True)
 
 
+def release_problems(root: Path) -> list[Any]:
+    """Every published release checked against its ``SHA256SUMS`` (issue 15 D9), as validation problems.
+
+    ``validate`` and ``build`` both load through ``generator.validate.load``, which adds these:
+    an edited, deleted or added file in a release, or a release without its sums, is an error
+    naming the file, so CI rejects the change.
+    """
+    from generator.problems import Problem
+
+    folder = releases_dir(root)
+    if not folder.is_dir():
+        return []
+    problems: list[Any] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        rel = _rel(path, root)
+        if not (path / SUMS_FILE).is_file():
+            problems.append(Problem.make(f"{rel}/{SUMS_FILE}", 0, 0, "R004", version=path.name))
+            continue
+        for code, name in verify_release_detail(path):
+            problems.append(Problem.make(f"{rel}/{name}", 0, 0, code, version=path.name, file=name))
+    return problems
+
+
+def verify_release_detail(path: Path) -> list[tuple[str, str]]:
+    """(problem code, file) for each file that differs from ``SHA256SUMS``: R001 changed, R002
+    missing, R003 not listed; a line of the sums that cannot be read is R004."""
+    from generator.export.checksums import sha256_file
+
+    expected: dict[str, str] = {}
+    try:
+        lines = (path / SUMS_FILE).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return [("R004", SUMS_FILE)]
+    for line in lines:
+        digest, sep, rel = line.partition("  ")
+        if not sep or len(digest) != 64:
+            return [("R004", SUMS_FILE)]
+        expected[rel] = digest
+    actual = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()} - {SUMS_FILE}
+    found = [("R003", rel) for rel in sorted(actual - set(expected))]
+    for rel, digest in sorted(expected.items()):
+        if rel not in actual:
+            found.append(("R002", rel))
+        elif sha256_file(path / rel) != digest:
+            found.append(("R001", rel))
+    return sorted(found, key=lambda item: item[1])
+
+
 def verify_release(path: Path) -> list[str]:
     """Files of a release whose SHA-256 no longer matches ``SHA256SUMS`` (or that are missing/extra)."""
     from generator.export.checksums import sha256_file

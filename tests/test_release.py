@@ -232,3 +232,62 @@ def test_invalid_registry_is_not_released(run: Run, project: Path):
     assert result.output.endswith("登记册有错误，未发布：请先修正上面列出的问题\n")
     assert "content/hubs/hub-rg-union.yml:" in result.output
     assert not (project / REL).exists() or not any((project / REL).iterdir())
+
+
+def test_validate_and_build_name_a_changed_release_file(released: Path, tmp_path: Path):
+    """Issue 15 D9: editing a published release fails validate (so CI) and build, naming the file."""
+    root = tmp_path / "project"
+    shutil.copytree(released, root)
+    target = root / REL / "1.0.0" / "csv" / "hubs.csv"
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes().replace("示例容桂总工会".encode(), "示例容桂总工会（改）".encode()))
+    (root / REL / "2026-02-01" / "extra.txt").write_text("x", "utf-8")
+    result = _run(root, "validate")
+    assert result.exit_code == 1
+    assert (
+        "datasets/releases/1.0.0/csv/hubs.csv:0:0: error R001: "
+        "已发布版本 1.0.0 的文件 csv/hubs.csv 与 SHA256SUMS 不符：发布后被修改过"
+    ) in result.output
+    assert "datasets/releases/2026-02-01/extra.txt:0:0: error R003: " in result.output
+    english = _run(root, "--lang", "en", "validate")
+    assert (
+        "datasets/releases/1.0.0/csv/hubs.csv:0:0: error R001: File csv/hubs.csv of published release 1.0.0 "
+        "does not match SHA256SUMS: it was changed after publication"
+    ) in english.output
+    assert "restore the file with git" in english.output
+    (root / REL / "1.0.0" / "SHA256SUMS").chmod(0o644)
+    (root / REL / "1.0.0" / "SHA256SUMS").unlink()
+    assert "error R004: 已发布版本 1.0.0 的 SHA256SUMS 缺失或无法读取" in _run(root, "validate").output
+    build = _run(root, "build", "--out", str(tmp_path / "site"))
+    assert build.exit_code == 1 and "R003" in build.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_untouched_releases_validate(released: Path):
+    result = _run(released, "validate")
+    assert result.exit_code == 0, result.output
+
+
+def test_citations_carry_the_release_date_and_changed_data_are_unreleased(released: Path, tmp_path: Path):
+    """Issue 15 D10: a release cites its own date; an export whose data differ from every release says so."""
+    first = json.loads((released / REL / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert first["version"] == "1.0.0"
+    assert "第 1.0.0 版（2026-01-01）" in first["description"]
+    assert "version 1.0.0 (2026-01-01)" in first["description"]
+    second = json.loads((released / REL / "2026-02-01" / "datapackage.json").read_text("utf-8"))
+    assert second["version"] == "1.0.0+2026-02-01"
+    # the content as released: the export names that release
+    same = _run(released, "export", "--out", str(tmp_path / "same"))
+    assert same.exit_code == 0, same.output
+    doc = json.loads((tmp_path / "same" / "datapackage.json").read_text("utf-8"))
+    assert doc["version"] == "1.0.0+2026-02-01" and "（2026-02-01）" in doc["description"]
+    # one more edit: never the released number for different data
+    root = tmp_path / "project"
+    shutil.copytree(released, root)
+    target = root / "content" / "hubs" / "hub-rg-women.yml"
+    target.write_text(target.read_text("utf-8").replace("name: 示例容桂妇联", "name: 示例容桂街道妇联"), "utf-8")
+    changed = _run(root, "export", "--out", str(tmp_path / "changed"))
+    assert changed.exit_code == 0, changed.output
+    doc = json.loads((tmp_path / "changed" / "datapackage.json").read_text("utf-8"))
+    assert doc["version"] == "1.0.0+unreleased"
+    assert "第 1.0.0+unreleased 版" in doc["description"]
