@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, geojson, jsonout, package, places, sqlite, summary, xlsx
+from generator.export import checksums, csvout, docs, geojson, jsonout, package, places, sqlite, summary, xlsx
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -46,6 +46,7 @@ SQLITE_NAME = "hubdir.sqlite"
 GEOJSON_NAME = "hubdir.geojson"
 DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
+DOC_FORMATS = {docs.README: "readme", docs.CITATION: "citation", docs.DCAT: "dcat", docs.SCHEMA_ORG: "schema-org"}
 #: Above this many per-record files, a replaced output folder is deleted by a detached process.
 BACKGROUND_REMOVAL_FILES = 5000
 #: From this many table rows on, the workbook is written by a forked process on another core.
@@ -334,6 +335,11 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, SQLITE_NAME, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
     clock.lap("files")
+    # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
+    for name in docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
+                               registry.all()):
+        files.append(_file(work, name, DOC_FORMATS[name]))
+    clock.lap("docs")
     known.update({f.path: f.sha256 for f in files})
     checksums.write_sums(work, SUMS_NAME, known)
     clock.lap("sha256")
