@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, docs, geojson, jsonout, package, places, sqlite, summary, xlsx
+from generator.export import checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -316,6 +316,8 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")
+        hsds_rows = hsds.write_hsds(work, registry, raw["name"], raw.get("hsds"))
+        clock.lap("hsds")
         _write_sqlite(work, registry, meta, all_tables, pairs, clock)
         record_files, record_bytes, known = per_record.wait()
         clock.lap("records (wait)")
@@ -334,6 +336,7 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, GEOJSON_NAME, "geojson", features))
     files.append(_file(work, SQLITE_NAME, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
+    files.append(_file(work, f"{hsds.FOLDER}/datapackage.json", "hsds", hsds_rows))
     clock.lap("files")
     # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
     for name in docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
