@@ -12,11 +12,11 @@ as an FTS5 phrase):
 - ``search`` uses the ``unicode61`` tokenizer, which would keep a run of
   Chinese characters as one token.  So its ``terms`` column holds the text
   pre-segmented: every Chinese character and every pair of adjacent ones as
-  its own token (容桂街道 → 容 桂 街 道 容桂 桂街 街道).  A one- or
-  two-character word (容桂, 工会, 会) is then a token and matches; longer words
-  are found by writing them as words of one or two characters separated by
-  spaces (容桂 街道), which Datasette turns into an AND of phrases; Latin text
-  is split into words by unicode61 itself.
+  its own token, and so is every run of three (容桂街道 → 容 桂 街 道 容桂
+  桂街 街道 容桂街 桂街道).  A word of one to three characters (桂, 容桂, 工会,
+  总工会) is then a token and matches; longer words are found by writing them
+  as shorter words separated by spaces (妇女 之家), which Datasette turns into
+  an AND of phrases; Latin text is split into words by unicode61 itself.
 - ``search_trigram`` uses the ``trigram`` tokenizer: any substring of three
   or more characters (容桂街道工会), as before.
 
@@ -47,11 +47,15 @@ TRIGRAM_TABLE = "search_trigram"
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 
+#: Longest run of adjacent Chinese characters indexed as one token of ``search``.
+GRAMS = 3
+
+
 def segment(text: str) -> str:
-    """Chinese runs → their characters and adjacent pairs, space-separated; other text unchanged."""
+    """Chinese runs → every 1- to ``GRAMS``-character piece, space-separated; other text unchanged."""
     def grams(match: re.Match[str]) -> str:
         run = match.group()
-        return " " + " ".join([*run, *(run[i:i + 2] for i in range(len(run) - 1))]) + " "
+        return " " + " ".join(run[i:i + n] for n in range(1, GRAMS + 1) for i in range(len(run) - n + 1)) + " "
 
     return " ".join(_CJK.sub(grams, text).split())
 

@@ -43,13 +43,18 @@ def summary_table(config: Config) -> Table:
         name=SUMMARY, registry="", list_field="",
         columns=(_col("division", required=True), _col("division_name"), _col("level"),
                  _col("kind", required=True, enum=tuple(k[0] for k in kinds), labels=kinds), _col("kind_zh"), _col("kind_en"),
-                 _col("registry", enum=REGISTRIES), _col("active", "integer", required=True)),
+                 _col("registry", enum=REGISTRIES, labels=registry_labels(config)), _col("active", "integer", required=True)),
         primary_key=("division", "kind"),
         foreign_keys=(ForeignKey("division", "divisions"),),
         title_zh=t("zh", "opendata.table.summary.title"), title_en=t("en", "opendata.table.summary.title"),
         description_zh=t("zh", "opendata.table.summary.description"),
         description_en=t("en", "opendata.table.summary.description"),
     )
+
+
+def registry_labels(config: Config) -> tuple[tuple[str, str, str], ...]:
+    docs = [(name, schema.bundle(config.schemas_dir, name)) for name in REGISTRIES]
+    return tuple((name, schema.label(doc, "zh"), schema.label(doc, "en")) for name, doc in docs)
 
 
 def kind_labels(config: Config) -> list[tuple[str, str, str, str]]:
@@ -111,4 +116,5 @@ def codes_rows(tables: tuple[Table, ...]) -> Rows:
 
 def pairs(registry: Registry, tables: tuple[Table, ...]) -> list[tuple[Table, Any]]:
     """The two tables and their rows, for the exporter."""
-    return [(summary_table(registry.config), summary_rows(registry)), (codes_table(), codes_rows(tables))]
+    summary = summary_table(registry.config)
+    return [(summary, summary_rows(registry)), (codes_table(), codes_rows((*tables, summary)))]
