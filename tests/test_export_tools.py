@@ -128,7 +128,7 @@ def test_readme_recipes_keep_leading_zeros_with_pandas_and_duckdb(tricky: dict[s
     assert str(row.postal_code) != ZERO_POSTCODE  # 52830.0
     # the recipe, executed as the README prints it
     scope: dict[str, Any] = {}
-    exec(_code_block(readme, "python"), scope)  # noqa: S102 - the README's own recipe
+    exec(_code_block(readme, "python"), scope)  # the README's own recipe
     df = scope["df"]
     row = df[df.id == "hub-rg-union"].iloc[0]
     assert (row.postal_code, row.uscc, row.division) == (ZERO_POSTCODE, NUMERIC_USCC, "440606006")

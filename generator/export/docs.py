@@ -214,7 +214,7 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
     tables = sorted(f.path for f in files if f.format == "csv")
     example = next((p for p in tables if p.endswith("/hubs.csv")), tables[0] if tables else "csv/hubs.csv")
     for lang in ("zh", "en"):
-        def tr(key: str, **args: Any) -> str:
+        def tr(key: str, lang: str = lang, **args: Any) -> str:
             return t(lang, f"opendata.readme.{key}", **args)
 
         state = tr("released" if edition.released else "unreleased", version=edition.version, date=edition.date)

@@ -152,8 +152,10 @@ def edition(config: Config, meta: Meta, created: dt.datetime, records_sha256: st
         if not (sums.is_file() and info.is_file()):
             continue
         try:
-            listed = dict(reversed(line.split("  ", 1)) for line in sums.read_text("utf-8").splitlines()
-                          if "  " in line)
+            listed: dict[str, str] = {}
+            for line in sums.read_text("utf-8").splitlines():
+                digest, _, rel = line.partition("  ")
+                listed[rel] = digest
             if listed.get("json/all.json") != records_sha256:
                 continue
             meta_doc = json.loads(info.read_text("utf-8"))

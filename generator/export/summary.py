@@ -42,8 +42,10 @@ def summary_table(config: Config) -> Table:
     return Table(
         name=SUMMARY, registry="", list_field="",
         columns=(_col("division", required=True), _col("division_name"), _col("level"),
-                 _col("kind", required=True, enum=tuple(k[0] for k in kinds), labels=kinds), _col("kind_zh"), _col("kind_en"),
-                 _col("registry", enum=REGISTRIES, labels=registry_labels(config)), _col("active", "integer", required=True)),
+                 _col("kind", required=True, enum=tuple(k[0] for k in kinds), labels=kinds),
+                 _col("kind_zh"), _col("kind_en"),
+                 _col("registry", enum=REGISTRIES, labels=registry_labels(config)),
+                 _col("active", "integer", required=True)),
         primary_key=("division", "kind"),
         foreign_keys=(ForeignKey("division", "divisions"),),
         title_zh=t("zh", "opendata.table.summary.title"), title_en=t("en", "opendata.table.summary.title"),

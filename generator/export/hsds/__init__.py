@@ -21,8 +21,8 @@ are stable across exports and never reused; text keeps the Chinese):
 - office phones, hotlines and faxes → ``phones``; opening hours
   (OpenStreetMap syntax) → ``schedules`` (one weekly row per day group and
   time range; the original text in each row's ``description``);
-- ``wheelchair_accessible`` → ``accessibility``; credit codes → ``organization_identifiers`` with the org-id.guide scheme
-  ``CN-USCI``;
+- ``wheelchair_accessible`` → ``accessibility``; credit codes →
+  ``organization_identifiers`` with the org-id.guide scheme ``CN-USCI``;
 - the code lists of services, kinds and target groups → ``taxonomies`` and
   ``taxonomy_terms``, and each record's codes → ``attributes``.
 """
@@ -134,7 +134,7 @@ class _Writer:
             tax = self.id("taxonomy", name)
             self.rows["taxonomy"].append({
                 "id": tax, "name": f"hubdir-{name}",
-                "description": f"{t('zh', f'opendata.hsds.taxonomy.{name}')} / {t('en', f'opendata.hsds.taxonomy.{name}')}",
+                "description": " / ".join(t(lang, f"opendata.hsds.taxonomy.{name}") for lang in ("zh", "en")),
                 "version": "1",
             })
             for code, zh, en in codes:
@@ -229,7 +229,8 @@ class _Writer:
                 })
         opening = record.get("opening_hours")
         if opening:
-            text = str(opening) + (f"（{record.get('opening_hours_note')}）" if record.get("opening_hours_note") else "")
+            note = record.get("opening_hours_note")
+            text = str(opening) + (f"（{note}）" if note else "")
             for index, (byday, opens, closes) in enumerate(weekly(str(opening)), start=1):
                 self.rows["schedule"].append({
                     "id": self.id("schedule", f"{record.id}:{index}"), "service_id": sid,
