@@ -188,6 +188,36 @@ def verify_release_detail(path: Path) -> list[tuple[str, str]]:
     return sorted(found, key=lambda item: item[1])
 
 
+#: Where the site publishes each release (a stable address per version, beside ``data/``).
+SITE_DIR = "releases"
+#: The files of a release the data page links to, in this order (when the release has them).
+LINKED = ("hubdir.xlsx", "datapackage.json", "hubdir.sqlite", CHANGELOG_FILE, "README.md", SUMS_FILE)
+
+
+def release_files(folder: Path, version: str, site_root: str = "") -> list[dict[str, str]]:
+    """The data page's links to one release: ``releases/<version>/<file>`` (relative to the site root)."""
+    return [{"name": name, "path": f"{site_root}{SITE_DIR}/{version}/{name}"}
+            for name in LINKED if (Path(folder) / name).is_file()]
+
+
+def publish_releases(root: Path, target: Path) -> int:
+    """Put every release under ``target/<version>/`` (hard links where the file system allows, else
+    copies): the site serves each release at a stable address.  Returns the number of files."""
+    count = 0
+    for info in list_releases(root):
+        for path in sorted(info.path.rglob("*")):
+            if not path.is_file():
+                continue
+            dest = target / info.version / path.relative_to(info.path)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copyfile(path, dest)
+            count += 1
+    return count
+
+
 def verify_release(path: Path) -> list[str]:
     """Files of a release whose SHA-256 no longer matches ``SHA256SUMS`` (or that are missing/extra)."""
     from generator.export.checksums import sha256_file

@@ -113,6 +113,8 @@ class ExportResult:
     #: True when these data are a published release (``package.Edition``); ``date`` is its date.
     released: bool = False
     date: str = ""
+    #: The schema.org ``Dataset`` (``dataset.jsonld``), embedded in the site's data page.
+    schema_org: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase, wall clock and "(cpu)" of this process (for the benchmark); not part of the output.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -339,9 +341,9 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, f"{hsds.FOLDER}/datapackage.json", "hsds", hsds_rows))
     clock.lap("files")
     # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
-    for name in docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
-                               registry.all()):
-        files.append(_file(work, name, DOC_FORMATS[name]))
+    names, dataset = docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
+                                    registry.all())
+    files.extend(_file(work, name, DOC_FORMATS[name]) for name in names)
     clock.lap("docs")
     known.update({f.path: f.sha256 for f in files})
     checksums.write_sums(work, SUMS_NAME, known)
@@ -349,7 +351,7 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, SUMS_NAME, "sha256sums"))
     return ExportResult(
         out_dir=work, version=edition.version, created=package.iso(created), licence=lic, citation=cite,
-        released=edition.released, date=edition.date,
+        released=edition.released, date=edition.date, schema_org=dataset,
         records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
     )
 

@@ -256,16 +256,17 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
 
 
 def write_all(out: Path, config: Config, raw: dict[str, Any], edition: Any, created: str,
-              cite: dict[str, str], files: list[Any], records: Iterable[Any]) -> list[str]:
-    """Write the four files; return their paths relative to ``out``."""
+              cite: dict[str, str], files: list[Any], records: Iterable[Any]) -> tuple[list[str], dict[str, Any]]:
+    """Write the four files; return their paths relative to ``out`` and the schema.org document
+    (the site's data page embeds it)."""
     span = temporal(records, edition.date)
+    dataset = schema_org(config, raw, edition, created, files, span, cite["zh"])
     outputs = {
         README: readme(config, raw, edition, cite, files),
         CITATION: citation_cff(config, raw, edition),
         DCAT: json.dumps(dcat(config, raw, edition, created, files, span), ensure_ascii=False, indent=1) + "\n",
-        SCHEMA_ORG: json.dumps(schema_org(config, raw, edition, created, files, span, cite["zh"]),
-                               ensure_ascii=False, indent=1) + "\n",
+        SCHEMA_ORG: json.dumps(dataset, ensure_ascii=False, indent=1) + "\n",
     }
     for name, text in outputs.items():
         (out / name).write_text(text, encoding="utf-8", newline="\n")
-    return list(outputs)
+    return list(outputs), dataset
