@@ -313,21 +313,23 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
                            created, raw["publisher"]["zh"], fork=fork)
     dumped, everything = json_text
     per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
+    hsds_job = _Background(hsds.write_hsds, work, registry, raw["name"], raw.get("hsds"), fork=fork)
     try:
         counts = jsonout.write_registries(work, registry, dumped, everything)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")
-        hsds_rows = hsds.write_hsds(work, registry, raw["name"], raw.get("hsds"))
-        clock.lap("hsds")
         _write_sqlite(work, registry, meta, all_tables, pairs, clock)
         record_files, record_bytes, known = per_record.wait()
         clock.lap("records (wait)")
         workbook.wait()
         clock.lap("xlsx (wait)")
+        hsds_rows = hsds_job.wait()
+        clock.lap("hsds (wait)")
     finally:
         per_record.close()
         workbook.close()
+        hsds_job.close()
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)

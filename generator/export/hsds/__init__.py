@@ -30,6 +30,7 @@ are stable across exports and never reused; text keeps the Chinese):
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -65,8 +66,13 @@ GAPS = {
 }
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
 def uid(package: str, table: str, key: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{package}:{table}:{key}"))
+    """``uuid.uuid5(NAMESPACE, "<package>:<table>:<key>")``, computed without uuid5's overhead."""
+    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{package}:{table}:{key}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
 def official() -> dict[str, Any]:
@@ -112,6 +118,7 @@ class _Writer:
         self.doc = official()
         self.rows: dict[str, list[dict[str, Any]]] = {r["name"]: [] for r in self.doc["resources"]}
         self.terms: dict[tuple[str, str], str] = {}
+        self.kind_labels: dict[str, str] = {}
 
     def id(self, table: str, key: str) -> str:
         return uid(self.package, table, key)
@@ -185,10 +192,16 @@ class _Writer:
         return t("zh", "opendata.hsds.description", kind=kind, division=division.name if division else "")
 
     def kind_label(self, record: Record) -> str:
-        if record.registry == "hubs":
-            kind = self.config.hub_kind(str(record.get("kind", "")))
-            return kind.name.get("zh", kind.code) if kind else str(record.get("kind", ""))
-        return schema.label(schema.bundle(self.config.schemas_dir, record.registry), "zh")
+        code = str(record.get("kind", "")) if record.registry == "hubs" else record.registry
+        label = self.kind_labels.get(code)
+        if label is None:
+            if record.registry == "hubs":
+                kind = self.config.hub_kind(code)
+                label = kind.name.get("zh", kind.code) if kind else code
+            else:
+                label = schema.label(schema.bundle(self.config.schemas_dir, record.registry), "zh")
+            self.kind_labels[code] = label
+        return label
 
     def page(self, record: Record) -> str:
         from generator.export.geojson import page_url
