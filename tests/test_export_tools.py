@@ -135,6 +135,12 @@ def test_readme_recipes_keep_leading_zeros_with_pandas_and_duckdb(tricky: dict[s
     sql = _code_block(readme, "sql").strip().rstrip(";")
     got = duckdb.sql(f"SELECT postal_code, uscc, division FROM ({sql}) WHERE id = 'hub-rg-union'").fetchall()
     assert got == [(ZERO_POSTCODE, NUMERIC_USCC, "440606006")]
+    # the README's Parquet recipe: codes stay strings
+    recipe = re.search(r'duckdb -c "(COPY .*?)"', readme)
+    assert recipe
+    duckdb.sql(recipe.group(1))
+    got = duckdb.sql("SELECT postal_code, uscc FROM 'hubs.parquet' WHERE id = 'hub-rg-union'").fetchall()
+    assert got == [(ZERO_POSTCODE, NUMERIC_USCC)]
     contacts = duckdb.sql("SELECT value FROM read_csv('csv/hubs_contacts.csv', all_varchar = true) "
                           "WHERE record_id = 'hub-d-union'").fetchall()
     assert ("0757-22220001",) in contacts
