@@ -14,8 +14,11 @@ folder ``datasets/releases/<VERSION>/`` holding:
 - ``release.json``: version, date, previous version, record counts;
 
 A semantic VERSION must equal the ``version`` in ``datasets/package.yml``
-(the package, workbook and citation print that one); a date VERSION leaves
-the package version as it is.
+(the package, workbook and citation print that one, with the release date);
+a date VERSION leaves the package version as it is and its package says
+``<version>+<date>`` (``export.package.Edition``).  ``hubdir validate`` checks
+every release against its ``SHA256SUMS`` (``release_problems``) and the site
+serves each one at ``releases/<VERSION>/`` (``publish_releases``).
 - ``SHA256SUMS`` over every file above (``sha256sum -c SHA256SUMS`` checks it).
 
 The folder is written under a temporary name and renamed into place; an
