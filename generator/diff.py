@@ -47,6 +47,7 @@ from generator import yamlio
 from generator.config import Config
 from generator.i18n import t
 from generator.registry import REGISTRIES, with_defaults
+from generator.safetext import printable
 
 #: Order in which kinds of change are reported.
 KINDS = ("added", "removed", "renamed", "id_changed", "moved", "dissolved", "merged", "changed")
@@ -600,7 +601,8 @@ def render_text(changes: Changes, lang: str, config: Config) -> str:
             )
     for side, path, code in changes.unreadable:
         lines.append(t(lang, "workflow.diff.unreadable", side=side, path=path, code=code))
-    return "\n".join(lines) + "\n"
+    # Each entry is one line: a line break or terminal escape from the data is shown, never obeyed.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _move_args(change: Change) -> dict[str, str]:
@@ -612,7 +614,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
 def md(text: str) -> str:
     """Text from YAML made inert in GitHub Markdown: HTML escaped, markup characters backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(printable(" ".join(str(text).split())), quote=False))
 
 
 def markdown_sections(changes: Changes, lang: str, config: Config, *, level: int = 3) -> list[str]:

@@ -360,8 +360,14 @@ def make_release(
     if loaded.report.errors:
         raise ReleaseError("workflow.release.invalid", report=loaded.report)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    except OSError as exc:  # a read-only or full datasets/ folder: named, never an internal error
+        from generator import oswrite
+
+        failure = oswrite.describe(exc, target.parent, out_option=False)
+        raise ReleaseError("hardening.release_failed", detail=failure) from None
     try:
         try:
             write_datasets(loaded, work, release=(version, date))
@@ -399,11 +405,50 @@ def make_release(
         if target.exists():
             raise ReleaseError("workflow.release.exists", version=version, path=_rel(target, root))
         work.rename(target)
+    except OSError as exc:
+        _remove(work)
+        from generator import oswrite
+
+        if oswrite.is_write_failure(exc):
+            failure = oswrite.describe(exc, target, out_option=False)
+            raise ReleaseError("hardening.release_failed", detail=failure) from None
+        raise
     except BaseException:
         _remove(work)
         raise
     info = next(i for i in list_releases(root) if i.version == version)
     return Made(info, changes, len(sums) + 1)
+
+
+#: What a release is made from: uncommitted changes there would be published without a commit.
+_RELEASE_INPUTS = ("datasets/package.yml", "site_config.yml", "content")
+
+
+def uncommitted(root: Path) -> list[str]:
+    """The release inputs with uncommitted changes (``[]`` outside git or when git is missing).
+
+    A release is immutable and cites a version; one made from an uncommitted
+    ``datasets/package.yml`` has metadata that no commit holds, so the command says so.
+    """
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", *_RELEASE_INPUTS],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if out.returncode != 0:
+        return []
+    changed: set[str] = set()
+    for line in out.stdout.decode("utf-8", "replace").splitlines():
+        path = line[3:].split(" -> ")[-1].strip('"')
+        changed.add(next((p for p in _RELEASE_INPUTS if path == p or path.startswith(p + "/")), path))
+    return sorted(changed)
 
 
 def _check_package_version(config: Config, version: str) -> None:

@@ -181,7 +181,7 @@ def test_diff_between_release_folders(released: Path):
 def test_existing_release_is_never_overwritten(released: Path):
     before = (released / REL / "1.0.0" / "SHA256SUMS").read_bytes()
     result = _run(released, "release", "1.0.0")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == (
         "版本 1.0.0 已发布（datasets/releases/1.0.0），发布后不可更改，不会覆盖；请换一个新版本号\n"
     )
@@ -219,7 +219,7 @@ def test_tampering_is_detected(released: Path, tmp_path: Path):
 def test_bad_requests(released: Path, args: list[str], message: str):
     before = sorted(p.name for p in (released / REL).iterdir())
     result = _run(released, "release", *args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == message + "\n"
     assert sorted(p.name for p in (released / REL).iterdir()) == before
 

@@ -470,8 +470,10 @@ def run_command(config: Any, out_dir: Path | None, lang: str) -> int:
             for message in exc.messages[:50]:
                 click.echo(f"  {message}", err=True)
         return 1
-    except OSError as exc:
-        detail = f"{exc.strerror or exc}: {exc.filename or ''}"
+    except OSError as exc:  # a full disk, a read-only folder: name the place and the reason
+        from generator import oswrite
+
+        detail = oswrite.describe(exc, exc.filename or target).get(lang)
         click.echo(t(lang, "export.cli.failed", detail=detail), err=True)
         return 1
     try:
