@@ -246,6 +246,9 @@ def _build_into(
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
                 child.rename(site / "data" / child.name)
+            from generator.release import SITE_DIR, publish_releases  # issue 15: releases at stable URLs
+
+            publish_releases(config.root, site / SITE_DIR)
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
             text = page.read_text("utf-8")

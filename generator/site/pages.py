@@ -21,7 +21,7 @@ from generator import geography, schema
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib
-from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -415,9 +415,15 @@ class Renderer:
                 )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
+        # issue 15: the spreadsheet download first, and the schema.org Dataset for harvesters
+        schema_org = getattr(exported, "schema_org", None)
         return self.render(
             "downloads",
             "data/",
+            dataset_ld=Markup(json_ld(schema_org)) if schema_org else "",
+            spreadsheet=next((d for d in downloads if d["format"] == "xlsx"), None),
+            readme=next((d for d in downloads if d["format"] == "readme"), None),
+            released=getattr(exported, "released", True),
             downloads=downloads,
             version=version or self.tr("site.data.unreleased"),
             licence=licence,
@@ -450,7 +456,12 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    from generator.release import release_files  # issue 15: every release at a stable address
+
+    folder = get("path")
     return {
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
         "changes": [
