@@ -318,7 +318,15 @@
       var popup = function (p) {
         var div = document.createElement("div"); var strong = document.createElement("strong"); strong.appendChild(link(p));
         div.appendChild(strong); div.appendChild(document.createElement("br"));
-        div.appendChild(document.createTextNode(kinds[p[2]] || "")); return div;
+        div.appendChild(document.createTextNode(kinds[p[2]] || ""));
+        var N = window.hubdirNearby;  // assets/nearby.js: phone, open now and directions in the popup
+        if (p[6]) {
+          var tel = document.createElement("a"); tel.href = "tel:" + p[6].replace(/[^0-9+]/g, ""); tel.textContent = "☎ " + p[6];
+          div.appendChild(document.createElement("br")); div.appendChild(tel);
+        }
+        if (N && p[7]) { var open = document.createElement("span"); div.appendChild(document.createElement("br")); div.appendChild(open); N.showOpen(open, p[7]); }
+        if (N && !p[5]) div.appendChild(N.directionsElement(tiles.crs === "wgs84" ? N.directionLinks(p[0], p[1], p[4]) : N.directionLinksGcj(p[0], p[1], p[4])));
+        return div;
       };
       var draw = function () {
         layer.clearLayers(); markers = {};
@@ -337,7 +345,7 @@
           if (group.length === 1 || zoom >= (tiles.max_zoom || 18)) {
             group.forEach(function (p) {
               var icon = L.divIcon({ className: "hubdir-pin hubdir-pin--" + p[2], html: "", iconSize: [18, 18] });
-              var m = L.marker([p[0], p[1]], { icon: icon, title: p[4], alt: p[4], keyboard: true }).bindPopup(popup(p));
+              var m = L.marker([p[0], p[1]], { icon: icon, title: p[4], alt: p[4], keyboard: true }).bindPopup(function () { return popup(p); });
               m.addTo(layer); markers[p[3]] = m;
             });
           } else {
@@ -366,6 +374,11 @@
         el.setAttribute("data-clusters", String(Object.keys(cells).length - Object.keys(markers).length));
       };
       if (kindsBox) kindsBox.addEventListener("change", draw);
+      document.addEventListener("hubdir:nearby", function (e) {  // near me (assets/nearby.js) found a place
+        var ll = [e.detail.lat, e.detail.lon], N = window.hubdirNearby;
+        if (tiles.crs !== "wgs84" && N) ll = N.wgs84ToGcj02(ll[0], ll[1]);
+        map.setView(ll, 15);
+      });
       map.on("moveend", draw);
       var target = decodeURIComponent(window.location.hash.slice(1));
       var hit = points.filter(function (p) { return p[3] === target; })[0];
