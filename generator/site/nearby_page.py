@@ -40,10 +40,24 @@ def js_strings(lang: str) -> dict[str, str]:
 
 
 def holiday_dates() -> list[str]:
-    """China's statutory public holidays (and their days off in lieu) as ``YYYY-MM-DD``, sorted."""
+    """China's statutory public holidays (and their days off in lieu) as ``YYYY-MM-DD``, sorted.
+
+    The ``holidays`` package lists the days off that are not weekends; a Saturday or Sunday
+    between two of them belongs to the same break (国庆 1–7 October 2026 includes Sunday the 4th),
+    so such gaps of at most two weekend days are filled.
+    """
+    import datetime as dt
+
     import holidays
 
-    return sorted(str(day) for day in holidays.China(years=HOLIDAY_YEARS))
+    days = set(holidays.China(years=HOLIDAY_YEARS))
+    for day in sorted(days):
+        for gap in (2, 3):
+            if day + dt.timedelta(days=gap) in days:
+                between = [day + dt.timedelta(days=i) for i in range(1, gap)]
+                if all(d.weekday() >= 5 for d in between):
+                    days.update(between)
+    return sorted(str(day) for day in days)
 
 
 def write_assets(site: Path) -> None:

@@ -1,5 +1,5 @@
 /* hubdir nearby.js: near me, open now, directions and copy-address (the pages read well without it).
-   Its strings (HUBDIR_NEARBY_T, both languages, from generator/locale/*/nearby.json) are put in front
+   Its strings (HUBDIR_NEARBY_T, both languages, from the nearby.json catalogues) are put in front
    of this file at build time by generator/site/nearby_page.py.
    - geo: WGS-84 -> GCJ-02 -> BD-09, the browser twin of generator/site/geo.py
    - directionLinks: the twin of generator/site/directions.py (the tests hold both to the same URLs)
@@ -169,7 +169,7 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       var text = button.getAttribute("data-hubdir-copy"), status = button.nextElementSibling;
-      var done = function (ok) { if (status) status.textContent = say(ok ? "copied" : "copy_failed"); };
+      var done = function (ok) { if (status) status.textContent = say(ok ? "dir_copied" : "dir_copy_failed"); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy(text)); });
       } else { done(legacyCopy(text)); }
