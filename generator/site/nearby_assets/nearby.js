@@ -90,13 +90,13 @@
   }
 
   /* ---------- open now ---------- */
-  var holidaysPromise = null;
+  var holidaysPromise = null, holidaysKnown = null;
   function holidays() {
     if (!holidaysPromise) {
       holidaysPromise = fetch(siteRoot + "near/holidays.json").then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         return r.json();
-      }).then(function (list) { var set = {}; list.forEach(function (d) { set[d] = true; }); return set; })
+      }).then(function (list) { var set = {}; list.forEach(function (d) { set[d] = true; }); holidaysKnown = set; return set; })
         .catch(function () { holidaysPromise = null; return {}; });
     }
     return holidaysPromise;
@@ -161,7 +161,9 @@
       el.hidden = false;
       el.setAttribute("data-open", state.open ? "true" : "false");
     };
-    if (needsHolidays(compact)) holidays().then(draw); else draw({});
+    if (!needsHolidays(compact)) draw({});
+    else if (holidaysKnown) draw(holidaysKnown);  // already here: drawn at once (a popup keeps its size)
+    else holidays().then(draw);
   }
 
   /* ---------- copy the address ---------- */
@@ -357,7 +359,7 @@
   window.hubdirNearby = {
     wgs84ToGcj02: wgs84ToGcj02, gcj02ToBd09: gcj02ToBd09, wgs84ToBd09: wgs84ToBd09, distance: distance,
     directionLinks: directionLinks, directionLinksGcj: directionLinksGcj, directionsElement: directionsElement,
-    openState: openState, showOpen: showOpen, parseWeek: parseWeek, nearest: nearest, say: say
+    openState: openState, showOpen: showOpen, holidays: holidays, parseWeek: parseWeek, nearest: nearest, say: say
   };
 
   function init() {
