@@ -20,7 +20,7 @@ from markupsafe import Markup
 from generator import geography, schema
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib
+from generator.site import contrib, nearby, nearby_page
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
@@ -86,6 +86,7 @@ class Renderer:
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
+        view["near"] = nearby_page.record_view(record, self.lang)
         body = self.render("record", view["path"], v=view)
         return Page(view["path"], record.name, body)
 
@@ -273,6 +274,7 @@ class Renderer:
             if district
             else None,
             latest=latest,
+            near=self.near_box(),
         )
 
     def kind_page(self, code: str) -> str:
@@ -319,7 +321,12 @@ class Renderer:
             count=sum(k["count"] for k in kinds),
             points_url=f"../{site_root}map/points.json",
             tiles_attribution=m.map_config["attribution"],
+            near=self.near_box(),
         )
+
+    def near_box(self) -> dict[str, Any]:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared)."""
+        return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
@@ -500,11 +507,23 @@ def write_bulk(
 
 
 def map_points(model: SiteModel) -> str:
-    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status]`` per located record."""
+    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status, phone, hours]`` per located
+    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line)."""
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
     rows = []
     for code, records in model.points_by_kind.items():
         for record, (lat, lon) in records:
-            rows.append([lat, lon, kinds[code], record.id, record.name, 0 if record.active else 1])
+            rows.append(
+                [
+                    lat,
+                    lon,
+                    kinds[code],
+                    record.id,
+                    record.name,
+                    0 if record.active else 1,
+                    nearby.phone_of(record),
+                    nearby.hours_of(record),
+                ]
+            )
     rows.sort(key=lambda r: (r[3],))
     return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))
