@@ -154,7 +154,7 @@ def _build_into(
     datasets: bool,
     search_index: bool = True,
 ) -> BuildResult:
-    from generator.site import contrib, pages, search, theme, vendor
+    from generator.site import contrib, pages, search, sheets, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
@@ -189,6 +189,7 @@ def _build_into(
             nav=_nav(model, sections, lang),
             hub=_hub_extra(model, lang),
             strict=strict,
+            **_brand(config, work / f"docs-{lang}"),
         )
         with _timed(timings, "mkdocs"):
             try:
@@ -210,6 +211,8 @@ def _build_into(
         # English pages on the second core (or inline when there is one), Chinese pages here.
         en_job = _Job(pages.write_bulk, renderers["en"], shells["en"], site / "en")
         page_paths["zh"] += pages.write_bulk(renderers["zh"], shells["zh"], site, tick)
+    with _timed(timings, "sheets"):
+        sheets.write(renderers["zh"], site)
     with _timed(timings, "search"):
         if search_index:  # meanwhile the English pages are still being written
             search.write(model, site)
@@ -373,6 +376,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         }
     )
     return {
+        **_resident_extra(model, lang),
         "alt_prefix": "en/" if lang == "zh" else "../",
         "alt_lang": "en" if lang == "zh" else "zh-CN",
         "alt_label": t(lang, "site.header.switch"),
@@ -383,6 +387,32 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         "other": other,
         "tiles_json": json.dumps(tiles, ensure_ascii=False, sort_keys=True),
         "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _brand(config: Config, docs: Path) -> dict[str, str]:
+    """Logo and favicon (configured or hubdir's own), copied beside the pages of one language."""
+    from generator.site import resident
+
+    files = resident.copy_brand(config, docs)
+    return {"logo": files["logo"], "favicon": files["favicon"]}
+
+
+def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
+    """What the theme overrides of issue 14 print: skip link, large-text switch, share image, footer, 404."""
+    from generator.site import resident
+
+    config = model.config
+    notfound = [("", "home"), ("kinds/" + model.kinds[0].code + "/", "kinds"), ("map/", "map"), ("data/", "data")]
+    return {
+        "skip_label": t(lang, "resident.skip"),
+        "care_label": t(lang, "resident.care"),
+        "og_image": resident.share_image_url(config),
+        "footer_html": str(resident.footer_html(config, lang)),
+        "notfound_title": t(lang, "resident.notfound.title"),
+        "notfound_text": t(lang, "resident.notfound.text"),
+        "notfound_links": [[path, t(lang, f"resident.notfound.{key}")] for path, key in notfound],
+        "search_button": t(lang, "site.search.button"),
     }
 
 

@@ -91,15 +91,17 @@ def _table(
         f'<th scope="col"{" class=hubdir-cov-pct" if i in numeric else ""}>{escape(h)}</th>'
         for i, h in enumerate(headers)
     )
+    # data-label: a phone shows each row stacked, every cell named by its column (resident.css)
+    labels = [f' data-label="{escape(h)}"' for h in headers]
     body = "".join(
         "<tr>"
         + "".join(
             (
                 f'<th scope="row">{c}</th>'
                 if i == 0
-                else f'<td class="hubdir-cov-pct">{c}</td>'
+                else f'<td class="hubdir-cov-pct"{labels[i]}>{c}</td>'
                 if i in numeric
-                else f"<td>{c}</td>"
+                else f"<td{labels[i]}>{c}</td>"
             )
             for i, c in enumerate(row)
         )
@@ -484,3 +486,12 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
     out.append(f"<p>{_a(here, PAGE_PATH, t(lang, 'coverage.area.more'), anchor)}</p>")
     out.append("</section>")
     return "\n".join(out) + "\n"
+
+
+def render_village_link(result: Result, code: str, lang: str) -> str:
+    """A village page's only word on coverage: where staff find its blank spots (the scores stay there)."""
+    division = result.coverage.get(code)
+    if division is None or not division.slots:
+        return ""
+    anchor = f"town-{division.town}" if villages_in_detail(result) else "villages"
+    return f'<p class="hubdir-small">{_a(area_path(code), PAGE_PATH, t(lang, "resident.village.coverage"), anchor)}</p>\n'

@@ -67,9 +67,12 @@ def value_text(ratio: Ratio) -> str:
 
 
 def bar_chart(
-    ident: str, title: str, description: str, bars: Sequence[Bar], lang: str, size: int = 640
+    ident: str, title: str, description: str, bars: Sequence[Bar], lang: str, size: int = 360
 ) -> str:
-    """One chart as an ``<svg>`` element string; ``ident`` makes the ids of title/desc unique."""
+    """One chart as an ``<svg>`` element string; ``ident`` makes the ids of title/desc unique.
+
+    ``size`` 360: a phone shows the chart at about its own width, so 13 px labels stay ≥ 12 px.
+    """
     ident = f"cov-{slug(ident)}"
     max_label_cols = int(size * 0.42 / CHAR)
     labels = [_truncate(b.label, max_label_cols) for b in bars]

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from generator import schema
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib
+from generator.site import contrib, resident, sheets
 from generator.site.model import SiteModel, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
@@ -49,6 +49,8 @@ class Page:
     path: str
     title: str
     body: str
+    #: For ``<meta name="description">`` and the share card (plain text; the shell escapes it).
+    description: str = ""
 
 
 class Renderer:
@@ -74,6 +76,11 @@ class Renderer:
             )
         }
 
+    @property
+    def zh(self) -> Any:
+        """Marks Chinese text on English pages with ``lang="zh-CN"`` (see ``resident.zh_marker``)."""
+        return resident.zh_marker(self.lang)
+
     def tr(self, key: str, **args: Any) -> str:
         return t(self.lang, key, **args)
 
@@ -81,13 +88,16 @@ class Renderer:
         def rel(target: str) -> str:
             return relative(path, target)
 
-        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, **context)
+        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, zh=self.zh, **context)
 
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
-        body = self.render("record", view["path"], v=view)
-        return Page(view["path"], record.name, body)
+        page_url = self.model.absolute(view["path"], self.lang)
+        fix = resident.corrections(self.model.config, view, page_url, self.lang, relative(view["path"], ""))
+        sheet = sheets.sheet_path(record) if sheets.has_sheet(record) else ""
+        body = self.render("record", view["path"], v=view, fix=fix, sheet=sheet)
+        return Page(view["path"], record.name, body, resident.record_description(view, self.lang))
 
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
@@ -97,7 +107,9 @@ class Renderer:
             a=view,
             fragments=contrib.fragments(self.model, area, self.lang),
         )
-        return Page(view["path"], view["name"], body)
+        site = self.model.config.site["title"][self.lang]
+        desc = resident.area_description(view, self.count_in(area.id), self.lang, site)
+        return Page(view["path"], view["name"], body, desc)
 
     def area_view(self, area: Record) -> dict[str, Any]:
         m, reg, lang = self.model, self.model.registry, self.lang
@@ -166,6 +178,29 @@ class Renderer:
             "villages": villages,
             "village_columns": columns,
             "towns": towns,
+            "help": self.help_nearby(area) if level == "village" and not hub_groups and not carrier_groups else None,
+        }
+
+    def help_nearby(self, village: Record) -> dict[str, Any]:
+        """An empty village page points residents to its town's hubs and the hotlines."""
+        m, reg, lang = self.model, self.model.registry, self.lang
+        town = reg.town_of(village.id)
+        hubs = []
+        if town is not None:
+            for record in reg.by_division.get(town.id, []):
+                if record.registry == "hubs" and record.active:
+                    link = m.link(record, lang) or {}
+                    phones = [c for c in m.contacts(record, lang) if c["kind"] in ("office_phone", "hotline")]
+                    hubs.append({**link, "phone": phones[0] if phones else None})
+        hotlines = [
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
+        ]
+        return {
+            "town": m.division_name(town.id, lang) if town is not None else "",
+            "hubs": hubs[: m.list_limit],
+            "hotlines": hotlines,
         }
 
     def count_in(self, code: str) -> int:
@@ -213,16 +248,27 @@ class Renderer:
     # -- section pages ----------------------------------------------------------------
     def sections(self) -> list[Section]:
         m, lang = self.model, self.lang
-        out = [Section("index.md", m.config.site["title"][lang], self.home())]
+        site = m.config.site["title"][lang]
+
+        def about(title: str) -> str:
+            return self.tr("resident.desc.section", title=title, site=site)
+
+        out = [Section("index.md", site, self.home(), description=m.config.site["description"][lang])]
         for kind in m.kinds:
-            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), self.kind_page(kind.code)))
-        out.append(Section("map.md", self.tr("site.nav.map"), self.map_page()))
-        out.append(Section("data.md", self.tr("site.nav.data"), self.data_page()))
-        out.append(Section("contribute.md", self.tr("site.nav.contribute"), self.contribute_page()))
+            intro = self.tr("site.kind.intro", kind=kind.label(lang), count=len(m.by_kind[kind.code]))
+            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), self.kind_page(kind.code), description=intro))
+        out.append(Section("map.md", self.tr("site.nav.map"), self.map_page(), description=about(self.tr("site.nav.map"))))
+        data_intro = self.tr("site.data.intro")
+        out.append(Section("data.md", self.tr("site.nav.data"), self.data_page(), description=data_intro))
+        contribute = self.tr("site.contribute.intro")
+        out.append(Section("contribute.md", self.tr("site.nav.contribute"), self.contribute_page(), description=contribute))
         for page in contrib.sections():
             body = page.render(m, lang)
-            out.append(Section(f"{page.slug}.md", page.title(lang), str(Markup(body))))
-        out.append(Section("search.md", self.tr("site.search.title"), self.search_page(), in_nav=False))
+            title = page.title(lang)
+            out.append(Section(f"{page.slug}.md", title, str(Markup(body)), description=about(title)))
+        search_page = Section("search.md", self.tr("site.search.title"), self.search_page(), in_nav=False)
+        search_page.description = self.tr("site.search.intro")
+        out.append(search_page)
         return out
 
     def home(self) -> str:
@@ -475,7 +521,7 @@ def write_bulk(
         if page.path not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(page.path)
-        (folder / "index.html").write_text(shell.render(page.title, page.path, page.body), "utf-8")
+        (folder / "index.html").write_text(shell.render(page.title, page.path, page.body, page.description), "utf-8")
         paths.append(page.path)
         if tick:
             tick(1)
