@@ -82,6 +82,23 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+#: Image files the configuration names (issue 14): ``(section, …, key)`` paths into ``site_config.yml``.
+IMAGE_KEYS = (("site", "logo"), ("site", "favicon"), ("site", "share_image"), ("corrections", "wechat", "qr_image"))
+
+
+def _missing_images(root: Path, raw: dict[str, Any], path: Path, rel: str) -> list[Problem]:
+    """Each configured image must exist inside the project (it is copied into the site)."""
+    problems = []
+    for keys in IMAGE_KEYS:
+        node: Any = raw
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and not (root / node).is_file():
+            line, column = yamlio.locate(path, keys)
+            problems.append(Problem.make(rel, line, column, "C141", name=".".join(keys), path=node))
+    return problems
+
+
 def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     rel = CONFIG_NAME
@@ -94,7 +111,7 @@ def load_config(root: Path) -> Config:
     except OSError as exc:  # a folder named site_config.yml, no permission…
         raise ConfigError([Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]) from None
     shapes = schema.Shapes(schemas_dir(root))
-    problems = shapes.check("site_config", raw, path, rel)
+    problems = shapes.check("site_config", raw, path, rel) or _missing_images(root, raw, path, rel)
     if problems:
         raise ConfigError(problems)
     kinds = tuple(HubKind(k["code"], k["name"], k.get("hotline", "")) for k in raw["hub_kinds"])

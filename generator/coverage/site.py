@@ -494,4 +494,5 @@ def render_village_link(result: Result, code: str, lang: str) -> str:
     if division is None or not division.slots:
         return ""
     anchor = f"town-{division.town}" if villages_in_detail(result) else "villages"
-    return f'<p class="hubdir-small">{_a(area_path(code), PAGE_PATH, t(lang, "resident.village.coverage"), anchor)}</p>\n'
+    link = _a(area_path(code), PAGE_PATH, t(lang, "resident.village.coverage"), anchor)
+    return f'<p class="hubdir-small">{link}</p>\n'

@@ -256,12 +256,15 @@ class Renderer:
         out = [Section("index.md", site, self.home(), description=m.config.site["description"][lang])]
         for kind in m.kinds:
             intro = self.tr("site.kind.intro", kind=kind.label(lang), count=len(m.by_kind[kind.code]))
-            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), self.kind_page(kind.code), description=intro))
-        out.append(Section("map.md", self.tr("site.nav.map"), self.map_page(), description=about(self.tr("site.nav.map"))))
+            body = self.kind_page(kind.code)
+            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), body, description=intro))
+        map_title = self.tr("site.nav.map")
+        out.append(Section("map.md", map_title, self.map_page(), description=about(map_title)))
         data_intro = self.tr("site.data.intro")
         out.append(Section("data.md", self.tr("site.nav.data"), self.data_page(), description=data_intro))
         contribute = self.tr("site.contribute.intro")
-        out.append(Section("contribute.md", self.tr("site.nav.contribute"), self.contribute_page(), description=contribute))
+        title = self.tr("site.nav.contribute")
+        out.append(Section("contribute.md", title, self.contribute_page(), description=contribute))
         for page in contrib.sections():
             body = page.render(m, lang)
             title = page.title(lang)

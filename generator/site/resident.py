@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from generator.config import Config
 from generator.i18n import t
@@ -95,9 +95,7 @@ def footer_html(config: Config, lang: str) -> Markup:
         if footer.get(key):
             items.append(Markup("{}{}").format(t(lang, f"resident.footer.{key}"), text(footer[key])))
     if footer.get("icp"):
-        items.append(
-            Markup('<a href="{}" rel="noopener">{}</a>').format(ICP_URL, footer["icp"])
-        )
+        items.append(Markup('<a href="{}" rel="noopener">{}</a>').format(ICP_URL, footer["icp"]))
     police = footer.get("police")
     if police:
         code = "".join(ch for ch in str(police) if ch.isdigit())
@@ -144,11 +142,25 @@ def corrections(config: Config, view: dict[str, Any], page_url: str, lang: str, 
         body = t(lang, "resident.fix.mail_body", name=name, id=rid, url=page_url)
         href = f"mailto:{cfg['email']}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
         out.append(
-            {"kind": "email", "label": t(lang, "resident.fix.email"), "href": href, "text": str(cfg["email"]), "note": ""}
+            {
+                "kind": "email",
+                "label": t(lang, "resident.fix.email"),
+                "href": href,
+                "text": str(cfg["email"]),
+                "note": "",
+            }
         )
     if cfg.get("form_url"):
         href = _fill(str(cfg["form_url"]), {"id": rid, "name": name, "url": page_url})
-        out.append({"kind": "form", "label": t(lang, "resident.fix.form"), "href": href, "text": t(lang, "resident.fix.form_open"), "note": ""})
+        out.append(
+            {
+                "kind": "form",
+                "label": t(lang, "resident.fix.form"),
+                "href": href,
+                "text": t(lang, "resident.fix.form_open"),
+                "note": "",
+            }
+        )
     wechat = cfg.get("wechat") or {}
     if wechat.get("account") or wechat.get("qr_image"):
         image = f"{root}{BRAND_DIR}/{Path(str(wechat['qr_image'])).name}" if wechat.get("qr_image") else ""

@@ -270,6 +270,7 @@
   var tiles = {};
   try { tiles = JSON.parse(meta("hubdir-tiles") || "{}"); } catch (e) { tiles = {}; }
   function baseLayer(L, map) {
+    if (map.attributionControl) map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');  // no flag: an official site shows no political emblem
     if (!tiles.url) return;
     L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: tiles.max_zoom || 18,
       attribution: tiles.attribution || "" }).addTo(map);
@@ -331,6 +332,18 @@
           if (!bounds.contains(ll)) return;
           var px = map.project(ll, zoom), key = Math.floor(px.x / 56) + ":" + Math.floor(px.y / 56);
           (cells[key] = cells[key] || []).push(p);
+        });
+        // A lone marker nearer than 28 px to a neighbouring cell's joins it: targets stay 24 px apart (WCAG 2.2).
+        Object.keys(cells).forEach(function (key) {
+          var group = cells[key], xy = key.split(":").map(Number);
+          if (group.length !== 1) return;
+          var a = map.project(L.latLng(group[0][0], group[0][1]), zoom);
+          for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) {
+            var other = cells[(xy[0] + dx) + ":" + (xy[1] + dy)];
+            if (other && other !== group && other.some(function (p) { return map.project(L.latLng(p[0], p[1]), zoom).distanceTo(a) < 28; })) {
+              other.push(group[0]); delete cells[key]; return;
+            }
+          }
         });
         Object.keys(cells).forEach(function (key) {
           var group = cells[key];
