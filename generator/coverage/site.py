@@ -17,6 +17,7 @@ from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
 from generator.coverage.render import field_label, level_label, registry_label, requirement_label
 from generator.coverage.svg import Bar, bar_chart
 from generator.i18n import t
+from generator.site.resident import has_cjk
 
 #: Where the coverage page lives, relative to a language root.
 PAGE_PATH = "coverage/"
@@ -59,8 +60,11 @@ def org_path(rid: str) -> str:
     return f"org/{rid}/"
 
 
-def _a(here: str, target: str, text: str, anchor: str = "") -> str:
+def _a(here: str, target: str, text: str, anchor: str = "", lang: str = "zh") -> str:
+    """A link; on English pages a Chinese name is marked ``lang="zh-CN"`` (screen readers, fonts)."""
     href = rel(here, target) + (f"#{anchor}" if anchor else "")
+    if lang != "zh" and has_cjk(text):
+        return f'<a href="{escape(href)}"><span lang="zh-CN">{escape(text)}</span></a>'
     return f'<a href="{escape(href)}">{escape(text)}</a>'
 
 
@@ -195,7 +199,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         out.append(_figure(towns_chart(result, lang), t(lang, "coverage.chart.towns")))
         rows = [
             [
-                _a(here, area_path(tw.town.code), tw.town.display_name(lang)),
+                _a(here, area_path(tw.town.code), tw.town.display_name(lang), lang=lang),
                 _ratio(tw.own),
                 _ratio(tw.village_ratio),
                 _ratio(tw.combined),
@@ -262,7 +266,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
             notes = "; ".join(escape(_note(s, lang)) for s in d.missing if s.inactive)
             rows.append(
                 [
-                    _a(here, area_path(d.code), d.display_name(lang)),
+                    _a(here, area_path(d.code), d.display_name(lang), lang=lang),
                     escape(t(lang, f"coverage.level.{d.level}")),
                     escape(town),
                     gaps,
@@ -320,7 +324,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         rows = []
         for town, ratios in comp.by_town().items():
             name = result.division_name(town, lang)
-            cell = _a(here, area_path(town), name) if town else escape(name)
+            cell = _a(here, area_path(town), name, lang=lang) if town else escape(name)
             rows.append(
                 [
                     cell,
@@ -350,9 +354,9 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         sep = "、" if lang == "zh" else ", "
         rows = [
             [
-                _a(here, org_path(r.id), r.display_name(lang)),
+                _a(here, org_path(r.id), r.display_name(lang), lang=lang),
                 escape(registry_label(r.registry, lang)),
-                _a(here, area_path(r.division), result.division_name(r.division, lang)),
+                _a(here, area_path(r.division), result.division_name(r.division, lang), lang=lang),
                 _ratio(r.ratio),
                 escape(sep.join(field_label(f, lang) for f in r.missing)),
             ]
@@ -398,7 +402,7 @@ def _matrix(result: Result, divisions: Sequence[DivisionCoverage], level: str, l
         slots = {s.requirement: s for s in d.slots}
         rows.append(
             [
-                _a(here, area_path(d.code), d.display_name(lang)),
+                _a(here, area_path(d.code), d.display_name(lang), lang=lang),
                 *[slot_badge(slots.get(r), lang) for r in requirements],
                 _ratio(d.ratio),
             ]
@@ -432,7 +436,7 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
         item = slot_badge(slot, lang, label)
         if slot.filled:
             names = [result.registry.by_id.get(rid) for rid in slot.present]
-            item += " " + "、".join(_a(here, org_path(r.id), r.name) for r in names if r is not None)
+            item += " " + "、".join(_a(here, org_path(r.id), r.name, lang=lang) for r in names if r is not None)
         elif slot.inactive:
             item += f' <span class="hubdir-small">{escape(_note(slot, lang))}</span>'
         out.append(f"<li>{item}</li>")
