@@ -83,7 +83,7 @@ def find_root(start: Path) -> Path | None:
 
 
 #: Image files the configuration names (issue 14): ``(section, …, key)`` paths into ``site_config.yml``.
-IMAGE_KEYS = (("site", "logo"), ("site", "favicon"), ("site", "share_image"), ("corrections", "wechat", "qr_image"))
+IMAGE_KEYS = (("brand", "logo"), ("brand", "favicon"), ("brand", "share_image"), ("corrections", "wechat", "qr_image"))
 
 
 def _missing_images(root: Path, raw: dict[str, Any], path: Path, rel: str) -> list[Problem]:

@@ -249,6 +249,7 @@ class Preview:
         if any(not p.is_relative_to(content) for p in targets):
             return None
         from generator.site import pages as site_pages
+        from generator.site import sheets
         from generator.site.labels import labels_for
         from generator.site.model import SiteModel
         from generator.validate import load
@@ -278,7 +279,11 @@ class Preview:
                 if record is None:
                     continue
                 page = fresh.area_page(record) if record.registry == "divisions" else fresh.record_page(record)
-                _write(root / page.path / "index.html", shell.render(page.title, page.path, page.body))
+                html = shell.render(page.title, page.path, page.body, page.description)
+                _write(root / page.path / "index.html", html)
+                if lang == sheets.SHEET_LANG and sheets.has_sheet(record):  # its print sheet shows it too
+                    path, html = sheets.render(fresh, record)
+                    _write(root / path / "index.html", html)
             self._shells[lang] = (shell, fresh)
         return True, ""
 

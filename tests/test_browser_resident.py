@@ -51,8 +51,8 @@ ALL_PAGES = [*PAGE_TYPES, *["en/" + p for p in PAGE_TYPES], "org/yc-gz/sheet/"]
 
 
 @pytest.fixture(scope="module")
-def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    with serve_directory(built_site[1]) as url:
+def base_url(resident_site: tuple[Path, Path, object]) -> Iterator[str]:
+    with serve_directory(resident_site[1]) as url:
         yield url
 
 
@@ -361,8 +361,8 @@ class _Published(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def published(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    handler = functools.partial(_Published, directory=str(built_site[1]))
+def published(resident_site: tuple[Path, Path, object]) -> Iterator[str]:
+    handler = functools.partial(_Published, directory=str(resident_site[1]))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -181,11 +181,11 @@ def corrections(config: Config, view: dict[str, Any], page_url: str, lang: str, 
 # ------------------------------------------------------------------ brand images
 def brand_files(config: Config) -> dict[str, Path]:
     """Source files of the logo, favicon, share image and WeChat QR (configured or shipped)."""
-    site = config.site
+    brand = config.raw.get("brand") or {}
     files = {
-        "logo": config.root / site["logo"] if site.get("logo") else ASSETS / DEFAULT_LOGO,
-        "favicon": config.root / site["favicon"] if site.get("favicon") else ASSETS / DEFAULT_FAVICON,
-        "share_image": config.root / site["share_image"] if site.get("share_image") else ASSETS / DEFAULT_SHARE,
+        "logo": config.root / brand["logo"] if brand.get("logo") else ASSETS / DEFAULT_LOGO,
+        "favicon": config.root / brand["favicon"] if brand.get("favicon") else ASSETS / DEFAULT_FAVICON,
+        "share_image": config.root / brand["share_image"] if brand.get("share_image") else ASSETS / DEFAULT_SHARE,
     }
     qr = ((config.raw.get("corrections") or {}).get("wechat") or {}).get("qr_image")
     if qr:

@@ -57,28 +57,32 @@ def qr_svg(data: str, label: str) -> Markup:
     ).format(size=size, label=label, data=data, path="".join(runs))
 
 
+def render(renderer: Any, record: Record) -> tuple[str, str]:
+    """One venue's sheet: ``(path relative to the Chinese root, full HTML document)``."""
+    model = renderer.model
+    view = model.record_view(record, SHEET_LANG)
+    url = model.absolute(view["path"], SHEET_LANG)
+    html = renderer.env.get_template("sheet.html").render(
+        t=renderer.tr,
+        v=view,
+        url=url,
+        qr=qr_svg(url, renderer.tr("resident.sheet.scan")),
+        site=model.config.site["title"][SHEET_LANG],
+        back="../",
+    )
+    return sheet_path(record), html
+
+
 def write(renderer: Any, root: Path, tick: Callable[[int], None] | None = None) -> list[str]:
     """Write every venue's sheet under the Chinese ``root``; return their paths."""
     if renderer.lang != SHEET_LANG:
         return []
-    model = renderer.model
-    template = renderer.env.get_template("sheet.html")
     paths = []
     for registry in VENUES:
-        for record in model.registry.records(registry):
+        for record in renderer.model.registry.records(registry):
             if not has_sheet(record):
                 continue
-            view = model.record_view(record, SHEET_LANG)
-            path = sheet_path(record)
-            url = model.absolute(view["path"], SHEET_LANG)
-            html = template.render(
-                t=renderer.tr,
-                v=view,
-                url=url,
-                qr=qr_svg(url, renderer.tr("resident.sheet.scan")),
-                site=model.config.site["title"][SHEET_LANG],
-                back="../",
-            )
+            path, html = render(renderer, record)
             folder = root / path
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "index.html").write_text(html, "utf-8")
