@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from generator import __version__
+from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
 
@@ -103,9 +104,9 @@ class HubdirGroup(click.Group):
 @lang_option
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, lang: str | None) -> None:
-    """hubdir：顺德群团组织名录的校验、建站与开放数据工具。
+    """hubdir：群团组织名录的校验、建站与开放数据工具。
 
-    hubdir validates the registries of Shunde's mass organizations and
+    hubdir validates the registries of a place's mass organizations and
     publishes them as a website and open datasets.
     """
     ctx.obj = State(root, lang or "zh")
@@ -156,7 +157,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
 
 
 @cli.command()
-@click.option("--level", type=click.Choice(["district", "town", "village"]), default=None,
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None,
               help="只列出这一级的区划 / list divisions of this level only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
               help="输出格式 / output format.")
@@ -413,6 +414,29 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s"
                           for k, v in result.timings.items())
         click.echo(t(state.lang, "site.build.timings", steps=steps))
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--division", "code", required=True, metavar="CODE",
+              help="国家统计局区划代码：县级 6 位、市 4 位、省 2 位 / NBS code: county-level 6 digits, city 4, "
+                   "province 2.")
+@lang_option
+@click.pass_context
+def init_command(ctx: click.Context, directory: Path, code: str, lang: str | None) -> None:
+    """为一个县级单位、市或省新建完整的名录项目（离线，区划取自随附的国家统计局 2023 年代码）。
+
+    Write a complete new project into DIRECTORY (new or empty): site_config.yml,
+    datasets/package.yml, every division under CODE in content/divisions/, the
+    schemas, README, CONTRIBUTING, issue and pull-request templates, CI and
+    pre-commit files.  Nothing is written when the input is wrong (exit 2).
+    """
+    from generator.init.cli import run
+
+    state = _state(ctx, lang)
+    message, code_out = run(directory, code, state.lang)
+    click.echo(message, err=code_out != EXIT_OK)
+    raise SystemExit(code_out)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -496,7 +496,7 @@ def test_enum_typo(run: Run, project: Path) -> None:
         HUB.replace("level: town", "level: twon"),
         [
             "content/hubs/hub-x.yml:4:8: error S004: “level”的值“twon”不在代码表中",
-            "  提示：是否想写“town”？可选值：district, town, village, sector",
+            "  提示：是否想写“town”？可选值：province, city, district, town, village, sector",
         ],
     )
 

@@ -426,6 +426,19 @@ def as_data(result: Result, lang: str, level: str | None = None, limit: int | No
             for tw in cov.towns
         ],
         "divisions": [division(d) for d in cov.divisions(level)],
+        # every division above the villages with what lies below it, rolled up through every level
+        "rollup": [
+            {
+                "code": d.code,
+                "name": d.display_name(lang),
+                "level": d.level,
+                "parent": cov.parents.get(d.code) or None,
+                **cov.subtree_ratio(d.code).as_dict(),
+                "divisions": {lv: cov.count_below(d.code, lv) for lv in LEVELS if cov.count_below(d.code, lv)},
+            }
+            for d in cov.divisions()
+            if d.level != "village"
+        ],
         "blank_spots": [
             {
                 "division": d.code,
