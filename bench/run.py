@@ -710,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-sizes", default="2000", help="sizes at which to time `hubdir serve` (comma list)")
     parser.add_argument("--reuse", action="store_true", help="reuse generated projects in --work")
     parser.add_argument("--keep", action="store_true", help="keep generated projects and sites")
+    parser.add_argument("--init-codes", default="", help="also time init+validate+build of these divisions (44,…)")
     parser.add_argument(
         "--geo", default="", help="also: NBS places (e.g. 440606,4406,44) at --geo-records (bench/geo.py)"
     )
@@ -744,6 +745,11 @@ def main(argv: list[str] | None = None) -> int:
             doc["per_size"][str(n)] = metrics(raw)
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")  # partial results
+        if args.init_codes:  # bench/init_geo.py: real geographies with their divisions only
+            from bench import init_geo
+
+            doc["init"] = init_geo.bench([c for c in args.init_codes.split(",") if c], work)
+            print(init_geo.table(doc["init"]))
     finally:
         for folder in DISCARDED:
             shutil.rmtree(folder, ignore_errors=True)

@@ -18,26 +18,27 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from stdnum.cn import ric, uscc
 
-from generator import geography, yamlio
+from generator import geography, hours, yamlio
 from generator.problems import Problem, Severity, Text
 from generator.registry import HUB_FIELD, LINKS, LIST_LINKS, Record, Registry
-from generator.schema import enum_label
+from generator.schema import enum_label, is_blank
 
-LANDLINE = re.compile(r"(?:\+86[- ]?)?(?:0\d{2,3}-?|\(0\d{2,3}\))[2-9]\d{6,7}(?:-\d{1,6})?\Z")
-MOBILE = re.compile(r"(?:\+86[- ]?)?1[3-9]\d{9}\Z")
-HOTLINE = re.compile(r"(?:1\d{4}|9\d{4}|[48]00-?\d{3}-?\d{4})\Z")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\Z")
-URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z")
-ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-USCC_SHAPE = re.compile(r"[0-9A-Z]{18}\Z")
-DATE_SHAPE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+LANDLINE = re.compile(r"(?:\+86[- ]?)?(?:0\d{2,3}-?|\(0\d{2,3}\))[2-9]\d{6,7}(?:-\d{1,6})?\Z", re.ASCII)
+MOBILE = re.compile(r"(?:\+86[- ]?)?1[3-9]\d{9}\Z", re.ASCII)
+HOTLINE = re.compile(r"(?:1\d{4}|9\d{4}|[48]00-?\d{3}-?\d{4})\Z", re.ASCII)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\Z", re.ASCII)
+URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z")  # \s: every Unicode space (U+3000 too)
+ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", re.ASCII)
+MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.ASCII)
+USCC_SHAPE = re.compile(r"[0-9A-Z]{18}\Z", re.ASCII)
+DATE_SHAPE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z", re.ASCII)
 DATE_FIELDS = ("established_on", "dissolved_on", "last_verified")
 #: Hub kinds a carrier must belong to.
 CARRIER_HUB_KIND = {"youth_centers": "youth_league", "womens_homes": "womens_federation"}
@@ -148,7 +149,9 @@ def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
     for index, contact in enumerate(contacts):
         if not isinstance(contact, dict) or not isinstance(contact.get("value"), str):
             continue
-        kind, value = contact.get("type"), contact["value"].strip()
+        kind, value = contact.get("type"), contact["value"]
+        if is_blank(value) or "\n" in value or "\r" in value:
+            continue  # the shape layer reports blank values and line breaks (S010, S011)
         pointer = ("contacts", index, "value")
         if kind in ("office_phone", "hotline", "fax"):
             compact = value.replace(" ", "")
@@ -163,6 +166,14 @@ def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
             yield _at(record, pointer, "M029", value=value)
 
 
+def check_opening_hours(record: Record, ctx: Context) -> Iterator[Problem]:
+    """What the schema's pattern cannot say: ``25:00`` is no time, ``09:00-09:00`` is empty (``generator.hours``)."""
+    value = record.get("opening_hours")
+    if isinstance(value, str) and (error := hours.problem(value)) is not None:
+        detail = Text(error.message("zh"), error.message("en"))
+        yield _at(record, ("opening_hours",), "M141", value=value, detail=detail)
+
+
 def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if isinstance(data, str):
         yield pointer, data
@@ -175,15 +186,25 @@ def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[t
 
 
 #: Either pattern, to skip records that hold neither an ID-like nor a mobile-like number.
-_SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}")
+_SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}", re.ASCII)
 #: Code fields whose digits are checked by their own pattern (a village code has 12 digits).
 _CODE_FIELDS = frozenset(("id", "division", "parent", "uscc", "postal_code", "urban_rural_code"))
 
 
 #: A necessary condition for both, with a literal first character (a fast scan): mobiles start
 #: with 1[3-9]; ID numbers hold a birth year 19xx or 20xx followed by 9 more characters.
-_PREFILTER = re.compile(r"1[3-9]\d{9}|20\d{9}[\dXx]")
+_PREFILTER = re.compile(r"1[3-9]\d{9}|20\d{9}[\dXx]", re.ASCII)
 _CODE_LINES = tuple(f"{name}:" for name in sorted(_CODE_FIELDS))
+
+
+#: A digit other than 0-9 (full-width ２, Arabic-Indic ٣…): such text is compared in its NFKC form,
+#: so an ID or mobile number typed in full-width digits is still found.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _digits_folded(text: str) -> str:
+    """``text`` with every Unicode digit (and full-width letter) in its ASCII form, when it has any."""
+    return unicodedata.normalize("NFKC", text) if _OTHER_DIGIT.search(text) else text
 
 
 def _suspect_text(text: str) -> bool:
@@ -201,7 +222,7 @@ def _has_long_digits(data: dict[str, Any]) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if len(item) >= 11 and _SUSPECT.search(item):
+            if len(item) >= 11 and _SUSPECT.search(_digits_folded(item)):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -226,7 +247,7 @@ def is_resident_id(number: str) -> bool:
 def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     """No resident ID number anywhere (error); mobile numbers only in public phone fields (warning)."""
     text = ctx.text
-    if text is not None and "\\" not in text and not _suspect_text(text):
+    if text is not None and "\\" not in text and not _OTHER_DIGIT.search(text) and not _suspect_text(text):
         return  # fast path: the file holds nothing shaped like an ID or mobile number (and no escapes)
     if not isinstance(record.data, dict) or not _has_long_digits(record.data):
         return  # nothing shaped like an ID number or a mobile number outside the code fields
@@ -239,6 +260,7 @@ def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     for pointer, text in _strings(record.data):
         if pointer and pointer[0] in _CODE_FIELDS:
             continue
+        text = _digits_folded(text)
         for match in ID_LIKE.finditer(text):
             if is_resident_id(match.group()):
                 yield _at(record, pointer, "M030", masked=match.group()[:6] + "********" + match.group()[-4:])
@@ -323,6 +345,7 @@ RECORD_CHECKS: tuple[RecordCheck, ...] = (
     check_uscc,
     check_location,
     check_contacts,
+    check_opening_hours,
     check_personal_data,
     check_dates,
 )

@@ -6,6 +6,7 @@ the config decides what is published, so it is never guessed at.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,9 +21,18 @@ CONFIG_NAME = "site_config.yml"
 class ConfigError(Exception):
     """The configuration cannot be used; carries the problems to show (exit 2)."""
 
+    #: The catalogue key of the line printed above the problems.
+    heading = "cli.config_invalid"
+
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(problems[0].code if problems else "config")
         self.problems = problems
+
+
+class SchemaFilesError(ConfigError):
+    """A schema file is missing, not JSON, not draft-07, or refers to something unresolvable or remote."""
+
+    heading = "hardening.schemas_invalid"
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,9 @@ class Config:
         return schemas_dir(self.root)
 
 
-#: The schemas shipped with this checkout of hubdir, used when a project has none of its own.
-BUNDLED_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+#: The schemas shipped with hubdir, used when a project has none of its own: ``generator/schemas`` is a
+#: link to the repository's ``schemas/`` in a checkout and a real folder in an installed wheel.
+BUNDLED_SCHEMAS = (Path(__file__).resolve().parent / "schemas").resolve()
 
 
 def schemas_dir(root: Path) -> Path:
@@ -136,15 +147,31 @@ def find_root(start: Path) -> Path | None:
 def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     rel = CONFIG_NAME
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    if os.path.lexists(path) and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        # A link out of the project (a pull request could point it at any file of the build machine,
+        # and the messages would quote that file's keys): never read.
+        raise ConfigError([Problem.make(rel, 0, 0, "Y015", name=CONFIG_NAME, target=real)])
     try:
         raw = yamlio.load_file(path)
     except FileNotFoundError:
         raise ConfigError([Problem.make(rel, 0, 0, "C001", root=str(root))]) from None
     except yamlio.LoadError as exc:
+        if exc.code == "Y003":  # an empty configuration: `hubdir new` (the Y003 hint) makes records, not configs
+            raise ConfigError([Problem.make(rel, 1, 1, "C009")]) from None
         raise ConfigError([Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]) from None
     except OSError as exc:  # a folder named site_config.yml, no permission…
         raise ConfigError([Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]) from None
-    shapes = schema.Shapes(schemas_dir(root))
+    from generator import schemacheck
+    from generator.registry import REGISTRIES
+
+    folder = schemas_dir(root)
+    broken = schemacheck.check(folder, root, (schema.COMMON, "site_config", *REGISTRIES))
+    if broken:
+        raise SchemaFilesError(broken)
+    if not raw:
+        raise ConfigError([Problem.make(rel, 1, 1, "C009")])
+    shapes = schema.Shapes(folder)
     problems = shapes.check("site_config", raw, path, rel)
     if not problems:
         problems = _root_problems(raw, path, rel)

@@ -247,12 +247,20 @@ def draft(
 
 def write(item: Draft) -> None:
     """Create the file; never overwrite one (``x`` mode fails if it appeared meanwhile)."""
-    item.path.parent.mkdir(parents=True, exist_ok=True)
+    created = False
     try:
+        item.path.parent.mkdir(parents=True, exist_ok=True)
         with item.path.open("x", encoding="utf-8", newline="\n") as handle:
+            created = True
             handle.write(item.text)
     except FileExistsError:
         raise NewError("workflow.new.exists", id=item.id) from None
+    except OSError as exc:  # a full disk or a read-only folder: named, never an internal error
+        from generator import oswrite
+
+        if created:  # no half-written record left behind
+            item.path.unlink(missing_ok=True)
+        raise NewError("hardening.new_failed", detail=oswrite.describe(exc, item.path, out_option=False)) from None
 
 
 def problems_for(problems: Iterable[Problem], rel: str) -> list[Problem]:
