@@ -250,10 +250,13 @@ def test_a_province_project_validates(tmp_path: Path) -> None:
     assert code == 0, out + err
 
 
-def test_a_city_without_a_county_level_validates(tmp_path: Path) -> None:
-    root = init_project(tmp_path / "dongguan", "4419")
-    code, out, err = invoke("--root", str(root), "validate")
-    assert code == 0, out + err
+@pytest.mark.parametrize("code", ["4419", "110101", "429021"], ids=["东莞 (no county level)",
+                                                                 "东城区 (under a municipality)",
+                                                                 "神农架林区 (province-administered)"])
+def test_places_that_skip_a_level_validate(tmp_path: Path, code: str) -> None:
+    root = init_project(tmp_path / code, code)
+    code_out, out, err = invoke("--root", str(root), "validate")
+    assert code_out == 0, out + err
 
 
 # -- bad input: a clear message, exit 2, nothing written ------------------------------------------
