@@ -173,7 +173,7 @@ def _build_into(
     datasets: bool,
     search_index: bool = True,
 ) -> BuildResult:
-    from generator.site import contrib, pages, search, theme, vendor
+    from generator.site import contrib, nearby, nearby_page, pages, search, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
@@ -242,10 +242,15 @@ def _build_into(
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         (site / "map").mkdir(exist_ok=True)
         (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
+        nearby.write(model, site)
+        nearby_page.write_assets(site)
         if exported is not None:  # beside the data page's index.html
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
                 child.rename(site / "data" / child.name)
+            from generator.release import SITE_DIR, publish_releases  # issue 15: releases at stable URLs
+
+            publish_releases(config.root, site / SITE_DIR)
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
             text = page.read_text("utf-8")
@@ -434,7 +439,9 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
     return nav
 
 
-def _hub_extra(model: Any, lang: str) -> dict[str, str]:
+def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
+    from generator.site import hotlines
+
     other = "en" if lang == "zh" else "zh"
     map_cfg = model.map_config
     tiles = {
@@ -442,6 +449,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         "subdomains": map_cfg.get("subdomains", ""),
         "attribution": map_cfg.get("attribution", ""),
         "max_zoom": map_cfg.get("max_zoom", 18),
+        "crs": map_cfg.get("crs", "gcj02"),
     }
     strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
     strings.update(
@@ -462,6 +470,8 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         "other": other,
         "tiles_json": json.dumps(tiles, ensure_ascii=False, sort_keys=True),
         "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
+        "hotlines": hotlines.strip_view(model.config, lang),
+        "hotlines_label": t(lang, "hotlines.label"),
     }
 
 

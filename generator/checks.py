@@ -25,7 +25,7 @@ from typing import Any
 
 from stdnum.cn import ric, uscc
 
-from generator import geography, yamlio
+from generator import geography, hours, yamlio
 from generator.problems import Problem, Severity, Text
 from generator.registry import HUB_FIELD, LINKS, LIST_LINKS, Record, Registry
 from generator.schema import enum_label, is_blank
@@ -164,6 +164,14 @@ def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
             yield _at(record, pointer, "M028", value=value)
         elif kind == "website" and not URL.match(value):
             yield _at(record, pointer, "M029", value=value)
+
+
+def check_opening_hours(record: Record, ctx: Context) -> Iterator[Problem]:
+    """What the schema's pattern cannot say: ``25:00`` is no time, ``09:00-09:00`` is empty (``generator.hours``)."""
+    value = record.get("opening_hours")
+    if isinstance(value, str) and (error := hours.problem(value)) is not None:
+        detail = Text(error.message("zh"), error.message("en"))
+        yield _at(record, ("opening_hours",), "M141", value=value, detail=detail)
 
 
 def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -337,6 +345,7 @@ RECORD_CHECKS: tuple[RecordCheck, ...] = (
     check_uscc,
     check_location,
     check_contacts,
+    check_opening_hours,
     check_personal_data,
     check_dates,
 )

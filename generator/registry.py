@@ -35,6 +35,12 @@ LIST_LINKS: dict[str, dict[str, str]] = {"youth_centers": {"groups": "social_org
 #: The hub a carrier belongs to, by registry.
 HUB_FIELD = {"youth_centers": "host", "womens_homes": "hub", "social_orgs": "hub"}
 
+#: What the model reads when the YAML leaves a field out (the one owner of these defaults; the open
+#: datasets publish the effective value).
+EFFECTIVE_DEFAULTS: dict[str, str] = {"status": "active"}
+#: Registries whose records have those fields (divisions have no status).
+DEFAULTED_REGISTRIES = ("hubs", "youth_centers", "womens_homes", "social_orgs")
+
 
 
 @dataclass(slots=True)
@@ -56,7 +62,7 @@ class Record:
 
     @property
     def status(self) -> str:
-        return str(self.data.get("status", "active"))
+        return str(self.data.get("status", EFFECTIVE_DEFAULTS["status"]))
 
     @property
     def active(self) -> bool:
@@ -153,3 +159,12 @@ class Registry:
         """The hub a youth center, women's home or social organization belongs to."""
         hub_field = HUB_FIELD.get(record.registry)
         return self.link(record, hub_field) if hub_field else None
+
+
+def with_defaults(registry: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The record as the model reads it: every YAML value as written, plus the effective defaults it
+    leaves out (appended; ``data`` itself is not changed)."""
+    if registry not in DEFAULTED_REGISTRIES or not isinstance(data, dict):
+        return data
+    missing = {k: v for k, v in EFFECTIVE_DEFAULTS.items() if k not in data}
+    return {**data, **missing} if missing else data

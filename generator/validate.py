@@ -316,5 +316,8 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    from generator.release import release_problems  # issue 15: published releases are never edited
+
+    problems.extend(release_problems(root))
     report = Report(problems=problems, files_checked=len(jobs))
     return Loaded(registry, report, records)

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from generator import geography, schema
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib
-from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site import contrib, nearby, nearby_page
+from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -86,6 +86,7 @@ class Renderer:
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
+        view["near"] = nearby_page.record_view(record, self.lang)
         body = self.render("record", view["path"], v=view)
         return Page(view["path"], record.name, body)
 
@@ -273,6 +274,7 @@ class Renderer:
             if district
             else None,
             latest=latest,
+            near=self.near_box(),
         )
 
     def kind_page(self, code: str) -> str:
@@ -319,7 +321,12 @@ class Renderer:
             count=sum(k["count"] for k in kinds),
             points_url=f"../{site_root}map/points.json",
             tiles_attribution=m.map_config["attribution"],
+            near=self.near_box(),
         )
+
+    def near_box(self) -> dict[str, Any]:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared)."""
+        return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
@@ -415,9 +422,15 @@ class Renderer:
                 )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
+        # issue 15: the spreadsheet download first, and the schema.org Dataset for harvesters
+        schema_org = getattr(exported, "schema_org", None)
         return self.render(
             "downloads",
             "data/",
+            dataset_ld=Markup(json_ld(schema_org)) if schema_org else "",
+            spreadsheet=next((d for d in downloads if d["format"] == "xlsx"), None),
+            readme=next((d for d in downloads if d["format"] == "readme"), None),
+            released=getattr(exported, "released", True),
             downloads=downloads,
             version=version or self.tr("site.data.unreleased"),
             licence=licence,
@@ -450,7 +463,12 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    from generator.release import release_files  # issue 15: every release at a stable address
+
+    folder = get("path")
     return {
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
         "changes": [
@@ -489,11 +507,23 @@ def write_bulk(
 
 
 def map_points(model: SiteModel) -> str:
-    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status]`` per located record."""
+    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status, phone, hours]`` per located
+    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line)."""
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
     rows = []
     for code, records in model.points_by_kind.items():
         for record, (lat, lon) in records:
-            rows.append([lat, lon, kinds[code], record.id, record.name, 0 if record.active else 1])
+            rows.append(
+                [
+                    lat,
+                    lon,
+                    kinds[code],
+                    record.id,
+                    record.name,
+                    0 if record.active else 1,
+                    nearby.phone_of(record),
+                    nearby.hours_of(record),
+                ]
+            )
     rows.sort(key=lambda r: (r[3],))
     return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))
