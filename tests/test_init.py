@@ -328,6 +328,7 @@ def test_an_empty_folder_is_filled(tmp_path: Path) -> None:
     assert status == 0 and err == ""
     assert out.startswith(f"Created a new project for 南海区 (440605) in {target}: 315 division files, 332 files")
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+    assert target.stat().st_mode & 0o755 == 0o755  # readable like any folder made with mkdir
 
 
 # -- packaging --------------------------------------------------------------------------------------
@@ -376,5 +377,5 @@ def test_the_init_benchmark_runs_on_a_real_district(tmp_path: Path) -> None:
 def test_uscc_prefix_and_english_name_of_the_root(code: str, prefix: str, name_en: str) -> None:
     from generator.init.project import context
 
-    ctx = context(table.place(code), BUNDLED_SCHEMAS)
+    ctx = context(table.place(code))
     assert (ctx["prefix"], ctx["name_en"]) == (prefix, name_en)
