@@ -679,6 +679,11 @@ def markdown(doc: dict[str, Any]) -> str:
         from bench import geo
 
         lines += ["", *geo.markdown(doc["geo"])]
+    if doc.get("init"):
+        from bench import init_geo
+
+        lines += ["", "## `hubdir init` + validate + build, divisions only (bench/init_geo.py)", "",
+                  init_geo.table(doc["init"])]
     return "\n".join(lines) + "\n"
 
 
