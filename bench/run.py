@@ -44,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(REPO))
 
+from bench import incremental as bench_incremental  # noqa: E402
 from bench import synth  # noqa: E402
 from generator.site.search import INDEX_DIR  # noqa: E402
 
@@ -83,6 +84,7 @@ TARGETS: list[tuple[str, str, str, float]] = [
     ("search 100k: bytes for a query ≤ 500 KB", "100000", "search_kb", 500),
     ("search 100k: first results ≤ 500 ms", "100000", "search_ms", 500),
     ("serve rebuild after one edit, 2k ≤ 2 s", "2000", "serve_rebuild_s", 2),
+    *bench_incremental.TARGETS,  # issue 16
 ]
 
 
@@ -451,6 +453,15 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
         log(f"[{n}] mkdocs-material baseline")
         res["baseline"] = baseline(n, work)
 
+    log(f"[{n}] incremental build, light pages, serve events, peers (bench/incremental.py)")
+    res["incremental"] = bench_incremental.measure(
+        project,
+        n,
+        work,
+        run_step=run_step,
+        port=free_port() if n in args.serve_sizes else None,
+        peers=not args.no_baseline and n <= args.baseline_max,
+    )
     if n in args.serve_sizes:
         log(f"[{n}] hubdir serve rebuild")
         res["serve"] = serve_rebuild(project)
@@ -530,6 +541,7 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
     else:
         m["per_page_ratio_cpu"] = None
     m["load_before_build"] = (res.get("build") or {}).get("load_before")
+    m.update(bench_incremental.metrics(res, m))
     return m
 
 
@@ -565,6 +577,7 @@ ROWS = [
     ("per-page ratio vs baseline", "per_page_ratio", ""),
     ("per-page ratio vs baseline, CPU time", "per_page_ratio_cpu", ""),
     ("serve rebuild after one edit (s)", "serve_rebuild_s", ""),
+    *bench_incremental.ROWS,
 ]
 
 

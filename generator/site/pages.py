@@ -8,6 +8,7 @@ stays flat whatever the number of records.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,16 @@ class Page:
     path: str
     title: str
     body: str
+
+
+@dataclass
+class Job:
+    """A bulk page before it is rendered (``generator/incremental.py`` keys it by ``subject``)."""
+
+    path: str
+    kind: str  # "record", "area" or "chunk"
+    subject: Any  # the record, or a chunk's (records, the town's page paths, town code)
+    render: Callable[[], Page]
 
 
 class Renderer:
@@ -177,40 +188,61 @@ class Renderer:
 
     def chunk_pages(self) -> Iterator[Page]:
         """Listing pages of the kinds too big for one page: split by town, then by ``PAGE_SIZE``."""
+        for job in self.chunk_jobs():
+            yield job.render()
+
+    def chunk_jobs(self) -> Iterator[Job]:
         for kind, plan in self.model.listing_plan.items():
-            label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
             for town in plan:
                 for index, records in enumerate(town["chunks"]):
-                    path = town["pages"][index]
-                    rows = [self.model.row(r, self.lang) for r in records]
-                    pager = [
-                        {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
-                    ]
-                    title = self.tr(
-                        "site.listing.chunk_title",
-                        kind=label,
-                        town=self.model.group_label(town["town"], self.lang),
-                        page=index + 1,
-                        pages=len(town["pages"]),
-                    )
-                    body = self.render(
+                    yield Job(
+                        town["pages"][index],
                         "chunk",
-                        path,
-                        title=title,
-                        kind=label,
-                        back=f"kinds/{kind}/",
-                        rows=rows,
-                        pages=len(town["pages"]),
-                        pager=pager,
-                        service_options=self.model.labels.options("services", self.lang),
-                        group_options=self.model.labels.options("target_groups", self.lang),
+                        (records, town["pages"], town["town"]),
+                        functools.partial(self.chunk_page, kind, town, index),
                     )
-                    yield Page(path, title, body)
+
+    def chunk_page(self, kind: str, town: dict[str, Any], index: int) -> Page:
+        label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
+        records = town["chunks"][index]
+        path = town["pages"][index]
+        rows = [self.model.row(r, self.lang) for r in records]
+        pager = [
+            {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
+        ]
+        title = self.tr(
+            "site.listing.chunk_title",
+            kind=label,
+            town=self.model.group_label(town["town"], self.lang),
+            page=index + 1,
+            pages=len(town["pages"]),
+        )
+        body = self.render(
+            "chunk",
+            path,
+            title=title,
+            kind=label,
+            back=f"kinds/{kind}/",
+            rows=rows,
+            pages=len(town["pages"]),
+            pager=pager,
+            service_options=self.model.labels.options("services", self.lang),
+            group_options=self.model.labels.options("target_groups", self.lang),
+        )
+        return Page(path, title, body)
+
+    def bulk_jobs(self) -> Iterator[Job]:
+        """Every bulk page, not yet rendered: where it goes, what it shows, how to render it."""
+        for record in self.model.registry.all():
+            if record.registry == "divisions":
+                yield Job(record_path(record), "area", record, functools.partial(self.area_page, record))
+            else:
+                yield Job(record_path(record), "record", record, functools.partial(self.record_page, record))
+        yield from self.chunk_jobs()
 
     def bulk_pages(self) -> Iterator[Page]:
-        for record in self.model.registry.all():
-            yield self.area_page(record) if record.registry == "divisions" else self.record_page(record)
-        yield from self.chunk_pages()
+        for job in self.bulk_jobs():
+            yield job.render()
 
     # -- section pages ----------------------------------------------------------------
     def sections(self) -> list[Section]:

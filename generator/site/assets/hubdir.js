@@ -4,7 +4,9 @@
    - maps: Leaflet (served by this site), a tiny grid clusterer, a list of what is in view */
 (function () {
   "use strict";
-  var meta = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : ""; };
+  /* light pages (generator/site/shell.py) carry the map settings and strings in a cached meta.<lang>.js */
+  var shared = window.hubdirMeta || {};
+  var meta = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : shared[name] || ""; };
   var siteRoot = meta("hubdir-site-root");
   var T = {};
   try { T = JSON.parse(meta("hubdir-strings") || "{}"); } catch (e) { T = {}; }
