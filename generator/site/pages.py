@@ -317,14 +317,27 @@ class Renderer:
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
-        site_root = "../" if self.lang == "en" else ""
+        m, lang = self.model, self.lang
+        site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        strings["fuzzy"] = self.tr("search.fuzzy")
+        # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        hotlines = [
+            {"kind": k.code, "name": m.config.hub_kind(k.code).name.get(lang, k.code),  # type: ignore[union-attr]
+             "number": m.config.hub_kind(k.code).hotline,  # type: ignore[union-attr]
+             "href": safe_href(m.config.hub_kind(k.code).hotline, "tel")}  # type: ignore[union-attr]
+            for k in m.kinds
+            if m.config.hub_kind(k.code) and m.config.hub_kind(k.code).hotline  # type: ignore[union-attr]
+        ]
         return self.render(
             "search",
             "search/",
             index=f"../{site_root}{SEARCH_INDEX_DIR}/",
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+            hotlines=hotlines,
+            kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
+            towns=[{"path": record_path(d), "name": m.division_name(d.id, lang)} for d in m.registry.towns()],
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:
