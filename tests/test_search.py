@@ -66,9 +66,15 @@ def test_pinyin_full_initials_and_from_any_syllable(built_site: tuple[Path, Path
     assert "org/yc-gz/" in search.find(index, "guizhou")[:5]
     assert search.find(index, "slrgzgh")[0] == "org/hub-rg-union/"  # 示例容桂总工会, initials of the whole name
     rows = {r[0]: r for r in _rows(index)}
-    for query in ("rg", "ronggui", "RongGui", "ｒｏｎｇｇｕｉ"):
+    in_name = [p for p, r in rows.items() if "容桂" in r[1] or any("容桂" in a for a in r[7])]
+    found = search.find(index, "rg")
+    assert found and sorted(found) == sorted(in_name)  # initials: names only
+    for query in ("ronggui", "RongGui", "ｒｏｎｇｇｕｉ"):
         found = search.find(index, query)
-        assert found and all("容桂" in rows[p][1] or any("容桂" in a for a in rows[p][7]) for p in found), query
+        # the place in full pinyin: its area page (exact), names with 容桂, then everything inside 容桂
+        assert found[0] == "area/440606006/", query
+        assert set(found[: len(in_name)]) == set(in_name), query
+        assert set(found) == set(search.find(index, "容桂")), query
     assert search.find(index, "rgx") == []
 
 
