@@ -321,7 +321,8 @@ class Renderer:
         site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
-        strings["fuzzy"] = self.tr("search.fuzzy")
+        strings["sound"] = self.tr("search.sound")
+        strings["partial"] = self.tr("search.partial")
         # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
         hotlines = [
             {"kind": k.code, "name": m.config.hub_kind(k.code).name.get(lang, k.code),  # type: ignore[union-attr]

@@ -520,8 +520,8 @@ def _pinyin_table() -> dict[str, str]:
     out: dict[str, str] = {}
     for cp in sorted(PINYIN_DICT):
         char = chr(cp)
-        first = PINYIN_DICT[cp].split(",")[0].replace("ü", "v")
-        reading = "".join(c for c in unicodedata.normalize("NFD", first) if not unicodedata.combining(c))
+        first = unicodedata.normalize("NFD", PINYIN_DICT[cp].split(",")[0]).replace("u\u0308", "v")
+        reading = "".join(c for c in first if not unicodedata.combining(c))
         if _HAN.fullmatch(char) and reading.isascii() and reading.isalpha():
             out[char] = reading
     return out
@@ -649,7 +649,7 @@ class Plan:
 
     segments: list[Segment]
     tiers: list[Tier]
-    fuzzy: bool
+    mode: str  # "exact"; "sound": read again by pinyin; "partial": free words left out
     count: int
     exact_count: bool
     raw: list[str]
@@ -855,7 +855,7 @@ def _keys_of(surface: str, latin: bool) -> list[str]:
     return chars if len(chars) == 1 else [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
 
 
-def plan(index: Index, toks: list[str], fuzzy: bool) -> Plan:
+def plan(index: Index, toks: list[str], mode: str = "exact") -> Plan:
     """The tiers of results for a query's words (see the module docstring for their order)."""
     every = set(range(index.meta["docs"]))
 
@@ -880,6 +880,8 @@ def plan(index: Index, toks: list[str], fuzzy: bool) -> Plan:
     compact = "".join(toks)
     raw_keys = [k for t in toks for k in _keys_of(t, not _HAN.fullmatch(t))]
     segs = segment(index, toks)
+    if mode == "partial":
+        segs = [s for s in segs if s.concepts]
     tiers: list[Tier] = [Tier("exact", sorted(name_list("=" + compact)), "none")]
     joined = " ".join(toks)
     if _PHONE_QUERY.match(joined) and len(re.sub(r"\D", "", joined)) >= 5:
@@ -923,8 +925,8 @@ def plan(index: Index, toks: list[str], fuzzy: bool) -> Plan:
     union: set[int] = set()
     for tier in tiers:
         union.update(tier.docs)
-    exact_count = not fuzzy and all(_HAN.fullmatch(t) for t in toks)
-    return Plan(segs, tiers, fuzzy, len(union), exact_count, toks)
+    exact_count = mode == "exact" and all(_HAN.fullmatch(t) for t in toks)
+    return Plan(segs, tiers, mode, len(union), exact_count, toks)
 
 
 def _latin_match(word: str, forms: list[str]) -> bool:
@@ -971,7 +973,7 @@ def search(index: Index, query: str) -> Result:
     toks = prepare(index, query)
     if not toks:
         return Result(None, [], [])
-    current = plan(index, toks, False)
+    first = current = plan(index, toks)
     if current.count == 0 and any(_HAN.fullmatch(t) for t in toks):
         sounds = []
         for tok in toks:
@@ -982,7 +984,9 @@ def search(index: Index, query: str) -> Result:
             else:
                 sounds.append(tok)
         if sounds:
-            current = plan(index, sounds, True)
+            current = plan(index, sounds, "sound")
+    if current.count == 0 and any(s.concepts for s in first.segments) and any(not s.concepts for s in first.segments):
+        current = plan(index, toks, "partial")  # 被家暴了怎么办: the words it knows, the rest left out
     shown: list[int] = []
     seen: set[int] = set()
     for tier in current.tiers:

@@ -227,7 +227,7 @@
   }
 
   /* ---- the tiers ---- */
-  function plan(index, toks, fuzzy) {
+  function plan(index, toks, mode) {
     var W = index.words, docs = index.meta.docs;
     function every() { var s = new Uint32Array(W); for (var i = 0; i < docs; i++) s[i >>> 5] |= 1 << (i & 31); return s; }
     function allOf(sets) { var out = every(); sets.forEach(function (s) { for (var w = 0; w < W; w++) out[w] &= s[w]; }); return out; }
@@ -242,6 +242,7 @@
     var compact = toks.join(""), rawKeys = [];
     toks.forEach(function (t) { rawKeys = rawKeys.concat(keysOf(t, !isHan(t))); });
     var segs = segment(index, toks), tiers = [];
+    if (mode === "partial") segs = segs.filter(function (s) { return s.concepts.length; });
     tiers.push({ name: "exact", docs: members(nameList("=" + compact)), verify: "none" });
     var joined = toks.join(" "), digits = joined.replace(/\D/g, "");
     if (PHONE.test(joined) && digits.length >= 5) tiers.push({ name: "phone", docs: members(nameList("#" + digits)), verify: "none" });
@@ -284,7 +285,7 @@
     }
     var union = {}, count = 0;
     tiers.forEach(function (t) { t.docs.forEach(function (n) { if (!union[n]) { union[n] = true; count++; } }); });
-    return { segments: segs, tiers: tiers, fuzzy: fuzzy, count: count, exactCount: !fuzzy && toks.every(isHan), raw: toks };
+    return { segments: segs, tiers: tiers, mode: mode, count: count, exactCount: mode === "exact" && toks.every(isHan), raw: toks };
   }
   function latinMatch(word, forms) {
     for (var f = 0; f < forms.length; f++) {
@@ -325,8 +326,16 @@
       return Promise.all(wanted.map(load)).then(function () { return settle(fn); });
     }
     if (!toks.length) return Promise.resolve(null);
-    return settle(function () { return plan(index, toks, false); }).then(function (p) {
-      if (p.count !== 0 || !toks.some(isHan)) return p;
+    var first = null;
+    function partial(p) {  // 被家暴了怎么办: the words it knows, the rest left out
+      var known = first.segments.some(function (s) { return s.concepts.length; });
+      var unknown = first.segments.some(function (s) { return !s.concepts.length; });
+      if (p.count !== 0 || !known || !unknown) return p;
+      return settle(function () { return plan(index, toks, "partial"); });
+    }
+    return settle(function () { return plan(index, toks, "exact"); }).then(function (p) {
+      first = p;
+      if (p.count !== 0 || !toks.some(isHan)) return partial(p);
       return settle(function () {
         var sounds = [];
         toks.forEach(function (t) {
@@ -337,8 +346,8 @@
         return sounds;
       }).then(function (sounds) {
         if (!sounds.length) return p;
-        return settle(function () { return plan(index, sounds, true); });
-      });
+        return settle(function () { return plan(index, sounds, "sound"); });
+      }).then(partial);
     });
   }
 
@@ -475,7 +484,7 @@
         function finish() {
           var left = ti < p.tiers.length;
           moreButton.hidden = !left;
-          var lead = p.fuzzy && shown ? say("fuzzy", {}) + " " : "";
+          var lead = p.mode !== "exact" && shown ? say(p.mode, {}) + " " : "";
           if (!shown && !left) {
             status.textContent = say("none", { query: query.trim() });
             return showHelp(p).then(function () { if (current === token) box.setAttribute("data-state", "done"); });
