@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, yamlio
+from generator import checks, synonyms, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -250,5 +250,6 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    problems.extend(synonyms.check(config, set(registry.by_registry["divisions"])))
     report = Report(problems=problems, files_checked=len(jobs))
     return Loaded(registry, report, records)

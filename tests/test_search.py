@@ -129,3 +129,88 @@ def test_dense_lists_become_bitmaps_sparse_ones_gap_lists() -> None:
     assert isinstance(dense, str) and len(dense) <= total // 8 * 4 // 3 + 8
     assert json.loads(search.encode([5, 6, 7, 8, 900], total)) == [5, -3, 891]
     assert json.loads(search.encode(list(range(total)), total)) == [0, -(total - 1)]
+
+
+# -- reading residents' queries (issue 13) ------------------------------------------------------------
+
+
+def _plan(built_site: tuple[Path, Path, object], query: str) -> search.Plan:
+    plan = search.search(search.Index(_index(built_site)), query).plan
+    assert plan is not None
+    return plan
+
+
+def test_place_and_kind_in_one_breath(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    assert [s.concepts for s in _plan(built_site, "容桂妇女之家").segments] == [["p:440606006"], ["k:womens_homes"]]
+    assert search.find(index, "桂洲妇女之家")[0] == "org/wh-gz/"  # 桂洲社区 said short; the name has 社区 between
+    assert search.find(index, "容桂妇联")[0] == "org/hub-rg-women/"  # the town's own first, then the villages'
+    assert search.find(index, "容桂妇联")[1:3] == ["org/hub-gz-women/", "org/hub-sx-women/"]
+    assert search.find(index, "顺德妇联")[0] == "org/hub-d-women/"  # 顺德 is the district: its own first
+    assert search.find(index, "容桂工会")[0] == "org/hub-rg-union/"  # 总工会 in the name, 工会 typed
+    assert search.find(index, "容桂工会") == search.find(index, "容桂 工会")
+    assert search.find(index, "大良青年坊") == ["org/yc-sp/"]  # 升平社区 lies in 大良: the hierarchy, not the name
+
+
+def test_the_same_kind_at_the_places_above_nearest_first(built_site: tuple[Path, Path, object]) -> None:
+    # 桂洲 has no youth league committee: 容桂's, then the district's
+    assert search.find(_index(built_site), "桂洲团委")[:2] == ["org/hub-rg-youth/", "org/hub-d-youth/"]
+
+
+def test_services_and_groups_in_everyday_words(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    assert search.find(index, "婚姻调解") == search.find(index, "婚姻家庭调解")
+    assert search.find(index, "家暴")[0] == "org/wh-gz/"  # 反家庭暴力援助
+    assert search.find(index, "单亲妈妈")[0] == "org/wh-gz/"  # 单亲母亲
+    assert search.find(index, "被家暴了怎么办")[0] == "org/wh-gz/"  # filler words left out
+    assert search.find(index, "家暴投靠")[0] == "org/wh-gz/"  # a word it does not know: left out when nothing fits
+    assert _plan(built_site, "家暴投靠").mode == "partial"
+
+
+def test_numbers_hotlines_and_phones(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    found = search.find(index, "12338")
+    rows = {r[0]: r for r in _rows(index)}
+    women = [p for p, r in rows.items() if r[3] == rows["org/hub-d-women/"][3] and not r[4]]
+    assert set(women) <= set(found)  # every active women's federation answers 12338
+    assert found[0] == "org/wh-gz/"  # the one that lists 12338 itself comes first
+    assert search.find(index, "0757-28880002")[0] == "org/wh-gz/"
+    assert search.find(index, "28880002")[0] == "org/wh-gz/"  # without the area code
+
+
+def test_forgiving_sound_missing_extra_traditional_full_width(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    assert search.find(index, "荣桂妇联") == search.find(index, "容桂妇联")  # same pinyin
+    assert _plan(built_site, "荣桂妇联").mode == "sound"
+    assert search.find(index, "容桂妇女家") == search.find(index, "容桂妇女之家")  # a character missing
+    assert search.find(index, "容桂妇女之之家") == search.find(index, "容桂妇女之家")  # one too many
+    assert search.find(index, "婦聯") == search.find(index, "妇联")  # traditional
+    assert search.find(index, "容桂婦女之家") == search.find(index, "容桂妇女之家")
+    assert search.find(index, "ＲＯＮＧＧＵＩ") == search.find(index, "ronggui")  # full width
+
+
+def test_english_names_and_labels(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    assert search.find(index, "Ronggui women's federation") == search.find(index, "容桂妇联")
+    assert search.find(index, "youth center") == search.find(index, "青年坊")
+    assert search.find(index, "marriage mediation") == search.find(index, "婚姻调解")
+    assert search.find(index, "example guizhou youth")[0] == "org/yc-gz/"  # its English name
+
+
+def test_active_before_dissolved_or_merged(built_site: tuple[Path, Path, object]) -> None:
+    index = _index(built_site)
+    found = search.find(index, "大良工会")
+    assert found.index("org/hub-dl-union/") < found.index("org/hub-dl-old-union/")  # merged comes after
+    found = search.find(index, "妇女之家")
+    assert found.index("org/wh-gz/") < found.index("org/wh-sx/")  # dissolved comes after
+
+
+def test_every_posting_list_of_a_kind_or_place_is_a_few_runs(built_site: tuple[Path, Path, object]) -> None:
+    # document order keeps each kind and each subtree together, so their lists stay small at any N
+    shard = {}
+    for path in (_index(built_site) / "k").iterdir():
+        shard.update(json.loads(path.read_text("utf-8")))
+    for key, most in (("@kwomens_federation", 3), ("@p440606006", 8), ("@p440606005", 8)):
+        docs = search.decode(shard[key][0])
+        runs = 1 + sum(1 for a, b in zip(docs, docs[1:]) if b != a + 1)
+        assert len(docs) > runs and runs <= most, key

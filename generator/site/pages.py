@@ -325,11 +325,9 @@ class Renderer:
         strings["partial"] = self.tr("search.partial")
         # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
         hotlines = [
-            {"kind": k.code, "name": m.config.hub_kind(k.code).name.get(lang, k.code),  # type: ignore[union-attr]
-             "number": m.config.hub_kind(k.code).hotline,  # type: ignore[union-attr]
-             "href": safe_href(m.config.hub_kind(k.code).hotline, "tel")}  # type: ignore[union-attr]
-            for k in m.kinds
-            if m.config.hub_kind(k.code) and m.config.hub_kind(k.code).hotline  # type: ignore[union-attr]
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
         ]
         return self.render(
             "search",

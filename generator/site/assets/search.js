@@ -419,8 +419,11 @@
         if (s.type() === "k") kinds = kinds.concat(s.concepts.map(function (c) { return c.slice(2); }));
         if (s.type() === "p" && !chain) chain = s.chains[0];
       });
-      Array.prototype.forEach.call(help.querySelectorAll("[data-hotline-kind]"), function (el) {
-        el.classList.toggle("hubdir-search-help__hotline--asked", kinds.indexOf(el.getAttribute("data-hotline-kind")) !== -1);
+      var numbers = index.meta.kinds.filter(function (k) { return kinds.indexOf(k[2]) !== -1 && k[3]; }).map(function (k) { return k[3]; });
+      Array.prototype.forEach.call(help.querySelectorAll("[data-hotline]"), function (el) {
+        var asked = numbers.indexOf(el.getAttribute("data-hotline")) !== -1;
+        el.classList.toggle("hubdir-search-help__hotline--asked", asked);
+        if (asked) el.parentNode.insertBefore(el, el.parentNode.firstChild);  // the hotline asked about first
       });
       if (!nearby || !chain) return Promise.resolve();
       var hubs = index.meta.groups.filter(function (g) { return g[1] === 1; });
