@@ -354,7 +354,7 @@ class _Places:
             chain.reverse()
             self.cache[code] = (
                 " · ".join(self.model.division_name(d.id, "zh") for d in chain),
-                " · ".join(self.model.division_name(d.id, "en") for d in chain),
+                " · ".join(self.model.division_name(d.id, "en") if d.get("name_en") else _roman(d) for d in chain),
             )
         return self.cache[code]
 
@@ -363,6 +363,12 @@ class _Places:
         if code not in self.chains:
             self.chains[code] = [d.id for d in self.model.registry.division_chain(code)] or [code]
         return self.chains[code]
+
+
+def _roman(division: Any) -> str:
+    """A division without an English name, for English pages: its short name in pinyin (桂洲社区 → Guizhou)."""
+    names = place_names(division.name, str(division.get("short_name") or ""))
+    return "".join(syllables(min(names, key=len))).capitalize() or division.name
 
 
 def _phones(record: Any) -> set[str]:
