@@ -89,7 +89,7 @@ def result_id(path: str) -> str:
 
 def evaluate(index_dir: Path, model: Any, queries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """precision@1 and @3 of every query, per class and overall."""
-    from generator.site import search
+    from generator.site import search_query
 
     queries = queries if queries is not None else load_set()
     known = facts(model)
@@ -97,13 +97,19 @@ def evaluate(index_dir: Path, model: Any, queries: list[dict[str, Any]] | None =
     for item in queries:
         rule = item["relevant"]
         answers = {rid for rid, fact in known.items() if relevant(rule, fact)}
-        top = [result_id(p) for p in search.find(index_dir, str(item["q"]))[:3]]
+        top = [result_id(p) for p in search_query.find(index_dir, str(item["q"]))[:3]]
         first_ok = bool(top) and top[0] in answers and top[0] in item.get("first", [top[0]])
         hits = sum(1 for rid in top if rid in answers)
         p3 = hits / min(3, len(answers)) if answers else 0.0
         rows.append(
-            {"q": item["q"], "class": item.get("class", ""), "answers": len(answers), "top": top,
-             "p1": 1.0 if first_ok else 0.0, "p3": round(min(1.0, p3), 3)}
+            {
+                "q": item["q"],
+                "class": item.get("class", ""),
+                "answers": len(answers),
+                "top": top,
+                "p1": 1.0 if first_ok else 0.0,
+                "p3": round(min(1.0, p3), 3),
+            }
         )
     classes: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -146,7 +152,9 @@ def browser_queries(site: Path, queries: tuple[str, ...] = BROWSER_QUERIES) -> d
 
 
 def report(result: dict[str, Any]) -> str:
-    lines = [f"relevance set: {result['queries']} queries  precision@1 {result['p1']:.3f}  precision@3 {result['p3']:.3f}"]
+    lines = [
+        f"relevance set: {result['queries']} queries  precision@1 {result['p1']:.3f}  precision@3 {result['p3']:.3f}"
+    ]
     for name, c in sorted(result["classes"].items()):
         lines.append(f"  {name:<14} {c['queries']:>3} queries  p@1 {c['p1']:.3f}  p@3 {c['p3']:.3f}")
     misses = [r for r in result["rows"] if r["p3"] < 1 or r["p1"] < 1]
@@ -176,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             build.build(load_config(project), site, quiet=True)
             for query, entry in browser_queries(site).items():
                 q = entry["query"]
-                print(f"  {query!s:<28} {q.get('bytes', 0) / 1024:7.1f} KB  {q.get('first_result_ms', 'n/a')} ms"
-                      f"  {q.get('requests', 0)} requests {q.get('error', '')}")
+                print(
+                    f"  {query!s:<28} {q.get('bytes', 0) / 1024:7.1f} KB  {q.get('first_result_ms', 'n/a')} ms"
+                    f"  {q.get('requests', 0)} requests {q.get('error', '')}"
+                )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -52,7 +52,7 @@ class Term:
 def _terms(data: dict[str, Any]) -> list[Term]:
     out: list[Term] = []
     for section, prefix in SECTIONS.items():
-        value = data.get(section) or ({} if section != "stopwords" else [])
+        value: Any = data.get(section) or ({} if section != "stopwords" else [])
         if section == "stopwords":
             out.extend(Term(str(w), "x:", (section, i)) for i, w in enumerate(value))
             continue
@@ -153,7 +153,12 @@ def check(config: Config, divisions: set[str]) -> list[Problem]:
                     line, column = yamlio.locate(path, (section, code), key=True)
                     problems.append(
                         Problem.make(
-                            rel, line, column, unknown[prefix], field=f"{section}.{code}", code=code,
+                            rel,
+                            line,
+                            column,
+                            unknown[prefix],
+                            field=f"{section}.{code}",
+                            code=code,
                             known=", ".join(sorted(known[prefix])),
                         )
                     )
@@ -178,8 +183,14 @@ def check(config: Config, divisions: set[str]) -> list[Problem]:
         if other and other[0] != term.concept[0]:
             problems.append(
                 Problem.make(
-                    rel, line, column, "Q006", field=field, term=term.text,
-                    other=_TYPE_NAME[other[0]], this=_TYPE_NAME[term.concept[0]],
+                    rel,
+                    line,
+                    column,
+                    "Q006",
+                    field=field,
+                    term=term.text,
+                    other=_TYPE_NAME[other[0]],
+                    this=_TYPE_NAME[term.concept[0]],
                 )
             )
             continue

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from browser_support import check_browser, launch, serve_directory
 
-from generator.site import search, vendor
+from generator.site import search, search_query, vendor
 
 AXE_VERSION = "4.14.1"
 TILE_HOST_SUFFIX = ".is.autonavi.com"  # the configured (default) tiles: the only other host allowed
@@ -131,7 +131,7 @@ def test_browser_and_python_rank_alike(page: Page, base_url: str, built_site: tu
             page.click(".hubdir-results__more")
             shown = _results(page)
         assert not page.is_visible(".hubdir-results__more"), query
-        assert shown == ["/" + path for path in search.find(index, query)], query
+        assert shown == ["/" + path for path in search_query.find(index, query)], query
         assert len(set(shown)) == len(shown)
 
 
@@ -165,7 +165,7 @@ def test_search_index_failure_is_said(page: Page, base_url: str, built_site: tup
     page.unroute("**/search/i/k/**")  # the network comes back: the next query fetches again
     page.fill(".hubdir-search-page__input", "ronggui")
     page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
-    expected = search.find(built_site[1] / search.INDEX_DIR, "ronggui")
+    expected = search_query.find(built_site[1] / search.INDEX_DIR, "ronggui")
     assert _results(page) == ["/" + p for p in expected][:20]
     assert page.inner_text("[role=status]") == f"已显示 {min(20, len(expected))} 条"
 

@@ -10,12 +10,12 @@ from urllib.parse import quote
 import pytest
 from browser_support import check_browser, launch, serve_directory
 
-from generator.site import search, vendor
+from generator.site import search, search_query, vendor
 
 if not check_browser():
     pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page  # noqa: E402
+from playwright.sync_api import Browser, Page
 
 AXE_VERSION = "4.14.1"
 PHONE = {"width": 390, "height": 844}
@@ -43,7 +43,9 @@ def _page(browser: Browser, *, js: bool = True, viewport: dict[str, int] = DESKT
 
 def _done(page: Page) -> list[str]:
     page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
-    return page.eval_on_selector_all(".hubdir-search-page .hubdir-result__link", "els => els.map(e => e.getAttribute('href'))")
+    return page.eval_on_selector_all(
+        ".hubdir-search-page .hubdir-result__link", "els => els.map(e => e.getAttribute('href'))"
+    )
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -60,7 +62,9 @@ def test_an_empty_result_offers_the_nearest_hubs_the_hotline_and_the_kinds(
     nearby = page.eval_on_selector_all("[data-hubdir-nearby] a", "els => els.map(e => e.getAttribute('href'))")
     assert nearby[:2] == ["/org/hub-dl-union/", "/org/hub-dl-youth/"]  # the hubs of 大良 itself
     first = help_box.locator(".hubdir-search-help__hotlines li").first
-    assert first.inner_text() == "妇联：12338" and "hubdir-search-help__hotline--asked" in (first.get_attribute("class") or "")
+    assert first.inner_text() == "妇联：12338" and "hubdir-search-help__hotline--asked" in (
+        first.get_attribute("class") or ""
+    )
     assert first.locator("a").get_attribute("href") == "tel:12338"
     kinds = page.eval_on_selector_all(".hubdir-search-help__kinds a", "els => els.map(e => e.getAttribute('href'))")
     assert "../kinds/womens_homes/" in kinds
@@ -94,17 +98,21 @@ def test_without_javascript_the_form_leads_to_kinds_towns_and_hotlines(browser: 
     page.wait_for_url("**/kinds/womens_homes/")
 
 
-def test_english_results_are_shown_in_english(browser: Browser, base_url: str, built_site: tuple[Path, Path, object]) -> None:
+def test_english_results_are_shown_in_english(
+    browser: Browser, base_url: str, built_site: tuple[Path, Path, object]
+) -> None:
     page = _page(browser)
     page.goto(base_url + "en/search/?q=" + quote("Guizhou youth center"))
     hrefs = _done(page)
-    expected = search.find(built_site[1] / search.INDEX_DIR, "Guizhou youth center")
+    expected = search_query.find(built_site[1] / search.INDEX_DIR, "Guizhou youth center")
     assert hrefs == ["/en/" + p for p in expected] and hrefs[0] == "/en/org/yc-gz/"
     first = page.locator(".hubdir-result").first
     assert first.locator(".hubdir-result__link").inner_text() == "Example Guizhou Youth Centre"
     assert first.locator(".hubdir-result__zh").inner_text() == "示例桂洲社区青年坊"
     # kind, town, village in English (a village without an English name in pinyin)
-    assert first.locator(".hubdir-result__meta").inner_text() == "Community youth centers · Ronggui Subdistrict · Guizhou"
+    assert (
+        first.locator(".hubdir-result__meta").inner_text() == "Community youth centers · Ronggui Subdistrict · Guizhou"
+    )
     page.goto(base_url + "en/search/?q=" + quote("nothing like this xyz"))
     _done(page)
     assert page.inner_text("[role=status]").startswith("Nothing matches")
@@ -124,7 +132,9 @@ def axe_source() -> str:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_empty_result_help_is_accessible(browser: Browser, base_url: str, axe_source: str, viewport: dict[str, int]) -> None:
+def test_the_empty_result_help_is_accessible(
+    browser: Browser, base_url: str, axe_source: str, viewport: dict[str, int]
+) -> None:
     page = _page(browser, viewport=viewport)
     page.goto(base_url + "search/?q=" + quote("大良妇女之家"))
     _done(page)
@@ -132,5 +142,9 @@ def test_the_empty_result_help_is_accessible(browser: Browser, base_url: str, ax
     page.add_script_tag(content=axe_source)
     # the page's content (the header and its phone menu are Material's, tested with the whole site)
     found = page.evaluate("async () => await axe.run({include: ['.md-content']}, {resultTypes: ['violations']})")
-    bad = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []

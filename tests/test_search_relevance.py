@@ -3,7 +3,6 @@ type them, each with the records that answer it; precision@1 and @3 must stay hi
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest

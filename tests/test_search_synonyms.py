@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import Run
 
 from generator.config import load_config
-from generator.site import search
+from generator.site import search, search_query
 from generator.site.labels import labels_for
 from generator.site.model import SiteModel
 from generator.validate import load
@@ -66,11 +66,15 @@ def test_a_misshapen_synonyms_file_is_a_schema_error(project: Path, run: Run) ->
 
 def test_the_projects_words_reach_the_search(project: Path, tmp_path: Path, run: Run) -> None:
     (project / "search_synonyms.yml").write_text(
-        "kinds:\n  womens_homes: [姐妹驿家]\nplaces:\n  \"440606006\": [容奇]\nstopwords: [麻烦]\n", "utf-8"
+        'kinds:\n  womens_homes: [姐妹驿家]\nplaces:\n  "440606006": [容奇]\nstopwords: [麻烦]\n', "utf-8"
     )
     assert run(project, "validate").exit_code == 0
     config = load_config(project)
     model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir))
     search.write(model, tmp_path)
     index = tmp_path / search.INDEX_DIR
-    assert search.find(index, "麻烦容奇姐妹驿家") == search.find(index, "容桂妇女之家") == ["org/wh-gz/", "org/wh-sx/"]
+    assert (
+        search_query.find(index, "麻烦容奇姐妹驿家")
+        == search_query.find(index, "容桂妇女之家")
+        == ["org/wh-gz/", "org/wh-sx/"]
+    )
