@@ -144,6 +144,25 @@ def index_project(project: Path, out: Path) -> tuple[Any, Path]:
     return model, out / search.INDEX_DIR
 
 
+#: bench/run.py computes the relevance set up to this size (it loads the project in-process).
+RELEVANCE_MAX = 20000
+
+
+def relevance(project: Path, site: Path) -> dict[str, Any]:
+    """The relevance set over a built site's index (bench/run.py); rows left out to keep the JSON small."""
+    from generator.config import load_config
+    from generator.site import search
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    config = load_config(project)
+    model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir))
+    result = evaluate(site / search.INDEX_DIR, model)
+    result["misses"] = [r for r in result.pop("rows") if r["p3"] < 1 or r["p1"] < 1]
+    return result
+
+
 def browser_queries(site: Path, queries: tuple[str, ...] = BROWSER_QUERIES) -> dict[str, Any]:
     """Bytes fetched and time to the first result for each query (bench/run.py's Chromium harness)."""
     from bench import run

@@ -396,10 +396,10 @@
         return rows;
       });
     }
-    function show(target, row) {
+    function show(target, row, kind) {  // kind: "result", or "near" for the help's nearby hubs
       var m = index.meta, li = document.createElement("li"), a = document.createElement("a"), info = document.createElement("span");
-      li.className = "hubdir-result";
-      a.className = "hubdir-result__link"; a.href = root + row[0];
+      li.className = "hubdir-" + (kind || "result");
+      a.className = "hubdir-" + (kind || "result") + "__link"; a.href = root + row[0];
       a.textContent = english && row[2] ? row[2] : row[1];
       li.appendChild(a);
       if (english && row[2]) { var zh = document.createElement("span"); zh.className = "hubdir-result__zh"; zh.lang = "zh-CN"; zh.textContent = row[1]; li.appendChild(zh); }
@@ -438,7 +438,7 @@
           return rowsFor(docs).then(function (rows) {
             var ul = nearby.querySelector("ul");
             ul.textContent = "";
-            docs.forEach(function (n) { show(ul, rows[n]); });
+            docs.forEach(function (n) { show(ul, rows[n], "near"); });
             nearby.hidden = false;
           });
         });
