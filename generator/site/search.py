@@ -30,7 +30,8 @@ A query is read as segments (``interpret``): places, kinds, services, target gro
 match, exact before a missing or extra character), filler words, free text.  Results come in
 tiers, each in document order, a document shown once: exact name · phone number · the whole
 query inside a name · kind (with place, service…) · the same kind at the places above the one
-asked for, nearest first · every segment inside a name · place/service/target group (venues
+asked for, nearest first (a query of only a place and a kind puts the whole-query tier here, after
+them) · every segment inside a name · place/service/target group (venues
 first for a service) · every segment in the text.  ``search_query.py`` is the algorithm in
 Python; ``assets/search.js`` is the same in the browser, and the tests hold the two to each
 other in Chromium.

@@ -298,7 +298,7 @@ def plan(index: Index, toks: list[str], mode: str = "exact") -> Plan:
     joined = " ".join(toks)
     if _PHONE_QUERY.match(joined) and len(re.sub(r"\D", "", joined)) >= 5:
         tiers.append(Tier("phone", sorted(name_list("#" + re.sub(r"\D", "", joined))), "none"))
-    tiers.append(Tier("whole", sorted(all_of(name_list(k) for k in raw_keys)), "whole"))
+    whole = Tier("whole", sorted(all_of(name_list(k) for k in raw_keys)), "whole")
     concept_segs = [s for s in segs if s.concepts]
     free = [s for s in segs if not s.concepts]
     free_sets = [all_of(name_list(k) if s.latin else text_list(k) for k in _keys_of(s.surface, s.latin)) for s in free]
@@ -306,12 +306,19 @@ def plan(index: Index, toks: list[str], mode: str = "exact") -> Plan:
     kinds = [s for s in concept_segs if s.type == "k"]
     place = next((s for s in concept_segs if s.type == "p"), None)
     sg = [s for s in concept_segs if s.type in "sg"]
+    # 鸡洲妇联 is a place and a kind, and asks for that place's federation before any name that
+    # happens to contain the words (a 鸡洲妇联第10执委小组); 容桂青年义工协会 says more, and is a name.
+    pure = bool(kinds) and all(s.type in ("p", "k") for s in segs)
+    if not pure:
+        tiers.append(whole)
     if kinds:
         tiers.append(Tier("kind", sorted(all_of([*facets.values(), *free_sets])), "free"))
         if place is not None:
             others = [facets[id(s)] for s in concept_segs if s.type != "p"]
             for code in place.chains[0][1:]:
                 tiers.append(Tier("near", sorted(all_of([name_list("@e" + code), *others, *free_sets])), "free"))
+    if pure:
+        tiers.append(whole)
     if segs:
         name_sets = [
             facets[id(s)] if s.latin and s.concepts else all_of(name_list(k) for k in _keys_of(s.surface, s.latin))

@@ -246,7 +246,7 @@
     tiers.push({ name: "exact", docs: members(nameList("=" + compact)), verify: "none" });
     var joined = toks.join(" "), digits = joined.replace(/\D/g, "");
     if (PHONE.test(joined) && digits.length >= 5) tiers.push({ name: "phone", docs: members(nameList("#" + digits)), verify: "none" });
-    tiers.push({ name: "whole", docs: members(allOf(rawKeys.map(nameList))), verify: "whole" });
+    var whole = { name: "whole", docs: members(allOf(rawKeys.map(nameList))), verify: "whole" };
     var conceptSegs = segs.filter(function (s) { return s.concepts.length; });
     var free = segs.filter(function (s) { return !s.concepts.length; });
     var freeSets = free.map(function (s) { return allOf(keySets(s)); });
@@ -254,6 +254,9 @@
     var kinds = conceptSegs.filter(function (s) { return s.type() === "k"; });
     var place = conceptSegs.filter(function (s) { return s.type() === "p"; })[0] || null;
     var sg = conceptSegs.filter(function (s) { return s.type() === "s" || s.type() === "g"; });
+    // a place and a kind only (鸡洲妇联): that place's federation before names that contain the words
+    var pure = kinds.length > 0 && segs.every(function (s) { return s.type() === "p" || s.type() === "k"; });
+    if (!pure) tiers.push(whole);
     if (kinds.length) {
       tiers.push({ name: "kind", docs: members(allOf(facets.concat(freeSets))), verify: "free" });
       if (place) {
@@ -263,6 +266,7 @@
         });
       }
     }
+    if (pure) tiers.push(whole);
     if (segs.length) {
       var nameSets = segs.map(function (s) {
         return s.latin && s.concepts.length ? facets[conceptSegs.indexOf(s)] : allOf(keysOf(s.surface, s.latin).map(nameList));
