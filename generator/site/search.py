@@ -59,7 +59,7 @@ from generator.site.model import SiteModel, record_path
 
 #: Where the index lives under the site root (both languages use the one index).
 INDEX_DIR = "search/i"
-DOCS_PER_SHARD = 64
+DOCS_PER_SHARD = 32
 #: Aim for key shards of about this many bytes; a query fetches one shard per key.
 SHARD_TARGET = 8192
 #: Prefix lengths indexed for latin keys (pinyin, initials, English words); a query uses its first four letters.
@@ -101,10 +101,16 @@ def _t2s() -> dict[int, str]:
     return {ord(c): s for c, s in zip(chars, simple, strict=True) if len(s) == 1 and s != c}
 
 
+@cache
+def _traditional() -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(map(chr, _t2s()))) + "]")
+
+
 def normalize(text: str) -> str:
     """What the index and the query both see: NFKC (full-width letters and digits become ASCII),
-    lower case, traditional characters simplified."""
-    return unicodedata.normalize("NFKC", text).lower().translate(_t2s())
+    lower case, traditional characters simplified (translated only when there are any: most text has none)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.translate(_t2s()) if _traditional().search(text) else text
 
 
 def tokens(text: str) -> list[str]:
@@ -444,6 +450,8 @@ def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
         facets |= _exact([*names, name_en])
         status = "" if record.active else record.status
         normalized = list(dict.fromkeys(normalize(n) for n in names))
+        if normalized == [record.name, *names[1:]]:
+            normalized = []  # the usual case: the names as written are what a query is checked against
         row = [record_path(record), record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status,
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)

@@ -361,7 +361,7 @@ def verify(plan: Plan, tier: Tier, row: list[Any]) -> bool:
     """Whether a candidate of ``tier`` really matches (posting lists only say "maybe")."""
     if tier.verify == "none":
         return True
-    names, forms = row[9], row[8]
+    names, forms = row[9] or [row[1], *row[7]], row[8]
     if tier.verify == "whole":
         for tok in plan.raw:
             if _HAN.fullmatch(tok):

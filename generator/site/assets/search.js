@@ -304,7 +304,7 @@
   }
   function verify(p, tier, row) {
     if (tier.verify === "none") return true;
-    var names = row[9], forms = row[8], i;
+    var names = row[9].length ? row[9] : [row[1]].concat(row[7]), forms = row[8], i;
     var inName = function (w) { return names.some(function (n) { return n.indexOf(w) !== -1; }); };
     if (tier.verify === "whole") {
       for (i = 0; i < p.raw.length; i++) {
@@ -390,10 +390,12 @@
     function shard(name) {
       return json(name + ".json?v=" + index.meta.version).then(function (data) { index.shards[name] = data; });
     }
+    var fetchedRows = 0;  // document shards fetched for this page of results (see page())
     function rowsFor(ns) {
       var per = index.meta.docs_per_shard, need = {};
       ns.forEach(function (n) { need[Math.floor(n / per)] = true; });
       var ids = Object.keys(need);
+      ids.forEach(function (s) { if (!files["d/" + s + ".json?v=" + index.meta.version]) fetchedRows++; });
       return Promise.all(ids.map(function (s) { return json("d/" + s + ".json?v=" + index.meta.version); })).then(function (docs) {
         var rows = {};
         ns.forEach(function (n) { var s = Math.floor(n / per); rows[n] = docs[ids.indexOf(String(s))][n - s * per]; });
@@ -475,6 +477,8 @@
           }
           return out;
         }
+        // A page stops early when its candidates keep failing the check (a long pinyin word): after
+        // 8 document shards with something shown, or 24 with nothing; "more" goes on from there.
         function page(target) {
           var cands = batch();
           if (!cands.length) return finish();
@@ -484,7 +488,7 @@
               if (seen[c[0]] || !verify(p, c[1], rows[c[0]])) return;
               seen[c[0]] = true; show(list, rows[c[0]]); shown++;
             });
-            if (shown < target) return page(target);
+            if (shown < target && !(fetchedRows >= 8 && shown) && fetchedRows < 24) return page(target);
             return finish();
           });
         }
@@ -500,7 +504,8 @@
           else status.textContent = lead + say("showing", { shown: shown });
           box.setAttribute("data-state", "done");
         }
-        moreButton.onclick = function () { box.setAttribute("data-state", "loading"); page(shown + PAGE).catch(fail); };
+        moreButton.onclick = function () { fetchedRows = 0; box.setAttribute("data-state", "loading"); page(shown + PAGE).catch(fail); };
+        fetchedRows = 0;
         return page(PAGE);
       }).catch(fail);
       function fail(err) {
