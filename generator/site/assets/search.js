@@ -287,8 +287,8 @@
       var textSets = segs.map(function (s) { return s.concepts.length && s.latin ? facets[conceptSegs.indexOf(s)] : allOf(keySets(s)); });
       tiers.push({ name: "text", docs: members(allOf(textSets)), verify: "free" });
     }
-    var union = {}, count = 0;
-    tiers.forEach(function (t) { t.docs.forEach(function (n) { if (!union[n]) { union[n] = true; count++; } }); });
+    var union = new Uint8Array(docs), count = 0;
+    tiers.forEach(function (t) { t.docs.forEach(function (n) { if (!union[n]) { union[n] = 1; count++; } }); });
     return { segments: segs, tiers: tiers, mode: mode, count: count, exactCount: mode === "exact" && toks.every(isHan), raw: toks };
   }
   function latinMatch(word, forms) {
@@ -466,7 +466,7 @@
       }).then(function (p) {
         if (current !== token) return;
         if (!p) { status.textContent = say("short", {}); box.setAttribute("data-state", "done"); return; }
-        var seen = {}, ti = 0, pos = 0, shown = 0;
+        var seen = new Uint8Array(index.meta.docs), ti = 0, pos = 0, shown = 0;
         function batch() {
           var out = [];
           while (ti < p.tiers.length && out.length < PAGE) {
@@ -486,7 +486,7 @@
             if (current !== token) return;
             cands.forEach(function (c) {
               if (seen[c[0]] || !verify(p, c[1], rows[c[0]])) return;
-              seen[c[0]] = true; show(list, rows[c[0]]); shown++;
+              seen[c[0]] = 1; show(list, rows[c[0]]); shown++;
             });
             if (shown < target && !(fetchedRows >= 8 && shown) && fetchedRows < 24) return page(target);
             return finish();
