@@ -57,7 +57,7 @@ def facts(model: Any) -> dict[str, Facts]:
     out: dict[str, Facts] = {}
     reg = model.registry
     for record in reg.all():
-        chain = [d.id for d in reg.division_chain(record.division)]
+        chain = [d.id for d in reg.geo.chain(record.division)]
         if record.registry == "divisions":
             kind = "area"
         else:

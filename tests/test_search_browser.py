@@ -59,7 +59,7 @@ def test_an_empty_result_offers_the_nearest_hubs_the_hotline_and_the_kinds(
     assert "少输几个字" not in page.inner_text("[role=status]")
     help_box = page.locator("[data-hubdir-search-help]")
     assert help_box.is_visible()
-    nearby = page.eval_on_selector_all("[data-hubdir-nearby] a", "els => els.map(e => e.getAttribute('href'))")
+    nearby = page.eval_on_selector_all("[data-hubdir-search-nearby] a", "els => els.map(e => e.getAttribute('href'))")
     assert nearby[:2] == ["/org/hub-dl-union/", "/org/hub-dl-youth/"]  # the hubs of 大良 itself
     first = help_box.locator(".hubdir-search-help__hotlines li").first
     assert first.inner_text() == "妇联：12338" and "hubdir-search-help__hotline--asked" in (
@@ -69,7 +69,7 @@ def test_an_empty_result_offers_the_nearest_hubs_the_hotline_and_the_kinds(
     kinds = page.eval_on_selector_all(".hubdir-search-help__kinds a", "els => els.map(e => e.getAttribute('href'))")
     assert "../kinds/womens_homes/" in kinds
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than a phone
-    page.click("[data-hubdir-nearby] a >> nth=0")
+    page.click("[data-hubdir-search-nearby] a >> nth=0")
     page.wait_for_url("**/org/hub-dl-union/")
 
 
@@ -138,7 +138,7 @@ def test_the_empty_result_help_is_accessible(
     page = _page(browser, viewport=viewport)
     page.goto(base_url + "search/?q=" + quote("大良妇女之家"))
     _done(page)
-    page.wait_for_selector("[data-hubdir-nearby]:not([hidden])")
+    page.wait_for_selector("[data-hubdir-search-nearby]:not([hidden])")
     page.add_script_tag(content=axe_source)
     # the page's content (the header and its phone menu are Material's, tested with the whole site)
     found = page.evaluate("async () => await axe.run({include: ['.md-content']}, {resultTypes: ['violations']})")

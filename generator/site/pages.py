@@ -17,11 +17,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from generator import schema
+from generator import geography, schema
+from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib
-from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site import contrib, nearby, nearby_page
+from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -86,6 +87,7 @@ class Renderer:
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
+        view["near"] = nearby_page.record_view(record, self.lang)
         body = self.render("record", view["path"], v=view)
         return Page(view["path"], record.name, body)
 
@@ -119,7 +121,7 @@ class Renderer:
         if level == "town":
             col_kinds = [k for k in m.kinds if k.registry != "social_orgs"]
             columns = [k.label(lang) for k in col_kinds]
-            for village in reg.villages(area.id):
+            for village in reg.geo.descendants(area.id, "village"):
                 inside = reg.by_division.get(village.id, [])
                 cells = []
                 for kind in col_kinds:
@@ -139,17 +141,19 @@ class Renderer:
                 villages.append(
                     {"path": record_path(village), "name": m.division_name(village.id, lang), "cells": cells}
                 )
-        towns = []
-        if level == "district":
-            for town in reg.sub_divisions.get(area.id, []):
+        towns = []  # the divisions one step down (cities, districts or towns), for any level above town
+        if level != "town":
+            for child in reg.geo.children(area.id):
+                if child.get("level") == "village":
+                    continue
                 towns.append(
                     {
-                        "path": record_path(town),
-                        "name": m.division_name(town.id, lang),
-                        "count": self.count_in(town.id),
+                        "path": record_path(child),
+                        "name": m.division_name(child.id, lang),
+                        "count": self.count_in(child.id),
                     }
                 )
-        chain = [d for d in reg.division_chain(area.id)[1:] if d.get("level") in ("district", "town")]
+        chain = list(reg.geo.ancestors(area.id))  # every level above, up to the top the project holds
         name = area.name if lang == "zh" or not area.get("name_en") else str(area.get("name_en"))
         return {
             "id": area.id,
@@ -166,6 +170,7 @@ class Renderer:
             "villages": villages,
             "village_columns": columns,
             "towns": towns,
+            "towns_heading": geography.children_heading(reg.geo.child_level(area.id) or "town", lang),
         }
 
     def count_in(self, code: str) -> int:
@@ -185,9 +190,7 @@ class Renderer:
                     title = self.tr(
                         "site.listing.chunk_title",
                         kind=label,
-                        town=self.model.division_name(town["town"], self.lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        town=self.model.group_label(town["town"], self.lang),
                         page=index + 1,
                         pages=len(town["pages"]),
                     )
@@ -235,11 +238,17 @@ class Renderer:
             }
             for k in m.kinds
         ]
-        district = m.registry.division(str(m.config.district["code"]))
+        # the home page leads down the hierarchy: the root's children, never every town of a province
+        geo = m.registry.geo
+        district = geo.root
+        top_level = (geo.levels_in_scope() or ("town",))[0]
+        tops = geo.children(district.id) if district is not None else geo.at_level(top_level)
         towns = [
             {"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
-            for d in m.registry.towns()
+            for d in tops
+            if d.get("level") != "village" or district is None
         ]
+        child_level = geo.child_level(district.id) if district is not None else top_level
         dated = sorted(
             (r for r in m.organizations() if r.get("last_verified")),
             key=lambda r: (str(r.get("last_verified")), r.id),
@@ -261,10 +270,12 @@ class Renderer:
             site_description=m.config.site["description"][lang],
             kinds=kinds,
             towns=towns,
+            towns_heading=geography.browse_heading(child_level or "town", lang),
             district={"path": record_path(district), "name": m.division_name(district.id, lang)}
             if district
             else None,
             latest=latest,
+            near=self.near_box(),
         )
 
     def kind_page(self, code: str) -> str:
@@ -278,9 +289,7 @@ class Renderer:
             for town in m.listing_plan[code]:
                 chunks.append(
                     {
-                        "name": m.division_name(town["town"], lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        "name": m.group_label(town["town"], lang),
                         "count": sum(len(c) for c in town["chunks"]),
                         "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])],
                     }
@@ -313,7 +322,12 @@ class Renderer:
             count=sum(k["count"] for k in kinds),
             points_url=f"../{site_root}map/points.json",
             tiles_attribution=m.map_config["attribution"],
+            near=self.near_box(),
         )
+
+    def near_box(self) -> dict[str, Any]:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared)."""
+        return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
@@ -324,6 +338,9 @@ class Renderer:
         strings["sound"] = self.tr("search.sound")
         strings["partial"] = self.tr("search.partial")
         # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        geo = m.registry.geo  # the level below the root: a district's towns, a province's cities
+        root = geo.root_code
+        level = geo.child_level(root)
         hotlines = [
             {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
             for k in m.config.hub_kinds
@@ -336,7 +353,8 @@ class Renderer:
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
             hotlines=hotlines,
             kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
-            towns=[{"path": record_path(d), "name": m.division_name(d.id, lang)} for d in m.registry.towns()],
+            towns=[{"path": record_path(d), "name": geo.label(d.id, lang)} for d in geo.children(root, level)],
+            towns_heading=browse_heading(level, lang) if level else "",
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:
@@ -421,9 +439,15 @@ class Renderer:
                 )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
+        # issue 15: the spreadsheet download first, and the schema.org Dataset for harvesters
+        schema_org = getattr(exported, "schema_org", None)
         return self.render(
             "downloads",
             "data/",
+            dataset_ld=Markup(json_ld(schema_org)) if schema_org else "",
+            spreadsheet=next((d for d in downloads if d["format"] == "xlsx"), None),
+            readme=next((d for d in downloads if d["format"] == "readme"), None),
+            released=getattr(exported, "released", True),
             downloads=downloads,
             version=version or self.tr("site.data.unreleased"),
             licence=licence,
@@ -456,7 +480,12 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    from generator.release import release_files  # issue 15: every release at a stable address
+
+    folder = get("path")
     return {
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
         "changes": [
@@ -495,11 +524,23 @@ def write_bulk(
 
 
 def map_points(model: SiteModel) -> str:
-    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status]`` per located record."""
+    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status, phone, hours]`` per located
+    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line)."""
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
     rows = []
     for code, records in model.points_by_kind.items():
         for record, (lat, lon) in records:
-            rows.append([lat, lon, kinds[code], record.id, record.name, 0 if record.active else 1])
+            rows.append(
+                [
+                    lat,
+                    lon,
+                    kinds[code],
+                    record.id,
+                    record.name,
+                    0 if record.active else 1,
+                    nearby.phone_of(record),
+                    nearby.hours_of(record),
+                ]
+            )
     rows.sort(key=lambda r: (r[3],))
     return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))

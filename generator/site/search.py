@@ -55,6 +55,7 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from generator import synonyms
+from generator.geography import HUB_LEVELS
 from generator.site.model import SiteModel, record_path
 
 #: Where the index lives under the site root (both languages use the one index).
@@ -77,7 +78,7 @@ _GROUP = {"hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4}
 _AREA_GROUP, _VILLAGE_GROUP = 0, 5
 #: Where a service is asked for, venues come first: women's homes, youth centers, hubs, social orgs, areas.
 VENUE_ORDER = (3, 2, 1, 4, 0, 5)
-LEVELS = ("province", "city", "district", "town", "village", "sector")
+LEVELS = HUB_LEVELS
 #: Endings of division names that residents leave out (容桂街道 → 容桂, 桂洲社区居委会 → 桂洲).
 _PLACE_ENDINGS = (
     "社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "街道办事处",
@@ -346,29 +347,30 @@ class Doc:
 
 
 class _Places:
-    """Per division, computed once: "town · village" in both languages and the chain up the tree."""
+    """Per division, computed once: its path below the root in both languages, and its chain up."""
 
     def __init__(self, model: SiteModel) -> None:
-        self.model = model
+        self.geo = model.registry.geo
         self.cache: dict[str, tuple[str, str]] = {}
-        self.chains: dict[str, list[str]] = {}
 
     def __call__(self, code: str) -> tuple[str, str]:
+        """``容桂 · 桂洲社区`` (every level below the root, top down); in English a division without an
+        English name is written in pinyin."""
         if code not in self.cache:
-            levels = ("town", "village")
-            chain = [d for d in self.model.registry.division_chain(code) if str(d.get("level")) in levels]
-            chain.reverse()
+            below = list(self.geo.chain(code))
+            ids = [d.id for d in below]
+            if self.geo.root_code in ids:
+                below = below[: ids.index(self.geo.root_code)]
+            below.reverse()
             self.cache[code] = (
-                " · ".join(self.model.division_name(d.id, "zh") for d in chain),
-                " · ".join(self.model.division_name(d.id, "en") if d.get("name_en") else _roman(d) for d in chain),
+                " · ".join(self.geo.label(d.id, "zh") for d in below),
+                " · ".join(self.geo.label(d.id, "en") if d.get("name_en") else _roman(d) for d in below),
             )
         return self.cache[code]
 
     def chain(self, code: str) -> list[str]:
         """The division and its ancestors inside the registry, nearest first (parent links)."""
-        if code not in self.chains:
-            self.chains[code] = [d.id for d in self.model.registry.division_chain(code)] or [code]
-        return self.chains[code]
+        return [d.id for d in self.geo.chain(code)] or [code]
 
 
 def _roman(division: Any) -> str:

@@ -99,8 +99,9 @@
     var kindsBox = document.querySelector("[data-hubdir-map-kinds]");
     var kinds = JSON.parse(el.getAttribute("data-kinds") || "[]");
     var pagesRoot = meta("hubdir-root");
-    Promise.all([leaflet(), fetch(el.getAttribute("data-points")).then(function (r) { return r.json(); })]).then(function (res) {
-      var L = res[0], points = res[1].points;
+    var N = window.hubdirNearby;  // the popups' open-now lines need the holidays: fetch them with the points
+    Promise.all([leaflet(), N ? N.holidays() : null, fetch(el.getAttribute("data-points")).then(function (r) { return r.json(); })]).then(function (res) {
+      var L = res[0], points = res[2].points;
       var map = L.map(el, { maxZoom: tiles.max_zoom || 18 });
       baseLayer(L, map);
       var layer = L.layerGroup().addTo(map);
@@ -117,9 +118,25 @@
       var popup = function (p) {
         var div = document.createElement("div"); var strong = document.createElement("strong"); strong.appendChild(link(p));
         div.appendChild(strong); div.appendChild(document.createElement("br"));
-        div.appendChild(document.createTextNode(kinds[p[2]] || "")); return div;
+        div.appendChild(document.createTextNode(kinds[p[2]] || ""));
+        var N = window.hubdirNearby;  // assets/nearby.js: phone, open now and directions in the popup
+        if (p[6]) {
+          var tel = document.createElement("a"); tel.href = "tel:" + p[6].replace(/[^0-9+]/g, ""); tel.textContent = "☎ " + p[6];
+          div.appendChild(document.createElement("br")); div.appendChild(tel);
+        }
+        if (N && p[7]) {
+          var open = document.createElement("span"); div.appendChild(document.createElement("br")); div.appendChild(open);
+          N.showOpen(open, p[7]);
+        }
+        if (N && !p[5]) div.appendChild(N.directionsElement(tiles.crs === "wgs84" ? N.directionLinks(p[0], p[1], p[4]) : N.directionLinksGcj(p[0], p[1], p[4])));
+        return div;
       };
+      var openId = null, reopening = false;  // a popup stays open when its own pan redraws the map
+      map.on("popupopen", function (e) { openId = e.popup._source && e.popup._source.hubdirId; });
+      map.on("popupclose", function () { if (!reopening) openId = null; });
       var draw = function () {
+        var keep = openId;
+        reopening = true;
         layer.clearLayers(); markers = {};
         var on = enabled(), zoom = map.getZoom(), bounds = map.getBounds().pad(0.2), cells = {}, inView = [];
         var view = map.getBounds();
@@ -136,8 +153,9 @@
           if (group.length === 1 || zoom >= (tiles.max_zoom || 18)) {
             group.forEach(function (p) {
               var icon = L.divIcon({ className: "hubdir-pin hubdir-pin--" + p[2], html: "", iconSize: [18, 18] });
-              var m = L.marker([p[0], p[1]], { icon: icon, title: p[4], alt: p[4], keyboard: true }).bindPopup(popup(p));
-              m.addTo(layer); markers[p[3]] = m;
+              var m = L.marker([p[0], p[1]], { icon: icon, title: p[4], alt: p[4], keyboard: true });
+              m.bindPopup(function () { return popup(p); });
+              m.hubdirId = p[3]; m.addTo(layer); markers[p[3]] = m;
             });
           } else {
             var b = L.latLngBounds(group.map(function (p) { return [p[0], p[1]]; }));
@@ -161,10 +179,17 @@
           list.appendChild(ul);
           if (inView.length > 100) { var more = document.createElement("p"); more.textContent = fmt("more", { count: inView.length - 100 }); list.appendChild(more); }
         }
+        reopening = false;
+        if (keep && markers[keep] && !markers[keep].isPopupOpen()) markers[keep].openPopup();
         el.setAttribute("data-markers", String(Object.keys(markers).length));
         el.setAttribute("data-clusters", String(Object.keys(cells).length - Object.keys(markers).length));
       };
       if (kindsBox) kindsBox.addEventListener("change", draw);
+      document.addEventListener("hubdir:nearby", function (e) {  // near me (assets/nearby.js) found a place
+        var ll = [e.detail.lat, e.detail.lon], N = window.hubdirNearby;
+        if (tiles.crs !== "wgs84" && N) ll = N.wgs84ToGcj02(ll[0], ll[1]);
+        map.setView(ll, 15);
+      });
       map.on("moveend", draw);
       var target = decodeURIComponent(window.location.hash.slice(1));
       var hit = points.filter(function (p) { return p[3] === target; })[0];

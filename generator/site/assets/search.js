@@ -366,7 +366,7 @@
     var form = box.querySelector("form"), input = box.querySelector("input"), status = box.querySelector("[role=status]");
     var list = box.querySelector("ol"), moreButton = box.querySelector(".hubdir-results__more");
     var help = document.querySelector("[data-hubdir-search-help]");
-    var nearby = help && help.querySelector("[data-hubdir-nearby]");
+    var nearby = help && help.querySelector("[data-hubdir-search-nearby]");
     var files = {}, metaPromise = null, current = null, index = null;
     function json(path, options) {
       if (!files[path]) {
@@ -402,7 +402,7 @@
         return rows;
       });
     }
-    function show(target, row, kind) {  // kind: "result", or "near" for the help's nearby hubs
+    function show(target, row, kind) {  // kind: "result", or "nearhub" for the help's nearby hubs
       var m = index.meta, li = document.createElement("li"), a = document.createElement("a"), info = document.createElement("span");
       li.className = "hubdir-" + (kind || "result");
       a.className = "hubdir-" + (kind || "result") + "__link"; a.href = root + row[0];
@@ -444,7 +444,7 @@
           return rowsFor(docs).then(function (rows) {
             var ul = nearby.querySelector("ul");
             ul.textContent = "";
-            docs.forEach(function (n) { show(ul, rows[n], "near"); });
+            docs.forEach(function (n) { show(ul, rows[n], "nearhub"); });
             nearby.hidden = false;
           });
         });
