@@ -64,8 +64,10 @@ def temporal(records: Iterable[Any], fallback: str) -> tuple[str, str]:
 
 def area(config: Config) -> dict[str, Any]:
     """The configured area: code, names and bounding box (``root`` once configured, else ``district``)."""
-    root = getattr(config, "root_area", None) or config.raw.get("root") or config.raw.get("district") or {}
-    return dict(root)
+    root = getattr(config, "root_area", None)
+    if root is not None:  # the geography's RootArea (after the merge of h12geo)
+        return dict(root.as_dict())
+    return dict(config.raw.get("root") or config.raw.get("district") or {})
 
 
 def _bbox_wkt(bounds: dict[str, float]) -> str:
