@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, interrupt, yamlio
+from generator import checks, interrupt, synonyms, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -316,6 +316,7 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    problems.extend(synonyms.check(config, set(registry.by_registry["divisions"])))
     from generator.release import release_problems  # issue 15: published releases are never edited
 
     problems.extend(release_problems(root))

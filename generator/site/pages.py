@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from generator import geography, schema
+from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib, nearby, nearby_page
@@ -362,14 +363,30 @@ class Renderer:
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
-        site_root = "../" if self.lang == "en" else ""
+        m, lang = self.model, self.lang
+        site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        strings["sound"] = self.tr("search.sound")
+        strings["partial"] = self.tr("search.partial")
+        # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        geo = m.registry.geo  # the level below the root: a district's towns, a province's cities
+        root = geo.root_code
+        level = geo.child_level(root)
+        hotlines = [
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
+        ]
         return self.render(
             "search",
             "search/",
             index=f"../{site_root}{SEARCH_INDEX_DIR}/",
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+            hotlines=hotlines,
+            kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
+            towns=[{"path": record_path(d), "name": geo.label(d.id, lang)} for d in geo.children(root, level)],
+            towns_heading=browse_heading(level, lang) if level else "",
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:
