@@ -696,6 +696,10 @@ def markdown(doc: dict[str, Any]) -> str:
         "minimal Markdown pages outside a two-page nav (Material, `font: false`, its built-in search",
         "on); per-page ratio = (build s / site pages) / (baseline s / baseline pages).",
     ]
+    if doc.get("geo"):
+        from bench import geo
+
+        lines += ["", *geo.markdown(doc["geo"])]
     return "\n".join(lines) + "\n"
 
 
@@ -727,6 +731,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-sizes", default="2000", help="sizes at which to time `hubdir serve` (comma list)")
     parser.add_argument("--reuse", action="store_true", help="reuse generated projects in --work")
     parser.add_argument("--keep", action="store_true", help="keep generated projects and sites")
+    parser.add_argument("--init-codes", default="", help="also time init+validate+build of these divisions (44,…)")
+    parser.add_argument(
+        "--geo", default="", help="also: NBS places (e.g. 440606,4406,44) at --geo-records (bench/geo.py)"
+    )
+    parser.add_argument("--geo-records", type=int, default=20000, help="records per place for --geo")
     args = parser.parse_args(argv)
     sizes = [50] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     args.serve_sizes = {50} if args.quick else {int(s) for s in args.serve_sizes.split(",") if s.strip()}
@@ -757,11 +766,24 @@ def main(argv: list[str] | None = None) -> int:
             doc["per_size"][str(n)] = metrics(raw)
             json_path.parent.mkdir(parents=True, exist_ok=True)
             json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")  # partial results
+        if args.init_codes:  # bench/init_geo.py: real geographies with their divisions only
+            from bench import init_geo
+
+            doc["init"] = init_geo.bench([c for c in args.init_codes.split(",") if c], work)
+            print(init_geo.table(doc["init"]))
     finally:
         for folder in DISCARDED:
             shutil.rmtree(folder, ignore_errors=True)
         if args.work is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    if args.geo:  # the same records on a district, a city and a province (issue 12)
+        from bench import geo
+
+        geo_work = work / "geo"
+        geo_work.mkdir(parents=True, exist_ok=True)
+        doc["geo"] = geo.run([p for p in args.geo.split(",") if p], args.geo_records, geo_work)
+        shutil.rmtree(geo_work, ignore_errors=True)
+        print(geo.table(doc["geo"]))
     doc["ratios"] = growth(doc["per_size"])
     doc["targets"] = check_targets(doc["per_size"], doc["ratios"])
     json_path.parent.mkdir(parents=True, exist_ok=True)

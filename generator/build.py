@@ -13,6 +13,7 @@ exactly as it was.  ``build()`` can be called repeatedly in one process
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import multiprocessing
@@ -28,9 +29,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from generator import interrupt, oswrite
 from generator.config import Config
 from generator.i18n import LANGS, t
-from generator.problems import Report
+from generator.problems import Report, Text
+from generator.safetext import printable
 from generator.validate import load
 
 SITEMAP_LIMIT = 50_000
@@ -46,7 +49,7 @@ class BuildError(Exception):
         self.report = report
 
     def message(self, lang: str) -> str:
-        return t(lang, self.key, **self.args_dict)
+        return t(lang, self.key, **{k: v.get(lang) if isinstance(v, Text) else v for k, v in self.args_dict.items()})
 
 
 @dataclass
@@ -111,9 +114,18 @@ def build(
     if strict and report.failed(True):
         raise BuildError("site.build.refused_strict", report=report)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp: Path | None = None
+    lock: Any = None
     try:
+        # Ctrl-C while the folder is made would leave it behind: held back until it is locked.
+        with interrupt.held_back():
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(out)
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+                lock = _hold(tmp)
+            except OSError as exc:  # a read-only or full output folder: named, never an internal error
+                raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out.parent)) from None
         result = _build_into(
             config,
             loaded,
@@ -126,15 +138,22 @@ def build(
             datasets=datasets,
             search_index=search,
         )
-        with _timed(timings, "swap"):
+        with _timed(timings, "swap"), interrupt.held_back():  # never half swapped
             _swap(tmp / "site", out, tmp)
     except BuildError:
         raise
     except Exception as exc:
-        raise BuildError("site.build.failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        if oswrite.is_write_failure(exc):
+            raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out)) from None  # type: ignore[arg-type]
+        raise BuildError("site.build.failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
     finally:
-        with _timed(timings, "cleanup"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        # Ctrl-C included: stop the workers before their folder goes, and finish the cleanup.
+        with _timed(timings, "cleanup"), interrupt.held_back():
+            _Job.stop_all()
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if lock is not None:
+                lock.close()
     result.out_dir = out
     result.seconds = time.perf_counter() - started
     result.timings = timings
@@ -194,7 +213,7 @@ def _build_into(
             try:
                 shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
             except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
-                raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+                raise BuildError("site.build.mkdocs_failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -229,6 +248,9 @@ def _build_into(
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
                 child.rename(site / "data" / child.name)
+            from generator.release import SITE_DIR, publish_releases  # issue 15: releases at stable URLs
+
+            publish_releases(config.root, site / SITE_DIR)
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
             text = page.read_text("utf-8")
@@ -250,6 +272,43 @@ def _build_into(
     )
 
 
+LOCK_NAME = ".lock"
+#: A temporary folder without a lock file (made by an older hubdir) is stale after this many seconds.
+UNLOCKED_STALE_SECONDS = 600
+
+
+def _hold(tmp: Path) -> Any:
+    """Lock ``tmp`` for as long as this build (and its forked workers) live.
+
+    The kernel drops the lock when the last holder dies, SIGKILL included, so
+    a later build knows a ``.site.tmp-*`` folder whose lock it can take was
+    left by a killed build, while one still locked belongs to a build that is running.
+    """
+    handle = open(tmp / LOCK_NAME, "w")  # noqa: SIM115 - held open until the build ends
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Delete the temporary folders of killed builds beside ``out``; return them."""
+    removed: list[Path] = []
+    for folder in sorted(out.parent.glob(f".{out.name}.tmp-*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        lock_path = folder / LOCK_NAME
+        try:
+            if lock_path.exists():
+                with open(lock_path, "a") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a running build: raises
+            elif time.time() - folder.stat().st_mtime < UNLOCKED_STALE_SECONDS:
+                continue  # just made, or from an older hubdir: leave it a while
+        except OSError:  # BlockingIOError: a running build holds it
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class _Job:
     """Run ``fn(*args)`` in a forked process (the model is shared copy-on-write); inline without fork.
 
@@ -267,8 +326,22 @@ class _Job:
         ctx = multiprocessing.get_context("fork")
         self.recv, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_child, args=(send, fn, args))  # may start its own pool
-        self.proc.start()
+        with interrupt.held_back():  # the child starts with SIGINT held until its quiet handler is in place
+            self.proc.start()
+            _RUNNING.add(self)
         send.close()
+
+    @staticmethod
+    def stop_all() -> None:
+        """Stop every worker still running (the build failed or was interrupted)."""
+        for job in list(_RUNNING):
+            _RUNNING.discard(job)
+            if job.proc is not None and job.proc.is_alive():
+                job.proc.terminate()
+                job.proc.join(5)
+                if job.proc.is_alive():
+                    job.proc.kill()
+                    job.proc.join()
 
     def result(self) -> Any:
         if self.proc is not None:
@@ -278,6 +351,7 @@ class _Job:
                 self.error = ("site.build.failed", {"detail": f"worker exited ({self.proc.exitcode})"})
             self.proc.join()
             self.recv.close()
+            _RUNNING.discard(self)
             self.proc = None
         if self.error is not None:
             key, args = self.error
@@ -285,16 +359,24 @@ class _Job:
         return self.value
 
 
+_RUNNING: set[_Job] = set()
+
+
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
     try:
         return fn(*args), None
     except BuildError as exc:
         return None, (exc.key, exc.args_dict)
+    except OSError as exc:
+        if oswrite.is_write_failure(exc):
+            return None, ("hardening.build_failed", {"detail": oswrite.describe(exc)})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
     except Exception as exc:
-        return None, ("site.build.failed", {"detail": f"{type(exc).__name__}: {exc}"})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
 
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    interrupt.quiet_interrupt()
     send.send(_call(fn, args))
     send.close()
 

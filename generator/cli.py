@@ -7,6 +7,7 @@ library errors into messages and exit codes: 0 fine, 1 problems found,
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 
 from generator import __version__
 from generator.config import Config, ConfigError, find_root, load_config
+from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
 
@@ -35,9 +37,23 @@ class State:
             return load_config(root)
         except ConfigError as exc:
             report = Report(problems=exc.problems, files_checked=1)
-            click.echo(t(self.lang, "cli.config_invalid"), err=True)
+            click.echo(t(self.lang, exc.heading), err=True)
             click.echo(render_text(report, self.lang), err=True)
             raise SystemExit(EXIT_USAGE) from None
+
+
+def localised(args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Message arguments in ``lang``: a ``Text`` picks its language, other text is made printable."""
+    from generator.problems import Text
+    from generator.safetext import printable
+
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, Text):
+            out[key] = value.get(lang)  # written by hubdir (may hold its own line breaks)
+        else:
+            out[key] = printable(value) if isinstance(value, str) else value
+    return out
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -51,16 +67,40 @@ lang_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands that write through a temporary folder swapped in at the end: on Ctrl-C nothing was written.
+_ATOMIC_WRITERS = frozenset(("build", "export", "release"))
+
+
+class HubdirGroup(click.Group):
+    """The command group; Ctrl-C becomes one translated line and exit 130 (click would print ``Aborted!``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            import signal
+
+            from generator import interrupt
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the exit
+            interrupt.handled()
+            state = ctx.obj if isinstance(ctx.obj, State) else None
+            lang = state.lang if state else _argv_lang(None)
+            key = "hardening.interrupted" if ctx.invoked_subcommand in _ATOMIC_WRITERS else "cli.interrupted"
+            click.echo(t(lang, key), err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=HubdirGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubdir")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="项目目录（含 site_config.yml）/ project folder holding site_config.yml.")
 @lang_option
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, lang: str | None) -> None:
-    """hubdir：顺德群团组织名录的校验、建站与开放数据工具。
+    """hubdir：群团组织名录的校验、建站与开放数据工具。
 
-    hubdir validates the registries of Shunde's mass organizations and
+    hubdir validates the registries of a place's mass organizations and
     publishes them as a website and open datasets.
     """
     ctx.obj = State(root, lang or "zh")
@@ -111,7 +151,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
 
 
 @cli.command()
-@click.option("--level", type=click.Choice(["district", "town", "village"]), default=None,
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None,
               help="只列出这一级的区划 / list divisions of this level only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
               help="输出格式 / output format.")
@@ -166,7 +206,7 @@ def new_command(ctx: click.Context, registry: str, division: str | None, kind: s
         item = new.draft(config, load(config).registry, registry, division=division, kind=kind, title=title)
         new.write(item)
     except new.NewError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     rel = item.path.relative_to(config.root).as_posix()
     click.echo(t(state.lang, "workflow.new.created", path=rel, id=item.id))
     todo = new.problems_for(load(config, [item.path]).report.problems, rel)
@@ -195,18 +235,21 @@ def fmt_command(ctx: click.Context, paths: tuple[Path, ...], check: bool, lang: 
     config = state.config()
     result = fmt.run(config, paths or (config.content_dir,), check=check)
 
+    from generator.safetext import printable
+
     def shown(path: Path) -> str:
         try:
-            return path.resolve().relative_to(config.root.resolve()).as_posix()
+            return printable(Path(os.path.abspath(path)).relative_to(os.path.abspath(config.root)).as_posix())
         except ValueError:
-            return path.as_posix()
+            return printable(path.as_posix())
 
     for path in result.changed:
         click.echo(t(state.lang, "workflow.fmt.would_change" if check else "workflow.fmt.formatted", path=shown(path)))
     for path, key, args in result.skipped:
         click.echo(t(state.lang, "workflow.fmt.skipped", path=shown(path), reason=t(state.lang, key, **args)), err=True)
     for path, key, args in result.failed:
-        click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=t(state.lang, key, **args)), err=True)
+        reason = t(state.lang, key, **localised(args, state.lang))
+        click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=reason), err=True)
     total = len(result.changed) + len(result.unchanged) + len(result.failed)
     if check:
         key = "workflow.fmt.summary_check" if result.changed else "workflow.fmt.summary_check_clean"
@@ -237,7 +280,7 @@ def diff_command(ctx: click.Context, base: str, head: str | None, fmt: str, lang
     try:
         changes = diff.compare_specs(config, base, head)
     except diff.DiffError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     click.echo(diff.RENDERERS[fmt](changes, state.lang, config), nl=False)
 
 
@@ -263,7 +306,7 @@ def serve_command(ctx: click.Context, host: str, port: int, datasets: bool, lang
     try:
         serve.serve_forever(config, host, port, state.lang, datasets=datasets)
     except serve.ServeError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
 
 
 @cli.command("release")
@@ -284,12 +327,19 @@ def release_command(ctx: click.Context, version: str, date_text: str | None, lan
 
     state = _state(ctx, lang)
     config = state.config()
+    dirty = release.uncommitted(config.root)
+    if dirty:
+        from generator.safetext import printable
+
+        click.echo(t(state.lang, "hardening.release_uncommitted", paths=printable(", ".join(dirty))), err=True)
     try:
         made = release.make_release(config, version, date_text=date_text)
     except release.ReleaseError as exc:
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
-        fail(t(state.lang, exc.key, **exc.args_dict), EXIT_PROBLEMS)
+        # Problems in the registries exit 1; a bad version, date or setting is a usage error (2).
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)),
+             EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
     click.echo(release.summary(made, config, state.lang))
 
 
@@ -342,6 +392,9 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
         fail(exc.message(state.lang), EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        finish()  # end the progress line before the interruption is reported
+        raise
     finish()
     if result.report.warnings:
         click.echo(t(state.lang, "site.build.warnings", count=result.report.warnings), err=True)
@@ -357,6 +410,29 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         click.echo(t(state.lang, "site.build.timings", steps=steps))
 
 
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--division", "code", required=True, metavar="CODE",
+              help="国家统计局区划代码：县级 6 位、市 4 位、省 2 位 / NBS code: county-level 6 digits, city 4, "
+                   "province 2.")
+@lang_option
+@click.pass_context
+def init_command(ctx: click.Context, directory: Path, code: str, lang: str | None) -> None:
+    """为一个县级单位、市或省新建完整的名录项目（离线，区划取自随附的国家统计局 2023 年代码）。
+
+    Write a complete new project into DIRECTORY (new or empty): site_config.yml,
+    datasets/package.yml, every division under CODE in content/divisions/, the
+    schemas, README, CONTRIBUTING, issue and pull-request templates, CI and
+    pre-commit files.  Nothing is written when the input is wrong (exit 2).
+    """
+    from generator.init.cli import run
+
+    state = _state(ctx, lang)
+    message, code_out = run(directory, code, state.lang)
+    click.echo(message, err=code_out != EXIT_OK)
+    raise SystemExit(code_out)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI and turn any unexpected exception into exit 2."""
     try:
@@ -366,13 +442,13 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         fail(t(_argv_lang(argv), "cli.interrupted"), 130)
     except Exception as exc:  # the last line of defence: never a traceback
-        fail(t(_argv_lang(argv), "cli.internal", detail=f"{type(exc).__name__}: {exc}"))
+        from generator.safetext import printable
+
+        fail(t(_argv_lang(argv), "cli.internal", detail=printable(f"{type(exc).__name__}: {exc}")))
 
 
 def _argv_lang(argv: list[str] | None) -> str:
     """The language asked for by ``--lang``/``HUBDIR_LANG``, read without click (it may have failed)."""
-    import os
-
     args = sys.argv[1:] if argv is None else argv
     lang = os.environ.get("HUBDIR_LANG", "")
     for index, arg in enumerate(args):

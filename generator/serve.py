@@ -40,6 +40,7 @@ from typing import Any
 from generator.config import CONFIG_NAME, Config, ConfigError, load_config
 from generator.i18n import t
 from generator.problems import Report, render_text
+from generator.safetext import printable
 
 STATUS_PATH = "/__hubdir__/status"
 POLL_SECONDS = 0.25
@@ -368,12 +369,13 @@ class Preview:
     def start(self, host: str, port: int, *, first_build: bool = True) -> str:
         """Bind, build once, then watch and serve in background threads; return the URL."""
         try:
-            self.server = ThreadingHTTPServer((host, port), self.handler())
+            self.server = _QuietServer((host, port), self.handler())
         except OSError as exc:
             raise ServeError(
                 "workflow.serve.bind_failed", host=host, port=port, detail=exc.strerror or str(exc)
             ) from None
         self.server.daemon_threads = True
+        self.server.lang = self.lang  # type: ignore[attr-defined]
         self.out_dir.mkdir(parents=True, exist_ok=True)
         bound_host, bound_port = self.server.server_address[:2]
         host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
@@ -401,6 +403,19 @@ class Preview:
         for thread in (self._watcher, self._server_thread):
             if thread is not None:
                 thread.join(timeout=10)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A browser that goes away mid-answer (often during the first build) is normal, not a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # BrokenPipeError, ConnectionResetError…: the client left
+        detail = printable(f"{type(error).__name__}: {error}")
+        sys.stderr.write(t(getattr(self, "lang", "zh"), "hardening.serve_request_failed", detail=detail) + "\n")
 
 
 def _related(registry: Any, record: Any) -> set[str]:
@@ -452,7 +467,9 @@ def serve_forever(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        pass
+        from generator import interrupt
+
+        interrupt.handled()
     finally:
         preview.stop()
     say(t(lang, "workflow.serve.stopped"))

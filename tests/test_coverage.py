@@ -394,15 +394,20 @@ def test_unknown_hub_kind(project: Path, run: Run):
     res_zh = res.stderr
     assert res.stderr == (
         "site_config.yml 的 coverage 部分有误，无法计算覆盖情况：\n"
-        "site_config.yml:52:27: coverage.required.town.hubs[1]: "
+        "site_config.yml:52:27: error C008: coverage.required.town.hubs[1]："
         "枢纽组织类别“womens_federaton”不在 hub_kinds 中（是不是 womens_federation？）；"
         "已有：trade_union, youth_league, womens_federation, "
         "disabled_persons_federation, federation_of_commerce\n"
+        "  提示：coverage 中只能写 hub_kinds 已定义的类别代码：改正拼写，或先在 hub_kinds 中添加这个类别。\n"
     )
     res = run(project, "--lang", "en", "coverage")
     assert (
-        'coverage.required.town.hubs[1]: Hub kind "womens_federaton" is not in hub_kinds '
-        "(did you mean womens_federation?)"
+        'site_config.yml:52:27: error C008: coverage.required.town.hubs[1]: Hub kind "womens_federaton" is not in '
+        "hub_kinds (did you mean womens_federation?)"
+    ) in res.stderr
+    assert (
+        "  hint: coverage may only name hub kinds defined in hub_kinds: correct the spelling, or add the kind to "
+        "hub_kinds first.\n"
     ) in res.stderr
     checked = run(project, "validate")  # found by `hubdir validate` too, before a build or a PR merge
     assert checked.exit_code == 2 and checked.stderr == res_zh

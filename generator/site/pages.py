@@ -17,11 +17,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from generator import schema
+from generator import geography, schema
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib, nearby, nearby_page
-from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -120,7 +120,7 @@ class Renderer:
         if level == "town":
             col_kinds = [k for k in m.kinds if k.registry != "social_orgs"]
             columns = [k.label(lang) for k in col_kinds]
-            for village in reg.villages(area.id):
+            for village in reg.geo.descendants(area.id, "village"):
                 inside = reg.by_division.get(village.id, [])
                 cells = []
                 for kind in col_kinds:
@@ -140,17 +140,19 @@ class Renderer:
                 villages.append(
                     {"path": record_path(village), "name": m.division_name(village.id, lang), "cells": cells}
                 )
-        towns = []
-        if level == "district":
-            for town in reg.sub_divisions.get(area.id, []):
+        towns = []  # the divisions one step down (cities, districts or towns), for any level above town
+        if level != "town":
+            for child in reg.geo.children(area.id):
+                if child.get("level") == "village":
+                    continue
                 towns.append(
                     {
-                        "path": record_path(town),
-                        "name": m.division_name(town.id, lang),
-                        "count": self.count_in(town.id),
+                        "path": record_path(child),
+                        "name": m.division_name(child.id, lang),
+                        "count": self.count_in(child.id),
                     }
                 )
-        chain = [d for d in reg.division_chain(area.id)[1:] if d.get("level") in ("district", "town")]
+        chain = list(reg.geo.ancestors(area.id))  # every level above, up to the top the project holds
         name = area.name if lang == "zh" or not area.get("name_en") else str(area.get("name_en"))
         return {
             "id": area.id,
@@ -167,6 +169,7 @@ class Renderer:
             "villages": villages,
             "village_columns": columns,
             "towns": towns,
+            "towns_heading": geography.children_heading(reg.geo.child_level(area.id) or "town", lang),
         }
 
     def count_in(self, code: str) -> int:
@@ -186,9 +189,7 @@ class Renderer:
                     title = self.tr(
                         "site.listing.chunk_title",
                         kind=label,
-                        town=self.model.division_name(town["town"], self.lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        town=self.model.group_label(town["town"], self.lang),
                         page=index + 1,
                         pages=len(town["pages"]),
                     )
@@ -236,11 +237,17 @@ class Renderer:
             }
             for k in m.kinds
         ]
-        district = m.registry.division(str(m.config.district["code"]))
+        # the home page leads down the hierarchy: the root's children, never every town of a province
+        geo = m.registry.geo
+        district = geo.root
+        top_level = (geo.levels_in_scope() or ("town",))[0]
+        tops = geo.children(district.id) if district is not None else geo.at_level(top_level)
         towns = [
             {"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
-            for d in m.registry.towns()
+            for d in tops
+            if d.get("level") != "village" or district is None
         ]
+        child_level = geo.child_level(district.id) if district is not None else top_level
         dated = sorted(
             (r for r in m.organizations() if r.get("last_verified")),
             key=lambda r: (str(r.get("last_verified")), r.id),
@@ -262,6 +269,7 @@ class Renderer:
             site_description=m.config.site["description"][lang],
             kinds=kinds,
             towns=towns,
+            towns_heading=geography.browse_heading(child_level or "town", lang),
             district={"path": record_path(district), "name": m.division_name(district.id, lang)}
             if district
             else None,
@@ -280,9 +288,7 @@ class Renderer:
             for town in m.listing_plan[code]:
                 chunks.append(
                     {
-                        "name": m.division_name(town["town"], lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        "name": m.group_label(town["town"], lang),
                         "count": sum(len(c) for c in town["chunks"]),
                         "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])],
                     }
@@ -416,9 +422,15 @@ class Renderer:
                 )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
+        # issue 15: the spreadsheet download first, and the schema.org Dataset for harvesters
+        schema_org = getattr(exported, "schema_org", None)
         return self.render(
             "downloads",
             "data/",
+            dataset_ld=Markup(json_ld(schema_org)) if schema_org else "",
+            spreadsheet=next((d for d in downloads if d["format"] == "xlsx"), None),
+            readme=next((d for d in downloads if d["format"] == "readme"), None),
+            released=getattr(exported, "released", True),
             downloads=downloads,
             version=version or self.tr("site.data.unreleased"),
             licence=licence,
@@ -451,7 +463,12 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    from generator.release import release_files  # issue 15: every release at a stable address
+
+    folder = get("path")
     return {
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
         "changes": [

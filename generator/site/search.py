@@ -65,7 +65,10 @@ _HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN = re.compile(f"[{_HAN_CHARS}]+")
 _LATIN = re.compile(r"[a-z0-9]+")
 #: Document groups in rank order (areas above and below the organizations: a town is what people type first).
-_GROUP = {"town": 0, "district": 0, "hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4}
+_GROUP = {
+    **{level: 0 for level in ("province", "city", "district", "town")},
+    **{"hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4},
+}
 _LAST_GROUP = 5
 
 # -- text → keys ---------------------------------------------------------------
@@ -224,12 +227,8 @@ class _Places:
 
     def __call__(self, code: str) -> tuple[str, str]:
         if code not in self.cache:
-            chain = [d for d in self.model.registry.division_chain(code) if str(d.get("level")) in ("town", "village")]
-            chain.sort(key=lambda d: len(d.id))
-            self.cache[code] = (
-                " · ".join(self.model.division_name(d.id, "zh") for d in chain),
-                " · ".join(self.model.division_name(d.id, "en") for d in chain),
-            )
+            geo = self.model.registry.geo  # every level below the root, top down
+            self.cache[code] = (geo.path_label(code, "zh"), geo.path_label(code, "en"))
         return self.cache[code]
 
 

@@ -1,0 +1,47 @@
+"""Ctrl-C: one translated line from the main process, silence from the workers.
+
+A terminal sends SIGINT to the whole process group, so every forked worker
+receives it too; Python would print a ``KeyboardInterrupt`` traceback from
+each.  Workers end at once and quietly (``quiet_interrupt``); the main process
+stops the rest, cleans up and says so once (``cli.HubdirGroup``).  A step that
+must not be cut in half (swapping the new site in) holds the signal back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def quiet_interrupt() -> None:
+    """In a worker process: end at once on Ctrl-C, without a traceback (the main process reports it)."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back: take it now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def held_back() -> Iterator[None]:
+    """Hold back SIGINT while the block runs; it is delivered right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def handled() -> None:
+    """Tell CPython the Ctrl-C was handled, so the chosen exit code (130) is kept.
+
+    CPython (3.11) remembers a ``KeyboardInterrupt`` that escaped code run from
+    a *string* (``exec``/``eval`` of source: every ``dataclass`` and
+    ``namedtuple`` definition) and, at exit, kills the process with SIGINT
+    (status -2) even when the exception was caught later.  The flag is reset
+    by the next such evaluation that ends normally: this one.
+    """
+    exec("None")  # a constant string, evaluated only to reset that flag
