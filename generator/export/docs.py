@@ -63,9 +63,8 @@ def temporal(records: Iterable[Any], fallback: str) -> tuple[str, str]:
 
 
 def area(config: Config) -> dict[str, Any]:
-    """The configured area: code, names and bounding box (``root`` once configured, else ``district``)."""
-    root = getattr(config, "root_area", None) or config.raw.get("root") or config.raw.get("district") or {}
-    return dict(root)
+    """The configured area: code, level, names and bounding box (``config.root_area`` owns it)."""
+    return config.root_area.as_dict()
 
 
 def _bbox_wkt(bounds: dict[str, float]) -> str:
