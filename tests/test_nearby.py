@@ -240,3 +240,19 @@ def test_unlocated_and_dissolved_records_get_no_directions(project: Path, tmp_pa
     assert 'class="hubdir-dirs"' in (out / "org" / "hub-d-union" / "index.html").read_text("utf-8")
     index = json.loads((out / "near" / "index.json").read_text("utf-8"))
     assert sum(leaf[4] for leaf in index["leaves"]) == 4  # the dissolved home is not offered nearby
+
+
+def test_no_near_box_while_nothing_is_located(project: Path, tmp_path: Path) -> None:
+    """The shipped directory has no coordinates yet: the home page offers no search that finds nothing."""
+    import re
+
+    from generator import build
+
+    for path in (project / "content").rglob("*.yml"):
+        text = path.read_text("utf-8")
+        path.write_text(re.sub(r"location:\n  lat: .*\n  lon: .*\n", "", text), "utf-8")
+    out = tmp_path / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False, search=False)
+    for page in ("index.html", "map/index.html", "en/index.html"):
+        assert "data-hubdir-nearby" not in (out / page).read_text("utf-8"), page
+    assert json.loads((out / "near" / "index.json").read_text("utf-8"))["leaves"] == []

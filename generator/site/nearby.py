@@ -203,6 +203,11 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
     return {"leaves": len(cells), "places": len(points), "files": files}
 
 
+def any_place(model: SiteModel) -> bool:
+    """Whether some active organization has coordinates (else near me has nothing to offer)."""
+    return any(record.active for records in model.points_by_kind.values() for record, _ in records)
+
+
 def root_code(model: SiteModel) -> str:
     """The division the picker starts from: the configured root division."""
     return model.config.root_area.code
