@@ -45,7 +45,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(REPO))
 
 from bench import incremental as bench_incremental  # noqa: E402
-from bench import search_bench, synth  # noqa: E402
+from bench import mobile, search_bench, synth  # noqa: E402
 from generator.site.search import INDEX_DIR  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -87,6 +87,18 @@ TARGETS: list[tuple[str, str, str, float]] = [
     ("search relevance 2k: precision@3 ≥ 0.95 (misses ≤ 0.05)", "2000", "search_p3_miss", 0.05),
     ("serve rebuild after one edit, 2k ≤ 2 s", "2000", "serve_rebuild_s", 2),
     *bench_incremental.TARGETS,  # issue 16
+    # issue 14's phone budgets (bench/mobile.py: slow 3G 400 kbps/400 ms, 4× CPU, gzip)
+    *[
+        target
+        for size, label in (("2000", "2k"), ("100000", "100k"))
+        for target in (
+            (f"phone {label}: home first paint ≤ 2.5 s", size, "phone_home_paint_ms", mobile.BUDGET_FIRST_PAINT_MS),
+            (f"phone {label}: record first paint ≤ 2.5 s", size, "phone_record_paint_ms", mobile.BUDGET_FIRST_PAINT_MS),
+            (f"phone {label}: near-me result ≤ 4 s", size, "phone_near_ms", mobile.BUDGET_NEAR_MS),
+            (f"phone {label}: largest page but the map ≤ 100 KB", size, "phone_page_kb", mobile.BUDGET_PAGE_KB),
+            (f"phone {label}: requests to foreign hosts = 0", size, "phone_foreign", 0),
+        )
+    ],
 ]
 
 
@@ -447,6 +459,8 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_browser and res.get("site"):
         log(f"[{n}] search in headless Chromium")
         res["search"] = browser_search(site)
+        log(f"[{n}] phone budgets in headless Chromium (slow 3G, 4x CPU)")
+        res["mobile"] = mobile.measure(site)
     if res.get("site") and n <= search_bench.RELEVANCE_MAX:
         log(f"[{n}] search relevance set")
         res["relevance"] = search_bench.relevance(project, site)
@@ -539,6 +553,7 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
     m["search_p3_miss"] = round(1 - relevance["p3"], 3) if "p3" in relevance else None
     serve = res.get("serve") or {}
     m["serve_rebuild_s"] = serve.get("rebuild_s")
+    m.update(mobile.metrics(res.get("mobile")))
     base = res.get("baseline") or {}
     if m["build_s"] and m["pages"] and m["baseline_s"] and base.get("pages"):
         m["per_page_ratio"] = round((m["build_s"] / m["pages"]) / (m["baseline_s"] / base["pages"]), 3)
@@ -588,6 +603,12 @@ ROWS = [
     ("per-page ratio vs baseline", "per_page_ratio", ""),
     ("per-page ratio vs baseline, CPU time", "per_page_ratio_cpu", ""),
     ("serve rebuild after one edit (s)", "serve_rebuild_s", ""),
+    ("phone: home first paint (ms)", "phone_home_paint_ms", ""),
+    ("phone: record first paint (ms)", "phone_record_paint_ms", ""),
+    ("phone: near-me result (ms)", "phone_near_ms", ""),
+    ("phone: largest page but the map (KB transferred)", "phone_page_kb", ""),
+    ("phone: map page (KB transferred)", "phone_map_kb", ""),
+    ("phone: requests to foreign hosts", "phone_foreign", ""),
     *bench_incremental.ROWS,
 ]
 

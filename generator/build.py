@@ -577,6 +577,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
         "attribution": map_cfg.get("attribution", ""),
         "max_zoom": map_cfg.get("max_zoom", 18),
         "crs": map_cfg.get("crs", "gcj02"),
+        "overlay": map_cfg.get("overlay", ""),
     }
     strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
     strings.update(

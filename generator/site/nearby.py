@@ -116,19 +116,19 @@ def leaves(points: list[tuple[float, float, Any]]) -> dict[tuple[int, int, int],
 
 def division_points(model: SiteModel) -> dict[str, tuple[float, float]]:
     """A point to search from for every division (see the module's docstring), linear in records."""
-    reg = model.registry
+    geo = model.registry.geo
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for record in model.organizations():
         point = located(record) if record.active else None
         if point is None:
             continue
-        for division in reg.division_chain(record.division):
+        for division in geo.chain(record.division):
             acc = sums[division.id]
             acc[0] += point[0]
             acc[1] += point[1]
             acc[2] += 1
     out: dict[str, tuple[float, float]] = {}
-    divisions = reg.records("divisions")
+    divisions = model.registry.records("divisions")
     for division in divisions:
         own = located(division)
         if own is not None:
@@ -140,7 +140,7 @@ def division_points(model: SiteModel) -> dict[str, tuple[float, float]]:
     def inherit(code: str, depth: int = 0) -> tuple[float, float] | None:
         if code in out or depth > 8:
             return out.get(code)
-        division = reg.division(code)
+        division = geo.get(code)
         parent = str(division.get("parent") or "") if division else ""
         found = inherit(parent, depth + 1) if parent else None
         if found is not None:
@@ -178,10 +178,11 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
     )
     files = len(cells) + 1
     where = division_points(model)
-    reg = model.registry
-    for parent in sorted(reg.sub_divisions):
+    geo = model.registry.geo
+    children = geo.children_index
+    for parent in sorted(children):
         rows = []
-        for child in reg.sub_divisions[parent]:
+        for child in children[parent]:
             p = where.get(child.id)
             if p is None:
                 continue
@@ -192,7 +193,7 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
                     str(child.get("name_en") or ""),
                     p[0],
                     p[1],
-                    1 if reg.sub_divisions.get(child.id) else 0,
+                    1 if children.get(child.id) else 0,
                 ]
             )
         if rows:
@@ -202,6 +203,11 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
     return {"leaves": len(cells), "places": len(points), "files": files}
 
 
+def any_place(model: SiteModel) -> bool:
+    """Whether some active organization has coordinates (else near me has nothing to offer)."""
+    return any(record.active for records in model.points_by_kind.values() for record, _ in records)
+
+
 def root_code(model: SiteModel) -> str:
     """The division the picker starts from: the configured root division."""
-    return str(model.config.district["code"])
+    return model.config.root_area.code

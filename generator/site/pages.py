@@ -357,8 +357,11 @@ class Renderer:
             near=self.near_box(),
         )
 
-    def near_box(self) -> dict[str, Any]:
-        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared)."""
+    def near_box(self) -> dict[str, Any] | None:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared);
+        ``None`` while no active organization has coordinates (nothing could be found)."""
+        if not nearby.any_place(self.model):
+            return None
         return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:

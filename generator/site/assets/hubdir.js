@@ -74,6 +74,7 @@
     if (!tiles.url) return;
     L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: tiles.max_zoom || 18,
       attribution: tiles.attribution || "" }).addTo(map);
+    if (tiles.overlay) L.tileLayer(tiles.overlay, { subdomains: tiles.subdomains || "abc", maxZoom: tiles.max_zoom || 18 }).addTo(map);
   }
   var COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#6a3d9a", "#8c564b", "#ad1457", "#b35900", "#00796b"];
 

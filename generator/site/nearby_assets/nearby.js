@@ -362,7 +362,17 @@
     openState: openState, showOpen: showOpen, holidays: holidays, parseWeek: parseWeek, nearest: nearest, say: say
   };
 
+  function recordDirections(el) {  // a record page: its WGS-84 point, its <h1> name, its address
+    var ll = el.getAttribute("data-hubdir-dirs").split(",").map(Number);
+    var h1 = document.querySelector("article h1"), copy = document.querySelector("[data-hubdir-copy]");
+    var links = directionLinks(ll[0], ll[1], h1 ? h1.textContent : "", copy ? copy.getAttribute("data-hubdir-copy") : "");
+    var made = directionsElement(links);
+    while (made.firstChild) el.appendChild(made.firstChild);
+    el.hidden = false;
+  }
+
   function init() {
+    document.querySelectorAll("[data-hubdir-dirs]").forEach(recordDirections);
     document.querySelectorAll("[data-hubdir-open]").forEach(function (el) { showOpen(el, el.getAttribute("data-hubdir-open")); });
     document.querySelectorAll("[data-hubdir-copy]").forEach(copyButton);
     document.querySelectorAll("[data-hubdir-nearby]").forEach(nearbyBox);
