@@ -13,6 +13,7 @@ exactly as it was.  ``build()`` can be called repeatedly in one process
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import multiprocessing
@@ -28,10 +29,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from generator import interrupt, oswrite
 from generator.config import Config
 from generator.i18n import LANGS, t
-from generator.problems import Report
-from generator.validate import load
+from generator.problems import Report, Text
+from generator.safetext import printable
 
 SITEMAP_LIMIT = 50_000
 
@@ -46,7 +48,7 @@ class BuildError(Exception):
         self.report = report
 
     def message(self, lang: str) -> str:
-        return t(lang, self.key, **self.args_dict)
+        return t(lang, self.key, **{k: v.get(lang) if isinstance(v, Text) else v for k, v in self.args_dict.items()})
 
 
 @dataclass
@@ -61,6 +63,8 @@ class BuildResult:
     datasets: Any = None
     #: lang → (page shell, renderer) of this build, for re-rendering single pages.
     renderers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: Bulk pages taken unchanged from the previous build (``generator/incremental.py``).
+    reused: int = 0
 
 
 def default_out(config: Config) -> Path:
@@ -86,6 +90,8 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     datasets: bool = True,
     search: bool = True,
+    cache: bool = True,
+    files: Any = None,
 ) -> BuildResult:
     """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
 
@@ -93,7 +99,14 @@ def build(
     ``search=False`` skip the downloads and the search index (a quick preview, ``hubdir serve``).
     The result carries each language's page shell and renderer, so a caller can re-render a
     single record page (``renderer.record_page(record)`` then ``shell.render(...)``).
+
+    ``cache=False`` (``--no-cache``) builds everything and forgets the cache; otherwise unchanged
+    pages, section pages, search index and datasets are taken from the previous build
+    (``generator/incremental.py``); ``files`` is an ``incremental.FileCache`` a long-running caller
+    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again.
     """
+    from generator import incremental
+
     started = time.perf_counter()
     timings: dict[str, float] = {}
     out = Path(out_dir or default_out(config)).resolve()
@@ -103,17 +116,32 @@ def build(
     ) or config.content_dir.resolve().is_relative_to(out):
         raise BuildError("site.build.out_inside", out=str(out))
 
+    with _timed(timings, "cache"):
+        state = incremental.Cache(out, config, enabled=cache)
+        if files is not None:
+            if not files.entries:
+                files.entries = state.files.entries
+            state.files = files
     with _timed(timings, "validate"):
-        loaded = load(config)
+        loaded = incremental.load(config, state.files)
     report = loaded.report
     if report.errors:
         raise BuildError("site.build.refused", report=report)
     if strict and report.failed(True):
         raise BuildError("site.build.refused_strict", report=report)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp: Path | None = None
+    lock: Any = None
     try:
+        # Ctrl-C while the folder is made would leave it behind: held back until it is locked.
+        with interrupt.held_back():
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(out)
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+                lock = _hold(tmp)
+            except OSError as exc:  # a read-only or full output folder: named, never an internal error
+                raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out.parent)) from None
         result = _build_into(
             config,
             loaded,
@@ -125,19 +153,35 @@ def build(
             progress=progress,
             datasets=datasets,
             search_index=search,
+            cache=state,
         )
-        with _timed(timings, "swap"):
+        with _timed(timings, "manifest"):
+            state.finish(tmp / "site")
+        with _timed(timings, "swap"), interrupt.held_back():  # never half swapped
             _swap(tmp / "site", out, tmp)
+        with _timed(timings, "cache"):
+            if cache:
+                state.save()
+            else:
+                incremental.drop(out)
     except BuildError:
         raise
     except Exception as exc:
-        raise BuildError("site.build.failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        if oswrite.is_write_failure(exc):
+            raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out)) from None  # type: ignore[arg-type]
+        raise BuildError("site.build.failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
     finally:
-        with _timed(timings, "cleanup"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        # Ctrl-C included: stop the workers before their folder goes, and finish the cleanup.
+        with _timed(timings, "cleanup"), interrupt.held_back():
+            _Job.stop_all()
+            if tmp is not None:
+                incremental.discard(tmp, out)
+            if lock is not None:
+                lock.close()
     result.out_dir = out
     result.seconds = time.perf_counter() - started
     result.timings = timings
+    result.reused = state.reused
     return result
 
 
@@ -153,25 +197,38 @@ def _build_into(
     progress: Callable[[int, int], None] | None,
     datasets: bool,
     search_index: bool = True,
+    cache: Any = None,
 ) -> BuildResult:
-    from generator.site import contrib, pages, search, sheets, theme, vendor
+    from generator import incremental
+    from generator.site import contrib, nearby, nearby_page, pages, search, sheets, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
+    state: incremental.Cache = cache if cache is not None else incremental.Cache(out, config, enabled=False)
     with _timed(timings, "model"):
         site = tmp / "site"
         work = tmp / "work"
         work.mkdir()
+        site.mkdir()
         contrib.load()
         model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
         model.extra["releases"] = _releases(config)
+        hashes = incremental.record_hashes(loaded.registry, state.files)
+        everything = incremental.group_key(state.base, "records", *sorted(hashes.items()))
+        data_key = incremental.group_key(
+            everything, "datasets", _source_date(config, loaded), json.dumps(model.extra["releases"], default=str)
+        )
         # The datasets are independent of the pages: write them on the other core meanwhile.
-        data_job = _Job(_write_datasets, loaded, tmp / "data") if datasets else None
+        data_job = None
+        data_reused = datasets and state.can_reuse_group("datasets", data_key)
+        if datasets and not data_reused:
+            data_job = _Job(_write_datasets, loaded, tmp / "data")
 
     overrides = theme.prepare_overrides(work)
     renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
     shells: dict[str, theme.Shell] = {}
     page_paths: dict[str, list[str]] = {}
+    raw_data_pages: dict[str, str] = {}
     for lang in LANGS:
         renderer = renderers[lang]
         with _timed(timings, "sections"):
@@ -182,7 +239,8 @@ def _build_into(
             site_name=config.site["title"][lang],
             site_url=str(config.site["url"]) + ("en/" if lang == "en" else ""),
             description=config.site["description"][lang],
-            copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", ""))),
+            copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", "")))
+            + _official_footer(config, lang),
             docs_dir=work / f"docs-{lang}",
             site_dir=root,
             overrides=overrides,
@@ -191,11 +249,30 @@ def _build_into(
             strict=strict,
             **_brand(config, work / f"docs-{lang}"),
         )
+        group = f"sections-{lang}"
+        key = incremental.group_key(
+            state.base,
+            group,
+            _stable_config(cfg),
+            *((s.src, s.title, s.html, s.in_nav) for s in sections),
+        )
+        prefix = "" if lang == "zh" else "en/"
+        data_page = f"{prefix}data/index.html"
         with _timed(timings, "mkdocs"):
-            try:
-                shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
-            except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
-                raise BuildError("site.build.mkdocs_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+            if state.reuse_group(group, key, site):
+                raw_data_pages[lang] = state.new.extra[group]
+            else:
+                try:
+                    theme.build_language(cfg, work, sections, quiet=quiet)
+                except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
+                    detail = printable(f"{type(exc).__name__}: {exc}")
+                    raise BuildError("site.build.mkdocs_failed", detail=detail) from exc
+                raw_data_pages[lang] = (site / data_page).read_text("utf-8")
+                # what this mkdocs run wrote (the Chinese run comes first, into an empty site)
+                members = incremental.files_under(site, "en") if prefix else list(incremental.walk(site))
+                members = [r for r in members if r != data_page and (prefix or not r.startswith("en/"))]
+                state.claim_group(group, key, site, members, raw_data_pages[lang])
+        shells[lang] = _light_shell(config, lang, cfg, site)
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -207,34 +284,64 @@ def _build_into(
         if progress:
             progress(done[0], total)
 
+    search_key = incremental.group_key(everything, "search")
+    search_job = None
+    with _timed(timings, "search"):
+        if search_index and not state.reuse_group("search", search_key, site):
+            # the index on the other core while the pages are written here
+            search_job = _Job(_write_search, model, site)
     with _timed(timings, "pages"):
-        # English pages on the second core (or inline when there is one), Chinese pages here.
-        en_job = _Job(pages.write_bulk, renderers["en"], shells["en"], site / "en")
-        page_paths["zh"] += pages.write_bulk(renderers["zh"], shells["zh"], site, tick)
+        keys = incremental.PageKeys(model, hashes, state.base)
+        en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        zh_paths, zh_entries, zh_reused = incremental.write_bulk(
+            renderers["zh"], shells["zh"], site, "", state, keys, tick
+        )
+        page_paths["zh"] += zh_paths
+        en_paths, en_entries, en_reused = en_job.result()
+        page_paths["en"] += en_paths
+        state.new.files.update(zh_entries)
+        state.new.files.update(en_entries)
+        state.reused = zh_reused + en_reused
     with _timed(timings, "sheets"):
         sheets.write(renderers["zh"], site)
     with _timed(timings, "search"):
-        if search_index:  # meanwhile the English pages are still being written
-            search.write(model, site)
-    with _timed(timings, "pages"):
-        page_paths["en"] += en_job.result()
+        if search_job is not None:
+            search_job.result()
+            state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
 
     with _timed(timings, "datasets"):
-        exported, dictionary = data_job.result() if data_job else (None, None)
+        if data_reused and state.reuse_group("datasets", data_key, site):
+            exported, dictionary = state.new.extra["datasets"]
+        elif data_reused:  # the previous files went missing meanwhile: write them after all
+            data_reused = False
+            exported, dictionary = _write_datasets(loaded, tmp / "data")
+        else:
+            exported, dictionary = data_job.result() if data_job else (None, None)
     model.extra["datasets"] = exported
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         (site / "map").mkdir(exist_ok=True)
         (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
-        if exported is not None:  # beside the data page's index.html
+        nearby.write(model, site)
+        nearby_page.write_assets(site)
+        if exported is not None and not data_reused:  # beside the data page's index.html
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
                 child.rename(site / "data" / child.name)
+            members = [r for r in incremental.files_under(site, "data") if r != "data/index.html"]
+            state.claim_group("datasets", data_key, site, members, (exported, dictionary))
+        if exported is not None:
+            from generator.release import SITE_DIR, publish_releases  # issue 15: releases at stable URLs
+
+            publish_releases(config.root, site / SITE_DIR)
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
-            text = page.read_text("utf-8")
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.unlink(missing_ok=True)  # never write through a link into the previous site
             page.write_text(
-                text.replace(pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1),
+                raw_data_pages[lang].replace(
+                    pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1
+                ),
                 "utf-8",
             )
     with _timed(timings, "sitemap"):
@@ -249,6 +356,65 @@ def _build_into(
         datasets=exported,
         renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
     )
+
+
+def _stable_config(cfg: dict[str, Any]) -> str:
+    """The mkdocs configuration without this build's temporary paths (they differ every build)."""
+    stable = {k: v for k, v in cfg.items() if k not in ("docs_dir", "site_dir")}
+    stable["theme"] = {k: v for k, v in cfg["theme"].items() if k != "custom_dir"}
+    return json.dumps(stable, sort_keys=True, default=str)
+
+
+def _write_search(model: Any, site: Path) -> None:
+    from generator.site import search
+
+    search.write(model, site)
+
+
+def _source_date(config: Config, loaded: Any) -> str:
+    """The datasets' timestamp (part of their cache key: it comes from git or the files' times)."""
+    try:
+        from generator.export import package
+    except ImportError:
+        return ""
+    return str(package.source_date(config, [r.path for r in loaded.records]))
+
+
+LOCK_NAME = ".lock"
+#: A temporary folder without a lock file (made by an older hubdir) is stale after this many seconds.
+UNLOCKED_STALE_SECONDS = 600
+
+
+def _hold(tmp: Path) -> Any:
+    """Lock ``tmp`` for as long as this build (and its forked workers) live.
+
+    The kernel drops the lock when the last holder dies, SIGKILL included, so
+    a later build knows a ``.site.tmp-*`` folder whose lock it can take was
+    left by a killed build, while one still locked belongs to a build that is running.
+    """
+    handle = open(tmp / LOCK_NAME, "w")  # noqa: SIM115 - held open until the build ends
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Delete the temporary folders of killed builds beside ``out``; return them."""
+    removed: list[Path] = []
+    for folder in sorted(out.parent.glob(f".{out.name}.tmp-*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        lock_path = folder / LOCK_NAME
+        try:
+            if lock_path.exists():
+                with open(lock_path, "a") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a running build: raises
+            elif time.time() - folder.stat().st_mtime < UNLOCKED_STALE_SECONDS:
+                continue  # just made, or from an older hubdir: leave it a while
+        except OSError:  # BlockingIOError: a running build holds it
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 class _Job:
@@ -268,8 +434,22 @@ class _Job:
         ctx = multiprocessing.get_context("fork")
         self.recv, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_child, args=(send, fn, args))  # may start its own pool
-        self.proc.start()
+        with interrupt.held_back():  # the child starts with SIGINT held until its quiet handler is in place
+            self.proc.start()
+            _RUNNING.add(self)
         send.close()
+
+    @staticmethod
+    def stop_all() -> None:
+        """Stop every worker still running (the build failed or was interrupted)."""
+        for job in list(_RUNNING):
+            _RUNNING.discard(job)
+            if job.proc is not None and job.proc.is_alive():
+                job.proc.terminate()
+                job.proc.join(5)
+                if job.proc.is_alive():
+                    job.proc.kill()
+                    job.proc.join()
 
     def result(self) -> Any:
         if self.proc is not None:
@@ -279,6 +459,7 @@ class _Job:
                 self.error = ("site.build.failed", {"detail": f"worker exited ({self.proc.exitcode})"})
             self.proc.join()
             self.recv.close()
+            _RUNNING.discard(self)
             self.proc = None
         if self.error is not None:
             key, args = self.error
@@ -286,16 +467,24 @@ class _Job:
         return self.value
 
 
+_RUNNING: set[_Job] = set()
+
+
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
     try:
         return fn(*args), None
     except BuildError as exc:
         return None, (exc.key, exc.args_dict)
+    except OSError as exc:
+        if oswrite.is_write_failure(exc):
+            return None, ("hardening.build_failed", {"detail": oswrite.describe(exc)})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
     except Exception as exc:
-        return None, ("site.build.failed", {"detail": f"{type(exc).__name__}: {exc}"})
+        return None, ("site.build.failed", {"detail": printable(f"{type(exc).__name__}: {exc}")})
 
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    interrupt.quiet_interrupt()
     send.send(_call(fn, args))
     send.close()
 
@@ -358,7 +547,33 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
     return nav
 
 
-def _hub_extra(model: Any, lang: str) -> dict[str, str]:
+def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> Any:
+    """The bulk pages' shell (``site/shell.py``): Material's look without its navigation drawer."""
+    from generator.site import theme
+    from generator.site.shell import NavLink, light_shell, material_stylesheets, write_meta
+
+    links = []
+    for item in cfg["nav"]:
+        (title, target), = item.items()
+        src = target if isinstance(target, str) else next(iter(target[0].values()))
+        links.append(NavLink(title, _section_path(src)))
+    write_meta(site, lang, cfg["extra"]["hubdir"])
+    return light_shell(
+        lang=lang,
+        site_name=cfg["site_name"],
+        site_url=cfg["site_url"],
+        description=theme.DESC_SLOT,  # each page's own (Shell.render)
+        copyright_html=cfg["copyright"],
+        nav=links,
+        hub=cfg["extra"]["hubdir"],
+        stylesheets=[*material_stylesheets(site), *cfg["extra_css"]],
+        scripts=list(cfg["extra_javascript"]),
+    )
+
+
+def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
+    from generator.site import hotlines
+
     other = "en" if lang == "zh" else "zh"
     map_cfg = model.map_config
     tiles = {
@@ -366,6 +581,8 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         "subdomains": map_cfg.get("subdomains", ""),
         "attribution": map_cfg.get("attribution", ""),
         "max_zoom": map_cfg.get("max_zoom", 18),
+        "crs": map_cfg.get("crs", "gcj02"),
+        "overlay": map_cfg.get("overlay", ""),
     }
     strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
     strings.update(
@@ -387,6 +604,8 @@ def _hub_extra(model: Any, lang: str) -> dict[str, str]:
         "other": other,
         "tiles_json": json.dumps(tiles, ensure_ascii=False, sort_keys=True),
         "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
+        "hotlines": hotlines.strip_view(model.config, lang),
+        "hotlines_label": t(lang, "hotlines.label"),
     }
 
 
@@ -398,6 +617,13 @@ def _brand(config: Config, docs: Path) -> dict[str, str]:
     return {"logo": files["logo"], "favicon": files["favicon"]}
 
 
+def _official_footer(config: Config, lang: str) -> str:
+    """主办单位, ICP备案号… (issue 14) after the licence line, on section and bulk pages alike."""
+    from generator.site import resident
+
+    return str(resident.footer_html(config, lang))
+
+
 def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
     """What the theme overrides of issue 14 print: skip link, large-text switch, share image, footer, 404."""
     from generator.site import resident
@@ -405,10 +631,11 @@ def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
     config = model.config
     notfound = [("", "home"), ("kinds/" + model.kinds[0].code + "/", "kinds"), ("map/", "map"), ("data/", "data")]
     return {
+        "site_name": config.site["title"][lang],
+        "favicon": f"{resident.BRAND_DIR}/{resident.brand_files(config)['favicon'].name}",
         "skip_label": t(lang, "resident.skip"),
         "care_label": t(lang, "resident.care"),
         "og_image": resident.share_image_url(config),
-        "footer_html": str(resident.footer_html(config, lang)),
         "notfound_title": t(lang, "resident.notfound.title"),
         "notfound_text": t(lang, "resident.notfound.text"),
         "notfound_links": [[path, t(lang, f"resident.notfound.{key}")] for path, key in notfound],

@@ -18,35 +18,27 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from stdnum.cn import ric, uscc
 
-from generator import yamlio
+from generator import geography, hours, yamlio
 from generator.problems import Problem, Severity, Text
-from generator.registry import (
-    CODE_LENGTH_LEVEL,
-    HUB_FIELD,
-    LEVEL_RANK,
-    LINKS,
-    LIST_LINKS,
-    Record,
-    Registry,
-    division_contains,
-)
-from generator.schema import enum_label
+from generator.registry import HUB_FIELD, LINKS, LIST_LINKS, Record, Registry
+from generator.schema import enum_label, is_blank
 
-LANDLINE = re.compile(r"(?:\+86[- ]?)?(?:0\d{2,3}-?|\(0\d{2,3}\))[2-9]\d{6,7}(?:-\d{1,6})?\Z")
-MOBILE = re.compile(r"(?:\+86[- ]?)?1[3-9]\d{9}\Z")
-HOTLINE = re.compile(r"(?:1\d{4}|9\d{4}|[48]00-?\d{3}-?\d{4})\Z")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\Z")
-URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z")
-ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-USCC_SHAPE = re.compile(r"[0-9A-Z]{18}\Z")
-DATE_SHAPE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+LANDLINE = re.compile(r"(?:\+86[- ]?)?(?:0\d{2,3}-?|\(0\d{2,3}\))[2-9]\d{6,7}(?:-\d{1,6})?\Z", re.ASCII)
+MOBILE = re.compile(r"(?:\+86[- ]?)?1[3-9]\d{9}\Z", re.ASCII)
+HOTLINE = re.compile(r"(?:1\d{4}|9\d{4}|[48]00-?\d{3}-?\d{4})\Z", re.ASCII)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\Z", re.ASCII)
+URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z")  # \s: every Unicode space (U+3000 too)
+ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", re.ASCII)
+MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)", re.ASCII)
+USCC_SHAPE = re.compile(r"[0-9A-Z]{18}\Z", re.ASCII)
+DATE_SHAPE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z", re.ASCII)
 DATE_FIELDS = ("established_on", "dissolved_on", "last_verified")
 #: Hub kinds a carrier must belong to.
 CARRIER_HUB_KIND = {"youth_centers": "youth_league", "womens_homes": "womens_federation"}
@@ -58,12 +50,16 @@ Check = Callable[[Registry], Iterator[Problem]]
 
 
 class Context:
-    """What record checks need besides the record: the district settings and today's date."""
+    """What record checks need besides the record: the root's settings and today's date."""
 
-    __slots__ = ("bounds", "prefix", "text", "today")
+    __slots__ = ("bounds", "place", "prefix", "text", "today")
 
     def __init__(self, district: dict[str, Any], today: dt.date) -> None:
-        self.bounds: dict[str, float] = district["bounds"]
+        #: The root's name in both languages, for messages that say "outside 佛山市".
+        name = district.get("name") or {}
+        self.place = Text(str(name.get("zh", district.get("code", ""))), str(name.get("en", name.get("zh", ""))))
+        #: ``None`` until the project states its bounds: coordinates are then not boxed in.
+        self.bounds: dict[str, float] | None = district.get("bounds")
         self.prefix: str = district["uscc_region_prefix"]
         self.today = today
         #: The source text of the record being checked, when the loader has it (a fast pre-check).
@@ -120,9 +116,29 @@ def check_location(record: Record, ctx: Context) -> Iterator[Problem]:
     if isinstance(lat, bool) or isinstance(lon, bool):
         return
     b = ctx.bounds
+    if b is None:
+        return
     if not (b["south"] <= lat <= b["north"] and b["west"] <= lon <= b["east"]):
         swapped = b["south"] <= lon <= b["north"] and b["west"] <= lat <= b["east"]
-        yield _at(record, ("location",), "M026" if swapped else "M025", lat=lat, lon=lon)
+        yield _at(
+            record,
+            ("location",),
+            "M026" if swapped else "M025",
+            lat=lat,
+            lon=lon,
+            place=ctx.place,
+            south=_coord(b["south"]),
+            north=_coord(b["north"]),
+            west=_coord(b["west"]),
+            east=_coord(b["east"]),
+            mid_lat=_coord((b["south"] + b["north"]) / 2),
+            mid_lon=_coord((b["west"] + b["east"]) / 2),
+        )
+
+
+def _coord(value: float) -> str:
+    """A bound as people write it: 22.6, not 22.600000000000001."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
@@ -133,7 +149,9 @@ def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
     for index, contact in enumerate(contacts):
         if not isinstance(contact, dict) or not isinstance(contact.get("value"), str):
             continue
-        kind, value = contact.get("type"), contact["value"].strip()
+        kind, value = contact.get("type"), contact["value"]
+        if is_blank(value) or "\n" in value or "\r" in value:
+            continue  # the shape layer reports blank values and line breaks (S010, S011)
         pointer = ("contacts", index, "value")
         if kind in ("office_phone", "hotline", "fax"):
             compact = value.replace(" ", "")
@@ -148,6 +166,14 @@ def check_contacts(record: Record, ctx: Context) -> Iterator[Problem]:
             yield _at(record, pointer, "M029", value=value)
 
 
+def check_opening_hours(record: Record, ctx: Context) -> Iterator[Problem]:
+    """What the schema's pattern cannot say: ``25:00`` is no time, ``09:00-09:00`` is empty (``generator.hours``)."""
+    value = record.get("opening_hours")
+    if isinstance(value, str) and (error := hours.problem(value)) is not None:
+        detail = Text(error.message("zh"), error.message("en"))
+        yield _at(record, ("opening_hours",), "M141", value=value, detail=detail)
+
+
 def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if isinstance(data, str):
         yield pointer, data
@@ -160,15 +186,25 @@ def _strings(data: Any, pointer: tuple[str | int, ...] = ()) -> Iterator[tuple[t
 
 
 #: Either pattern, to skip records that hold neither an ID-like nor a mobile-like number.
-_SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}")
+_SUSPECT = re.compile(f"{ID_LIKE.pattern}|{MOBILE_LIKE.pattern}", re.ASCII)
 #: Code fields whose digits are checked by their own pattern (a village code has 12 digits).
 _CODE_FIELDS = frozenset(("id", "division", "parent", "uscc", "postal_code", "urban_rural_code"))
 
 
 #: A necessary condition for both, with a literal first character (a fast scan): mobiles start
 #: with 1[3-9]; ID numbers hold a birth year 19xx or 20xx followed by 9 more characters.
-_PREFILTER = re.compile(r"1[3-9]\d{9}|20\d{9}[\dXx]")
+_PREFILTER = re.compile(r"1[3-9]\d{9}|20\d{9}[\dXx]", re.ASCII)
 _CODE_LINES = tuple(f"{name}:" for name in sorted(_CODE_FIELDS))
+
+
+#: A digit other than 0-9 (full-width ２, Arabic-Indic ٣…): such text is compared in its NFKC form,
+#: so an ID or mobile number typed in full-width digits is still found.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _digits_folded(text: str) -> str:
+    """``text`` with every Unicode digit (and full-width letter) in its ASCII form, when it has any."""
+    return unicodedata.normalize("NFKC", text) if _OTHER_DIGIT.search(text) else text
 
 
 def _suspect_text(text: str) -> bool:
@@ -186,7 +222,7 @@ def _has_long_digits(data: dict[str, Any]) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if len(item) >= 11 and _SUSPECT.search(item):
+            if len(item) >= 11 and _SUSPECT.search(_digits_folded(item)):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -211,7 +247,7 @@ def is_resident_id(number: str) -> bool:
 def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     """No resident ID number anywhere (error); mobile numbers only in public phone fields (warning)."""
     text = ctx.text
-    if text is not None and "\\" not in text and not _suspect_text(text):
+    if text is not None and "\\" not in text and not _OTHER_DIGIT.search(text) and not _suspect_text(text):
         return  # fast path: the file holds nothing shaped like an ID or mobile number (and no escapes)
     if not isinstance(record.data, dict) or not _has_long_digits(record.data):
         return  # nothing shaped like an ID number or a mobile number outside the code fields
@@ -224,6 +260,7 @@ def check_personal_data(record: Record, ctx: Context) -> Iterator[Problem]:
     for pointer, text in _strings(record.data):
         if pointer and pointer[0] in _CODE_FIELDS:
             continue
+        text = _digits_folded(text)
         for match in ID_LIKE.finditer(text):
             if is_resident_id(match.group()):
                 yield _at(record, pointer, "M030", masked=match.group()[:6] + "********" + match.group()[-4:])
@@ -308,6 +345,7 @@ RECORD_CHECKS: tuple[RecordCheck, ...] = (
     check_uscc,
     check_location,
     check_contacts,
+    check_opening_hours,
     check_personal_data,
     check_dates,
 )
@@ -346,7 +384,7 @@ def check_links(registry: Registry) -> Iterator[Problem]:
         for field, target in LINKS[record.registry].items():
             value = record.get(field)
             if not isinstance(value, str) or (
-                record.registry == "divisions" and record.get("level") == "district"
+                record.registry == "divisions" and _parent_may_be_outside(registry, record)
             ):
                 continue
             if registry.get(target, value) is None:
@@ -369,28 +407,60 @@ def check_links(registry: Registry) -> Iterator[Problem]:
                     yield _at(record, (field, index), "M004", value=value, target=target)
 
 
+def _parent_may_be_outside(registry: Registry, division: Record) -> bool:
+    """The root's parent (and that of any division at or above the root's level) may lie
+    outside the project: Shunde's parent is Foshan, which a district directory does not hold."""
+    root = registry.config.root_area
+    return division.id == root.code or (
+        geography.rank(division.get("level")) <= geography.rank(root.level)
+        and registry.division(str(division.get("parent", ""))) is None
+    )
+
+
 def check_divisions(registry: Registry) -> Iterator[Problem]:
-    """Division records: code length matches level; the parent is the division one level up."""
+    """Division records: the code has the digits of its level; the parent is at a higher level.
+
+    The level is what the record says; the digits are only checked against it.  The parent
+    may be any higher level (东莞's towns sit directly under the city 4419).
+    """
     schemas = registry.config.schemas_dir
     for record in registry.records("divisions"):
-        level, code, parent = record.get("level"), record.id, record.get("parent")
-        if not isinstance(level, str):
+        level, code = record.get("level"), record.id
+        if not isinstance(level, str) or level not in geography.CODE_DIGITS:
             continue
-        if CODE_LENGTH_LEVEL.get(len(code)) != level:
+        if geography.CODE_DIGITS[level] != len(code):
             yield _at(
                 record, ("level",), "M005", code=code, level=_label(schemas, "divisions", "level", level)
             )
             continue
-        if level == "district" or not isinstance(parent, str):
+        if level != "province" and not record.get("parent"):
+            yield _at(record, ("level",), "M101", code=code, level=_label(schemas, "divisions", "level", level))
             continue
-        if not code.startswith(parent) or len(parent) != len(code) - 3:
-            yield _at(record, ("parent",), "M006", code=code, parent=parent)
+        root = registry.geo.root
+        parent_code = str(record.get("parent", ""))
+        dangling = registry.division(parent_code) is None and not _parent_may_be_outside(registry, record)
+        if root is not None and record is not root and not dangling and not registry.geo.contains(root.id, code):
+            # coverage, pages and counts follow the root down: a division outside it would be dropped
+            name = Text(root.name, str(root.get("name_en") or root.name))
+            yield _at(record, ("parent",), "M102", code=code, root=root.id, name=name)
+            continue
+        parent = registry.division(str(record.get("parent", "")))
+        if parent is not None and not geography.higher(parent.get("level"), level):
+            yield _at(
+                record,
+                ("parent",),
+                "M006",
+                code=code,
+                parent=parent.id,
+                level=_label(schemas, "divisions", "level", level),
+                parent_level=_label(schemas, "divisions", "level", parent.get("level")),
+            )
 
 
 def _wanted_level(record: Record) -> str | None:
     if record.registry == "hubs":
         level = record.get("level")
-        return level if level in ("district", "town", "village") else None
+        return level if level in geography.LEVELS else None
     if record.registry in ("youth_centers", "womens_homes"):
         return "village"
     return None
@@ -417,9 +487,14 @@ def check_division_levels(registry: Registry) -> Iterator[Problem]:
 
 
 def check_hierarchy(registry: Registry) -> Iterator[Problem]:
-    """Hub kinds exist; a hub's parent sits one level up, in the same system, around its division."""
+    """Hub kinds exist; a hub's parent sits higher up, in the same system, around its division.
+
+    "Higher" is any higher level, not exactly the next one: 东莞's town hubs answer to the city.
+    Containment follows the divisions' parent links (``registry.geo``), never code prefixes.
+    """
     kinds = sorted(k.code for k in registry.config.hub_kinds)
     schemas = registry.config.schemas_dir
+    root_level = registry.config.root_area.level
     for hub in registry.records("hubs"):
         kind = hub.get("kind")
         if isinstance(kind, str) and kind not in kinds:
@@ -435,7 +510,7 @@ def check_hierarchy(registry: Registry) -> Iterator[Problem]:
         level = hub.get("level")
         parent = registry.link(hub, "parent")
         if parent is None:
-            if not hub.get("parent") and isinstance(level, str) and level != "district":
+            if not hub.get("parent") and isinstance(level, str) and geography.higher(root_level, level):
                 yield _at(
                     hub, ("level",), "M009", severity="warning", level=_label(schemas, "hubs", "level", level)
                 )
@@ -443,13 +518,13 @@ def check_hierarchy(registry: Registry) -> Iterator[Problem]:
         if parent.id == hub.id:
             yield _at(hub, ("parent",), "M010", chain=f"{hub.id} → {hub.id}")
             continue
-        child_rank = LEVEL_RANK.get(level, -1) if isinstance(level, str) else -1
+        child_rank = geography.rank(level)
         parent_level = parent.get("level")
-        parent_rank = LEVEL_RANK.get(parent_level, -1) if isinstance(parent_level, str) else -1
+        parent_rank = geography.rank(parent_level)
         if (
             child_rank >= 0
             and parent_rank >= 0
-            and not (child_rank > parent_rank or child_rank == parent_rank == LEVEL_RANK["sector"])
+            and not (child_rank > parent_rank or level == parent_level == "sector")
         ):
             yield _at(
                 hub,
@@ -469,7 +544,11 @@ def check_hierarchy(registry: Registry) -> Iterator[Problem]:
                 kind=_kind_label(registry, kind),
                 parent_kind=_kind_label(registry, parent.get("kind")),
             )
-        if isinstance(parent.get("division"), str) and not division_contains(parent.division, hub.division):
+        if (
+            parent.division in registry.geo
+            and hub.division in registry.geo
+            and not registry.geo.contains(parent.division, hub.division)
+        ):
             yield _at(
                 hub, ("division",), "M013", code=hub.division, parent=parent.id, parent_code=parent.division
             )

@@ -7,17 +7,21 @@ library errors into messages and exit codes: 0 fine, 1 problems found,
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from generator import __version__
-from generator.config import Config, ConfigError, find_root, load_config
+from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
+
+if TYPE_CHECKING:
+    from generator.config import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -28,6 +32,10 @@ class State:
     lang: str
 
     def config(self) -> Config:
+        # Imported here, inside the command: the heavy imports (jsonschema, yaml) then run where a
+        # Ctrl-C is caught and reported in one line, and `hubdir --help` stays quick.
+        from generator.config import ConfigError, find_root, load_config
+
         root = self.root_option or find_root(Path.cwd())
         if root is None:
             fail(t(self.lang, "cli.no_root"))
@@ -35,9 +43,23 @@ class State:
             return load_config(root)
         except ConfigError as exc:
             report = Report(problems=exc.problems, files_checked=1)
-            click.echo(t(self.lang, "cli.config_invalid"), err=True)
+            click.echo(t(self.lang, exc.heading), err=True)
             click.echo(render_text(report, self.lang), err=True)
             raise SystemExit(EXIT_USAGE) from None
+
+
+def localised(args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Message arguments in ``lang``: a ``Text`` picks its language, other text is made printable."""
+    from generator.problems import Text
+    from generator.safetext import printable
+
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, Text):
+            out[key] = value.get(lang)  # written by hubdir (may hold its own line breaks)
+        else:
+            out[key] = printable(value) if isinstance(value, str) else value
+    return out
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -51,16 +73,40 @@ lang_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands that write through a temporary folder swapped in at the end: on Ctrl-C nothing was written.
+_ATOMIC_WRITERS = frozenset(("build", "export", "release"))
+
+
+class HubdirGroup(click.Group):
+    """The command group; Ctrl-C becomes one translated line and exit 130 (click would print ``Aborted!``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            import signal
+
+            from generator import interrupt
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the exit
+            interrupt.handled()
+            state = ctx.obj if isinstance(ctx.obj, State) else None
+            lang = state.lang if state else _argv_lang(None)
+            key = "hardening.interrupted" if ctx.invoked_subcommand in _ATOMIC_WRITERS else "cli.interrupted"
+            click.echo(t(lang, key), err=True)
+            raise SystemExit(130) from None
+
+
+@click.group(cls=HubdirGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubdir")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="项目目录（含 site_config.yml）/ project folder holding site_config.yml.")
 @lang_option
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, lang: str | None) -> None:
-    """hubdir：顺德群团组织名录的校验、建站与开放数据工具。
+    """hubdir：群团组织名录的校验、建站与开放数据工具。
 
-    hubdir validates the registries of Shunde's mass organizations and
+    hubdir validates the registries of a place's mass organizations and
     publishes them as a website and open datasets.
     """
     ctx.obj = State(root, lang or "zh")
@@ -111,7 +157,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], lang: str | None, fmt:
 
 
 @cli.command()
-@click.option("--level", type=click.Choice(["district", "town", "village"]), default=None,
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None,
               help="只列出这一级的区划 / list divisions of this level only.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
               help="输出格式 / output format.")
@@ -166,7 +212,7 @@ def new_command(ctx: click.Context, registry: str, division: str | None, kind: s
         item = new.draft(config, load(config).registry, registry, division=division, kind=kind, title=title)
         new.write(item)
     except new.NewError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     rel = item.path.relative_to(config.root).as_posix()
     click.echo(t(state.lang, "workflow.new.created", path=rel, id=item.id))
     todo = new.problems_for(load(config, [item.path]).report.problems, rel)
@@ -195,18 +241,21 @@ def fmt_command(ctx: click.Context, paths: tuple[Path, ...], check: bool, lang: 
     config = state.config()
     result = fmt.run(config, paths or (config.content_dir,), check=check)
 
+    from generator.safetext import printable
+
     def shown(path: Path) -> str:
         try:
-            return path.resolve().relative_to(config.root.resolve()).as_posix()
+            return printable(Path(os.path.abspath(path)).relative_to(os.path.abspath(config.root)).as_posix())
         except ValueError:
-            return path.as_posix()
+            return printable(path.as_posix())
 
     for path in result.changed:
         click.echo(t(state.lang, "workflow.fmt.would_change" if check else "workflow.fmt.formatted", path=shown(path)))
     for path, key, args in result.skipped:
         click.echo(t(state.lang, "workflow.fmt.skipped", path=shown(path), reason=t(state.lang, key, **args)), err=True)
     for path, key, args in result.failed:
-        click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=t(state.lang, key, **args)), err=True)
+        reason = t(state.lang, key, **localised(args, state.lang))
+        click.echo(t(state.lang, "workflow.fmt.failed", path=shown(path), reason=reason), err=True)
     total = len(result.changed) + len(result.unchanged) + len(result.failed)
     if check:
         key = "workflow.fmt.summary_check" if result.changed else "workflow.fmt.summary_check_clean"
@@ -237,7 +286,7 @@ def diff_command(ctx: click.Context, base: str, head: str | None, fmt: str, lang
     try:
         changes = diff.compare_specs(config, base, head)
     except diff.DiffError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
     click.echo(diff.RENDERERS[fmt](changes, state.lang, config), nl=False)
 
 
@@ -263,7 +312,7 @@ def serve_command(ctx: click.Context, host: str, port: int, datasets: bool, lang
     try:
         serve.serve_forever(config, host, port, state.lang, datasets=datasets)
     except serve.ServeError as exc:
-        fail(t(state.lang, exc.key, **exc.args_dict))
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)))
 
 
 @cli.command("release")
@@ -284,12 +333,19 @@ def release_command(ctx: click.Context, version: str, date_text: str | None, lan
 
     state = _state(ctx, lang)
     config = state.config()
+    dirty = release.uncommitted(config.root)
+    if dirty:
+        from generator.safetext import printable
+
+        click.echo(t(state.lang, "hardening.release_uncommitted", paths=printable(", ".join(dirty))), err=True)
     try:
         made = release.make_release(config, version, date_text=date_text)
     except release.ReleaseError as exc:
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
-        fail(t(state.lang, exc.key, **exc.args_dict), EXIT_PROBLEMS)
+        # Problems in the registries exit 1; a bad version, date or setting is a usage error (2).
+        fail(t(state.lang, exc.key, **localised(exc.args_dict, state.lang)),
+             EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
     click.echo(release.summary(made, config, state.lang))
 
 
@@ -319,9 +375,11 @@ def export_command(ctx: click.Context, out_dir: Path | None, lang: str | None) -
               help="输出目录（默认 build/site）/ output folder (default build/site).")
 @click.option("--strict", is_flag=True, help="警告也算失败 / treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress output.")
+@click.option("--no-cache", is_flag=True,
+              help="不使用上次构建的缓存，全部重新生成 / ignore the cache of the last build, build everything.")
 @lang_option
 @click.pass_context
-def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool,
+def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool, no_cache: bool,
                   lang: str | None) -> None:
     """生成公开名录网站与开放数据（先校验；失败时保留原网站）。
 
@@ -336,12 +394,16 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
     config = state.config()
     update, finish = build.terminal_progress(not quiet)
     try:
-        result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update)
+        result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update,
+                             cache=not no_cache)
     except build.BuildError as exc:
         finish()
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
         fail(exc.message(state.lang), EXIT_PROBLEMS if exc.report is not None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        finish()  # end the progress line before the interruption is reported
+        raise
     finish()
     if result.report.warnings:
         click.echo(t(state.lang, "site.build.warnings", count=result.report.warnings), err=True)
@@ -351,10 +413,75 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         shown = result.out_dir
     click.echo(t(state.lang, "site.build.done", out=shown, pages=result.pages, records=result.records,
                  seconds=result.seconds))
+    if not quiet and result.reused:
+        click.echo(t(state.lang, "incremental.build.reused", reused=result.reused))
     if not quiet:
         steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s"
                           for k, v in result.timings.items())
         click.echo(t(state.lang, "site.build.timings", steps=steps))
+
+
+@cli.command("deploy")
+@click.option("--to", "dest", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="目标目录（网站服务器根目录或挂载的存储桶）/ destination folder (a web root or mounted bucket).")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="已生成的网站（默认 build/site）/ the built site (default build/site).")
+@click.option("--plan", "show_plan", is_flag=True,
+              help="只输出 JSON 计划（上传、删除），不做改动 / print the plan as JSON, change nothing.")
+@click.option("--against", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="目标上次收到的清单所在目录（对象存储用）/ folder with the destination's last manifest.")
+@click.option("--verify", is_flag=True,
+              help="逐个校验目标文件的 SHA-256，而不信任其清单 / hash the destination's files.")
+@lang_option
+@click.pass_context
+def deploy_command(ctx: click.Context, dest: Path | None, site_dir: Path | None, show_plan: bool,
+                   against: Path | None, verify: bool, lang: str | None) -> None:
+    """按清单把网站同步到目录或对象存储：只上传改动的文件，最后删除已不存在的文件。
+
+    Sync the built site to a folder by its manifest (hubdir-manifest.json): upload
+    what changed (pages last), delete what is gone, then write the manifest.  With
+    --plan, print what would be uploaded and deleted as JSON (for an object store's
+    own tool, e.g. ossutil, coscli, obsutil) and change nothing.
+    """
+    from generator import deploy
+
+    state = _state(ctx, lang)
+    site = site_dir or (state.config().root / "build" / "site")
+    try:
+        if show_plan or dest is None:
+            if dest is None and against is None:
+                fail(t(state.lang, "incremental.deploy.need_target"))
+            todo = deploy.plan(site, dest, verify=verify, dest_manifest=against)
+            click.echo(todo.as_json())
+            return
+        todo = deploy.sync_folder(site, dest, verify=verify)
+    except deploy.DeployError as exc:
+        fail(t(state.lang, exc.key, **exc.args_dict))
+    click.echo(t(state.lang, "incremental.deploy.done", dest=dest, uploaded=len(todo.upload),
+                 deleted=len(todo.delete), unchanged=todo.unchanged))
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--division", "code", required=True, metavar="CODE",
+              help="国家统计局区划代码：县级 6 位、市 4 位、省 2 位 / NBS code: county-level 6 digits, city 4, "
+                   "province 2.")
+@lang_option
+@click.pass_context
+def init_command(ctx: click.Context, directory: Path, code: str, lang: str | None) -> None:
+    """为一个县级单位、市或省新建完整的名录项目（离线，区划取自随附的国家统计局 2023 年代码）。
+
+    Write a complete new project into DIRECTORY (new or empty): site_config.yml,
+    datasets/package.yml, every division under CODE in content/divisions/, the
+    schemas, README, CONTRIBUTING, issue and pull-request templates, CI and
+    pre-commit files.  Nothing is written when the input is wrong (exit 2).
+    """
+    from generator.init.cli import run
+
+    state = _state(ctx, lang)
+    message, code_out = run(directory, code, state.lang)
+    click.echo(message, err=code_out != EXIT_OK)
+    raise SystemExit(code_out)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -366,13 +493,13 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         fail(t(_argv_lang(argv), "cli.interrupted"), 130)
     except Exception as exc:  # the last line of defence: never a traceback
-        fail(t(_argv_lang(argv), "cli.internal", detail=f"{type(exc).__name__}: {exc}"))
+        from generator.safetext import printable
+
+        fail(t(_argv_lang(argv), "cli.internal", detail=printable(f"{type(exc).__name__}: {exc}")))
 
 
 def _argv_lang(argv: list[str] | None) -> str:
     """The language asked for by ``--lang``/``HUBDIR_LANG``, read without click (it may have failed)."""
-    import os
-
     args = sys.argv[1:] if argv is None else argv
     lang = os.environ.get("HUBDIR_LANG", "")
     for index, arg in enumerate(args):

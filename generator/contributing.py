@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import string
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,64 +165,90 @@ def field_reference(schemas_dir: Path, lang: str) -> str:
     return "\n".join(out).rstrip("\n")
 
 
-#: The ten most common problems staff meet, with example values and a before/after.
-COMMON_ERRORS: list[tuple[str, dict[str, Any], str, str]] = [
-    (
-        "S009",
-        {"name": "postal_code", "value": "528300", "actual": "integer"},
-        "postal_code: 528300",
-        'postal_code: "528300"',
-    ),
-    ("S008", {"name": "address"}, "address:", "address: 容桂街道文塔路 8 号"),
-    (
-        "S001",
-        {"name": "sources", "title": "信息来源"},
-        "name: 容桂街道妇女联合会\n# (no sources)",
-        'sources:\n  - title: 容桂街道办事处官网“机构职能”页面\n    url: "https://www.example.gov.cn/"',
-    ),
-    (
-        "S002",
-        {"name": "adress", "suggestion": "address"},
-        "adress: 容桂街道文塔路 8 号",
-        "address: 容桂街道文塔路 8 号",
-    ),
-    (
-        "S004",
-        {
-            "name": "level",
-            "value": "township",
-            "suggestion": "town",
-            "options": "district, town, village, sector",
-        },
-        "level: township",
-        "level: town",
-    ),
-    (
-        "M027",
-        {"value": "22223333"},
-        'contacts:\n  - type: office_phone\n    value: "22223333"',
-        'contacts:\n  - type: office_phone\n    value: "0757-22223333"',
-    ),
-    (
-        "M004",
-        {"value": "hub-440606-woman", "target": "hubs"},
-        "parent: hub-440606-woman",
-        "parent: hub-440606-women",
-    ),
-    (
-        "M001",
-        {"id": "hub-440606006-union", "stem": "hub-440606006-unoin"},
-        "# content/hubs/hub-440606006-unoin.yml\nid: hub-440606006-union",
-        "# content/hubs/hub-440606006-union.yml\nid: hub-440606006-union",
-    ),
-    (
-        "Y006",
-        {"key": "name", "first": 3},
-        "name: 容桂街道总工会\nname: 容桂总工会",
-        "name: 容桂街道总工会\naliases:\n  - 容桂总工会",
-    ),
-    ("Y004", {}, "sources:\n\t- title: 报道", "sources:\n  - title: 报道"),
-]
+@dataclass(frozen=True)
+class Example:
+    """The place the examples of the common errors are written for (a project's root and one of its towns)."""
+
+    root: str
+    town: str
+    town_code: str
+    town_name: str = ""
+
+    @property
+    def full_town(self) -> str:
+        return self.town_name or f"{self.town}街道"
+
+
+#: This repository's own examples (Shunde); ``hubdir init`` passes the new place's.
+REPO_EXAMPLE = Example(root="440606", town="容桂", town_code="440606006", town_name="容桂街道")
+
+
+def common_error_examples(ex: Example) -> list[tuple[str, dict[str, Any], str, str]]:
+    """The ten most common problems staff meet, with example values and a before/after."""
+    street = f"{ex.full_town}文塔路 8 号"
+    union = f"hub-{ex.town_code}-union"
+    typo = f"hub-{ex.town_code}-unoin"
+    return [
+        (
+            "S009",
+            {"name": "postal_code", "value": "528300", "actual": "integer"},
+            "postal_code: 528300",
+            'postal_code: "528300"',
+        ),
+        ("S008", {"name": "address"}, "address:", f"address: {street}"),
+        (
+            "S001",
+            {"name": "sources", "title": "信息来源"},
+            f"name: {ex.full_town}妇女联合会\n# (no sources)",
+            f'sources:\n  - title: {ex.full_town}办事处官网“机构职能”页面\n    url: "https://www.example.gov.cn/"',
+        ),
+        (
+            "S002",
+            {"name": "adress", "suggestion": "address"},
+            f"adress: {street}",
+            f"address: {street}",
+        ),
+        (
+            "S004",
+            {
+                "name": "level",
+                "value": "township",
+                "suggestion": "town",
+                "options": "district, town, village, sector",
+            },
+            "level: township",
+            "level: town",
+        ),
+        (
+            "M027",
+            {"value": "22223333"},
+            'contacts:\n  - type: office_phone\n    value: "22223333"',
+            'contacts:\n  - type: office_phone\n    value: "0757-22223333"',
+        ),
+        (
+            "M004",
+            {"value": f"hub-{ex.root}-woman", "target": "hubs"},
+            f"parent: hub-{ex.root}-woman",
+            f"parent: hub-{ex.root}-women",
+        ),
+        (
+            "M001",
+            {"id": union, "stem": typo},
+            f"# content/hubs/{typo}.yml\nid: {union}",
+            f"# content/hubs/{union}.yml\nid: {union}",
+        ),
+        (
+            "Y006",
+            {"key": "name", "first": 3},
+            f"name: {ex.full_town}总工会\nname: {ex.town}总工会",
+            f"name: {ex.full_town}总工会\naliases:\n  - {ex.town}总工会",
+        ),
+        ("Y004", {}, "sources:\n\t- title: 报道", "sources:\n  - title: 报道"),
+    ]
+
+
+#: The examples of this repository (kept as a name other modules may read).
+COMMON_ERRORS = common_error_examples(REPO_EXAMPLE)
 
 
 def _fill(lang: str, key: str, args: dict[str, Any]) -> str:
@@ -233,10 +260,10 @@ def _fill(lang: str, key: str, args: dict[str, Any]) -> str:
     return t(lang, key, **{name: values.get(name, "") for name in names}) if names else t(lang, key)
 
 
-def common_errors(lang: str) -> str:
+def common_errors(lang: str, example: Example = REPO_EXAMPLE) -> str:
     w = WORDS[lang]
     out: list[str] = []
-    for number, (code, args, wrong, right) in enumerate(COMMON_ERRORS, 1):
+    for number, (code, args, wrong, right) in enumerate(common_error_examples(example), 1):
         message = _fill(lang, f"problem.{code}.message", args)
         hint = _fill(lang, f"problem.{code}.hint", args)
         out += [
@@ -255,9 +282,11 @@ def common_errors(lang: str) -> str:
     return "\n".join(out).rstrip("\n")
 
 
-def blocks(schemas_dir: Path = BUNDLED_SCHEMAS) -> dict[str, str]:
+def blocks(schemas_dir: Path = BUNDLED_SCHEMAS, example: Example = REPO_EXAMPLE) -> dict[str, str]:
     return {
-        f"{kind}:{lang}": (field_reference(schemas_dir, lang) if kind == "fields" else common_errors(lang))
+        f"{kind}:{lang}": (
+            field_reference(schemas_dir, lang) if kind == "fields" else common_errors(lang, example)
+        )
         for kind in ("fields", "errors")
         for lang in ("zh", "en")
     }

@@ -10,17 +10,31 @@ A version ("snapshot") is one of:
 - a content folder (``content/`` or a project folder holding one);
 - a release folder (``datasets/releases/<version>/``), read from its ``json/all.json``.
 
-Records are matched by id (ids are unique across registries).  A record whose
-id vanished while another with the same content (apart from the id) or the
-same registry and name appeared is a *rename*; a record whose file moved is a
-*move*; a record whose status became ``dissolved`` or ``merged`` is reported
-as a dissolution or a merger (with its successor) rather than as an edit.
+Records are matched by id (ids are unique across registries).  The kinds of
+change, as a reader of the changelog understands them:
+
+- *renamed* (更名): the same record (same id) has a new ``name``; ids never
+  depend on names, so this is how an organization's renaming shows;
+- *id_changed* (编号变更): a record's id vanished while a record of the same
+  registry with the same content apart from the id, or with the same name,
+  appeared (the file was renamed; a published id should not change);
+- *moved*: only the file moved; *dissolved* / *merged*: the status became
+  ``dissolved`` or ``merged`` (with its successor), rather than an edit.
+
+Field changes compare list items by identity, never by position: an item of
+a list of objects is identified by the fields its schema requires (a contact
+by type and value, a source by title, a post by post and sector), a list of
+codes or names as a set; so inserting an e-mail before a phone is one added
+contact, nothing else.  Values are shown with their labels (服务热线, not
+``hotline``).  A missing ``status`` reads as ``active`` on both sides
+(``registry.with_defaults``), so a release's JSON and the YAML compare equal.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -33,10 +47,14 @@ from generator import schema as schemas
 from generator import yamlio
 from generator.config import Config
 from generator.i18n import t
-from generator.registry import REGISTRIES
+from generator.registry import REGISTRIES, with_defaults
+from generator.safetext import printable
 
 #: Order in which kinds of change are reported.
-KINDS = ("added", "removed", "renamed", "moved", "dissolved", "merged", "changed")
+KINDS = ("added", "removed", "renamed", "id_changed", "moved", "dissolved", "merged", "changed")
+#: Version of the ``--format json`` document (2: ``renamed`` is a new name, ``id_changed`` a new id,
+#: list items carry ``item``: added, removed, changed or reordered).
+JSON_VERSION = 2
 #: Where a release folder keeps every record (written by ``generator.export``).
 RECORDS_FILE = "json/all.json"
 #: The label of the content folder on disk (JSON keeps it; text and Markdown translate it).
@@ -73,9 +91,13 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change; for a list item ``item`` says what happened to it (added, removed, changed,
+    reordered) and ``old``/``new`` are the item (or the whole list, when only the order changed)."""
+
     path: tuple[str | int, ...]
     old: Any
     new: Any
+    item: str = ""
 
     @property
     def key(self) -> str:
@@ -139,13 +161,24 @@ def read_folder(folder: Path, label: str | None = None) -> Snapshot:
     if not any((folder / name).is_dir() for name in REGISTRIES) and (folder / "content").is_dir():
         folder = folder / "content"
     snapshot = Snapshot(label or folder.as_posix())
+    # The project holding the folder: a link out of it (to any file of the machine running a pull
+    # request's check) is not read, as ``validate`` does not read it (Y015).
+    boundary = os.path.realpath(folder.parent).rstrip(os.sep) + os.sep
     for name in REGISTRIES:
         sub = folder / name
         if not sub.is_dir():
             continue
         for path in sorted(sub.iterdir()):
             if path.suffix in (".yml", ".yaml") and path.is_file():
-                _add(snapshot, name, f"{name}/{path.name}", path.read_bytes())
+                if not os.path.realpath(path).startswith(boundary):
+                    snapshot.unreadable.append((f"{name}/{path.name}", "Y015"))
+                    continue
+                try:
+                    raw = yamlio.read_limited(path)
+                except yamlio.LoadError as exc:
+                    snapshot.unreadable.append((f"{name}/{path.name}", exc.code))
+                    continue
+                _add(snapshot, name, f"{name}/{path.name}", raw)
     return snapshot
 
 
@@ -234,37 +267,78 @@ def compare_specs(config: Config, base: str, head: str | None) -> Changes:
     """Compare two specs; without ``head`` the other side is the content folder on disk."""
     before = resolve_spec(config, base)
     after = resolve_spec(config, head) if head else read_folder(config.content_dir, WORKTREE)
-    return compare(before, after)
+    return compare(before, after, config)
 
 
 # -- comparing ----------------------------------------------------------------
 
 
 def flatten(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """Leaves of a record: mappings are walked by key, lists of mappings by index;
-    lists of plain values (aliases, services) are one leaf, compared as a whole."""
+    """Leaves of a mapping, walked by key; a list is one leaf (compared item by item elsewhere)."""
     if isinstance(value, dict):
         for key, child in value.items():
             yield from flatten(child, (*path, key))
-    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        for index, child in enumerate(value):
-            yield from flatten(child, (*path, index))
     else:
         yield path, value
 
 
+Identity = Callable[[str], tuple[str, ...]]
+
+
+def _no_identity(_field: str) -> tuple[str, ...]:
+    return ()
+
+
+def _item_key(item: Any, fields: tuple[str, ...]) -> str:
+    if isinstance(item, dict) and fields:
+        return json.dumps([item.get(k) for k in fields], ensure_ascii=False, sort_keys=True)
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+
+def list_changes(field_name: str, old: list[Any], new: list[Any], fields: tuple[str, ...]) -> list[FieldChange]:
+    """Items added, removed and changed, matched by identity (``fields``; the whole item without them)."""
+    def keyed(items: list[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for item in items:
+            key = _item_key(item, fields)
+            n = 1
+            while key in out:  # the same identity twice: the n-th occurrence matches the n-th
+                n += 1
+                key = f"{_item_key(item, fields)}#{n}"
+            out[key] = item
+        return out
+
+    before, after = keyed(old), keyed(new)
+    path: tuple[str | int, ...] = (field_name,)
+    out = [FieldChange(path, None, item, "added") for key, item in after.items() if key not in before]
+    out += [FieldChange(path, before[key], item, "changed") for key, item in after.items()
+            if key in before and before[key] != item]
+    out += [FieldChange(path, item, None, "removed") for key, item in before.items() if key not in after]
+    if not out and old != new:
+        out.append(FieldChange(path, old, new, "reordered"))
+    return out
+
+
 def field_changes(
-    old: dict[str, Any], new: dict[str, Any], *, skip: tuple[str, ...] = ()
+    old: dict[str, Any], new: dict[str, Any], *, skip: tuple[str, ...] = (), identity: Identity = _no_identity
 ) -> list[FieldChange]:
-    before = dict(flatten(old))
-    after = dict(flatten(new))
-    keys = list(after) + [k for k in before if k not in after]
-    out = []
+    out: list[FieldChange] = []
+    keys = list(new) + [k for k in old if k not in new]
     for key in keys:
-        if key and key[0] in skip:
+        if key in skip:
             continue
-        if before.get(key, _MISSING) != after.get(key, _MISSING):
-            out.append(FieldChange(key, before.get(key), after.get(key)))
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+        if a == b:
+            continue
+        if isinstance(a, list) or isinstance(b, list):
+            out += list_changes(key, a if isinstance(a, list) else [], b if isinstance(b, list) else [],
+                                identity(key))
+            continue
+        before = dict(flatten(a, (key,))) if a is not _MISSING else {}
+        after = dict(flatten(b, (key,))) if b is not _MISSING else {}
+        for path in list(after) + [p for p in before if p not in after]:
+            if before.get(path, _MISSING) != after.get(path, _MISSING):
+                out.append(FieldChange(path, before.get(path), after.get(path)))
     return out
 
 
@@ -275,7 +349,25 @@ def _without_id(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "id"}
 
 
-def compare(before: Snapshot, after: Snapshot) -> Changes:
+def identities(config: Config | None, registry: str) -> Identity:
+    """Field → the fields that identify one of its list items (the item schema's ``required``)."""
+    if config is None:
+        return _no_identity
+
+    def fields(name: str) -> tuple[str, ...]:
+        try:
+            doc = _schema(config.schemas_dir, registry)
+            node = schemas.resolve(doc, doc.get("properties", {}).get(name, {}))
+            items = schemas.resolve(doc, node.get("items", {}))
+            return tuple(items.get("required", ())) if items.get("type") == "object" else ()
+        except (OSError, KeyError, ValueError):
+            return ()
+
+    return fields
+
+
+def compare(before: Snapshot, after: Snapshot, config: Config | None = None) -> Changes:
+    """What changed from ``before`` to ``after``; ``config`` gives list-item identities from the schemas."""
     result = Changes(before.label, after.label)
     result.unreadable = [("base", p, c) for p, c in before.unreadable] + [
         ("head", p, c) for p, c in after.unreadable
@@ -285,9 +377,12 @@ def compare(before: Snapshot, after: Snapshot) -> Changes:
     added = {rid: e for rid, e in after.entries.items() if rid not in before.entries}
     changes: list[Change] = []
 
-    # renames: same content with a new id, then same registry and name
+    def data(entry: Entry) -> dict[str, Any]:
+        return with_defaults(entry.registry, entry.data)
+
+    # new ids: same content with a new id, then same registry and name
     for match in (
-        lambda a, b: _without_id(a.data) == _without_id(b.data),
+        lambda a, b: _without_id(data(a)) == _without_id(data(b)),
         lambda a, b: bool(a.name) and a.name == b.name,
     ):
         for old_id in sorted(removed):
@@ -301,7 +396,7 @@ def compare(before: Snapshot, after: Snapshot) -> Changes:
             del added[new.id]
             changes.append(
                 Change(
-                    "renamed",
+                    "id_changed",
                     new.registry,
                     new.id,
                     new.name,
@@ -310,7 +405,8 @@ def compare(before: Snapshot, after: Snapshot) -> Changes:
                     old_name=old.name,
                     old_path=old.path,
                     data=new.data,
-                    fields=field_changes(old.data, new.data, skip=("id",)),
+                    fields=field_changes(data(old), data(new), skip=("id",),
+                                         identity=identities(config, new.registry)),
                 )
             )
 
@@ -322,14 +418,17 @@ def compare(before: Snapshot, after: Snapshot) -> Changes:
         if rid not in before.entries:
             continue
         old = before.entries[rid]
-        if old.data == new.data and old.path == new.path:
+        old_data, new_data = data(old), data(new)
+        if old_data == new_data and old.path == new.path:
             continue
-        status_before = old.data.get("status", "active")
-        status_after = new.data.get("status", "active")
+        status_before = old_data.get("status", "active")
+        status_after = new_data.get("status", "active")
         if status_after in ("dissolved", "merged") and status_before != status_after:
             kind = status_after
-        elif old.data == new.data:
+        elif old_data == new_data:
             kind = "moved"
+        elif old.name != new.name:
+            kind = "renamed"
         else:
             kind = "changed"
         changes.append(
@@ -342,7 +441,7 @@ def compare(before: Snapshot, after: Snapshot) -> Changes:
                 old_name=old.name,
                 old_path=old.path if old.path != new.path else "",
                 data=new.data,
-                fields=field_changes(old.data, new.data),
+                fields=field_changes(old_data, new_data, identity=identities(config, new.registry)),
             )
         )
     changes.sort(
@@ -371,36 +470,88 @@ def registry_label(config: Config, registry: str, lang: str) -> str:
         return registry
 
 
-def field_label(config: Config, registry: str, change: FieldChange, lang: str) -> str:
-    """``名称（name）``: the schema title of the top-level field and the exact path."""
+def _node(config: Config | None, registry: str, path: tuple[str | int, ...]) -> dict[str, Any]:
+    """The schema node of a field path (``("contacts",)`` → the contacts array); ``{}`` if unknown."""
+    if config is None:
+        return {}
     try:
         doc = _schema(config.schemas_dir, registry)
-        node = doc.get("properties", {}).get(str(change.path[0]))
-        title = schemas.label(schemas.resolve(doc, node), lang) if node else ""
-    except (OSError, KeyError, ValueError, IndexError):
-        title = ""
+        node: dict[str, Any] = {"properties": doc.get("properties", {})}
+        for step in path:
+            node = schemas.resolve(doc, node.get("properties", {}).get(str(step), {}))
+        return node
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def field_label(config: Config, registry: str, change: FieldChange, lang: str) -> str:
+    """``名称（name）``: the schema title of the top-level field and the exact path."""
+    node = _node(config, registry, change.path[:1])
+    title = schemas.label(node, lang) if node else ""
     return t(lang, "workflow.diff.field", title=title, key=change.key) if title else change.key
 
 
-def show_value(value: Any, lang: str) -> str:
+def show_value(value: Any, lang: str, node: dict[str, Any] | None = None, config: Config | None = None,
+               registry: str = "") -> str:
+    """A value as a reader should see it: codes as their labels, list items and objects spelled out."""
+    node = node or {}
     if value is None:
         return t(lang, "workflow.diff.none")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return t(lang, f"opendata.diff.{'yes' if value else 'no'}")
     if isinstance(value, list):
+        items = _items(node, config, registry)
         return (
-            t(lang, "workflow.diff.list_sep").join(show_value(v, lang) for v in value)
+            t(lang, "workflow.diff.list_sep").join(show_value(v, lang, items, config, registry) for v in value)
             if value
             else t(lang, "workflow.diff.empty_list")
         )
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        props = node.get("properties", {})
+        doc = _schema(config.schemas_dir, registry) if config is not None and registry else {}
+        parts = [show_value(v, lang, schemas.resolve(doc, props[k]) if doc and k in props else {})
+                 for k, v in value.items()]
+        return t(lang, "opendata.diff.item_sep").join(parts)
+    labels = node.get("x-enum", {})
+    if isinstance(value, str) and value in labels:
+        return str(labels[value].get(lang) or labels[value].get("zh") or value)
     return " ".join(str(value).split())
 
 
+def _items(node: dict[str, Any], config: Config | None, registry: str) -> dict[str, Any]:
+    items = node.get("items", {})
+    if config is None or not registry or not isinstance(items, dict):
+        return items if isinstance(items, dict) else {}
+    try:
+        return schemas.resolve(_schema(config.schemas_dir, registry), items)
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def change_text(config: Config, registry: str, change: FieldChange, lang: str) -> tuple[str, str]:
+    """(before, after) of one field change, with labels; for a list item, what happened to it."""
+    node = _node(config, registry, change.path)
+    if change.item:
+        items = _items(node, config, registry)
+        if change.item == "added":
+            return t(lang, "workflow.diff.none"), t(lang, "opendata.diff.item_added",
+                                                   value=show_value(change.new, lang, items, config, registry))
+        if change.item == "removed":
+            return show_value(change.old, lang, items, config, registry), t(lang, "opendata.diff.item_removed")
+        if change.item == "reordered":
+            return (show_value(change.old, lang, node, config, registry),
+                    t(lang, "opendata.diff.reordered", value=show_value(change.new, lang, node, config, registry)))
+        return (show_value(change.old, lang, items, config, registry),
+                show_value(change.new, lang, items, config, registry))
+    return show_value(change.old, lang, node, config, registry), show_value(change.new, lang, node, config, registry)
+
+
 def counts_line(changes: Changes, lang: str) -> str:
-    parts = [t(lang, f"workflow.diff.count.{kind}", n=changes.count(kind)) for kind in KINDS]
-    return t(lang, "workflow.diff.list_sep").join(parts)
+    """The summary a non-programmer reads: only the kinds that happened, in words."""
+    parts = [t(lang, f"workflow.diff.count.{kind}", n=changes.count(kind)) for kind in KINDS if changes.count(kind)]
+    if not parts:
+        return t(lang, "workflow.diff.nothing")
+    return t(lang, "opendata.diff.count_sep").join(parts)
 
 
 def _headline(change: Change, lang: str, changes: Changes) -> str:
@@ -410,7 +561,7 @@ def _headline(change: Change, lang: str, changes: Changes) -> str:
         "id": change.id,
         "name": change.name,
         "old_id": change.old_id,
-        "old_name": change.old_name,
+        "old_name": change.old_name or "",
         "path": change.path,
         "old_path": change.old_path,
         "successor": succ,
@@ -432,12 +583,11 @@ def _title(changes: Changes, lang: str) -> str:
 
 def render_text(changes: Changes, lang: str, config: Config) -> str:
     lines = [_title(changes, lang), counts_line(changes, lang)]
-    if not changes.changes:
-        lines.append(t(lang, "workflow.diff.nothing"))
     marks = {
         "added": "+",
         "removed": "-",
-        "renamed": ">",
+        "renamed": "~",
+        "id_changed": ">",
         "moved": ">",
         "dissolved": "x",
         "merged": "x",
@@ -457,13 +607,14 @@ def render_text(changes: Changes, lang: str, config: Config) -> str:
                     lang,
                     "workflow.diff.field_line",
                     field=field_label(config, change.registry, fc, lang),
-                    old=show_value(fc.old, lang),
-                    new=show_value(fc.new, lang),
+                    old=change_text(config, change.registry, fc, lang)[0],
+                    new=change_text(config, change.registry, fc, lang)[1],
                 )
             )
     for side, path, code in changes.unreadable:
         lines.append(t(lang, "workflow.diff.unreadable", side=side, path=path, code=code))
-    return "\n".join(lines) + "\n"
+    # Each entry is one line: a line break or terminal escape from the data is shown, never obeyed.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _move_args(change: Change) -> dict[str, str]:
@@ -475,7 +626,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
 def md(text: str) -> str:
     """Text from YAML made inert in GitHub Markdown: HTML escaped, markup characters backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(printable(" ".join(str(text).split())), quote=False))
 
 
 def markdown_sections(changes: Changes, lang: str, config: Config, *, level: int = 3) -> list[str]:
@@ -511,9 +662,9 @@ def markdown_sections(changes: Changes, lang: str, config: Config, *, level: int
                     "  |---|---|---|",
                 ]
                 for fc in change.fields:
+                    before, after = change_text(config, change.registry, fc, lang)
                     out.append(
-                        f"  | {md(field_label(config, change.registry, fc, lang))} | "
-                        f"{md(show_value(fc.old, lang))} | {md(show_value(fc.new, lang))} |"
+                        f"  | {md(field_label(config, change.registry, fc, lang))} | {md(before)} | {md(after)} |"
                     )
                 out.append("")
         out.append("")
@@ -531,15 +682,13 @@ def render_markdown(changes: Changes, lang: str, config: Config) -> str:
         md(counts_line(changes, lang)),
         "",
     ]
-    if not changes.changes:
-        out += [t(lang, "workflow.diff.nothing"), ""]
     out += markdown_sections(changes, lang, config)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def to_json(changes: Changes) -> dict[str, Any]:
     return {
-        "version": 1,
+        "version": JSON_VERSION,
         "base": changes.base,
         "head": changes.head,
         "summary": {kind: changes.count(kind) for kind in KINDS},
@@ -554,7 +703,8 @@ def to_json(changes: Changes) -> dict[str, Any]:
                 "old_name": c.old_name or None,
                 "old_path": c.old_path or None,
                 "successor": c.data.get("successor") if c.kind in ("dissolved", "merged") else None,
-                "fields": [{"field": fc.key, "old": fc.old, "new": fc.new} for fc in c.fields],
+                "fields": [{"field": fc.key, "old": fc.old, "new": fc.new, **({"item": fc.item} if fc.item else {})}
+                           for fc in c.fields],
             }
             for c in changes.changes
         ],

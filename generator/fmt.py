@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,13 +45,11 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tag import Tag
 
+from generator import interrupt, yamlio
 from generator import schema as schemas
-from generator import yamlio
 from generator.config import Config
 from generator.registry import REGISTRIES
 
-_INT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
-_FLOAT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -62,11 +59,8 @@ def strict_tag(value: str) -> str:
         return "tag:yaml.org,2002:null"
     if value in ("true", "false"):
         return "tag:yaml.org,2002:bool"
-    if value[:1] == "-" or value[:1].isdigit():
-        if _INT_RE.match(value):
-            return "tag:yaml.org,2002:int"
-        if _FLOAT_RE.match(value):
-            return "tag:yaml.org,2002:float"
+    if value[:1] == "-" or "0" <= value[:1] <= "9":
+        return yamlio.number_tag(value) or STR_TAG
     return STR_TAG
 
 
@@ -83,7 +77,25 @@ _PYYAML_RESOLVER = pyyaml.resolver.Resolver()
 #: Booleans in the YAML 1.1 spec that PyYAML does not implement but other readers do.
 _YAML11_LETTERS = frozenset({"y", "Y", "n", "N"})
 _RUAMEL_RESOLVER = VersionedResolver()
-_ANALYZER = Emitter(io.StringIO(), allow_unicode=True)
+
+
+def _ruamel_analyzer() -> Emitter:
+    """The emitter of a configured ``YAML`` instance, used only to analyse scalars.
+
+    ``analyze_scalar`` asks the emitter's serializer which YAML version is
+    written (``?`` is an indicator in YAML 1.1); an ``Emitter`` built on its
+    own has no serializer and crashed on every ``?`` (every WeChat article
+    link).  A real instance's emitter has one, so it analyses exactly what
+    ``fmt`` will write.
+    """
+    analyzer: Emitter = _yaml().emitter
+    return analyzer
+
+
+def _pyyaml_plain(text: str) -> bool:
+    """Whether PyYAML (YAML 1.1) would also write ``text`` as a plain scalar on one line."""
+    analysis = pyyaml.emitter.Emitter(io.StringIO(), allow_unicode=True).analyze_scalar(text)
+    return bool(analysis.allow_block_plain and not analysis.multiline)
 
 
 def needs_quotes(text: str) -> bool:
@@ -104,7 +116,7 @@ def needs_quotes(text: str) -> bool:
     if str(_RUAMEL_RESOLVER.resolve(ScalarNode, text, (True, False))) != STR_TAG:
         return True
     analysis = _ANALYZER.analyze_scalar(text)
-    return not analysis.allow_block_plain or analysis.multiline
+    return not analysis.allow_block_plain or analysis.multiline or not _pyyaml_plain(text)
 
 
 def _yaml() -> YAML:
@@ -115,6 +127,9 @@ def _yaml() -> YAML:
     y.allow_unicode = True
     y.preserve_quotes = True
     return y
+
+
+_ANALYZER = _ruamel_analyzer()
 
 
 def _normalise(value: Any, doc: dict[str, Any] | None, node: dict[str, Any] | None) -> Any:
@@ -261,19 +276,22 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
     result = FmtResult()
     jobs: list[tuple[str, str, str]] = []
     files: list[Path] = []
+    real_root = os.path.realpath(config.root)
     for path in record_files(paths):
         registry = path.parent.name
         if registry not in REGISTRIES:
             result.skipped.append((path, "workflow.fmt.not_registry", {"registries": ", ".join(REGISTRIES)}))
             continue
+        real = os.path.realpath(path)
+        if real != os.path.abspath(path) and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+            # A link out of the project: fmt would read that file and write a copy into the project.
+            result.failed.append((path, "hardening.fmt_outside", {"target": real}))
+            continue
         files.append(path)
         jobs.append((str(path), registry, str(config.schemas_dir)))
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(_format_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        outcomes = interrupt.pool_map(_format_one, jobs, workers, chunksize=max(1, len(jobs) // (workers * 8)))
     else:
         outcomes = [_format_one(job) for job in jobs]
     for path, (state, canonical, key, args) in zip(files, outcomes, strict=True):
@@ -282,7 +300,14 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
         elif state == "unchanged":
             result.unchanged.append(path)
         else:
-            result.changed.append(path)
             if not check and canonical is not None:
-                write_atomic(path, canonical)
+                try:
+                    write_atomic(path, canonical)
+                except OSError as exc:  # a full disk, a read-only file: named; the file is unchanged
+                    from generator import oswrite
+
+                    detail = oswrite.describe(exc, path, out_option=False)
+                    result.failed.append((path, "hardening.fmt_write_failed", {"detail": detail}))
+                    continue
+            result.changed.append(path)
     return result

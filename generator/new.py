@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import geography
 from generator import schema as schemas
 from generator.config import Config
 from generator.fmt import needs_quotes
 from generator.problems import Problem
-from generator.registry import CODE_LENGTH_LEVEL, HUB_FIELD, ID_PREFIX, REGISTRIES, Registry
+from generator.registry import HUB_FIELD, ID_PREFIX, REGISTRIES, Registry
 
 #: Hub kind a carrier's hub must have (mirrors ``checks.CARRIER_HUB_KIND``).
 CARRIER_KIND = {"youth_centers": "youth_league", "womens_homes": "womens_federation"}
@@ -111,11 +112,17 @@ def next_id(stem: str, used: Iterable[str]) -> str:
 
 
 def _find_hub(registry: Registry, kind: str, divisions: list[str]) -> str | None:
-    """The active hub of ``kind`` in the first of ``divisions`` that has one."""
+    """The active hub of ``kind`` in the first of ``divisions`` that has one, preferring the hub
+    at that division's own level (the town union, not an enterprise union in the town)."""
     for code in divisions:
-        for record in registry.by_division.get(code, []):
-            if record.registry == "hubs" and record.active and record.get("kind") == kind:
-                return record.id
+        found = [
+            r
+            for r in registry.by_division.get(code, [])
+            if r.registry == "hubs" and r.active and r.get("kind") == kind
+        ]
+        if found:
+            level = registry.geo.level(code)
+            return next((r.id for r in found if r.get("level") == level), found[0].id)
     return None
 
 
@@ -150,17 +157,18 @@ def plan(
     if name == "divisions":
         if not division:
             raise NewError("workflow.new.division_required")
-        if not re.fullmatch(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?", division):
+        level = geography.level_for_code(division)
+        if not division.isascii() or not division.isdigit() or not level:
             raise NewError("workflow.new.bad_code", code=division)
         if (
             registry.division(division) is not None
             or (config.content_dir / name / f"{division}.yml").exists()
         ):
             raise NewError("workflow.new.exists", id=division)
-        level = CODE_LENGTH_LEVEL[len(division)]
         values = {"id": division, **values, "level": level}
-        if level != "district":
-            values["parent"] = division[:-3]
+        parent = registry.geo.guess_parent(division)
+        if parent:
+            values["parent"] = parent
         return division, values
 
     stem = ID_PREFIX[name]
@@ -173,13 +181,13 @@ def plan(
             raise NewError("workflow.new.village_required", code=division, name=record.name)
         values["division"] = division
         stem = f"{stem}-{division}"
-        chain = [d.id for d in registry.division_chain(division)]
+        chain = [d.id for d in registry.geo.chain(division)]
         if name == "hubs":
             values["level"] = level
             if kind and len(chain) > 1:
-                parent = _find_hub(registry, kind, chain[1:])
-                if parent:
-                    values["parent"] = parent
+                parent_hub = _find_hub(registry, kind, chain[1:])
+                if parent_hub:
+                    values["parent"] = parent_hub
         elif name in CARRIER_KIND:
             hub = _find_hub(registry, CARRIER_KIND[name], chain)
             if hub:
@@ -239,12 +247,20 @@ def draft(
 
 def write(item: Draft) -> None:
     """Create the file; never overwrite one (``x`` mode fails if it appeared meanwhile)."""
-    item.path.parent.mkdir(parents=True, exist_ok=True)
+    created = False
     try:
+        item.path.parent.mkdir(parents=True, exist_ok=True)
         with item.path.open("x", encoding="utf-8", newline="\n") as handle:
+            created = True
             handle.write(item.text)
     except FileExistsError:
         raise NewError("workflow.new.exists", id=item.id) from None
+    except OSError as exc:  # a full disk or a read-only folder: named, never an internal error
+        from generator import oswrite
+
+        if created:  # no half-written record left behind
+            item.path.unlink(missing_ok=True)
+        raise NewError("hardening.new_failed", detail=oswrite.describe(exc, item.path, out_option=False)) from None
 
 
 def problems_for(problems: Iterable[Problem], rel: str) -> list[Problem]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from generator.i18n import t
+from generator.safetext import printable
 
 Severity = Literal["error", "warning"]
 
@@ -32,7 +33,13 @@ class Text(NamedTuple):
 
 
 def _localise(args: tuple[tuple[str, Any], ...], lang: str) -> dict[str, Any]:
-    return {k: v.get(lang) if isinstance(v, Text) else v for k, v in args}
+    """The arguments in ``lang``, every text made printable (a value may hold a line break or ESC)."""
+    out: dict[str, Any] = {}
+    for key, value in args:
+        if isinstance(value, Text):
+            value = value.get(lang)
+        out[key] = printable(value) if isinstance(value, str) else value
+    return out
 
 
 @dataclass(frozen=True, order=True)
@@ -99,7 +106,7 @@ def render_text(report: Report, lang: str) -> str:
     lines: list[str] = []
     for p in report.sorted():
         severity = t(lang, f"severity.{p.severity}")
-        lines.append(f"{p.path}:{p.line}:{p.column}: {severity} {p.code}: {p.message(lang)}")
+        lines.append(f"{printable(p.path)}:{p.line}:{p.column}: {severity} {p.code}: {p.message(lang)}")
         lines.append(f"  {t(lang, 'label.hint')}{p.hint(lang)}")
     lines.append(summary(report, lang))
     return "\n".join(lines)
@@ -125,7 +132,7 @@ def render_github(report: Report, lang: str) -> str:
     lines = []
     for p in report.sorted():
         command = "error" if p.severity == "error" else "warning"
-        props = f"file={_gh_escape(p.path, prop=True)}"
+        props = f"file={_gh_escape(printable(p.path), prop=True)}"
         if p.line:
             props += f",line={p.line},col={p.column}"
         props += f",title={_gh_escape(p.code, prop=True)}"
@@ -145,12 +152,12 @@ def render_json(report: Report, lang: str) -> str:
         "warnings": report.warnings,
         "problems": [
             {
-                "path": p.path,
+                "path": printable(p.path),
                 "line": p.line,
                 "column": p.column,
                 "severity": p.severity,
                 "code": p.code,
-                "field": p.field,
+                "field": printable(p.field),
                 "message": p.message(lang),
                 "hint": p.hint(lang),
             }

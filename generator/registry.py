@@ -7,12 +7,13 @@ never the YAML files, so the rules about what a link means live in one place.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.config import Config
+from generator.geography import Geography
 
 #: Registries in the order they are loaded, checked and published.
 REGISTRIES: tuple[str, ...] = ("divisions", "hubs", "youth_centers", "womens_homes", "social_orgs")
@@ -34,8 +35,12 @@ LIST_LINKS: dict[str, dict[str, str]] = {"youth_centers": {"groups": "social_org
 #: The hub a carrier belongs to, by registry.
 HUB_FIELD = {"youth_centers": "host", "womens_homes": "hub", "social_orgs": "hub"}
 
-LEVEL_RANK = {"district": 0, "town": 1, "village": 2, "sector": 3}
-CODE_LENGTH_LEVEL = {6: "district", 9: "town", 12: "village"}
+#: What the model reads when the YAML leaves a field out (the one owner of these defaults; the open
+#: datasets publish the effective value).
+EFFECTIVE_DEFAULTS: dict[str, str] = {"status": "active"}
+#: Registries whose records have those fields (divisions have no status).
+DEFAULTED_REGISTRIES = ("hubs", "youth_centers", "womens_homes", "social_orgs")
+
 
 
 @dataclass(slots=True)
@@ -57,7 +62,7 @@ class Record:
 
     @property
     def status(self) -> str:
-        return str(self.data.get("status", "active"))
+        return str(self.data.get("status", EFFECTIVE_DEFAULTS["status"]))
 
     @property
     def active(self) -> bool:
@@ -87,14 +92,12 @@ class Registry:
                 self.by_id.setdefault(rid, record)
         self.by_division: dict[str, list[Record]] = defaultdict(list)
         self.children: dict[str, list[Record]] = defaultdict(list)
-        self.sub_divisions: dict[str, list[Record]] = defaultdict(list)
+        #: The geography (levels, parents, children, ancestors, roll-up, labels): ask it, not codes.
+        self.geo = Geography(self.by_registry["divisions"].values(), config.root_area.code)
         self.carriers: dict[str, list[Record]] = defaultdict(list)
         self.successors_of: dict[str, list[Record]] = defaultdict(list)
         for record in self.all():
             if record.registry == "divisions":
-                parent = record.get("parent")
-                if parent:
-                    self.sub_divisions[parent].append(record)
                 continue
             self.by_division[record.division].append(record)
             if record.registry == "hubs" and record.get("parent"):
@@ -130,29 +133,27 @@ class Registry:
     def division(self, code: str) -> Record | None:
         return self.by_registry["divisions"].get(code)
 
+    # Thin delegates to :attr:`geo`, kept for callers written before the geography module.
+    @property
+    def sub_divisions(self) -> Mapping[str, list[Record]]:
+        """Division code → its children (the geography's index; missing codes have none)."""
+        return self.geo.children_index
+
     def towns(self) -> list[Record]:
-        return [d for d in self.records("divisions") if d.get("level") == "town"]
+        return self.geo.at_level("town")
 
     def villages(self, town: str | None = None) -> list[Record]:
-        return [
-            d
-            for d in self.records("divisions")
-            if d.get("level") == "village" and (town is None or d.get("parent") == town)
-        ]
+        """Villages/communities (of one town, through the children index: O(answer))."""
+        if town is None:
+            return self.geo.at_level("village")
+        return list(self.geo.descendants(town, "village"))
 
     def division_chain(self, code: str) -> list[Record]:
         """The division and its ancestors inside the registry, nearest first."""
-        chain: list[Record] = []
-        seen: set[str] = set()
-        current = self.division(code)
-        while current is not None and current.id not in seen:
-            chain.append(current)
-            seen.add(current.id)
-            current = self.division(current.get("parent", ""))
-        return chain
+        return list(self.geo.chain(code))
 
     def town_of(self, code: str) -> Record | None:
-        return next((d for d in self.division_chain(code) if d.get("level") == "town"), None)
+        return self.geo.ancestor_at(code, "town")
 
     def hub_of(self, record: Record) -> Record | None:
         """The hub a youth center, women's home or social organization belongs to."""
@@ -160,6 +161,10 @@ class Registry:
         return self.link(record, hub_field) if hub_field else None
 
 
-def division_contains(outer: str, inner: str) -> bool:
-    """Statistical codes nest by prefix: 440606 ⊃ 440606006 ⊃ 440606006001."""
-    return inner.startswith(outer)
+def with_defaults(registry: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The record as the model reads it: every YAML value as written, plus the effective defaults it
+    leaves out (appended; ``data`` itself is not changed)."""
+    if registry not in DEFAULTED_REGISTRIES or not isinstance(data, dict):
+        return data
+    missing = {k: v for k, v in EFFECTIVE_DEFAULTS.items() if k not in data}
+    return {**data, **missing} if missing else data

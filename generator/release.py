@@ -14,8 +14,11 @@ folder ``datasets/releases/<VERSION>/`` holding:
 - ``release.json``: version, date, previous version, record counts;
 
 A semantic VERSION must equal the ``version`` in ``datasets/package.yml``
-(the package, workbook and citation print that one); a date VERSION leaves
-the package version as it is.
+(the package, workbook and citation print that one, with the release date);
+a date VERSION leaves the package version as it is and its package says
+``<version>+<date>`` (``export.package.Edition``).  ``hubdir validate`` checks
+every release against its ``SHA256SUMS`` (``release_problems``) and the site
+serves each one at ``releases/<VERSION>/`` (``publish_releases``).
 - ``SHA256SUMS`` over every file above (``sha256sum -c SHA256SUMS`` checks it).
 
 The folder is written under a temporary name and renamed into place; an
@@ -138,6 +141,86 @@ def list_releases(root: Path) -> list[ReleaseInfo]:
     return sorted(found, key=_order, reverse=True)
 
 
+def release_problems(root: Path) -> list[Any]:
+    """Every published release checked against its ``SHA256SUMS`` (issue 15 D9), as validation problems.
+
+    ``validate`` and ``build`` both load through ``generator.validate.load``, which adds these:
+    an edited, deleted or added file in a release, or a release without its sums, is an error
+    naming the file, so CI rejects the change.
+    """
+    from generator.problems import Problem
+
+    folder = releases_dir(root)
+    if not folder.is_dir():
+        return []
+    problems: list[Any] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        rel = _rel(path, root)
+        if not (path / SUMS_FILE).is_file():
+            problems.append(Problem.make(f"{rel}/{SUMS_FILE}", 0, 0, "R004", version=path.name))
+            continue
+        for code, name in verify_release_detail(path):
+            problems.append(Problem.make(f"{rel}/{name}", 0, 0, code, version=path.name, file=name))
+    return problems
+
+
+def verify_release_detail(path: Path) -> list[tuple[str, str]]:
+    """(problem code, file) for each file that differs from ``SHA256SUMS``: R001 changed, R002
+    missing, R003 not listed; a line of the sums that cannot be read is R004."""
+    from generator.export.checksums import sha256_file
+
+    expected: dict[str, str] = {}
+    try:
+        lines = (path / SUMS_FILE).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return [("R004", SUMS_FILE)]
+    for line in lines:
+        digest, sep, rel = line.partition("  ")
+        if not sep or len(digest) != 64:
+            return [("R004", SUMS_FILE)]
+        expected[rel] = digest
+    actual = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()} - {SUMS_FILE}
+    found = [("R003", rel) for rel in sorted(actual - set(expected))]
+    for rel, digest in sorted(expected.items()):
+        if rel not in actual:
+            found.append(("R002", rel))
+        elif sha256_file(path / rel) != digest:
+            found.append(("R001", rel))
+    return sorted(found, key=lambda item: item[1])
+
+
+#: Where the site publishes each release (a stable address per version, beside ``data/``).
+SITE_DIR = "releases"
+#: The files of a release the data page links to, in this order (when the release has them).
+LINKED = ("hubdir.xlsx", "datapackage.json", "hubdir.sqlite", CHANGELOG_FILE, "README.md", SUMS_FILE)
+
+
+def release_files(folder: Path, version: str, site_root: str = "") -> list[dict[str, str]]:
+    """The data page's links to one release: ``releases/<version>/<file>`` (relative to the site root)."""
+    return [{"name": name, "path": f"{site_root}{SITE_DIR}/{version}/{name}"}
+            for name in LINKED if (Path(folder) / name).is_file()]
+
+
+def publish_releases(root: Path, target: Path) -> int:
+    """Put every release under ``target/<version>/`` (hard links where the file system allows, else
+    copies): the site serves each release at a stable address.  Returns the number of files."""
+    count = 0
+    for info in list_releases(root):
+        for path in sorted(info.path.rglob("*")):
+            if not path.is_file():
+                continue
+            dest = target / info.version / path.relative_to(info.path)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copyfile(path, dest)
+            count += 1
+    return count
+
+
 def verify_release(path: Path) -> list[str]:
     """Files of a release whose SHA-256 no longer matches ``SHA256SUMS`` (or that are missing/extra)."""
     from generator.export.checksums import sha256_file
@@ -180,8 +263,6 @@ def changelog(
                 diff.md(diff.counts_line(changes, lang)),
                 "",
             ]
-            if not changes.changes:
-                parts += [t(lang, "workflow.diff.nothing"), ""]
             parts += diff.markdown_sections(changes, lang, config, level=2)
         parts.append("")
     text = "\n".join(parts).rstrip("\n") + "\n"
@@ -198,9 +279,8 @@ def short_changelog(
         t(lang, "workflow.release.since", previous=previous.version, counts=diff.counts_line(changes, lang))
     ]
     for change in changes.changes:
-        fields = t(lang, "workflow.release.field_sep").join(
-            diff.field_label(config, change.registry, fc, lang) for fc in change.fields
-        )
+        labels = dict.fromkeys(diff.field_label(config, change.registry, fc, lang) for fc in change.fields)
+        fields = t(lang, "workflow.release.field_sep").join(labels)
         key = "workflow.release.line_fields" if fields else "workflow.release.line"
         lines.append(
             t(
@@ -280,11 +360,17 @@ def make_release(
     if loaded.report.errors:
         raise ReleaseError("workflow.release.invalid", report=loaded.report)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{version}.tmp-", dir=target.parent))
+    except OSError as exc:  # a read-only or full datasets/ folder: named, never an internal error
+        from generator import oswrite
+
+        failure = oswrite.describe(exc, target.parent, out_option=False)
+        raise ReleaseError("hardening.release_failed", detail=failure) from None
     try:
         try:
-            write_datasets(loaded, work)
+            write_datasets(loaded, work, release=(version, date))
         except ExportError as exc:
             if exc.report is not None:
                 raise ReleaseError("workflow.release.invalid", report=exc.report) from None
@@ -292,7 +378,7 @@ def make_release(
             raise ReleaseError("workflow.release.export_failed", detail=detail) from None
         before = diff.read_folder(previous.path, previous.version) if previous else diff.Snapshot("")
         after = _snapshot(loaded.records, version)
-        changes = diff.compare(before, after)
+        changes = diff.compare(before, after, config)
         counts = {name: len(loaded.registry.records(name)) for name in REGISTRIES}
         total = sum(counts.values())
         summary = {kind: changes.count(kind) for kind in diff.KINDS}
@@ -319,11 +405,50 @@ def make_release(
         if target.exists():
             raise ReleaseError("workflow.release.exists", version=version, path=_rel(target, root))
         work.rename(target)
+    except OSError as exc:
+        _remove(work)
+        from generator import oswrite
+
+        if oswrite.is_write_failure(exc):
+            failure = oswrite.describe(exc, target, out_option=False)
+            raise ReleaseError("hardening.release_failed", detail=failure) from None
+        raise
     except BaseException:
         _remove(work)
         raise
     info = next(i for i in list_releases(root) if i.version == version)
     return Made(info, changes, len(sums) + 1)
+
+
+#: What a release is made from: uncommitted changes there would be published without a commit.
+_RELEASE_INPUTS = ("datasets/package.yml", "site_config.yml", "content")
+
+
+def uncommitted(root: Path) -> list[str]:
+    """The release inputs with uncommitted changes (``[]`` outside git or when git is missing).
+
+    A release is immutable and cites a version; one made from an uncommitted
+    ``datasets/package.yml`` has metadata that no commit holds, so the command says so.
+    """
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", *_RELEASE_INPUTS],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if out.returncode != 0:
+        return []
+    changed: set[str] = set()
+    for line in out.stdout.decode("utf-8", "replace").splitlines():
+        path = line[3:].split(" -> ")[-1].strip('"')
+        changed.add(next((p for p in _RELEASE_INPUTS if path == p or path.startswith(p + "/")), path))
+    return sorted(changed)
 
 
 def _check_package_version(config: Config, version: str) -> None:

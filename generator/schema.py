@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry as RefRegistry
 from referencing import Resource
@@ -28,6 +28,81 @@ from generator.i18n import has, t
 from generator.problems import Problem, Text
 
 COMMON = "common"
+
+#: ECMA-262's ``\\s`` (white space and line terminators): JSON Schema patterns are ECMA regular
+#: expressions, and editors (yaml-language-server) run them as such.
+ECMA_SPACE = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_BLANK = re.compile(f"[{ECMA_SPACE}]*\\Z")
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029\x85]")
+#: The characters of ``ECMA_SPACE``, for ``str.strip``.
+ECMA_SPACE_CHARS = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)
+)
+
+
+def _ecma_source(pattern: str) -> str:
+    """``pattern`` rewritten so that Python's ``re`` gives it its ECMA-262 meaning.
+
+    Python differs where it matters for codes: ``$`` also matches before a
+    final newline (a block scalar ``|`` gives ``"2099-02-30\\n"``), ``\\d``
+    and ``\\w`` match every Unicode digit and letter (full-width ``２``), and
+    ``.`` matches CR.  ``$`` becomes ``\\Z``, ``.`` excludes every line
+    terminator, ``\\s``/``\\S`` become ECMA's classes, and the rest is
+    compiled with ``re.ASCII``.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == "s":
+                out.append(ECMA_SPACE if in_class else f"[{ECMA_SPACE}]")
+            elif nxt == "S" and not in_class:
+                out.append(f"[^{ECMA_SPACE}]")
+            else:
+                out.append(char + nxt)
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            if pattern[i + 1 : i + 2] == "^":  # keep ``[^`` together so ``^`` is not read as an anchor
+                out.append("^")
+                i += 1
+        elif char == "$":
+            out.append("\\Z")
+        elif char == ".":
+            out.append("[^\\n\\r\\u2028\\u2029]")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern`` compiled with its ECMA-262 meaning (``search``, as the spec says)."""
+    return re.compile(_ecma_source(pattern), re.ASCII)
+
+
+def is_blank(text: str) -> bool:
+    """Empty or only white space (ECMA's, so ``"　"`` U+3000 counts): what a ``\\S`` pattern refuses."""
+    return _BLANK.match(text) is not None
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and ecma_regex(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft-07 with ECMA-262 patterns: the schemas stay plain draft-07 for editors, and the checks here
+#: give each pattern the meaning editors give it.
+Validator = validators.extend(Draft7Validator, {"pattern": _ecma_pattern})
 
 
 def load_schema(schemas_dir: Path, name: str) -> dict[str, Any]:
@@ -122,7 +197,8 @@ def _compile(schemas_dir: str, name: str) -> Draft7Validator:
     doc = bundle(folder, name)
     Draft7Validator.check_schema(doc)
     registry: RefRegistry = RefRegistry().with_resource("", Resource(doc, DRAFT7))  # type: ignore[call-arg]
-    return Draft7Validator(doc, registry=registry)
+    compiled: Draft7Validator = Validator(doc, registry=registry)
+    return compiled
 
 
 @cache
@@ -242,6 +318,21 @@ def _to_problems(error: ValidationError, doc: dict[str, Any], path: Path, rel: s
             value=_short(error.instance),
             did_you_mean=did_you_mean,
             options=", ".join(options),
+        )
+    elif error.validator == "pattern" and isinstance(error.instance, str) and is_blank(error.instance):
+        line, column = yamlio.locate(path, pointer)
+        yield Problem.make(rel, line, column, "S010", field=field, name=field, title=_title(doc, schema_node))
+    elif error.validator == "pattern" and isinstance(error.instance, str) and _LINE_BREAK.search(error.instance):
+        line, column = yamlio.locate(path, pointer)
+        yield Problem.make(
+            rel,
+            line,
+            column,
+            "S011",
+            field=field,
+            name=field,
+            value=_short(error.instance.strip(ECMA_SPACE_CHARS)),
+            title=_title(doc, schema_node),
         )
     elif error.validator == "pattern":
         line, column = yamlio.locate(path, pointer)
@@ -439,7 +530,7 @@ class _Gen:
     def _str(self, node: dict[str, Any], v: str, indent: int, depth: int) -> None:
         if "pattern" in node:
             self.emit(
-                indent, f"if {self.const(re.compile(node['pattern']).search)}({v}) is None: return False"
+                indent, f"if {self.const(ecma_regex(node['pattern']).search)}({v}) is None: return False"
             )
         if "minLength" in node:
             self.emit(indent, f"if len({v}) < {int(node['minLength'])}: return False")

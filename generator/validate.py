@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, yamlio
+from generator import checks, interrupt, synonyms, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -35,43 +35,100 @@ class Loaded:
 
 
 def discover(content_dir: Path, root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
-    """Every ``content/<registry>/*.yml`` file, sorted; stray files and folders are warnings.
+    """Every ``content/<registry>/*.yml`` file, sorted; stray files and folders are problems.
 
     Hostile trees (a folder named ``x.yml``, a symlink loop, an unreadable
-    folder) become problems, never exceptions.
+    folder) become problems, never exceptions.  A file or folder that leads
+    outside the project (a symlink a pull request could point at any file of
+    the build machine) is an error and is not read.  A record that would
+    silently stay unpublished (``x.YML``, ``x.yml.txt``, records in a
+    sub-folder or outside any registry folder) is an error; other stray files
+    are warnings.
     """
     found: list[tuple[str, Path]] = []
     problems: list[Problem] = []
     if not _is_dir(content_dir):
         problems.append(Problem.make(_rel(content_dir, root), 0, 0, "M035"))
         return found, problems
+    real_root = os.path.realpath(root)
+    if _outside(content_dir, real_root, problems, root):
+        return found, problems
     for entry in _listdir(content_dir, root, problems):
         if entry.name.startswith(".") or entry.name.lower() in ("readme.md",):
             continue
         if entry.name in REGISTRIES and _is_dir(entry):
-            is_file = _record_files(entry)
+            if _outside(entry, real_root, problems, root):
+                continue
+            kinds = _record_files(entry)
             for path in _listdir(entry, root, problems):
                 if path.name.startswith("."):
                     continue
-                if path.suffix in (".yml", ".yaml") and is_file.get(path.name, False):
+                is_file, is_link = kinds.get(path.name, (False, False))
+                if is_link and is_file and _outside(path, real_root, problems, root):
+                    continue
+                if path.suffix in (".yml", ".yaml") and is_file:
                     found.append((entry.name, path))
                 else:
-                    problems.append(
-                        Problem.make(_rel(path, root), 0, 0, "M032", severity="warning", name=path.name)
-                    )
+                    problems.append(_stray(path, entry.name, is_file, root))
         else:
+            holds_records = _holds_records(entry)
             problems.append(
                 Problem.make(
                     _rel(entry, root),
                     0,
                     0,
                     "M033",
-                    severity="warning",
+                    severity="error" if holds_records else "warning",
                     name=entry.name,
                     registries=", ".join(REGISTRIES),
                 )
             )
     return found, problems
+
+
+#: A name that is meant as a record but would not be read: ``x.YML``, ``x.Yaml``, ``x.yml.txt``.
+_MISNAMED = re.compile(r"(.+?)\.(ya?ml)(\.txt)?[ .]*\Z", re.IGNORECASE)
+
+
+def _stray(path: Path, registry: str, is_file: bool, root: Path) -> Problem:
+    """The problem for an entry of a registry folder that is not a record file."""
+    rel = _rel(path, root)
+    if is_file:
+        misnamed = _MISNAMED.match(path.name)
+        if misnamed:
+            return Problem.make(rel, 0, 0, "M037", name=path.name, suggestion=f"{misnamed.group(1)}.yml")
+    elif _is_dir(path):
+        count = _count_records(path)
+        if count:
+            return Problem.make(rel, 0, 0, "M038", name=path.name, count=count, registry=registry)
+    return Problem.make(rel, 0, 0, "M032", severity="warning", name=path.name)
+
+
+def _count_records(folder: Path) -> int:
+    """How many ``.yml``/``.yaml`` files lie anywhere under ``folder`` (symlinked folders not followed)."""
+    count = 0
+    try:
+        for _, _, names in os.walk(folder):
+            count += sum(1 for name in names if _MISNAMED.match(name))
+    except OSError:
+        return count
+    return count
+
+
+def _holds_records(entry: Path) -> bool:
+    """A stray top-level entry that is, or holds, a record file (it would silently not be published)."""
+    if _is_dir(entry):
+        return _count_records(entry) > 0
+    return _MISNAMED.match(entry.name) is not None and _is_file(entry)
+
+
+def _outside(path: Path, real_root: str, problems: list[Problem], root: Path) -> bool:
+    """Whether ``path`` resolves to outside the project; if so, record the located error."""
+    real = os.path.realpath(path)
+    if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return False
+    problems.append(Problem.make(_rel(path, root), 0, 0, "Y015", name=path.name, target=real))
+    return True
 
 
 def _listdir(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
@@ -84,16 +141,16 @@ def _listdir(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _record_files(folder: Path) -> dict[str, bool]:
-    """name → is a regular file (or a link to one), from one directory scan (no stat per file)."""
-    found: dict[str, bool] = {}
+def _record_files(folder: Path) -> dict[str, tuple[bool, bool]]:
+    """name → (is a regular file or a link to one, is a link), from one directory scan (no stat per file)."""
+    found: dict[str, tuple[bool, bool]] = {}
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 try:
-                    found[entry.name] = entry.is_file()
+                    found[entry.name] = (entry.is_file(), entry.is_symlink())
                 except OSError:
-                    found[entry.name] = False
+                    found[entry.name] = (False, False)
     except OSError:
         pass
     return found
@@ -145,7 +202,7 @@ def _read_one(job: tuple[str, str, str]) -> tuple[dict[str, Any] | None, list[Pr
     registry, path_text, rel = job
     path = Path(path_text)
     try:
-        text = yamlio.decode(path.read_bytes())
+        text = yamlio.decode(yamlio.read_limited(path))
         data = yamlio.loads(text)
     except yamlio.LoadError as exc:
         return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
@@ -166,10 +223,14 @@ def read_all(
     """Read and check files; the order of results equals the order of ``jobs`` (deterministic output)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init, initargs=(schemas_dir, district, today)
-        ) as pool:
-            return list(pool.map(_read_one, jobs, chunksize=max(1, min(500, len(jobs) // (workers * 8)))))
+        return interrupt.pool_map(
+            _read_one,
+            jobs,
+            workers,
+            chunksize=max(1, min(500, len(jobs) // (workers * 8))),
+            initializer=_init,
+            initargs=(schemas_dir, district, today),
+        )
     _init(schemas_dir, district, today)
     return [_read_one(job) for job in jobs]
 
@@ -216,6 +277,11 @@ def _load(
                 absolute = os.path.abspath(path)
                 if absolute in known or not _is_file(path):
                     continue
+                outside: list[Problem] = []
+                linked = os.path.realpath(path) != absolute  # a path named outside is fine; a link out is not
+                if linked and _outside(path, os.path.realpath(root), outside, root):
+                    problems.extend(p for p in outside if p not in problems)  # discover may have it
+                    continue
                 name = registry_of(path)
                 if name is None:
                     problems.append(
@@ -250,5 +316,9 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    problems.extend(synonyms.check(config, set(registry.by_registry["divisions"])))
+    from generator.release import release_problems  # issue 15: published releases are never edited
+
+    problems.extend(release_problems(root))
     report = Report(problems=problems, files_checked=len(jobs))
     return Loaded(registry, report, records)

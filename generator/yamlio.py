@@ -27,6 +27,7 @@ to point at a field, which happens for a handful of files per run.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,34 @@ SEQ = "tag:yaml.org,2002:seq"
 
 _INT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_NONZERO = re.compile(r"[1-9]")
+
+
+def plain_number(value: str) -> int | float | None:
+    """The number a plain scalar stands for, or ``None`` when it stays text.
+
+    The one rule both readers (and ``fmt``) follow: decimal integers of up to
+    ``MAX_INT_DIGITS`` characters, and decimals whose value a float can hold.
+    A decimal that would overflow to ``inf`` (a 400-digit number) or underflow
+    to ``0.0`` stays the text that was typed, so no value is silently changed
+    and the shape check shows what was written.
+    """
+    if _INT_RE.match(value):
+        return int(value) if len(value) <= MAX_INT_DIGITS else None
+    if _FLOAT_RE.match(value):
+        number = float(value)
+        if number in (float("inf"), float("-inf")) or (number == 0.0 and _NONZERO.search(value)):
+            return None
+        return number
+    return None
+
+
+def number_tag(value: str) -> str | None:
+    """``INT``/``FLOAT`` for a plain scalar that is a number by ``plain_number``, else ``None``."""
+    number = plain_number(value)
+    if number is None:
+        return None
+    return INT if isinstance(number, int) else FLOAT
 
 
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -69,11 +98,8 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if value in ("true", "false"):
                     return BOOL
                 first = value[0]
-                if (first == "-" or first.isdigit()) and len(value) <= MAX_INT_DIGITS:
-                    if _INT_RE.match(value):
-                        return INT
-                    if _FLOAT_RE.match(value):
-                        return FLOAT
+                if first == "-" or "0" <= first <= "9":
+                    return number_tag(value) or STR
             return STR
         return SEQ if kind is SequenceNode else MAP
 
@@ -112,8 +138,13 @@ def decode(raw: bytes) -> str:
         raise _err("Y002", 1, 1, encoding="UTF-16")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if b"\x00" in raw:  # UTF-16/32 without a byte-order mark, or a binary file: the whole file is wrong
-        raise _err("Y002", 1, 1, encoding="UTF-16")
+    if b"\x00" in raw:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:  # a Windows editor's "Unicode": the whole file is wrong
+            raise _err("Y002", 1, 1, encoding=utf16)
+        # A binary file (or a stray NUL byte): point at the first NUL.
+        prefix = raw[: raw.index(b"\x00")].decode("utf-8", "replace")
+        raise _err("Y013", *_position(prefix, len(prefix)))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -124,17 +155,41 @@ def decode(raw: bytes) -> str:
             start -= 1
         prefix = raw[:start].decode("utf-8", "replace")
         line, column = _position(prefix, len(prefix))
-        raise _err("Y002", line, column, encoding=_guess_encoding(raw)) from None
+        guess = _guess_encoding(raw)
+        if guess is None:
+            raise _err("Y014", line, column) from None
+        raise _err("Y002", line, column, encoding=guess) from None
 
 
-def _guess_encoding(raw: bytes) -> str:
-    for name, shown in (("gbk", "GBK"), ("gb18030", "GB18030"), ("big5", "Big5")):
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``UTF-16LE``/``UTF-16BE`` when ``raw`` looks like UTF-16 text without a byte-order mark.
+
+    Records have ASCII keys, so UTF-16 text has a NUL in (nearly) every other byte on one side;
+    a binary file's NUL bytes fall on both sides.
+    """
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, name in ((odd, even, "UTF-16LE"), (even, odd, "UTF-16BE")):
+        if zeros.count(0) >= len(zeros) * 0.3 and other.count(0) <= len(other) * 0.02:
+            try:
+                raw[: len(raw) // 2 * 2].decode(name.lower().replace("utf-16", "utf-16-"))
+            except UnicodeDecodeError:
+                return None
+            return name
+    return None
+
+
+def _guess_encoding(raw: bytes) -> str | None:
+    """The legacy encoding ``raw`` most likely is in, or ``None`` when none fits."""
+    for name, shown in (("gbk", "GBK"), ("gb18030", "GB18030"), ("big5", "Big5"), ("cp1252", "Windows-1252")):
         try:
             raw.decode(name)
             return shown
         except UnicodeDecodeError:
             continue
-    return "?"
+    return None
 
 
 def _event_position(event: yaml.Event) -> tuple[int, int]:
@@ -154,7 +209,7 @@ def compose(text: str) -> Node | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates: only from text that never was UTF-8
-        raise _err("Y002", *_position(text, exc.start), encoding="?") from None
+        raise _err("Y014", *_position(text, exc.start)) from None
     _check_depth(text)
     if "&" in text or "*" in text:
         # Rare: only then pay for an event scan that finds anchors and aliases
@@ -262,6 +317,18 @@ def _syntax(exc: yaml.MarkedYAMLError) -> LoadError:
     return _err("Y005", line, column, detail=detail, reason=_reason(detail))
 
 
+#: Control characters a double-quoted escape (``"\\e"``, ``"\\x00"``, ``"\\r"``) can put into a value:
+#: the YAML reader refuses them typed raw, and they never belong in published data (a line break
+#: ``\\n`` does, in descriptions; a tab is harmless and shown escaped in messages).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_error(node: Node, value: str) -> None:
+    char = _CONTROL.search(value)
+    assert char is not None
+    raise _err("Y016", *_mark(node), char=f"U+{ord(char.group()):04X}")
+
+
 def construct(node: Node, depth: int = 0) -> Any:
     """Turn a composed node into plain values; reject what the strict rules forbid."""
     if depth > MAX_DEPTH:
@@ -269,12 +336,12 @@ def construct(node: Node, depth: int = 0) -> Any:
     if isinstance(node, ScalarNode):
         tag, value = node.tag, node.value
         if tag == STR:
+            if _CONTROL.search(value):
+                _control_error(node, value)
             return value
         # An explicit ``!!int 0757`` must not turn a phone number into 757: only the plain forms convert.
-        if tag == INT and _INT_RE.match(value) and len(value) <= MAX_INT_DIGITS:
-            return int(value)
-        if tag == FLOAT and _FLOAT_RE.match(value):
-            return float(value)
+        if tag in (INT, FLOAT) and number_tag(value) == tag:
+            return plain_number(value)
         if tag == BOOL and value in ("true", "false"):
             return value == "true"
         if tag == NULL and value in ("", "~", "null"):
@@ -294,6 +361,8 @@ def construct(node: Node, depth: int = 0) -> Any:
                 key_text = key_node.value if isinstance(key_node, ScalarNode) else "…"
                 raise _err("Y009", *_mark(key_node), key=key_text)
             key = key_node.value
+            if _CONTROL.search(key):
+                _control_error(key_node, key)
             if key in result:
                 line, column = _mark(key_node)
                 raise _err("Y006", line, column, key=key, first=first_line[key])
@@ -322,8 +391,17 @@ def strict_loads(text: str) -> dict[str, Any]:
     return data
 
 
+def read_limited(path: Path) -> bytes:
+    """The bytes of ``path``, refusing a file over ``MAX_BYTES`` before reading it all (a 10 GB file)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise _err("Y001", size=os.fstat(handle.fileno()).st_size, limit=MAX_BYTES)
+    return raw
+
+
 def load_file(path: Path) -> dict[str, Any]:
-    return loads(decode(path.read_bytes()))
+    return loads(decode(read_limited(path)))
 
 
 def locate(path: Path, pointer: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
@@ -439,13 +517,10 @@ def _fast_scalar(text: str) -> Any:
         return True
     if text == "false":
         return False
-    if first == "-" or first.isdigit():
-        if _INT_RE.match(text):
-            if len(text) > 100:
-                raise _Fallback
-            return int(text)
-        if _FLOAT_RE.match(text):
-            return float(text)
+    if first == "-" or "0" <= first <= "9":
+        number = plain_number(text)
+        if number is not None:
+            return number
     return text
 
 

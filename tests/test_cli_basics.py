@@ -138,24 +138,36 @@ def test_hubdir_lang_environment_variable(project: Path) -> None:
     assert "未知字段“adress”" in result.output
 
 
-def _broken_project(tmp_path: Path) -> Path:
-    """A project whose own schemas/ folder lacks the files: a failure inside the tool."""
+#: Runs the CLI with a defect planted in the pipeline (every real input is a located error now).
+_DEFECT = (
+    "import sys, generator.validate as v\n"
+    "def boom(*a, **k):\n    raise FileNotFoundError('planted')\n"
+    "v.load = boom\n"
+    "from generator.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def _project(tmp_path: Path) -> Path:
     root = tmp_path / "broken"
-    (root / "schemas").mkdir(parents=True)
-    shutil.copy(REPO / "tests" / "fixtures" / "project" / "site_config.yml", root)
+    shutil.copytree(REPO / "tests" / "fixtures" / "project", root)
     return root
 
 
 def test_internal_error_is_reported_in_the_chosen_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _broken_project(tmp_path)
+    root = _project(tmp_path)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError("planted")
+
+    monkeypatch.setattr(validate_module, "load", boom)
     with pytest.raises(SystemExit) as exc:
         main(["--root", str(root), "--lang", "en", "validate"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("Internal error in hubdir (a bug, please report it): FileNotFoundError: ")
-    assert "Traceback" not in err
+    assert err == "Internal error in hubdir (a bug, please report it): FileNotFoundError: planted\n"
     with pytest.raises(SystemExit):
         main(["--root", str(root), "validate", "--lang=en"])
     assert capsys.readouterr().err.startswith("Internal error in hubdir")
@@ -163,22 +175,33 @@ def test_internal_error_is_reported_in_the_chosen_language(
     with pytest.raises(SystemExit):
         main(["--root", str(root), "validate"])
     assert capsys.readouterr().err.startswith("Internal error in hubdir")
-    monkeypatch.delenv("HUBDIR_LANG")
-    with pytest.raises(SystemExit):
-        main(["--root", str(root), "validate"])
-    assert capsys.readouterr().err.startswith("hubdir 内部错误（这是缺陷，请报告）：FileNotFoundError")
 
 
 def test_console_script_never_shows_a_traceback(tmp_path: Path) -> None:
-    root = _broken_project(tmp_path)
+    root = _project(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", _DEFECT, "--root", str(root), "validate"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == "hubdir 内部错误（这是缺陷，请报告）：FileNotFoundError: planted\n"
+
+
+def test_schema_folder_without_files_is_a_located_error(tmp_path: Path) -> None:
+    """Once an internal error: now each missing file is named (issue 11)."""
+    root = tmp_path / "empty-schemas"
+    (root / "schemas").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "project" / "site_config.yml", root)
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "--root", str(root), "validate"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "内部错误" in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "schemas/common.schema.json:0:0: error C002: 缺少 schema 文件 common.schema.json" in proc.stderr.splitlines()
 
 
 def test_no_project_folder(tmp_path: Path) -> None:

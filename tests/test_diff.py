@@ -92,43 +92,46 @@ def test_json_reports_every_kind_of_change(run: Run, repo: Path):
     result = run(repo, "diff", "base", "HEAD", "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
+    assert doc["version"] == 2
     assert doc["summary"] == {
         "added": 1,
         "removed": 1,
         "renamed": 1,
+        "id_changed": 1,
         "moved": 0,
         "dissolved": 1,
         "merged": 1,
-        "changed": 1,
+        "changed": 0,
     }
     kinds = [(c["kind"], c["id"]) for c in doc["changes"]]
     assert kinds == [
         ("added", "hub-rg-youth-2"),
         ("removed", "so-dl-socialwork"),
-        ("renamed", "so-rg-yv"),
+        ("renamed", "hub-rg-union"),
+        ("id_changed", "so-rg-yv"),
         ("dissolved", "yc-sp"),
         ("merged", "hub-gz-women"),
-        ("changed", "hub-rg-union"),
     ]
-    renamed = doc["changes"][2]
-    assert (renamed["old_id"], renamed["old_path"], renamed["path"]) == (
+    new_id = doc["changes"][3]
+    assert (new_id["old_id"], new_id["old_path"], new_id["path"]) == (
         "so-rg-volunteers",
         "social_orgs/so-rg-volunteers.yml",
         "social_orgs/so-rg-yv.yml",
     )
-    assert renamed["fields"] == []
-    merged = doc["changes"][4]
+    assert new_id["fields"] == []
+    merged = doc["changes"][5]
     assert merged["successor"] == "hub-rg-women"
+    # a missing status is the model's "active", not "none"
     assert merged["fields"] == [
-        {"field": "status", "old": None, "new": "merged"},
+        {"field": "status", "old": "active", "new": "merged"},
         {"field": "successor", "old": None, "new": "hub-rg-women"},
         {"field": "dissolved_on", "old": None, "new": "2024-05-01"},
     ]
-    changed = doc["changes"][5]
-    assert changed["fields"] == [
+    renamed = doc["changes"][2]
+    assert (renamed["old_name"], renamed["name"]) == ("示例容桂总工会", "示例容桂街道总工会")
+    assert renamed["fields"] == [
         {"field": "name", "old": "示例容桂总工会", "new": "示例容桂街道总工会"},
-        {"field": "contacts[0].type", "old": None, "new": "hotline"},
-        {"field": "contacts[0].value", "old": None, "new": "12351"},
+        {"field": "contacts", "item": "added", "old": None, "new": {"type": "hotline", "value": "12351"}},
     ]
 
 
@@ -138,15 +141,15 @@ def test_text_one_step_in_chinese(run: Run, repo: Path):
     assert result.output == "\n".join(
         [
             "比较 HEAD~1 → HEAD",
-            "新增 0，删除 0，改编号 0，移动 0，撤销 1，合并 1，修改 0",
+            "撤销 1 条，合并 1 条",
             "x 撤销 youth_centers/yc-sp 示例升平社区青年坊",
             "    已撤销，由 yc-gz（示例桂洲社区青年坊）承接",
-            "    状态（status）：（无） → dissolved",
+            "    状态（status）：正常运作 → 已撤销",
             "    继任组织（successor）：（无） → yc-gz",
             "    撤销日期（dissolved_on）：（无） → 2024-03-01",
             "x 合并 hubs/hub-gz-women 示例桂洲社区妇联",
             "    已合并入 hub-rg-women（示例容桂妇联）",
-            "    状态（status）：（无） → merged",
+            "    状态（status）：正常运作 → 已合并",
             "    继任组织（successor）：（无） → hub-rg-women",
             "    撤销日期（dissolved_on）：（无） → 2024-05-01",
             "",
@@ -163,7 +166,7 @@ def test_markdown_in_english_escapes_yaml_text(run: Run, repo: Path):
             "",
             "Comparing HEAD\\~3 → HEAD\\~2",
             "",
-            "1 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, 0 merged, 1 changed",
+            "1 added, 1 removed, 1 renamed",
             "",
             "### Added (1)",
             "",
@@ -173,15 +176,15 @@ def test_markdown_in_english_escapes_yaml_text(run: Run, repo: Path):
             "",
             "- **示例大良社会工作服务中心** · `so-dl-socialwork` · Social organizations",
             "",
-            "### Changed (1)",
+            "### Renamed (1)",
             "",
             "- **示例容桂街道总工会** · `hub-rg-union` · Hub organizations",
+            "  - renamed from “示例容桂总工会” to “示例容桂街道总工会”",
             "",
             "  | Field | Before | After |",
             "  |---|---|---|",
             "  | Name (name) | 示例容桂总工会 | 示例容桂街道总工会 |",
-            "  | Public contacts (contacts\\[0\\].type) | (none) | hotline |",
-            "  | Public contacts (contacts\\[0\\].value) | (none) | 12351 |",
+            "  | Public contacts (contacts) | (none) | added: Hotline · 12351 |",
             "",
         ]
     )
@@ -189,7 +192,7 @@ def test_markdown_in_english_escapes_yaml_text(run: Run, repo: Path):
 
 def test_markdown_zh_headings(run: Run, repo: Path):
     result = run(repo, "diff", "HEAD~2", "HEAD~1", "--format", "markdown")
-    assert "### 改编号（1）" in result.output
+    assert "### 编号变更（1）" in result.output
     assert "编号由 so\\-rg\\-volunteers" not in result.output
     assert (
         "  - 编号由 so-rg-volunteers 改为 so-rg-yv（social\\_orgs/so-rg-volunteers.yml → "
@@ -205,7 +208,7 @@ def test_head_defaults_to_the_working_tree(run: Run, repo: Path, tmp_path: Path)
         result = run(work, "diff", "HEAD", "--format", "json")
         doc = json.loads(result.output)
         assert doc["head"] == "worktree"
-        assert [(c["kind"], c["id"]) for c in doc["changes"]] == [("changed", "hub-rg-women")]
+        assert [(c["kind"], c["id"]) for c in doc["changes"]] == [("renamed", "hub-rg-women")]
     finally:
         _git(repo, "worktree", "remove", "--force", str(work))
 
@@ -213,8 +216,7 @@ def test_head_defaults_to_the_working_tree(run: Run, repo: Path, tmp_path: Path)
 def test_no_change(run: Run, repo: Path):
     result = run(repo, "--lang", "en", "diff", "HEAD", "HEAD")
     assert result.output == (
-        "Comparing HEAD → HEAD\n0 added, 0 removed, 0 renamed, 0 moved, 0 dissolved, "
-        "0 merged, 0 changed\nNo record changed.\n"
+        "Comparing HEAD → HEAD\nNo record changed.\n"
     )
 
 
@@ -247,7 +249,7 @@ def test_rename_by_name_with_field_changes():
     )
     changes = compare(before, after)
     assert [(c.kind, c.old_id, c.id, [f.key for f in c.fields]) for c in changes.changes] == [
-        ("renamed", "hub-a", "hub-b", ["x"])
+        ("id_changed", "hub-a", "hub-b", ["x"])
     ]
 
 
@@ -284,3 +286,60 @@ def test_project_in_a_subfolder_of_the_repository(run: Run):
 
 def test_md_escapes_markup():
     assert md("<script>*x*|[a](javascript:1)") == "&lt;script&gt;\\*x\\*\\|\\[a\\](javascript:1)"
+
+
+def _hub(**fields: object) -> dict[str, object]:
+    return {"id": "hub-a", "name": "甲", "kind": "trade_union", **fields}
+
+
+def test_list_items_are_compared_by_identity_and_shown_with_labels():
+    """Issue 15 D8: an e-mail inserted before a phone is one added contact, not two changes and an addition."""
+    from generator.config import load_config
+    from generator.diff import render_text
+
+    config = load_config(FIXTURE_PROJECT)
+    phone = {"type": "office_phone", "value": "0757-22220001"}
+    email = {"type": "email", "value": "a@example.org"}
+    before = Snapshot("a", {"hub-a": Entry("hubs", "hub-a", "hubs/hub-a.yml", _hub(
+        contacts=[phone], services=["legal_aid", "job_services"]))})
+    after = Snapshot("b", {"hub-a": Entry("hubs", "hub-a", "hubs/hub-a.yml", _hub(
+        contacts=[email, {**phone}], services=["job_services", "legal_aid", "care_visits"], status="merged"))})
+    changes = compare(before, after, config)
+    [change] = changes.changes
+    assert change.kind == "merged"
+    assert [(f.key, f.item, f.old, f.new) for f in change.fields] == [
+        ("contacts", "added", None, email),
+        ("services", "added", None, "care_visits"),
+        ("status", "", "active", "merged"),
+    ]
+    text = render_text(changes, "zh", config)
+    assert "    公开联系方式（contacts）：（无） → 新增：电子邮箱 · a@example.org" in text
+    assert "    服务项目（services）：（无） → 新增：关爱慰问" in text
+    assert "    状态（status）：正常运作 → 已合并" in text
+    assert "office_phone" not in text and "care_visits" not in text
+    english = render_text(changes, "en", config)
+    assert "    Public contacts (contacts): (none) → added: Email · a@example.org" in english
+    assert english.splitlines()[1] == "1 merged"
+
+
+def test_changed_and_removed_items_and_a_pure_reordering():
+    from generator.config import load_config
+    from generator.diff import render_text
+
+    config = load_config(FIXTURE_PROJECT)
+    a = {"type": "hotline", "value": "12351"}
+    b = {"type": "office_phone", "value": "0757-1"}
+    before = Snapshot("a", {"hub-a": Entry("hubs", "hub-a", "hubs/hub-a.yml", _hub(contacts=[a, b]))})
+    after = Snapshot("b", {"hub-a": Entry("hubs", "hub-a", "hubs/hub-a.yml", _hub(
+        contacts=[{**a, "note": "24 小时"}]))})
+    [change] = compare(before, after, config).changes
+    assert [(f.item, f.old, f.new) for f in change.fields] == [
+        ("changed", a, {**a, "note": "24 小时"}), ("removed", b, None)]
+    assert change.kind == "changed"
+    text = render_text(compare(before, after, config), "zh", config)
+    assert text.splitlines()[1] == "信息更新 1 条"
+    assert "公开联系方式（contacts）：服务热线 · 12351 → 服务热线 · 12351 · 24 小时" in text
+    assert "公开联系方式（contacts）：办公电话 · 0757-1 → （已删除）" in text
+    swapped = Snapshot("c", {"hub-a": Entry("hubs", "hub-a", "hubs/hub-a.yml", _hub(contacts=[b, a]))})
+    [change] = compare(before, swapped, config).changes
+    assert [f.item for f in change.fields] == ["reordered"]

@@ -158,7 +158,7 @@ def test_new_file_validates_in_the_pipeline(project: Path, run: Run):
             "440606006（容桂街道）不是村（社区）级区划；青年坊和妇女之家须设在村（社区）",
         ),
         (["divisions"], "新增区划须用 --division 给出它的统计用区划代码"),
-        (["divisions", "--division", "44060600"], "“44060600”不是 6、9 或 12 位的区划代码"),
+        (["divisions", "--division", "44060600"], "“44060600”不是 2、4、6、9 或 12 位的区划代码"),
         (["divisions", "--division", "440606006"], "记录 440606006 已存在，不会覆盖"),
         (["hubs", "--name", "  "], "--name 不能为空"),
     ],

@@ -52,7 +52,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert second.exit_code == 0, second.output
     assert second.output.splitlines()[1] == (
         "Since the previous release 1.0.0: "
-        "0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, 0 merged, 1 changed"
+        "1 removed, 1 renamed"
     )
     return root
 
@@ -91,15 +91,16 @@ def test_changelog_and_delta_of_second_release(released: Path):
             "",
             "与上一版本 1.0.0（2026-01-01）相比：",
             "",
-            "新增 0，删除 1，改编号 0，移动 0，撤销 0，合并 0，修改 1",
+            "删除 1 条，更名 1 条",
             "",
             "## 删除（1）",
             "",
             "- **示例大良社会工作服务中心** · `so-dl-socialwork` · 社会组织",
             "",
-            "## 修改（1）",
+            "## 更名（1）",
             "",
             "- **示例容桂街道总工会** · `hub-rg-union` · 枢纽型群团组织",
+            "  - 名称由“示例容桂总工会”改为“示例容桂街道总工会”",
             "",
             "  | 字段 | 原值 | 新值 |",
             "  |---|---|---|",
@@ -109,15 +110,16 @@ def test_changelog_and_delta_of_second_release(released: Path):
             "",
             "Changes since the previous release 1.0.0 (2026-01-01):",
             "",
-            "0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, 0 merged, 1 changed",
+            "1 removed, 1 renamed",
             "",
             "## Removed (1)",
             "",
             "- **示例大良社会工作服务中心** · `so-dl-socialwork` · Social organizations",
             "",
-            "## Changed (1)",
+            "## Renamed (1)",
             "",
             "- **示例容桂街道总工会** · `hub-rg-union` · Hub organizations",
+            "  - renamed from “示例容桂总工会” to “示例容桂街道总工会”",
             "",
             "  | Field | Before | After |",
             "  |---|---|---|",
@@ -129,7 +131,7 @@ def test_changelog_and_delta_of_second_release(released: Path):
     assert (delta["release"], delta["previous"]) == ("2026-02-01", "1.0.0")
     assert [(c["kind"], c["id"]) for c in delta["changes"]] == [
         ("removed", "so-dl-socialwork"),
-        ("changed", "hub-rg-union"),
+        ("renamed", "hub-rg-union"),
     ]
     assert delta["changes"][0]["record"] is None
     assert delta["changes"][1]["record"]["name"] == "示例容桂街道总工会"
@@ -144,12 +146,12 @@ def test_list_releases_newest_first(released: Path):
     assert releases[0].path == released / REL / "2026-02-01"
     assert releases[0].changelog_md.startswith("# 数据版本 2026-02-01")
     assert releases[0].changelog == {
-        "zh": "与上一版本 1.0.0 相比：新增 0，删除 1，改编号 0，移动 0，撤销 0，合并 0，修改 1\n"
+        "zh": "与上一版本 1.0.0 相比：删除 1 条，更名 1 条\n"
         "删除：示例大良社会工作服务中心（so-dl-socialwork）\n"
-        "修改：示例容桂街道总工会（hub-rg-union）：名称（name）",
-        "en": "Since the previous release 1.0.0: 0 added, 1 removed, 0 renamed, 0 moved, 0 dissolved, "
-        "0 merged, 1 changed\nRemoved: 示例大良社会工作服务中心 (so-dl-socialwork)\n"
-        "Changed: 示例容桂街道总工会 (hub-rg-union): Name (name)",
+        "更名：示例容桂街道总工会（hub-rg-union）：名称（name）",
+        "en": "Since the previous release 1.0.0: 1 removed, 1 renamed\n"
+        "Removed: 示例大良社会工作服务中心 (so-dl-socialwork)\n"
+        "Renamed: 示例容桂街道总工会 (hub-rg-union): Name (name)",
     }
     assert releases[1].changelog == {"zh": "首个发布版本，共 30 条记录", "en": "First release: 30 records"}
     assert releases[1].records == {
@@ -173,13 +175,13 @@ def test_diff_between_release_folders(released: Path):
         "json",
     )
     doc = json.loads(result.output)
-    assert doc["summary"]["changed"] == 1 and doc["summary"]["removed"] == 1
+    assert doc["summary"]["renamed"] == 1 and doc["summary"]["removed"] == 1 and doc["summary"]["changed"] == 0
 
 
 def test_existing_release_is_never_overwritten(released: Path):
     before = (released / REL / "1.0.0" / "SHA256SUMS").read_bytes()
     result = _run(released, "release", "1.0.0")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == (
         "版本 1.0.0 已发布（datasets/releases/1.0.0），发布后不可更改，不会覆盖；请换一个新版本号\n"
     )
@@ -217,7 +219,7 @@ def test_tampering_is_detected(released: Path, tmp_path: Path):
 def test_bad_requests(released: Path, args: list[str], message: str):
     before = sorted(p.name for p in (released / REL).iterdir())
     result = _run(released, "release", *args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == message + "\n"
     assert sorted(p.name for p in (released / REL).iterdir()) == before
 
@@ -230,3 +232,62 @@ def test_invalid_registry_is_not_released(run: Run, project: Path):
     assert result.output.endswith("登记册有错误，未发布：请先修正上面列出的问题\n")
     assert "content/hubs/hub-rg-union.yml:" in result.output
     assert not (project / REL).exists() or not any((project / REL).iterdir())
+
+
+def test_validate_and_build_name_a_changed_release_file(released: Path, tmp_path: Path):
+    """Issue 15 D9: editing a published release fails validate (so CI) and build, naming the file."""
+    root = tmp_path / "project"
+    shutil.copytree(released, root)
+    target = root / REL / "1.0.0" / "csv" / "hubs.csv"
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes().replace("示例容桂总工会".encode(), "示例容桂总工会（改）".encode()))
+    (root / REL / "2026-02-01" / "extra.txt").write_text("x", "utf-8")
+    result = _run(root, "validate")
+    assert result.exit_code == 1
+    assert (
+        "datasets/releases/1.0.0/csv/hubs.csv:0:0: error R001: "
+        "已发布版本 1.0.0 的文件 csv/hubs.csv 与 SHA256SUMS 不符：发布后被修改过"
+    ) in result.output
+    assert "datasets/releases/2026-02-01/extra.txt:0:0: error R003: " in result.output
+    english = _run(root, "--lang", "en", "validate")
+    assert (
+        "datasets/releases/1.0.0/csv/hubs.csv:0:0: error R001: File csv/hubs.csv of published release 1.0.0 "
+        "does not match SHA256SUMS: it was changed after publication"
+    ) in english.output
+    assert "restore the file with git" in english.output
+    (root / REL / "1.0.0" / "SHA256SUMS").chmod(0o644)
+    (root / REL / "1.0.0" / "SHA256SUMS").unlink()
+    assert "error R004: 已发布版本 1.0.0 的 SHA256SUMS 缺失或无法读取" in _run(root, "validate").output
+    build = _run(root, "build", "--out", str(tmp_path / "site"))
+    assert build.exit_code == 1 and "R003" in build.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_untouched_releases_validate(released: Path):
+    result = _run(released, "validate")
+    assert result.exit_code == 0, result.output
+
+
+def test_citations_carry_the_release_date_and_changed_data_are_unreleased(released: Path, tmp_path: Path):
+    """Issue 15 D10: a release cites its own date; an export whose data differ from every release says so."""
+    first = json.loads((released / REL / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert first["version"] == "1.0.0"
+    assert "第 1.0.0 版（2026-01-01）" in first["description"]
+    assert "version 1.0.0 (2026-01-01)" in first["description"]
+    second = json.loads((released / REL / "2026-02-01" / "datapackage.json").read_text("utf-8"))
+    assert second["version"] == "1.0.0+2026-02-01"
+    # the content as released: the export names that release
+    same = _run(released, "export", "--out", str(tmp_path / "same"))
+    assert same.exit_code == 0, same.output
+    doc = json.loads((tmp_path / "same" / "datapackage.json").read_text("utf-8"))
+    assert doc["version"] == "1.0.0+2026-02-01" and "（2026-02-01）" in doc["description"]
+    # one more edit: never the released number for different data
+    root = tmp_path / "project"
+    shutil.copytree(released, root)
+    target = root / "content" / "hubs" / "hub-rg-women.yml"
+    target.write_text(target.read_text("utf-8").replace("name: 示例容桂妇联", "name: 示例容桂街道妇联"), "utf-8")
+    changed = _run(root, "export", "--out", str(tmp_path / "changed"))
+    assert changed.exit_code == 0, changed.output
+    doc = json.loads((tmp_path / "changed" / "datapackage.json").read_text("utf-8"))
+    assert doc["version"] == "1.0.0+unreleased"
+    assert "第 1.0.0+unreleased 版" in doc["description"]

@@ -17,7 +17,7 @@ import pytest
 from generator import build
 from generator.config import load_config
 from generator.i18n import t
-from generator.site import contrib, geo
+from generator.site import contrib, directions, geo
 from generator.site.labels import labels_for, opening_hours
 from generator.site.model import SiteModel, safe_href
 from generator.validate import load
@@ -194,7 +194,7 @@ def test_sitemap_lists_every_page(site: Path) -> None:
 
 
 def test_internal_links_resolve_and_nothing_loads_from_other_hosts(site: Path) -> None:
-    allowed_link_hosts = {"example.org", "github.com", "union.example.org", "creativecommons.org"}
+    allowed_link_hosts = {"example.org", "github.com", "union.example.org", "creativecommons.org", *directions.HOSTS}
     problems = []
     for page in pages(site):
         links = parse(page)
@@ -430,13 +430,13 @@ def test_opening_hours_in_plain_words() -> None:
 
 def test_map_section_typo_in_site_config_is_an_error(project: Path, run) -> None:  # type: ignore[no-untyped-def]
     config = project / "site_config.yml"
-    config.write_text(
-        config.read_text("utf-8") + 'map:\n  tile: "https://t.example/{z}/{x}/{y}.png"\n', "utf-8"
-    )
+    before = config.read_text("utf-8")
+    config.write_text(before + 'map:\n  tile: "https://t.example/{z}/{x}/{y}.png"\n', "utf-8")
+    line = before.count("\n") + 2  # the line of "tile:"
     result = run(project, "build")
     assert result.exit_code == 2
     assert (
-        "site_config.yml:50:3" in result.output and "“tile”" in result.output and "“tiles”" in result.output
+        f"site_config.yml:{line}:3" in result.output and "“tile”" in result.output and "“tiles”" in result.output
     )
 
 

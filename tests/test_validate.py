@@ -180,7 +180,7 @@ def test_invalid_utf8(run: Run, project: Path) -> None:
         "content/hubs/hub-x.yml",
         b"id: hub-x\nname: \xff\xfe x\n",
         [
-            "content/hubs/hub-x.yml:2:7: error Y002: 文件不是 UTF-8 编码（看起来像 ?）",
+            "content/hubs/hub-x.yml:2:7: error Y002: 文件不是 UTF-8 编码（看起来像 Windows-1252）",
             "  提示：用编辑器把文件“另存为 UTF-8”后再提交。",
         ],
     )
@@ -221,7 +221,7 @@ def test_utf16_with_and_without_bom(run: Run, project: Path, encoding: str) -> N
         "content/hubs/hub-x.yml",
         HUB.encode(encoding),
         [
-            "content/hubs/hub-x.yml:1:1: error Y002: 文件不是 UTF-8 编码（看起来像 UTF-16）",
+            f"content/hubs/hub-x.yml:1:1: error Y002: 文件不是 UTF-8 编码（看起来像 {encoding.upper().replace('-LE', 'LE').replace('-BE', 'BE')}）",
             "  提示：用编辑器把文件“另存为 UTF-8”后再提交。",
         ],
     )
@@ -496,7 +496,7 @@ def test_enum_typo(run: Run, project: Path) -> None:
         HUB.replace("level: town", "level: twon"),
         [
             "content/hubs/hub-x.yml:4:8: error S004: “level”的值“twon”不在代码表中",
-            "  提示：是否想写“town”？可选值：district, town, village, sector",
+            "  提示：是否想写“town”？可选值：province, city, district, town, village, sector",
         ],
     )
 

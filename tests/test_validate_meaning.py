@@ -30,6 +30,18 @@ sources:
   - title: 示例
 """
 
+NANHAI = (
+    DIVISION.replace('"440606006003"', '"440605"')
+    .replace("level: village", "level: district")
+    .replace("type: community", "type: district")
+    .replace('parent: "440606006"', 'parent: "4406"')
+)
+NANHAI_TOWN = (
+    DIVISION.replace('"440606006003"', '"440605011"')
+    .replace("level: village", "level: town")
+    .replace("type: community", "type: subdistrict")
+    .replace('parent: "440606006"', 'parent: "440605"')
+)
 HUB_Y = HUB.replace("hub-x", "hub-y")
 SECTOR_X = HUB.replace("level: town", "level: sector").replace("parent: hub-d-union", "parent: hub-y")
 SECTOR_Y = HUB_Y.replace("level: town", "level: sector").replace("parent: hub-d-union", "parent: hub-x")
@@ -109,7 +121,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/youth_centers/yc-x.yml", YC.replace('"440606006001"', '"440606006"'))],
         [
             "content/youth_centers/yc-x.yml:3:11: error M007: 区划 440606006 是“镇（街道）”级，这里需要“村（社区）”级区划",
-            "  提示：填写对应层级的区划代码（区 6 位、镇街 9 位、村居 12 位）。",
+            "  提示：填写对应层级的区划代码（省 2 位、市 4 位、区县 6 位、镇街 9 位、村居 12 位）。",
         ],
         1,
         0,
@@ -143,23 +155,58 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/divisions/440606006003.yml", DIVISION.replace("level: village", "level: town"))],
         [
             "content/divisions/440606006003.yml:3:8: error M005: 区划代码 440606006003 的位数与层级“镇（街道）”不符",
-            "  提示：区 6 位、镇街 9 位、村（社区）12 位。",
+            "  提示：省 2 位、市 4 位、区县 6 位、镇街 9 位、村（社区）12 位。",
         ],
         1,
         0,
     ),
-    "division_parent_not_one_level_up": (
+    "division_parent_not_higher": (
+        [
+            (
+                "content/divisions/440606006003.yml",
+                DIVISION.replace('parent: "440606006"', 'parent: "440606006001"'),
+            )
+        ],
+        [
+            "content/divisions/440606006003.yml:5:9: error M006: 区划 440606006003（村（社区））的上级 440606006001 是“村（社区）”，不在更高层级",
+            "  提示：上级须是更高层级的区划（省 → 市 → 区县 → 镇街 → 村居）；东莞、中山的镇街上级是市。",
+        ],
+        1,
+        0,
+    ),
+    "division_without_parent": (
+        [("content/divisions/440606006003.yml", DIVISION.replace('parent: "440606006"\n', ""))],
+        [
+            "content/divisions/440606006003.yml:3:8: error M101: 村（社区）区划 440606006003 没有填写上级区划（parent）",
+            "  提示：只有省级区划没有上级；填写上级区划代码，如镇街填所属区县，东莞、中山的镇街填市。",
+        ],
+        1,
+        0,
+    ),
+    "division_outside_the_root": (
+        [
+            ("content/divisions/440605.yml", NANHAI),
+            ("content/divisions/440605011.yml", NANHAI_TOWN),
+        ],
+        [
+            "content/divisions/440605.yml:5:9: error M102: 区划 440605 不在名录范围 440606（顺德区）之内",
+            "  提示：沿 parent 向上找不到名录的根区划：检查 parent 是否填错；名录之外的区划不要放进 content/divisions/。",
+            "content/divisions/440605011.yml:5:9: error M102: 区划 440605011 不在名录范围 440606（顺德区）之内",
+            "  提示：沿 parent 向上找不到名录的根区划：检查 parent 是否填错；名录之外的区划不要放进 content/divisions/。",
+        ],
+        2,
+        0,
+    ),
+    # containment follows parent links, not code prefixes: a village filed under another town is fine
+    "division_parent_of_another_prefix": (
         [
             (
                 "content/divisions/440606006003.yml",
                 DIVISION.replace('parent: "440606006"', 'parent: "440606005"'),
             )
         ],
-        [
-            "content/divisions/440606006003.yml:5:9: error M006: 区划代码 440606006003 的上级 440606005 不是它的上一级区划",
-            "  提示：上级代码是本代码去掉最后 3 位，例如 440606006001 的上级是 440606006。",
-        ],
-        1,
+        [],
+        0,
         0,
     ),
     "carrier_under_the_wrong_kind_of_hub": (
@@ -232,7 +279,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
     "coordinates_outside_the_district": (
         [("content/hubs/hub-x.yml", HUB + "location:\n  lat: 23.1291\n  lon: 113.2644\n")],
         [
-            "content/hubs/hub-x.yml:10:3: error M025: 坐标（23.1291, 113.2644）不在本区范围内",
+            "content/hubs/hub-x.yml:10:3: error M025: 坐标（23.1291, 113.2644）不在顺德区范围内",
             "  提示：请使用 WGS-84 坐标（纬度约 22.6–23.05，经度约 112.95–113.42）。",
         ],
         1,
@@ -242,7 +289,7 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
         [("content/hubs/hub-x.yml", HUB + "location:\n  lat: 113.2644\n  lon: 22.8\n")],
         [
             "content/hubs/hub-x.yml:10:3: error M026: 坐标（113.2644, 22.8）的经纬度写反了",
-            "  提示：lat 是纬度（约 22.8），lon 是经度（约 113.2）。",
+            "  提示：lat 是纬度（约 22.825），lon 是经度（约 113.185）。",
             "content/hubs/hub-x.yml:10:8: error S006: “location.lat”不能大于 90：113.2644",
             "  提示：按字段说明修改。",
         ],
@@ -412,7 +459,29 @@ EN_CASES = {
     "division_of_the_wrong_level": [
         'content/youth_centers/yc-x.yml:3:11: error M007: Division 440606006 is at level "Town / subdistrict";'
         ' a "Village / community" division is needed here',
-        "  hint: Use a code of the right level (6 digits district, 9 town, 12 village/community).",
+        "  hint: Use a code of the right level (2 digits province, 4 city, 6 county, 9 town, 12 village/community).",
+    ],
+    "division_parent_not_higher": [
+        "content/divisions/440606006003.yml:5:9: error M006: Division 440606006003 (Village / community) has parent"
+        ' 440606006001 at level "Village / community", which is not higher',
+        "  hint: The parent must be a division at a higher level (province → city → county → town → village);"
+        " the towns of Dongguan and Zhongshan have the city as parent.",
+    ],
+    "division_without_parent": [
+        'content/divisions/440606006003.yml:3:8: error M101: Division 440606006003 at level "Village / community"'
+        " has no parent",
+        "  hint: Only a province has no parent; give the parent's code (a town's county, or the city for Dongguan"
+        " and Zhongshan).",
+    ],
+    "division_outside_the_root": [
+        "content/divisions/440605.yml:5:9: error M102: Division 440605 is outside the directory's root 440606"
+        " (Shunde District)",
+        "  hint: Following parent upwards never reaches the root: check parent; divisions outside the directory do"
+        " not belong in content/divisions/.",
+        "content/divisions/440605011.yml:5:9: error M102: Division 440605011 is outside the directory's root 440606"
+        " (Shunde District)",
+        "  hint: Following parent upwards never reaches the root: check parent; divisions outside the directory do"
+        " not belong in content/divisions/.",
     ],
     "merged_without_successor": [
         'content/hubs/hub-x.yml:9:9: error M017: A record with status "Merged" must name its successor',

@@ -158,10 +158,11 @@ def test_alias_bomb_is_refused_quickly() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (b"a: \xff\n", ("Y002", 1, 4, "?")),
+        (b"a: \xff\n", ("Y002", 1, 4, "Windows-1252")),
         ("a: 示例\n".encode("gbk"), ("Y002", 1, 4, "GBK")),
         ("a: 示例\n".encode("utf-16"), ("Y002", 1, 1, "UTF-16")),
-        ("a: 示例\n".encode("utf-16-le"), ("Y002", 1, 1, "UTF-16")),
+        ("a: 示例\n".encode("utf-16-le"), ("Y002", 1, 1, "UTF-16LE")),
+        ("a: 示例\n".encode("utf-16-be"), ("Y002", 1, 1, "UTF-16BE")),
     ],
 )
 def test_encodings(raw: bytes, expected: tuple[str, int, int, str]) -> None:

@@ -28,12 +28,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
+from generator import geography
 from generator.config import Config
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
 
-#: Division levels that can carry requirements, in display order.
-LEVELS: tuple[str, ...] = ("district", "town", "village")
+#: Division levels that can carry requirements, in display order (the geography's levels).
+LEVELS: tuple[str, ...] = geography.LEVELS
 #: Registries whose records are carriers a village/community can be required to have.
 CARRIER_REGISTRIES: tuple[str, ...] = ("womens_homes", "youth_centers")
 #: Registries measured for completeness, in display order.
@@ -109,7 +110,7 @@ DEFAULT_SECTION: dict[str, Any] = {
         "womens_homes": ["phone", "address", "location", "opening_hours", "services"],
         "social_orgs": ["phone", "address", "location", "services", "uscc"],
     },
-    "hub_uscc_levels": ["district", "town", "sector"],
+    "hub_uscc_levels": ["province", "city", "district", "town", "sector"],
     "least_complete": 10,
 }
 
@@ -309,19 +310,69 @@ class TownCoverage:
 
 @dataclass(frozen=True)
 class Coverage:
-    spec: Spec
-    district: DivisionCoverage | None
-    towns: tuple[TownCoverage, ...]
+    """Every division in the project's scope, measured: the root, the levels between it and the
+    towns (cities, districts), each town with its villages, and any village outside a town."""
 
-    def divisions(self, level: str | None = None) -> list[DivisionCoverage]:
-        """Every measured division in code order (district, then each town followed by its villages)."""
+    spec: Spec
+    district: DivisionCoverage | None  # the root, whatever its level (name kept for renderers)
+    towns: tuple[TownCoverage, ...]
+    upper: tuple[DivisionCoverage, ...] = ()
+    loose: tuple[DivisionCoverage, ...] = ()
+    #: Parent code of each measured division (inside the scope), for roll-up.
+    parents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> DivisionCoverage | None:
+        return self.district
+
+    @cached_property
+    def _all(self) -> tuple[DivisionCoverage, ...]:
         out: list[DivisionCoverage] = []
         if self.district is not None:
             out.append(self.district)
+        out.extend(self.upper)
         for town in self.towns:
             out.append(town.town)
             out.extend(town.villages)
-        return [d for d in out if level is None or d.level == level]
+        out.extend(self.loose)
+        return tuple(out)
+
+    def divisions(self, level: str | None = None) -> list[DivisionCoverage]:
+        """Every measured division: the root, the levels above towns, each town followed by its
+        villages, then villages outside any town (none is dropped)."""
+        return [d for d in self._all if level is None or d.level == level]
+
+    @cached_property
+    def rolled(self) -> dict[str, Ratio]:
+        """Division code → slots filled in it and everything below it (one pass, O(divisions))."""
+        totals: dict[str, Ratio] = {}
+        for d in reversed(self._all):  # children come after their parents in ``_all``
+            totals[d.code] = totals.get(d.code, Ratio(0, 0)) + d.ratio
+            parent = self.parents.get(d.code, "")
+            if parent:
+                totals[parent] = totals.get(parent, Ratio(0, 0)) + totals[d.code]
+        return totals
+
+    def subtree_ratio(self, code: str) -> Ratio:
+        """Coverage of a division and all divisions below it (the roll-up through every level)."""
+        return self.rolled.get(code, Ratio(0, 0))
+
+    @cached_property
+    def _subtree_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for d in reversed(self._all):
+            mine = counts.setdefault(d.code, {})
+            mine[d.level] = mine.get(d.level, 0) + 1
+            parent = self.parents.get(d.code, "")
+            if parent:
+                into = counts.setdefault(parent, {})
+                for level, n in mine.items():
+                    into[level] = into.get(level, 0) + n
+        return counts
+
+    def count_below(self, code: str, level: str) -> int:
+        """Measured divisions at ``level`` in the subtree of ``code`` (itself included)."""
+        return self._subtree_counts.get(code, {}).get(level, 0)
 
     @cached_property
     def _by_code(self) -> dict[str, DivisionCoverage]:
@@ -331,9 +382,19 @@ class Coverage:
         return self._by_code.get(code)
 
     @cached_property
+    def _towns_by_code(self) -> dict[str, TownCoverage]:
+        return {tw.town.code: tw for tw in self.towns}
+
+    def town(self, code: str) -> TownCoverage | None:
+        """A town with its villages (every town page asks: a lookup, not a scan)."""
+        return self._towns_by_code.get(code)
+
+    @cached_property
     def village_count(self) -> int:
         """Villages/communities measured; every area page asks, so it is counted once."""
-        return sum(len(town.villages) for town in self.towns)
+        return sum(len(town.villages) for town in self.towns) + sum(
+            1 for d in self.loose if d.level == "village"
+        )
 
     def level_ratio(self, level: str) -> Ratio:
         return total(d.ratio for d in self.divisions(level))
@@ -384,17 +445,50 @@ def _measure(registry: Registry, spec: Spec, division: Record, town: str) -> Div
 
 
 def compute_coverage(registry: Registry, spec: Spec) -> Coverage:
-    """Measure every division of the district against ``spec``."""
-    district_code = str(registry.config.district.get("code", ""))
-    district_record = registry.division(district_code)
-    district = _measure(registry, spec, district_record, "") if district_record is not None else None
-    towns = []
-    for town in registry.towns():
-        if district_record is not None and town.get("parent") != district_code:
+    """Measure every division in scope (the root and everything below it) against ``spec``.
+
+    The scope comes from the geography's parent links; with no root record in the project,
+    every division is measured.  Linear in divisions: one walk, children from the index.
+    """
+    geo = registry.geo
+    scope = geo.in_scope()
+    codes = {d.id for d in scope}
+    root = geo.root
+    root_cov = _measure(registry, spec, root, "") if root is not None else None
+    upper: list[DivisionCoverage] = []
+    towns: list[TownCoverage] = []
+    loose: list[DivisionCoverage] = []
+    parents: dict[str, str] = {}
+    for division in scope:
+        parent = str(division.get("parent", ""))
+        if parent in codes:
+            parents[division.id] = parent
+        if root is not None and division.id == root.id:
             continue
-        villages = tuple(_measure(registry, spec, v, town.id) for v in registry.villages(town.id))
-        towns.append(TownCoverage(_measure(registry, spec, town, town.id), villages))
-    return Coverage(spec=spec, district=district, towns=tuple(towns))
+        level = str(division.get("level", ""))
+        if level == "town":
+            villages = tuple(
+                _measure(registry, spec, v, division.id) for v in geo.descendants(division.id, "village")
+            )
+            towns.append(TownCoverage(_measure(registry, spec, division, division.id), villages))
+        elif level == "village":
+            if geo.ancestor_at(division.id, "town") is None or not _town_in(geo, division, codes):
+                loose.append(_measure(registry, spec, division, ""))
+        elif level in geography.LEVELS:
+            upper.append(_measure(registry, spec, division, ""))
+    return Coverage(
+        spec=spec,
+        district=root_cov,
+        towns=tuple(towns),
+        upper=tuple(upper),
+        loose=tuple(loose),
+        parents=parents,
+    )
+
+
+def _town_in(geo: geography.Geography, village: Record, codes: set[str]) -> bool:
+    town = geo.ancestor_at(village.id, "town")
+    return town is not None and town.id in codes
 
 
 # --------------------------------------------------------------------------- completeness
@@ -535,9 +629,22 @@ class Result:
     def config(self) -> Config:
         return self.registry.config
 
+    @cached_property
+    def _completeness_rolled(self) -> dict[str, tuple[Ratio, int]]:
+        own: dict[str, tuple[Ratio, int]] = {}
+        for row in self.completeness.records:
+            ratio, count = own.get(row.division, (Ratio(0, 0), 0))
+            own[row.division] = (ratio + row.ratio, count + 1)
+        return self.registry.geo.rollup(own, lambda a, b: (a[0] + b[0], a[1] + b[1]), (Ratio(0, 0), 0))
+
+    def completeness_below(self, code: str) -> tuple[Ratio, int]:
+        """Completeness of the records in a division and everything below it, and how many."""
+        return self._completeness_rolled.get(code, (Ratio(0, 0), 0))
+
     def division_name(self, code: str, lang: str) -> str:
-        if not code:
-            return t(lang, "coverage.district_level")
+        if not code:  # records above every town: 区直属 in a district, 市直属 in a city…
+            level = self.config.root_area.level
+            return t(lang, "coverage.district_level" if level == "district" else f"geography.directly_under.{level}")
         record = self.registry.division(code)
         if record is None:
             return code

@@ -30,6 +30,7 @@ from generator.coverage import (
     Spec,
 )
 from generator.i18n import t
+from generator.safetext import printable
 
 FORMATS = ("table", "csv", "json", "markdown")
 ROW_SETS = ("coverage", "completeness")
@@ -337,18 +338,19 @@ def _sections(result: Result, lang: str, level: str | None, limit: int) -> list[
 
 def _render(result: Result, lang: str, level: str | None, limit: int | None, *, markdown: bool) -> str:
     """Terminal text or Markdown: the same sections, two ways of drawing titles, lists and tables."""
-    esc: Callable[[str], str] = md_text if markdown else str
+    esc: Callable[[str], str] = md_text if markdown else printable  # names come from the YAML
     out = [f"# {md_text(t(lang, 'coverage.title'))}", ""] if markdown else []
     for section in _sections(result, lang, level, _limit(result, limit)):
         parts: list[str] = []
         if section.lines is not None:
-            parts.append("\n".join(f"- {esc(line)}" if markdown else line for line in section.lines))
+            parts.append("\n".join(f"- {esc(line)}" if markdown else printable(line) for line in section.lines))
         if section.headers is not None and section.rows is not None:
             if markdown:
                 headers, rows = [esc(h) for h in section.headers], [[esc(c) for c in r] for r in section.rows]
                 parts.append(md_grid(headers, rows, section.numeric))
             else:
-                parts.append(text_grid(section.headers, section.rows, numeric=section.numeric))
+                rows = [[printable(c) if isinstance(c, str) else c for c in r] for r in section.rows]
+                parts.append(text_grid(section.headers, rows, numeric=section.numeric))
         if section.sentence is not None:
             parts.append(esc(section.sentence))
         body = ("\n\n" if markdown else "\n").join(parts)
@@ -424,6 +426,19 @@ def as_data(result: Result, lang: str, level: str | None = None, limit: int | No
             for tw in cov.towns
         ],
         "divisions": [division(d) for d in cov.divisions(level)],
+        # every division above the villages with what lies below it, rolled up through every level
+        "rollup": [
+            {
+                "code": d.code,
+                "name": d.display_name(lang),
+                "level": d.level,
+                "parent": cov.parents.get(d.code) or None,
+                **cov.subtree_ratio(d.code).as_dict(),
+                "divisions": {lv: cov.count_below(d.code, lv) for lv in LEVELS if cov.count_below(d.code, lv)},
+            }
+            for d in cov.divisions()
+            if d.level != "village"
+        ],
         "blank_spots": [
             {
                 "division": d.code,
@@ -702,10 +717,15 @@ def read_spec(config: Config, lang: str) -> tuple[Spec | None, str]:
     try:
         return spec_from_config(config), ""
     except SpecError as exc:
+        from generator.problems import Problem, Report, Text, render_text
+
         line, column = yamlio.locate(config.root / CONFIG_NAME, exc.pointer)
-        return None, (
-            f"{t(lang, 'coverage.error.invalid')}\n{CONFIG_NAME}:{line}:{column}: {exc.where}: {exc.message(lang)}\n"
+        problem = Problem.make(
+            CONFIG_NAME, line, column, "C008", field=exc.where, where=exc.where,
+            detail=Text(exc.message("zh"), exc.message("en")),
         )
+        located = render_text(Report(problems=[problem], files_checked=1), lang).rsplit("\n", 1)[0]
+        return None, f"{t(lang, 'coverage.error.invalid')}\n{located}\n"
 
 
 @dataclass(frozen=True)

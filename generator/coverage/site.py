@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from generator import geography
 from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
 from generator.coverage.render import field_label, level_label, registry_label, requirement_label
 from generator.coverage.svg import Bar, bar_chart
@@ -24,6 +25,9 @@ PAGE_PATH = "coverage/"
 #: Up to this many villages/communities the coverage page draws each one (a district has ~200).  Above,
 #: as at province scale, the page stays a summary and each town's page carries its villages' matrix.
 VILLAGE_DETAIL_LIMIT = 400
+#: Up to this many towns the coverage page has a row per town (a city has ~40-150).  Above, as in a
+#: province of ~1,800 towns, it has a row per child of the root and each district/city page has its towns.
+TOWN_DETAIL_LIMIT = 200
 
 #: Styles for badges and the matrix (appended to the site's stylesheet; readable in print and dark mode).
 CSS = """
@@ -138,6 +142,34 @@ def villages_in_detail(result: Result) -> bool:
     return result.coverage.village_count <= VILLAGE_DETAIL_LIMIT
 
 
+def towns_in_detail(result: Result) -> bool:
+    """Whether the coverage page has a row per town (see ``TOWN_DETAIL_LIMIT``)."""
+    return len(result.coverage.towns) <= TOWN_DETAIL_LIMIT
+
+
+def _children_rows(result: Result, code: str, lang: str, here: str) -> tuple[list[str], list[list[str]]]:
+    """A table of a division's measured children: own slots and everything below them."""
+    cov = result.coverage
+    headers = [
+        geography.children_heading(result.registry.geo.child_level(code) or "town", lang),
+        t(lang, "coverage.col.own"),
+        t(lang, "coverage.col.combined"),
+    ]
+    rows = []
+    for child in result.registry.geo.children(code):
+        measured = cov.get(child.id)
+        if measured is None or measured.level == "village":
+            continue
+        rows.append(
+            [
+                _a(here, area_path(child.id), measured.display_name(lang)),
+                _ratio(measured.ratio),
+                _ratio(cov.subtree_ratio(child.id)),
+            ]
+        )
+    return headers, rows
+
+
 def _levels(result: Result) -> list[str]:
     return [lv for lv in LEVELS if result.spec.requirements(lv)]
 
@@ -193,9 +225,15 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         f"{_a(here, data_page, t(lang, 'coverage.page.data_link'))}</p>"
     )
 
-    # towns: chart and table
+    # towns: chart and table (at province scale: the root's children, and each of their pages has its towns)
+    by_town = towns_in_detail(result)
+    root = cov.root
     out.append(f'<h2 id="towns">{escape(t(lang, "coverage.heading.towns"))}</h2>')
-    if cov.towns and cov.overall.total:
+    if not by_town and root is not None:
+        out.append(_p(t(lang, "geography.coverage.towns_elsewhere", count=len(cov.towns))))
+        headers, rows = _children_rows(result, root.code, lang, here)
+        out.append(_table(headers, rows, (1, 2)))
+    elif cov.towns and cov.overall.total:
         out.append(_figure(towns_chart(result, lang), t(lang, "coverage.chart.towns")))
         rows = [
             [
@@ -219,14 +257,17 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
             )
         )
 
-    # district and town matrices
-    for level in ("district", "town"):
+    # a matrix per level above the villages (towns only while there are few enough of them)
+    for level in LEVELS[:-1]:
         if not result.spec.requirements(level) or not cov.divisions(level):
             continue
         out.append(
             f'<h2 id="matrix-{level}">'
             f"{escape(t(lang, 'coverage.heading.matrix', level=level_label(level, lang)))}</h2>"
         )
+        if level == "town" and not by_town:
+            out.append(_figure(requirements_chart(result, level, lang), _kinds_title(level, lang)))
+            continue
         out.append(_matrix(result, cov.divisions(level), level, lang, here))
         if level == "town":
             out.append(_figure(requirements_chart(result, level, lang), _kinds_title(level, lang)))
@@ -257,6 +298,11 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
             spots = [d for d in spots if d.level != "village"]
             count = sum(len(d.missing) for d in elsewhere)
             out.append(_p(t(lang, "coverage.page.village_spots_elsewhere", divisions=len(elsewhere), spots=count)))
+        if not by_town:
+            elsewhere = [d for d in spots if d.level == "town"]
+            spots = [d for d in spots if d.level != "town"]
+            count = sum(len(d.missing) for d in elsewhere)
+            out.append(_p(t(lang, "geography.coverage.town_spots_elsewhere", divisions=len(elsewhere), spots=count)))
         rows = []
         for d in spots:
             town = result.division_name(d.town, lang) if d.level == "village" else ""
@@ -322,7 +368,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         )
         out.append(f'<h3 id="completeness-town">{escape(t(lang, "coverage.heading.completeness_town"))}</h3>')
         rows = []
-        for town, ratios in comp.by_town().items():
+        for town, ratios in comp.by_town().items() if by_town else ():
             name = result.division_name(town, lang)
             cell = _a(here, area_path(town), name, lang=lang) if town else escape(name)
             rows.append(
@@ -333,10 +379,21 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
                     _ratio(comp.town_ratio(town)),
                 ]
             )
+        if not by_town and root is not None:  # per child of the root: rolled up, no field columns
+            fields = ()
+            for child in result.registry.geo.children(root.code):
+                done, count = result.completeness_below(child.id)
+                if count:
+                    rows.append(
+                        [_a(here, area_path(child.id), result.division_name(child.id, lang)), str(count), _ratio(done)]
+                    )
+        first_col = t(lang, "coverage.col.town")
+        if not by_town and root is not None:
+            first_col = geography.children_heading(result.registry.geo.child_level(root.code) or "town", lang)
         out.append(
             _table(
                 [
-                    t(lang, "coverage.col.town"),
+                    first_col,
                     t(lang, "coverage.col.records"),
                     *[field_label(f, lang) for f in fields],
                     t(lang, "coverage.col.overall"),
@@ -414,23 +471,27 @@ def _matrix(result: Result, divisions: Sequence[DivisionCoverage], level: str, l
 def render_area_gaps(result: Result, code: str, lang: str, here: str | None = None) -> str:
     """The block for a district, town or village page: what it has, what it lacks, and how complete."""
     division = result.coverage.get(code)
-    if division is None or not division.slots:
+    above_towns = division is not None and geography.higher(division.level, "town")
+    if division is None or not (division.slots or above_towns):
         return ""
     here = here if here is not None else area_path(code)
     out = [
         f'<section class="hubdir-cov-area" aria-labelledby="cov-{escape(code)}">',
         f'<h2 id="cov-{escape(code)}">{escape(t(lang, "coverage.area.heading"))}</h2>',
-        _p(
-            t(
-                lang,
-                "coverage.area.summary",
-                present=division.ratio.present,
-                total=division.ratio.total,
-                percent=division.ratio.text(),
-            )
-        ),
-        '<ul class="hubdir-cov-list">',
     ]
+    if division.slots:  # a level with nothing required (a city, by default) shows only what lies below
+        out.append(
+            _p(
+                t(
+                    lang,
+                    "coverage.area.summary",
+                    present=division.ratio.present,
+                    total=division.ratio.total,
+                    percent=division.ratio.text(),
+                )
+            )
+        )
+    out.append('<ul class="hubdir-cov-list">' if division.slots else "")
     for slot in division.slots:
         label = requirement_label(result, slot.requirement, lang)
         item = slot_badge(slot, lang, label)
@@ -440,9 +501,9 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
         elif slot.inactive:
             item += f' <span class="hubdir-small">{escape(_note(slot, lang))}</span>'
         out.append(f"<li>{item}</li>")
-    out.append("</ul>")
+    out.append("</ul>" if division.slots else "")
     if division.level == "town":
-        tw = next((x for x in result.coverage.towns if x.town.code == code), None)
+        tw = result.coverage.town(code)
         if tw is not None and tw.villages:
             vr = tw.village_ratio
             text = t(
@@ -458,17 +519,30 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
             out.append(_matrix(result, tw.villages, "village", lang, here))
         records = result.completeness.in_town(code)
         anchor = f"town-{code}" if villages_in_detail(result) else "towns"
-    elif division.level == "district":
-        overall = result.coverage.overall
-        text = t(
-            lang,
-            "coverage.area.overall",
-            present=overall.present,
-            total=overall.total,
-            percent=overall.text(),
-        )
+    elif above_towns:  # a province, city or district: everything below it, rolled up, and its children
+        below = result.coverage.subtree_ratio(code)
+        whole = result.coverage.root is division and division.level == "district"
+        key = "coverage.area.overall" if whole else "geography.coverage.below"
+        text = t(lang, key, present=below.present, total=below.total, percent=below.text())
         out.append(f"<p>{escape(text)}</p>")
-        records = result.completeness.in_town("")
+        headers, rows = _children_rows(result, code, lang, here)
+        if rows:
+            out.append(_table(headers, rows, (1, 2)))
+        done, count = result.completeness_below(code)
+        if count:
+            out.append(
+                _p(
+                    t(
+                        lang,
+                        "geography.coverage.completeness_below",
+                        count=count,
+                        present=done.present,
+                        total=done.total,
+                        percent=done.text(),
+                    )
+                )
+            )
+        records = []
         anchor = "towns"
     else:
         records = result.completeness.in_division(code)

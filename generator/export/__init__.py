@@ -23,6 +23,7 @@ Layout of ``out_dir``::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, geojson, jsonout, package, sqlite, xlsx
+from generator.export import checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -45,6 +46,7 @@ SQLITE_NAME = "hubdir.sqlite"
 GEOJSON_NAME = "hubdir.geojson"
 DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
+DOC_FORMATS = {docs.README: "readme", docs.CITATION: "citation", docs.DCAT: "dcat", docs.SCHEMA_ORG: "schema-org"}
 #: Above this many per-record files, a replaced output folder is deleted by a detached process.
 BACKGROUND_REMOVAL_FILES = 5000
 #: From this many table rows on, the workbook is written by a forked process on another core.
@@ -108,6 +110,11 @@ class ExportResult:
     files: list[ExportedFile] = field(default_factory=list)
     record_files: int = 0
     record_bytes: int = 0
+    #: True when these data are a published release (``package.Edition``); ``date`` is its date.
+    released: bool = False
+    date: str = ""
+    #: The schema.org ``Dataset`` (``dataset.jsonld``), embedded in the site's data page.
+    schema_org: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase, wall clock and "(cpu)" of this process (for the benchmark); not part of the output.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -125,16 +132,19 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
     ``config`` is a ``Config`` (its schemas folder is used) or a schemas folder path.
     """
-    folder = config if isinstance(config, Path) else config.schemas_dir
-    return dictionary(folder)
+    if isinstance(config, Path):
+        return dictionary(config)
+    return places.dictionary(places.tables(config))
 
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
-                   validate: bool = True, validator: str | None = None) -> ExportResult:
+                   validate: bool = True, validator: str | None = None,
+                   release: tuple[str, str] | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
     ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
-    follows the size (``package.choose_validator``).  On any failure raise (``ExportError``
+    follows the size (``package.choose_validator``).  ``release`` is ``(version, date)`` when
+    ``hubdir release`` writes a release (see ``package.edition``).  On any failure raise (``ExportError``
     for expected ones) and leave ``out_dir`` untouched.
     """
     if loaded.report.errors:
@@ -151,7 +161,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        result = _write_all(work, registry, meta, created, validate, validator)
+        result = _write_all(work, registry, meta, created, validate, validator, release)
         started = time.perf_counter()
         _swap(work, out_dir, background=result.record_files > BACKGROUND_REMOVAL_FILES)
         result.timings["swap"] = round(time.perf_counter() - started, 3)
@@ -213,18 +223,28 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               validate: bool, validator: str | None = None) -> ExportResult:
+               validate: bool, validator: str | None = None,
+               release: tuple[str, str] | None = None) -> ExportResult:
     config = registry.config
-    all_tables: tuple[Table, ...] = table_specs(config.schemas_dir)
+    # The records' JSON first: its hash says whether these data are a published release (D10).
+    dumped = jsonout.dump_all(registry)
+    everything = jsonout.all_json(dumped)
+    edition = package.edition(config, meta, created, hashlib.sha256(everything).hexdigest(), release)
+    base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
-    pairs = [(table, by_registry[table.registry]) for table in all_tables]
+    # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
+    # The published tables add effective defaults, the place and code labels (``places``).
+    place_index = places.Places(registry)
+    pairs: list[tuple[Table, Any]] = [
+        (table, places.rows(table, schema_table, by_registry[schema_table.registry], place_index))
+        for table, schema_table in zip(places.publish(config, base), base, strict=True)
+    ]
     # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
     from generator.coverage.export import pairs as coverage_pairs
 
-    pairs += coverage_pairs(registry)
+    pairs += [(table, Rows(table.rows(records))) for table, records in coverage_pairs(registry)]
+    pairs += summary.pairs(registry, tuple(table for table, _ in pairs))
     all_tables = tuple(table for table, _ in pairs)
-    # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
-    pairs = [(table, Rows(table.rows(records))) for table, records in pairs]
     clock = _Clock()
 
     # CSV tables and their descriptors.
@@ -239,7 +259,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         resources.append(package.resource_descriptor(table, rel, info.bytes, info.sha256))
 
     clock.lap("csv")
-    descriptor = package.descriptor(config, meta, created, resources)
+    descriptor = package.descriptor(config, meta, created, edition, resources)
     problems = package.profile_errors(descriptor)
     if problems:
         raise ExportError("package", messages=problems)
@@ -249,7 +269,8 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
     )
     try:
-        result = _write_rest(work, registry, meta, created, all_tables, pairs, csv_files, clock)
+        result = _write_rest(work, registry, meta, created, edition, all_tables, pairs, csv_files, clock,
+                             (dumped, everything))
         problems = validation.errors() if validation else []
         clock.lap("frictionless (wait)")
     finally:
@@ -261,18 +282,19 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
 
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-                all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
-                csv_files: list[ExportedFile], clock: _Clock) -> ExportResult:
+                edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
+                csv_files: list[ExportedFile], clock: _Clock,
+                json_text: tuple[jsonout.Lines, bytes]) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
     clock.lap("descriptor")
-    cite = package.citation(meta, created)
+    cite = package.citation(meta, edition)
     lic = package.licence(config)
     raw = meta.raw
     about = [
         (_both("export.about.title"), package.both(raw["title"])),
         (_both("export.about.description"), f"{raw['description']['zh']}\n\n{raw['description']['en']}"),
-        (_both("export.about.version"), raw["version"]),
+        (_both("export.about.version"), edition.version),
         (_both("export.about.created"), package.iso(created)),
         (_both("export.about.licence"), f"{lic['title']} ({lic['name']}) {lic['path']}"),
         (_both("export.about.citation"), f"{cite['zh']}\n{cite['en']}"),
@@ -286,12 +308,14 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     # The workbook (CPU) and the per-record files (file-system bound) are the largest single jobs:
     # when the package is large they run in forked processes while this one writes the rest.
     fork = rows >= BACKGROUND_ROWS
-    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, pairs, dictionary(config.schemas_dir), about,
+    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
+    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
                            created, raw["publisher"]["zh"], fork=fork)
-    dumped = jsonout.dump_all(registry)
+    dumped, everything = json_text
     per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
+    hsds_job = _Background(hsds.write_hsds, work, registry, raw["name"], raw.get("hsds"), fork=fork)
     try:
-        counts = jsonout.write_registries(work, registry, dumped)
+        counts = jsonout.write_registries(work, registry, dumped, everything)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")
@@ -300,9 +324,12 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
         clock.lap("records (wait)")
         workbook.wait()
         clock.lap("xlsx (wait)")
+        hsds_rows = hsds_job.wait()
+        clock.lap("hsds (wait)")
     finally:
         per_record.close()
         workbook.close()
+        hsds_job.close()
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)
@@ -313,13 +340,20 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, GEOJSON_NAME, "geojson", features))
     files.append(_file(work, SQLITE_NAME, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
+    files.append(_file(work, f"{hsds.FOLDER}/datapackage.json", "hsds", hsds_rows))
     clock.lap("files")
+    # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
+    names, dataset = docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
+                                    registry.all())
+    files.extend(_file(work, name, DOC_FORMATS[name]) for name in names)
+    clock.lap("docs")
     known.update({f.path: f.sha256 for f in files})
     checksums.write_sums(work, SUMS_NAME, known)
     clock.lap("sha256")
     files.append(_file(work, SUMS_NAME, "sha256sums"))
     return ExportResult(
-        out_dir=work, version=raw["version"], created=package.iso(created), licence=lic, citation=cite,
+        out_dir=work, version=edition.version, created=package.iso(created), licence=lic, citation=cite,
+        released=edition.released, date=edition.date, schema_org=dataset,
         records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
     )
 
@@ -436,8 +470,10 @@ def run_command(config: Any, out_dir: Path | None, lang: str) -> int:
             for message in exc.messages[:50]:
                 click.echo(f"  {message}", err=True)
         return 1
-    except OSError as exc:
-        detail = f"{exc.strerror or exc}: {exc.filename or ''}"
+    except OSError as exc:  # a full disk, a read-only folder: name the place and the reason
+        from generator import oswrite
+
+        detail = oswrite.describe(exc, exc.filename or target).get(lang)
         click.echo(t(lang, "export.cli.failed", detail=detail), err=True)
         return 1
     try:

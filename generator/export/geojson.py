@@ -18,9 +18,12 @@ from generator.i18n import t
 from generator.registry import Record, Registry
 
 
-def page_url(config: Config, record: Record) -> str:
-    """The record's page: ``site.url`` + ``<registry>/<id>/`` (the site's URL scheme)."""
-    return f"{config.site['url']}{record.registry}/{record.id}/"
+def page_url(config: Config, record: Record, lang: str = "zh") -> str:
+    """The record's page on the site: ``site.url`` + the path ``site.model.record_path`` owns
+    (``org/<id>/``, ``area/<code>/``); English pages sit under ``en/``."""
+    from generator.site.model import record_path
+
+    return f"{config.site['url']}{'en/' if lang == 'en' else ''}{record_path(record)}"
 
 
 Labels = dict[str, dict[str, dict[str, str]]]
@@ -74,6 +77,7 @@ def features(registry: Registry) -> list[dict[str, Any]]:
             "status": record.status,
             "address": record.get("address", ""),
             "url": page_url(config, record),
+            "url_en": page_url(config, record, "en"),
         }
         found.append({
             "type": "Feature",

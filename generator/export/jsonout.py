@@ -1,4 +1,10 @@
-"""JSON: the full nested records, exactly as the YAML holds them (nothing flattened away).
+"""JSON: the full nested records, as the YAML holds them (nothing flattened away), plus effective defaults.
+
+Every value the YAML holds is written unchanged.  A field the YAML may leave
+out and the model reads with a default (``status``: ``active``, see
+``registry.EFFECTIVE_DEFAULTS``) is written with that effective value, so
+``status == "active"`` finds every record in use in the JSON as in the
+tables; the data dictionary and the README say so.  Nothing else is added.
 
 ``json/<registry>.json`` is an array of records sorted by id, one record per
 line so that diffs between releases stay readable; ``json/all.json`` is an
@@ -14,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from generator.registry import REGISTRIES, Registry
+from generator.registry import REGISTRIES, Registry, with_defaults
 
 
 def dumps(value: Any) -> str:
@@ -32,24 +38,31 @@ Lines = dict[str, list[str]]
 
 def dump_all(registry: Registry) -> Lines:
     """Registry → each record's JSON text, in id order: serialized once for both JSON outputs."""
-    return {name: [dumps(record.data) for record in registry.records(name)] for name in REGISTRIES}
+    return {name: [dumps(with_defaults(name, record.data)) for record in registry.records(name)]
+            for name in REGISTRIES}
 
 
-def write_registries(out: Path, registry: Registry, dumped: Lines | None = None) -> dict[str, int]:
+def all_json(dumped: Lines) -> bytes:
+    """The bytes of ``json/all.json`` (its hash says which release, if any, these data are)."""
+    parts = ["{\n"]
+    for index, name in enumerate(REGISTRIES):
+        parts.append(("," if index else "") + f"{dumps(name)}:{_array(dumped[name])}\n")
+    parts.append("}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def write_registries(out: Path, registry: Registry, dumped: Lines | None = None,
+                     everything: bytes | None = None) -> dict[str, int]:
     """Write ``json/<registry>.json`` and ``json/all.json``; return registry → record count."""
     dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with (folder / "all.json").open("w", encoding="utf-8", newline="\n") as everything:
-        everything.write("{\n")
-        for index, name in enumerate(REGISTRIES):
-            lines = dumped[name]
-            counts[name] = len(lines)
-            body = _array(lines)
-            (folder / f"{name}.json").write_text(body + "\n", encoding="utf-8", newline="\n")
-            everything.write(("," if index else "") + f"{dumps(name)}:{body}\n")
-        everything.write("}\n")
+    for name in REGISTRIES:
+        lines = dumped[name]
+        counts[name] = len(lines)
+        (folder / f"{name}.json").write_text(_array(lines) + "\n", encoding="utf-8", newline="\n")
+    (folder / "all.json").write_bytes(everything if everything is not None else all_json(dumped))
     return counts
 
 

@@ -115,10 +115,64 @@ def both(pair: dict[str, str], sep: str = " / ") -> str:
     return f"{pair['zh']}{sep}{pair['en']}"
 
 
-def citation(meta: Meta, created: dt.datetime) -> dict[str, str]:
-    date = created.astimezone(dt.UTC).strftime("%Y-%m-%d")
-    return {lang: meta.raw["citation"][lang].replace("{version}", meta.raw["version"]).replace("{date}", date)
-            for lang in ("zh", "en")}
+#: Appended to the package version when the exported data are not those of a published release.
+UNRELEASED = "+unreleased"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which data these are: the version and date to print and cite (D10).
+
+    ``released`` is true when the export *is* a release (``hubdir release``
+    passes it) or its records are byte for byte those of a published release
+    (its ``json/all.json``, by the hash in that release's ``SHA256SUMS``); the
+    version and date are then that release's.  Otherwise the version is the
+    package version plus ``+unreleased`` (a SemVer build suffix) and the date
+    is the export's, so nobody cites changed data under a released number.
+    """
+
+    version: str
+    date: str
+    released: bool
+
+
+def edition(config: Config, meta: Meta, created: dt.datetime, records_sha256: str,
+            release: tuple[str, str] | None = None) -> Edition:
+    """The edition of an export; ``release`` is ``(version, date)`` while ``hubdir release`` writes one."""
+    version = str(meta.raw["version"])
+    if release is not None:
+        name, day = release
+        return Edition(name if not _is_date(name) else f"{version}+{name}", day, True)
+    from generator.release import RELEASES_DIR, SUMS_FILE
+
+    folder = config.root / RELEASES_DIR
+    candidates = sorted(folder.iterdir()) if folder.is_dir() else []
+    for path in candidates:
+        sums, info = path / SUMS_FILE, path / "release.json"
+        if not (sums.is_file() and info.is_file()):
+            continue
+        try:
+            listed: dict[str, str] = {}
+            for line in sums.read_text("utf-8").splitlines():
+                digest, _, rel = line.partition("  ")
+                listed[rel] = digest
+            if listed.get("json/all.json") != records_sha256:
+                continue
+            meta_doc = json.loads(info.read_text("utf-8"))
+            published = json.loads((path / "datapackage.json").read_text("utf-8")).get("version")
+            return Edition(str(published or meta_doc["version"]), str(meta_doc["date"]), True)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return Edition(f"{version}{UNRELEASED}", created.astimezone(dt.UTC).strftime("%Y-%m-%d"), False)
+
+
+def _is_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()
+
+
+def citation(meta: Meta, edition: Edition) -> dict[str, str]:
+    return {lang: meta.raw["citation"][lang].replace("{version}", edition.version)
+            .replace("{date}", edition.date) for lang in ("zh", "en")}
 
 
 def licence(config: Config) -> dict[str, str]:
@@ -171,10 +225,10 @@ def resource_descriptor(table: Table, path: str, size: int, digest: str) -> dict
     }
 
 
-def descriptor(config: Config, meta: Meta, created: dt.datetime,
+def descriptor(config: Config, meta: Meta, created: dt.datetime, edition: Edition,
                resources: list[dict[str, Any]]) -> dict[str, Any]:
     raw = meta.raw
-    cite = citation(meta, created)
+    cite = citation(meta, edition)
     doc: dict[str, Any] = {
         "$schema": PROFILE_URL,
         "name": raw["name"],
@@ -183,7 +237,7 @@ def descriptor(config: Config, meta: Meta, created: dt.datetime,
                                      t("zh", "export.package.cite") + cite["zh"],
                                      t("en", "export.package.cite") + cite["en"]]),
         "homepage": config.site["url"],
-        "version": raw["version"],
+        "version": edition.version,
         "created": iso(created),
         "licenses": [licence(config)],
         "keywords": list(raw.get("keywords", [])) or ["hubdir"],

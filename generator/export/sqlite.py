@@ -2,11 +2,26 @@
 
 One database a journalist can open in DB Browser or Datasette.  Values are
 stored with their real type (TEXT codes keep leading zeros; booleans are 0/1;
-absent values are NULL, an empty string stays ``''``).  ``search`` is an FTS5
-table over names, aliases and addresses; the ``trigram`` tokenizer matches
-any substring of three or more characters, which suits Chinese (no word
-boundaries) without a segmenter.  ``metadata.json`` beside the database
-gives Datasette the titles, licence, source and column descriptions.
+absent values are NULL, an empty string stays ``''``).
+
+Full-text search over names, aliases and addresses, for the SQLite that
+people have (3.40 and later; nothing beyond the built-in FTS5) and for
+Datasette's ``_search`` (which quotes each space-separated word of the query
+as an FTS5 phrase):
+
+- ``search`` uses the ``unicode61`` tokenizer, which would keep a run of
+  Chinese characters as one token.  So its ``terms`` column holds the text
+  pre-segmented: every Chinese character and every pair of adjacent ones as
+  its own token, and so is every run of three (容桂街道 → 容 桂 街 道 容桂
+  桂街 街道 容桂街 桂街道).  A word of one to three characters (桂, 容桂, 工会,
+  总工会) is then a token and matches; longer words are found by writing them
+  as shorter words separated by spaces (妇女 之家), which Datasette turns into
+  an AND of phrases; Latin text is split into words by unicode61 itself.
+- ``search_trigram`` uses the ``trigram`` tokenizer: any substring of three
+  or more characters (容桂街道工会), as before.
+
+``metadata.json`` beside the database gives Datasette the titles, licence,
+source and column descriptions.
 
 Rows go in with foreign keys off (a child hub may sort before its parent)
 and ``PRAGMA foreign_key_check`` must come back empty before the file is used.
@@ -15,6 +30,7 @@ and ``PRAGMA foreign_key_check`` must come back empty before the file is used.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +42,22 @@ from generator.registry import REGISTRIES, Record, Registry
 
 SQL_TYPES = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
 SEARCH_TABLE = "search"
+TRIGRAM_TABLE = "search_trigram"
+#: Runs of CJK ideographs (the unified blocks, compatibility ideographs and the supplementary planes).
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+#: Longest run of adjacent Chinese characters indexed as one token of ``search``.
+GRAMS = 3
+
+
+def segment(text: str) -> str:
+    """Chinese runs → every 1- to ``GRAMS``-character piece, space-separated; other text unchanged."""
+    def grams(match: re.Match[str]) -> str:
+        run = match.group()
+        return " " + " ".join(run[i:i + n] for n in range(1, GRAMS + 1) for i in range(len(run) - n + 1)) + " "
+
+    return " ".join(_CJK.sub(grams, text).split())
 
 
 class ForeignKeyError(Exception):
@@ -73,12 +105,15 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
                 db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
                            f"ON {_q(table.name)} ({_q(fk.column)})")
         db.execute(f"CREATE VIRTUAL TABLE {_q(SEARCH_TABLE)} USING fts5("
+                   "registry UNINDEXED, id UNINDEXED, name, name_en, aliases, address, terms, "
+                   "tokenize='unicode61')")
+        db.execute(f"CREATE VIRTUAL TABLE {_q(TRIGRAM_TABLE)} USING fts5("
                    "registry UNINDEXED, id UNINDEXED, name, name_en, aliases, address, tokenize='trigram')")
-        db.executemany(
-            f"INSERT INTO {_q(SEARCH_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
-            ((r.registry, r.id, r.name, r.get("name_en", ""), " ".join(r.get("aliases") or []),
-              r.get("address", "")) for name in REGISTRIES for r in registry.records(name)),
-        )
+        rows = [(r.registry, r.id, r.name, r.get("name_en", "") or "", " ".join(r.get("aliases") or []),
+                 r.get("address", "") or "") for name in REGISTRIES for r in registry.records(name)]
+        db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} VALUES (?, ?, ?, ?, ?, ?)", rows)
+        db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       ((*row, segment(" ".join((row[2], row[4], row[5])))) for row in rows))
         db.execute("COMMIT")
         bad = db.execute("PRAGMA foreign_key_check").fetchall()
         if bad:
@@ -107,12 +142,13 @@ def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table],
                     for table in tables
                 }
                 | {
-                    SEARCH_TABLE: {
-                        "title": f"{t('zh', 'export.sqlite.search_title')} / "
-                                 f"{t('en', 'export.sqlite.search_title')}",
-                        "description": f"{t('zh', 'export.sqlite.search_description')}\n\n"
-                                       f"{t('en', 'export.sqlite.search_description')}",
+                    name: {
+                        "title": f"{t('zh', f'opendata.sqlite.{key}_title')} / "
+                                 f"{t('en', f'opendata.sqlite.{key}_title')}",
+                        "description": f"{t('zh', f'opendata.sqlite.{key}_description')}\n\n"
+                                       f"{t('en', f'opendata.sqlite.{key}_description')}",
                     }
+                    for name, key in ((SEARCH_TABLE, "search"), (TRIGRAM_TABLE, "trigram"))
                 },
             }
         },

@@ -1,4 +1,7 @@
-"""Coordinates for display: WGS-84 as stored, GCJ-02 for Chinese map tiles.
+"""Coordinates for display: WGS-84 as stored, GCJ-02 for Chinese map tiles, BD-09 for Baidu.
+
+The one owner of coordinate conversions (its browser twin is the ``geo`` part of
+``assets/nearby.js``; the tests hold both to the published reference values).
 
 Open data keeps WGS-84 (GPS).  Tiles from AutoNavi/Gaode, Tencent and most
 services reachable in mainland China are drawn in GCJ-02, so markers are
@@ -45,6 +48,30 @@ def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
     d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
     d_lon = (d_lon * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
     return lat + d_lat, lon + d_lon
+
+
+_X_PI = math.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    """GCJ-02 → BD-09 (Baidu's further offset of GCJ-02), as Baidu documents it."""
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * _X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _X_PI)
+    return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
+
+
+def wgs84_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    if out_of_china(lat, lon):
+        return lat, lon
+    return gcj02_to_bd09(*wgs84_to_gcj02(lat, lon))
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine on a 6,371 km sphere; plenty for "about 1.2 km")."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(h))
 
 
 def display(lat: float, lon: float, crs: str) -> tuple[float, float]:

@@ -11,8 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator import schema
-from generator.i18n import t
+from generator import hours, schema
 from generator.registry import REGISTRIES
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH")
@@ -63,20 +62,5 @@ def labels_for(schemas_dir: Path) -> Labels:
 
 
 def opening_hours(value: str, lang: str) -> list[str]:
-    """``Mo-Fr 08:30-12:00,14:30-17:30; Sa off`` → readable lines (the schema guarantees the syntax)."""
-    lines = []
-    for rule in value.split(";"):
-        rule = rule.strip()
-        if not rule:
-            continue
-        days, _, times = rule.partition(" ")
-        parts = []
-        for group in days.split(","):
-            first, _, last = group.partition("-")
-            name = t(lang, f"site.days.{first}")
-            parts.append(
-                t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name
-            )
-        when = t(lang, "site.days.closed") if times == "off" else times.replace(",", t(lang, "site.days.and"))
-        lines.append(t(lang, "site.days.rule", days=t(lang, "site.days.sep").join(parts), times=when))
-    return lines
+    """``Mo-Fr 08:30-12:00,14:30-17:30; Sa off`` → readable lines (``generator.hours`` owns the grammar)."""
+    return hours.describe(value, lang)

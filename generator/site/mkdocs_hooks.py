@@ -27,6 +27,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if section is None:
         return html
     page.title = section.title
-    if section.description:  # Material prints page.meta.description unescaped
+    if section.description:  # Material prints page.meta.description unescaped; the share tags escape their own
         page.meta["description"] = _html.escape(section.description, quote=True)
+        page.meta["hubdir_description"] = section.description
     return section.html

@@ -132,13 +132,17 @@ class SiteModel:
         for record in self.organizations():
             if not record.active:
                 continue
-            for division in self.registry.division_chain(record.division):
+            for division in self.registry.geo.chain(record.division):
                 counts[division.id] = counts.get(division.id, 0) + 1
         return counts
 
     @cached_property
     def listing_plan(self) -> dict[str, list[dict[str, Any]]]:
-        """Kinds too big for one listing page → per town, chunks of ``page_size`` records and their paths."""
+        """Kinds too big for one listing page → per child of the root (a district's towns, a city's
+        districts, a province's cities), chunks of ``page_size`` records and their paths.
+
+        Grouping by the level just below the root keeps the number of groups small at any scale,
+        so pages are full (not one page per town with a row or two each, as at province scale)."""
         size = self.page_size
         plan: dict[str, list[dict[str, Any]]] = {}
         for kind, records in self.by_kind.items():
@@ -146,7 +150,7 @@ class SiteModel:
                 continue
             by_town: dict[str, list[Record]] = {}
             for record in records:
-                by_town.setdefault(self.town_code(record), []).append(record)
+                by_town.setdefault(self.group_code(record), []).append(record)
             towns = []
             for town in sorted(by_town):
                 items = by_town[town]
@@ -196,12 +200,26 @@ class SiteModel:
 
     # -- words ------------------------------------------------------------------
     def division_name(self, code: str, lang: str) -> str:
-        division = self.registry.division(code)
-        if division is None:
-            return code
-        if lang == "en" and division.get("name_en"):
-            return str(division.get("name_en"))
-        return str(division.get("short_name") or division.name)
+        return self.registry.geo.label(code, lang)
+
+    def group_code(self, record: Record) -> str:
+        """The division just below the root that holds ``record`` ("" at the root itself); without
+        a root record in the project, its town."""
+        geo = self.registry.geo
+        if geo.root is None:
+            return self.town_code(record)
+        chain = geo.chain(record.division)
+        for index, division in enumerate(chain):
+            if division.id == geo.root_code:
+                return chain[index - 1].id if index else ""
+        return ""
+
+    def group_label(self, code: str, lang: str) -> str:
+        """A listing group's name: the division, or the root's own level for records at the root."""
+        if code:
+            return self.division_name(code, lang)
+        root = self.registry.geo.root
+        return t(lang, "geography.listing.root_level", name=self.division_name(root.id, lang)) if root else ""
 
     def town_code(self, record: Record) -> str:
         town = self.registry.town_of(record.division)
@@ -262,7 +280,7 @@ class SiteModel:
         """Everything a record page shows, as plain data."""
         data = record.data
         reg = self.registry
-        chain = reg.division_chain(record.division)
+        chain = reg.geo.chain(record.division)
         successor = reg.link(record, "successor")
         parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
         view: dict[str, Any] = {
@@ -283,11 +301,7 @@ class SiteModel:
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
             "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
             "unit": data.get("unit", ""),
-            "divisions": [
-                {"path": record_path(d), "name": self.division_name(d.id, lang)}
-                for d in chain
-                if d.get("level") in ("town", "village", "district")
-            ],
+            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain],
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
             **self.capped("children", reg.children.get(record.id, []), lang),
@@ -367,7 +381,7 @@ class SiteModel:
             address = {
                 "@type": "PostalAddress",
                 "addressCountry": "CN",
-                "addressLocality": self.config.district["name"]["zh"],
+                "addressLocality": self.config.root_area.name["zh"],
             }
             if data.get("address"):
                 address["streetAddress"] = data["address"]

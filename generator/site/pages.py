@@ -8,6 +8,7 @@ stays flat whatever the number of records.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,11 +18,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from generator import schema
+from generator import geography, schema
+from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib, resident, sheets
-from generator.site.model import SiteModel, record_path, relative, safe_href
+from generator.site import contrib, nearby, nearby_page, resident, sheets
+from generator.site.hotlines import strip_view
+from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -51,6 +54,16 @@ class Page:
     body: str
     #: For ``<meta name="description">`` and the share card (plain text; the shell escapes it).
     description: str = ""
+
+
+@dataclass
+class Job:
+    """A bulk page before it is rendered (``generator/incremental.py`` keys it by ``subject``)."""
+
+    path: str
+    kind: str  # "record", "area" or "chunk"
+    subject: Any  # the record, or a chunk's (records, the town's page paths, town code)
+    render: Callable[[], Page]
 
 
 class Renderer:
@@ -93,6 +106,7 @@ class Renderer:
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
+        view["near"] = nearby_page.record_view(record, self.lang)
         page_url = self.model.absolute(view["path"], self.lang)
         fix = resident.corrections(self.model.config, view, page_url, self.lang, relative(view["path"], ""))
         sheet = sheets.sheet_path(record) if sheets.has_sheet(record) else ""
@@ -131,7 +145,7 @@ class Renderer:
         if level == "town":
             col_kinds = [k for k in m.kinds if k.registry != "social_orgs"]
             columns = [k.label(lang) for k in col_kinds]
-            for village in reg.villages(area.id):
+            for village in reg.geo.descendants(area.id, "village"):
                 inside = reg.by_division.get(village.id, [])
                 cells = []
                 for kind in col_kinds:
@@ -151,17 +165,19 @@ class Renderer:
                 villages.append(
                     {"path": record_path(village), "name": m.division_name(village.id, lang), "cells": cells}
                 )
-        towns = []
-        if level == "district":
-            for town in reg.sub_divisions.get(area.id, []):
+        towns = []  # the divisions one step down (cities, districts or towns), for any level above town
+        if level != "town":
+            for child in reg.geo.children(area.id):
+                if child.get("level") == "village":
+                    continue
                 towns.append(
                     {
-                        "path": record_path(town),
-                        "name": m.division_name(town.id, lang),
-                        "count": self.count_in(town.id),
+                        "path": record_path(child),
+                        "name": m.division_name(child.id, lang),
+                        "count": self.count_in(child.id),
                     }
                 )
-        chain = [d for d in reg.division_chain(area.id)[1:] if d.get("level") in ("district", "town")]
+        chain = list(reg.geo.ancestors(area.id))  # every level above, up to the top the project holds
         name = area.name if lang == "zh" or not area.get("name_en") else str(area.get("name_en"))
         return {
             "id": area.id,
@@ -178,6 +194,7 @@ class Renderer:
             "villages": villages,
             "village_columns": columns,
             "towns": towns,
+            "towns_heading": geography.children_heading(reg.geo.child_level(area.id) or "town", lang),
             "help": self.help_nearby(area) if level == "village" and not hub_groups and not carrier_groups else None,
         }
 
@@ -192,11 +209,7 @@ class Renderer:
                     link = m.link(record, lang) or {}
                     phones = [c for c in m.contacts(record, lang) if c["kind"] in ("office_phone", "hotline")]
                     hubs.append({**link, "phone": phones[0] if phones else None})
-        hotlines = [
-            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
-            for k in m.config.hub_kinds
-            if k.hotline
-        ]
+        hotlines = strip_view(m.config, lang)  # one owner of the numbers (the hotline strip)
         return {
             "town": m.division_name(town.id, lang) if town is not None else "",
             "hubs": hubs[: m.list_limit],
@@ -208,42 +221,61 @@ class Renderer:
 
     def chunk_pages(self) -> Iterator[Page]:
         """Listing pages of the kinds too big for one page: split by town, then by ``PAGE_SIZE``."""
+        for job in self.chunk_jobs():
+            yield job.render()
+
+    def chunk_jobs(self) -> Iterator[Job]:
         for kind, plan in self.model.listing_plan.items():
-            label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
             for town in plan:
                 for index, records in enumerate(town["chunks"]):
-                    path = town["pages"][index]
-                    rows = [self.model.row(r, self.lang) for r in records]
-                    pager = [
-                        {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
-                    ]
-                    title = self.tr(
-                        "site.listing.chunk_title",
-                        kind=label,
-                        town=self.model.division_name(town["town"], self.lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
-                        page=index + 1,
-                        pages=len(town["pages"]),
-                    )
-                    body = self.render(
+                    yield Job(
+                        town["pages"][index],
                         "chunk",
-                        path,
-                        title=title,
-                        kind=label,
-                        back=f"kinds/{kind}/",
-                        rows=rows,
-                        pages=len(town["pages"]),
-                        pager=pager,
-                        service_options=self.model.labels.options("services", self.lang),
-                        group_options=self.model.labels.options("target_groups", self.lang),
+                        (records, town["pages"], town["town"]),
+                        functools.partial(self.chunk_page, kind, town, index),
                     )
-                    yield Page(path, title, body)
+
+    def chunk_page(self, kind: str, town: dict[str, Any], index: int) -> Page:
+        label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
+        records = town["chunks"][index]
+        path = town["pages"][index]
+        rows = [self.model.row(r, self.lang) for r in records]
+        pager = [
+            {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
+        ]
+        title = self.tr(
+            "site.listing.chunk_title",
+            kind=label,
+            town=self.model.group_label(town["town"], self.lang),
+            page=index + 1,
+            pages=len(town["pages"]),
+        )
+        body = self.render(
+            "chunk",
+            path,
+            title=title,
+            kind=label,
+            back=f"kinds/{kind}/",
+            rows=rows,
+            pages=len(town["pages"]),
+            pager=pager,
+            service_options=self.model.labels.options("services", self.lang),
+            group_options=self.model.labels.options("target_groups", self.lang),
+        )
+        return Page(path, title, body)
+
+    def bulk_jobs(self) -> Iterator[Job]:
+        """Every bulk page, not yet rendered: where it goes, what it shows, how to render it."""
+        for record in self.model.registry.all():
+            if record.registry == "divisions":
+                yield Job(record_path(record), "area", record, functools.partial(self.area_page, record))
+            else:
+                yield Job(record_path(record), "record", record, functools.partial(self.record_page, record))
+        yield from self.chunk_jobs()
 
     def bulk_pages(self) -> Iterator[Page]:
-        for record in self.model.registry.all():
-            yield self.area_page(record) if record.registry == "divisions" else self.record_page(record)
-        yield from self.chunk_pages()
+        for job in self.bulk_jobs():
+            yield job.render()
 
     # -- section pages ----------------------------------------------------------------
     def sections(self) -> list[Section]:
@@ -284,11 +316,17 @@ class Renderer:
             }
             for k in m.kinds
         ]
-        district = m.registry.division(str(m.config.district["code"]))
+        # the home page leads down the hierarchy: the root's children, never every town of a province
+        geo = m.registry.geo
+        district = geo.root
+        top_level = (geo.levels_in_scope() or ("town",))[0]
+        tops = geo.children(district.id) if district is not None else geo.at_level(top_level)
         towns = [
             {"path": record_path(d), "name": m.division_name(d.id, lang), "count": self.count_in(d.id)}
-            for d in m.registry.towns()
+            for d in tops
+            if d.get("level") != "village" or district is None
         ]
+        child_level = geo.child_level(district.id) if district is not None else top_level
         dated = sorted(
             (r for r in m.organizations() if r.get("last_verified")),
             key=lambda r: (str(r.get("last_verified")), r.id),
@@ -310,10 +348,12 @@ class Renderer:
             site_description=m.config.site["description"][lang],
             kinds=kinds,
             towns=towns,
+            towns_heading=geography.browse_heading(child_level or "town", lang),
             district={"path": record_path(district), "name": m.division_name(district.id, lang)}
             if district
             else None,
             latest=latest,
+            near=self.near_box(),
         )
 
     def kind_page(self, code: str) -> str:
@@ -327,9 +367,7 @@ class Renderer:
             for town in m.listing_plan[code]:
                 chunks.append(
                     {
-                        "name": m.division_name(town["town"], lang)
-                        if town["town"]
-                        else self.tr("site.listing.no_town"),
+                        "name": m.group_label(town["town"], lang),
                         "count": sum(len(c) for c in town["chunks"]),
                         "pages": [{"n": i + 1, "path": p} for i, p in enumerate(town["pages"])],
                     }
@@ -362,18 +400,42 @@ class Renderer:
             count=sum(k["count"] for k in kinds),
             points_url=f"../{site_root}map/points.json",
             tiles_attribution=m.map_config["attribution"],
+            near=self.near_box(),
         )
+
+    def near_box(self) -> dict[str, Any] | None:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared);
+        ``None`` while no active organization has coordinates (nothing could be found)."""
+        if not nearby.any_place(self.model):
+            return None
+        return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
-        site_root = "../" if self.lang == "en" else ""
+        m, lang = self.model, self.lang
+        site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        strings["sound"] = self.tr("search.sound")
+        strings["partial"] = self.tr("search.partial")
+        # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        geo = m.registry.geo  # the level below the root: a district's towns, a province's cities
+        root = geo.root_code
+        level = geo.child_level(root)
+        hotlines = [
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
+        ]
         return self.render(
             "search",
             "search/",
             index=f"../{site_root}{SEARCH_INDEX_DIR}/",
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+            hotlines=hotlines,
+            kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
+            towns=[{"path": record_path(d), "name": geo.label(d.id, lang)} for d in geo.children(root, level)],
+            towns_heading=browse_heading(level, lang) if level else "",
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:
@@ -458,9 +520,15 @@ class Renderer:
                 )
         licence = dict(m.config.licence)
         licence["href"] = safe_href(licence.get("url"))
+        # issue 15: the spreadsheet download first, and the schema.org Dataset for harvesters
+        schema_org = getattr(exported, "schema_org", None)
         return self.render(
             "downloads",
             "data/",
+            dataset_ld=Markup(json_ld(schema_org)) if schema_org else "",
+            spreadsheet=next((d for d in downloads if d["format"] == "xlsx"), None),
+            readme=next((d for d in downloads if d["format"] == "readme"), None),
+            released=getattr(exported, "released", True),
             downloads=downloads,
             version=version or self.tr("site.data.unreleased"),
             licence=licence,
@@ -493,7 +561,12 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
     if isinstance(changes, dict):
         changes = changes.get(lang) or changes.get("zh") or ""
     lines = changes.splitlines() if isinstance(changes, str) else [str(c) for c in changes]
+    from generator.release import release_files  # issue 15: every release at a stable address
+
+    folder = get("path")
     return {
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
         "changes": [
@@ -532,11 +605,23 @@ def write_bulk(
 
 
 def map_points(model: SiteModel) -> str:
-    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status]`` per located record."""
+    """Compact JSON for the map: ``[lat, lon, kind index, id, name, status, phone, hours]`` per located
+    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line)."""
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
     rows = []
     for code, records in model.points_by_kind.items():
         for record, (lat, lon) in records:
-            rows.append([lat, lon, kinds[code], record.id, record.name, 0 if record.active else 1])
+            rows.append(
+                [
+                    lat,
+                    lon,
+                    kinds[code],
+                    record.id,
+                    record.name,
+                    0 if record.active else 1,
+                    nearby.phone_of(record),
+                    nearby.hours_of(record),
+                ]
+            )
     rows.sort(key=lambda r: (r[3],))
     return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))

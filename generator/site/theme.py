@@ -124,8 +124,13 @@ def mkdocs_config(
             **({"favicon": favicon} if favicon else {}),
         },
         "extra": {"generator": False, "hubdir": hub},
-        "extra_css": ["assets/hubdir/hubdir.css", "assets/hubdir/contrib.css", "assets/hubdir/resident.css"],
-        "extra_javascript": ["assets/hubdir/hubdir.js", "assets/hubdir/care.js"],
+        "extra_css": [
+            "assets/hubdir/hubdir.css",
+            "assets/hubdir/contrib.css",
+            "assets/hubdir/nearby.css",
+            "assets/hubdir/resident.css",
+        ],
+        "extra_javascript": ["assets/hubdir/hubdir.js", "assets/hubdir/nearby.js", "assets/hubdir/care.js"],
         "plugins": [],
         "hooks": [str(HOOKS)],
         "markdown_extensions": [],
@@ -142,6 +147,10 @@ def prepare_overrides(work: Path) -> Path:
     """
     target = work / "overrides"
     shutil.copytree(OVERRIDES, target, dirs_exist_ok=True)
+    # the per-page chrome of the light shell (site/shell.py), included by main.html too
+    for chrome in sorted((HERE / "templates" / "shell").glob("chrome_*.html")):
+        (target / "hubdir-chrome").mkdir(exist_ok=True)
+        shutil.copy2(chrome, target / "hubdir-chrome" / chrome.name)
     import material
 
     zh = Path(material.__file__).parent / "templates" / "partials" / "languages" / "zh.html"

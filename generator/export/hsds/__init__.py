@@ -1,0 +1,325 @@
+"""The directory as Open Referral HSDS 3.0, in its tabular form (``data/hsds/``).
+
+HSDS (Human Services Data Specification) is the international standard for
+directories of human services; its tabular form is a Frictionless package
+whose schemas are vendored here, unchanged (``datapackage-3.0.json``, see
+``SOURCE.md``).  Every one of its 21 tables is written (most are empty: a
+validator needs them for the foreign keys), under the official file names,
+and the official descriptor is written beside them, so ``frictionless
+validate hsds/datapackage.json`` checks the export against the standard.
+
+Mapping (ids are UUID 5 of ``<package name>:<table>:<hubdir id>``, so they
+are stable across exports and never reused; text keeps the Chinese):
+
+- hubs and social organizations → ``organizations`` (+ one ``services`` row
+  each, the organization's own service point); youth centers and women's
+  homes → ``services`` of the organization of their hub (``host``/``hub``),
+  or of an organization of their own when they have none;
+- a record with an address or coordinates → ``locations`` +
+  ``service_at_location``; ``addresses`` where HSDS's required address
+  fields can be filled (see ``GAPS``);
+- office phones, hotlines and faxes → ``phones``; opening hours
+  (OpenStreetMap syntax) → ``schedules`` (one weekly row per day group and
+  time range; the original text in each row's ``description``);
+- ``wheelchair_accessible`` → ``accessibility``; credit codes →
+  ``organization_identifiers`` with the org-id.guide scheme ``CN-USCI``;
+- the code lists of services, kinds and target groups → ``taxonomies`` and
+  ``taxonomy_terms``, and each record's codes → ``attributes``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from generator import schema
+from generator.config import Config
+from generator.i18n import t
+from generator.registry import REGISTRIES, Record, Registry
+
+HERE = Path(__file__).resolve().parent
+OFFICIAL = HERE / "datapackage-3.0.json"
+FOLDER = "hsds"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:hubdir:hsds")
+#: HSDS status of a service, from hubdir's status.
+STATUS = {"active": "active", "dissolved": "defunct", "merged": "defunct"}
+PHONE_TYPES = {"office_phone": "voice", "hotline": "voice", "fax": "fax"}
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+ORG_REGISTRIES = ("hubs", "social_orgs")
+CARRIER_HUB = {"youth_centers": "host", "womens_homes": "hub"}
+
+#: Where hubdir has no HSDS field, and which HSDS required fields hubdir fills (documented in the README).
+GAPS = {
+    "organization.description": "required by HSDS; hubdir's description is optional: a sentence made of "
+                                "the kind and the division is written when it is empty",
+    "taxonomy_term.description": "required by HSDS: the term's zh / en labels",
+    "address.postal_code, address.state_province, address.city": "required by HSDS: an address row is "
+                                "written only when the record has an address and a postcode and the "
+                                "province and city are known (a province/city division in the registry, "
+                                "or hsds.state_province / hsds.city in datasets/package.yml); the address "
+                                "text is always in locations.description",
+    "service.status": "required by HSDS: active → active, dissolved/merged → defunct",
+}
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def uid(package: str, table: str, key: str) -> str:
+    """``uuid.uuid5(NAMESPACE, "<package>:<table>:<key>")``, computed without uuid5's overhead."""
+    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{package}:{table}:{key}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
+
+
+def official() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(OFFICIAL.read_text("utf-8"))
+    return doc
+
+
+def weekly(opening: str) -> list[tuple[str, str, str]]:
+    """``Mo-Fr 08:30-12:00,14:30-17:30; Sa off; PH off`` → (BYDAY, opens, closes) per range.
+
+    ``PH`` (public holidays) has no RRULE day and ``off`` rules open nothing; both stay in the
+    original text that every schedule row carries.
+    """
+    out: list[tuple[str, str, str]] = []
+    for rule in opening.split(";"):
+        days_text, _, times = rule.strip().partition(" ")
+        if not days_text or times == "off":
+            continue
+        days: list[str] = []
+        for group in days_text.split(","):
+            first, _, last = group.partition("-")
+            if first not in DAYS:
+                continue
+            end = DAYS.index(last) if last in DAYS else DAYS.index(first)
+            start = DAYS.index(first)
+            span = range(start, end + 1) if end >= start else [*range(start, 7), *range(0, end + 1)]
+            days += [DAYS[i].upper() for i in span if DAYS[i].upper() not in days]
+        if not days:
+            continue
+        for piece in times.split(","):
+            opens, _, closes = piece.partition("-")
+            if opens and closes:
+                out.append((",".join(days), f"{opens}:00", f"{closes}:00"))
+    return out
+
+
+class _Writer:
+    def __init__(self, config: Config, registry: Registry, package: str, meta_hsds: dict[str, str]) -> None:
+        self.config = config
+        self.registry = registry
+        self.package = package
+        self.meta = meta_hsds
+        self.doc = official()
+        self.rows: dict[str, list[dict[str, Any]]] = {r["name"]: [] for r in self.doc["resources"]}
+        self.terms: dict[tuple[str, str], str] = {}
+        self.kind_labels: dict[str, str] = {}
+
+    def id(self, table: str, key: str) -> str:
+        return uid(self.package, table, key)
+
+    # -- taxonomies -------------------------------------------------------------------------
+    def taxonomies(self) -> None:
+        lists: list[tuple[str, list[tuple[str, str, str]]]] = []
+        common = schema.bundle(self.config.schemas_dir, "hubs")
+        for name in ("service", "target_group"):
+            node = common["$defs"][name]
+            labels = node.get("x-enum", {})
+            lists.append((name, [(c, labels.get(c, {}).get("zh", c), labels.get(c, {}).get("en", c))
+                                 for c in node.get("enum", [])]))
+        kinds = [(k.code, k.name.get("zh", k.code), k.name.get("en", k.code)) for k in self.config.hub_kinds]
+        for reg in ("youth_centers", "womens_homes", "social_orgs"):
+            doc = schema.bundle(self.config.schemas_dir, reg)
+            kinds.append((reg, schema.label(doc, "zh"), schema.label(doc, "en")))
+        lists.append(("kind", kinds))
+        for name, codes in lists:
+            tax = self.id("taxonomy", name)
+            self.rows["taxonomy"].append({
+                "id": tax, "name": f"hubdir-{name}",
+                "description": " / ".join(t(lang, f"opendata.hsds.taxonomy.{name}") for lang in ("zh", "en")),
+                "version": "1",
+            })
+            for code, zh, en in codes:
+                term = self.id("taxonomy_term", f"{name}:{code}")
+                self.terms[name, code] = term
+                self.rows["taxonomy_term"].append({
+                    "id": term, "code": code, "name": zh, "description": f"{zh} / {en}",
+                    "taxonomy": f"hubdir-{name}", "language": "zh", "taxonomy_id": tax,
+                })
+
+    def attribute(self, name: str, code: str, link_id: str, key: str) -> None:
+        term = self.terms.get((name, code))
+        if term:
+            self.rows["attribute"].append({
+                "id": self.id("attribute", f"{key}:{name}:{code}"), "link_id": link_id,
+                "taxonomy_term_id": term, "link_type": name, "link_entity": "service", "value": code,
+            })
+
+    # -- records ----------------------------------------------------------------------------
+    def organization(self, record: Record) -> str:
+        oid = self.id("organization", record.id)
+        contacts = record.get("contacts") or []
+        email = next((c["value"] for c in contacts if c.get("type") == "email"), None)
+        website = next((c["value"] for c in contacts if c.get("type") == "website"), None)
+        parent = record.get("parent") if record.registry == "hubs" else record.get("hub")
+        established = str(record.get("established_on") or "")
+        self.rows["organization"].append({
+            "id": oid, "name": record.name, "alternate_name": (record.get("aliases") or [None])[0],
+            "description": record.get("description") or self.fallback_description(record),
+            "email": email, "website": website,
+            "year_incorporated": int(established[:4]) if established[:4].isdigit() else None,
+            "legal_status": t("zh", f"opendata.hsds.legal.{record.registry}"),
+            "uri": self.page(record),
+            "parent_organization_id": self.id("organization", parent)
+            if parent and self.registry.get("hubs", parent) else None,
+        })
+        if record.get("uscc"):
+            self.rows["organization_identifier"].append({
+                "id": self.id("organization_identifier", record.id), "organization_id": oid,
+                "identifier_scheme": "CN-USCI", "identifier_type": t("zh", "opendata.hsds.uscc"),
+                "identifier": record.get("uscc"),
+            })
+        return oid
+
+    def fallback_description(self, record: Record) -> str:
+        division = self.registry.division(record.division)
+        kind = self.kind_label(record)
+        return t("zh", "opendata.hsds.description", kind=kind, division=division.name if division else "")
+
+    def kind_label(self, record: Record) -> str:
+        code = str(record.get("kind", "")) if record.registry == "hubs" else record.registry
+        label = self.kind_labels.get(code)
+        if label is None:
+            if record.registry == "hubs":
+                kind = self.config.hub_kind(code)
+                label = kind.name.get("zh", kind.code) if kind else code
+            else:
+                label = schema.label(schema.bundle(self.config.schemas_dir, record.registry), "zh")
+            self.kind_labels[code] = label
+        return label
+
+    def page(self, record: Record) -> str:
+        from generator.export.geojson import page_url
+
+        return page_url(self.config, record)
+
+    def service(self, record: Record, organization: str) -> None:
+        sid = self.id("service", record.id)
+        contacts = record.get("contacts") or []
+        email = next((c["value"] for c in contacts if c.get("type") == "email"), None)
+        self.rows["service"].append({
+            "id": sid, "organization_id": organization, "name": record.name,
+            "alternate_name": (record.get("aliases") or [None])[0],
+            "description": record.get("description") or self.fallback_description(record),
+            "url": self.page(record), "email": email, "status": STATUS.get(record.status, "active"),
+            "assured_date": record.get("last_verified"),
+        })
+        kind = str(record.get("kind", "")) if record.registry == "hubs" else record.registry
+        self.attribute("kind", kind, sid, record.id)
+        for code in record.get("services") or []:
+            self.attribute("service", code, sid, record.id)
+        for code in record.get("target_groups") or []:
+            self.attribute("target_group", code, sid, record.id)
+        location = self.location(record, organization)
+        sal = None
+        if location:
+            sal = self.id("service_at_location", record.id)
+            self.rows["service_at_location"].append({"id": sal, "service_id": sid, "location_id": location})
+        for index, contact in enumerate(contacts, start=1):
+            kind_of = PHONE_TYPES.get(str(contact.get("type")))
+            if kind_of:
+                label = t("zh", f"opendata.hsds.phone.{contact['type']}")
+                note = f"{label}：{contact['note']}" if contact.get("note") else label
+                self.rows["phone"].append({
+                    "id": self.id("phone", f"{record.id}:{index}"), "service_id": sid,
+                    "organization_id": organization if record.registry in ORG_REGISTRIES else None,
+                    "location_id": location, "number": contact["value"], "type": kind_of, "description": note,
+                })
+        opening = record.get("opening_hours")
+        if opening:
+            note = record.get("opening_hours_note")
+            text = str(opening) + (f"（{note}）" if note else "")
+            for index, (byday, opens, closes) in enumerate(weekly(str(opening)), start=1):
+                self.rows["schedule"].append({
+                    "id": self.id("schedule", f"{record.id}:{index}"), "service_id": sid,
+                    "location_id": location, "service_at_location_id": sal, "freq": "WEEKLY", "interval": 1,
+                    "wkst": "MO", "byday": byday, "opens_at": opens, "closes_at": closes,
+                    "description": text, "attending_type": "in_person",
+                })
+
+    def location(self, record: Record, organization: str) -> str | None:
+        place = record.get("location") if isinstance(record.get("location"), dict) else {}
+        address = record.get("address")
+        if not place and not address:
+            return None
+        lid = self.id("location", record.id)
+        self.rows["location"].append({
+            "id": lid, "location_type": "physical", "url": self.page(record), "organization_id": organization,
+            "name": record.name, "description": address, "latitude": place.get("lat"),
+            "longitude": place.get("lon"), "external_identifier": record.division,
+            "external_identifier_type": t("en", "opendata.hsds.division_code"),
+        })
+        if isinstance(record.get("wheelchair_accessible"), bool):
+            self.rows["accessibility"].append({
+                "id": self.id("accessibility", record.id), "location_id": lid,
+                "description": t("zh", f"opendata.hsds.wheelchair.{str(record.get('wheelchair_accessible')).lower()}"),
+                "details": f"wheelchair_accessible={str(record.get('wheelchair_accessible')).lower()}",
+            })
+        chain = self.registry.division_chain(record.division)
+        by_level = {d.get("level"): d.name for d in chain}
+        province = by_level.get("province") or self.meta.get("state_province")
+        city = by_level.get("city") or self.meta.get("city")
+        if address and record.get("postal_code") and province and city:
+            region = " ".join(d.name for d in reversed(chain) if d.get("level") in ("district", "town"))
+            self.rows["address"].append({
+                "id": self.id("address", record.id), "location_id": lid, "address_1": address,
+                "city": city, "region": region or None, "state_province": province,
+                "postal_code": record.get("postal_code"), "country": "CN", "address_type": "physical",
+            })
+        return lid
+
+    def run(self) -> None:
+        self.taxonomies()
+        orgs: dict[str, str] = {}
+        for name in ORG_REGISTRIES:
+            for record in self.registry.records(name):
+                orgs[record.id] = self.organization(record)
+                self.service(record, orgs[record.id])
+        for name in REGISTRIES:
+            if name not in CARRIER_HUB:
+                continue
+            for record in self.registry.records(name):
+                hub = record.get(CARRIER_HUB[name])
+                owner = orgs.get(hub) if isinstance(hub, str) else None
+                self.service(record, owner or self.organization(record))
+
+
+def write_hsds(out: Path, registry: Registry, package_name: str, meta_hsds: dict[str, str] | None = None) -> int:
+    """Write ``out/hsds/`` (21 CSV tables + the official descriptor); return the number of data rows."""
+    writer = _Writer(registry.config, registry, package_name, meta_hsds or {})
+    writer.run()
+    folder = out / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for resource in writer.doc["resources"]:
+        names = [f["name"] for f in resource["schema"]["fields"]]
+        rows = writer.rows[resource["name"]]
+        with (folder / resource["path"]).open("w", encoding="utf-8", newline="") as handle:
+            out_csv = csv.writer(handle, lineterminator="\r\n")
+            out_csv.writerow(names)
+            for row in rows:
+                out_csv.writerow(["" if row.get(n) is None else _cell(row[n]) for n in names])
+        total += len(rows)
+    (folder / "datapackage.json").write_bytes(OFFICIAL.read_bytes())
+    return total
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

@@ -1,0 +1,213 @@
+"""Near me on a static site: small per-area files written at build time, read by ``assets/nearby.js``.
+
+A phone never loads the whole directory.  Located active organizations are put
+into grid cells of ``BASE`` degrees (WGS-84); a cell holding more than
+``LEAF_LIMIT`` records is split into four, again and again, so every file stays
+small whatever the density (a city centre at province scale).  ``near/index.json``
+lists the leaves (level, row, column, a bitmask of the kinds inside, count); the
+browser measures its distance to each leaf's rectangle and fetches leaves nearest
+first, only while a leaf could still hold a nearer place of a kind it has not
+settled (branch and bound: the answer is exact, the fetches few).
+
+Without a location the resident picks a division: ``near/a/<code>.json`` lists the
+children of one division with a point to search from (its own ``location``, else
+the mean of the located organizations inside it, else its parent's point).
+
+Everything is linear in records and divisions and written in a fixed order, so two
+builds of the same content give the same bytes.  Coordinates stay WGS-84 (what a
+phone's geolocation gives); the browser converts them only to draw or to link.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from generator import hours
+from generator.registry import Record
+from generator.site.model import PHONE_TYPES, SiteModel, record_path
+
+NEAR_DIR = "near"
+#: Side of a level-0 cell in degrees (≈ 11 km) and the most records one leaf file may hold.
+BASE = 0.1
+LEAF_LIMIT = 150
+MAX_LEVEL = 8
+FORMAT = 1
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def located(record: Record) -> tuple[float, float] | None:
+    loc = record.get("location")
+    if not isinstance(loc, dict):
+        return None
+    lat, lon = loc.get("lat"), loc.get("lon")
+    if isinstance(lat, bool) or isinstance(lon, bool):
+        return None
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None
+    return float(lat), float(lon)
+
+
+def phone_of(record: Record) -> str:
+    """The first public phone line (office phone or hotline), as written."""
+    for item in record.get("contacts") or []:
+        if isinstance(item, dict) and item.get("type") in PHONE_TYPES and item.get("value"):
+            return str(item["value"])
+    return ""
+
+
+def hours_of(record: Record) -> str:
+    """The compact week of ``generator.hours`` ('' when none or unreadable: validation said so)."""
+    value = record.get("opening_hours")
+    if not isinstance(value, str):
+        return ""
+    try:
+        return hours.compact(hours.parse(value))
+    except hours.HoursError:
+        return ""
+
+
+def entry(model: SiteModel, record: Record, point: tuple[float, float], kind: int) -> list[Any]:
+    """One place: ``[path, name, name_en, kind, lat, lon, phone, hours, address]``."""
+    return [
+        record_path(record),
+        record.name,
+        str(record.get("name_en") or ""),
+        kind,
+        round(point[0], 6),
+        round(point[1], 6),
+        phone_of(record),
+        hours_of(record),
+        str(record.get("address") or ""),
+    ]
+
+
+def _cell(lat: float, lon: float, level: int) -> tuple[int, int]:
+    size = BASE / (1 << level)
+    return math.floor((lat + 90.0) / size), math.floor((lon + 180.0) / size)
+
+
+def leaves(points: list[tuple[float, float, Any]]) -> dict[tuple[int, int, int], list[Any]]:
+    """Split points into leaves of at most ``LEAF_LIMIT`` (unless ``MAX_LEVEL`` is reached)."""
+    out: dict[tuple[int, int, int], list[Any]] = {}
+    todo: dict[tuple[int, int, int], list[tuple[float, float, Any]]] = defaultdict(list)
+    for lat, lon, item in points:
+        todo[(0, *_cell(lat, lon, 0))].append((lat, lon, item))
+    while todo:
+        key, items = todo.popitem()
+        level, row, col = key
+        if len(items) <= LEAF_LIMIT or level >= MAX_LEVEL:
+            out[key] = [item for _, _, item in items]
+            continue
+        for lat, lon, item in items:
+            r, c = _cell(lat, lon, level + 1)
+            # float rounding must never move a point out of its parent
+            r = min(max(r, 2 * row), 2 * row + 1)
+            c = min(max(c, 2 * col), 2 * col + 1)
+            todo[(level + 1, r, c)].append((lat, lon, item))
+    return out
+
+
+def division_points(model: SiteModel) -> dict[str, tuple[float, float]]:
+    """A point to search from for every division (see the module's docstring), linear in records."""
+    geo = model.registry.geo
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for record in model.organizations():
+        point = located(record) if record.active else None
+        if point is None:
+            continue
+        for division in geo.chain(record.division):
+            acc = sums[division.id]
+            acc[0] += point[0]
+            acc[1] += point[1]
+            acc[2] += 1
+    out: dict[str, tuple[float, float]] = {}
+    divisions = model.registry.records("divisions")
+    for division in divisions:
+        own = located(division)
+        if own is not None:
+            out[division.id] = own
+        elif division.id in sums:
+            s = sums[division.id]
+            out[division.id] = (round(s[0] / s[2], 6), round(s[1] / s[2], 6))
+
+    def inherit(code: str, depth: int = 0) -> tuple[float, float] | None:
+        if code in out or depth > 8:
+            return out.get(code)
+        division = geo.get(code)
+        parent = str(division.get("parent") or "") if division else ""
+        found = inherit(parent, depth + 1) if parent else None
+        if found is not None:
+            out[code] = found
+        return found
+
+    for division in divisions:
+        inherit(division.id)
+    return out
+
+
+def write(model: SiteModel, site: Path) -> dict[str, int]:
+    """Write ``near/`` under the site root; return counts (leaves, places, files) for the benchmark."""
+    target = site / NEAR_DIR
+    (target / "l").mkdir(parents=True, exist_ok=True)
+    (target / "a").mkdir(parents=True, exist_ok=True)
+    kinds = {k.code: i for i, k in enumerate(model.kinds)}
+    points: list[tuple[float, float, Any]] = []
+    for code, records in model.by_kind.items():
+        for record in records:
+            point = located(record) if record.active else None
+            if point is not None:
+                points.append((point[0], point[1], entry(model, record, point, kinds[code])))
+    cells = leaves(points)
+    index = []
+    for key in sorted(cells):
+        items = sorted(cells[key], key=lambda e: str(e[0]))
+        mask = 0
+        for item in items:
+            mask |= 1 << item[3]
+        index.append([*key, mask, len(items)])
+        (target / "l" / f"{key[0]}-{key[1]}-{key[2]}.json").write_text(_dump(items), "utf-8")
+    (target / "index.json").write_text(
+        _dump({"v": FORMAT, "base": BASE, "kinds": list(kinds), "leaves": index}), "utf-8"
+    )
+    files = len(cells) + 1
+    where = division_points(model)
+    geo = model.registry.geo
+    children = geo.children_index
+    for parent in sorted(children):
+        rows = []
+        for child in children[parent]:
+            p = where.get(child.id)
+            if p is None:
+                continue
+            rows.append(
+                [
+                    child.id,
+                    str(child.get("short_name") or child.name),
+                    str(child.get("name_en") or ""),
+                    p[0],
+                    p[1],
+                    1 if children.get(child.id) else 0,
+                ]
+            )
+        if rows:
+            rows.sort(key=lambda r: str(r[0]))
+            (target / "a" / f"{parent}.json").write_text(_dump(rows), "utf-8")
+            files += 1
+    return {"leaves": len(cells), "places": len(points), "files": files}
+
+
+def any_place(model: SiteModel) -> bool:
+    """Whether some active organization has coordinates (else near me has nothing to offer)."""
+    return any(record.active for records in model.points_by_kind.values() for record, _ in records)
+
+
+def root_code(model: SiteModel) -> str:
+    """The division the picker starts from: the configured root division."""
+    return model.config.root_area.code

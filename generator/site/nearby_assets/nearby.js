@@ -1,0 +1,381 @@
+/* hubdir nearby.js: near me, open now, directions and copy-address (the pages read well without it).
+   Its strings (HUBDIR_NEARBY_T, both languages, from the nearby.json catalogues) are put in front
+   of this file at build time by generator/site/nearby_page.py.
+   - geo: WGS-84 -> GCJ-02 -> BD-09, the browser twin of generator/site/geo.py
+   - directionLinks: the twin of generator/site/directions.py (the tests hold both to the same URLs)
+   - openState: decides open/closed now, by China time (UTC+8, no daylight saving since 1991),
+     from the compact week of generator/hours.py (generator/hours.py owns the grammar)
+   - near me: near/index.json lists leaves of a grid (generator/site/nearby.py); leaves are fetched
+     nearest first while one could still hold a nearer place of an unsettled kind */
+(function () {
+  "use strict";
+  var ALL = window.HUBDIR_NEARBY_T || {};
+  var LANG = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
+  var T = ALL[LANG] || {};
+  var say = function (key, args) {
+    return String(T[key] || key).replace(/\{(\w+)\}/g, function (_, k) { return args && k in args ? args[k] : ""; });
+  };
+  var metaContent = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : ""; };
+  var siteRoot = metaContent("hubdir-site-root");
+  var pagesRoot = metaContent("hubdir-root");
+
+  /* ---------- geo ---------- */
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI, X_PI = PI * 3000.0 / 180.0;
+  function outOfChina(lat, lon) { return !(73.66 < lon && lon < 135.05 && 3.86 < lat && lat < 53.55); }
+  function tLat(x, y) {
+    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    r += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    return r;
+  }
+  function tLon(x, y) {
+    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    r += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    return r;
+  }
+  function wgs84ToGcj02(lat, lon) {
+    if (outOfChina(lat, lon)) return [lat, lon];
+    var dLat = tLat(lon - 105.0, lat - 35.0), dLon = tLon(lon - 105.0, lat - 35.0);
+    var rad = lat / 180.0 * PI, magic = 1 - EE * Math.pow(Math.sin(rad), 2), sq = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((A * (1 - EE)) / (magic * sq) * PI);
+    dLon = (dLon * 180.0) / (A / sq * Math.cos(rad) * PI);
+    return [lat + dLat, lon + dLon];
+  }
+  function gcj02ToBd09(lat, lon) {
+    var z = Math.sqrt(lon * lon + lat * lat) + 0.00002 * Math.sin(lat * X_PI);
+    var theta = Math.atan2(lat, lon) + 0.000003 * Math.cos(lon * X_PI);
+    return [z * Math.sin(theta) + 0.006, z * Math.cos(theta) + 0.0065];
+  }
+  function wgs84ToBd09(lat, lon) { return outOfChina(lat, lon) ? [lat, lon] : gcj02ToBd09.apply(null, wgs84ToGcj02(lat, lon)); }
+  function distance(lat1, lon1, lat2, lon2) {
+    var r = PI / 180, p1 = lat1 * r, p2 = lat2 * r, dp = p2 - p1, dl = (lon2 - lon1) * r;
+    var h = Math.pow(Math.sin(dp / 2), 2) + Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin(dl / 2), 2);
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+  }
+
+  /* ---------- directions ---------- */
+  var SOURCE = "hubdir";
+  function q(s) { return encodeURIComponent(s); }
+  function f(x) { return x.toFixed(6); }
+  function directionsFrom(g, b, name, address) {
+    return {
+      amap: "https://uri.amap.com/navigation?to=" + f(g[1]) + "," + f(g[0]) + "," + q(name) +
+        "&mode=car&coordinate=gaode&callnative=1&src=" + SOURCE,
+      baidu: "https://api.map.baidu.com/marker?location=" + f(b[0]) + "," + f(b[1]) + "&title=" + q(name) +
+        "&content=" + q(address || name) + "&output=html&coord_type=bd09ll&src=webapp." + SOURCE + ".directory",
+      tencent: "https://apis.map.qq.com/uri/v1/routeplan?type=drive&to=" + q(name) +
+        "&tocoord=" + f(g[0]) + "," + f(g[1]) + "&referer=" + SOURCE
+    };
+  }
+  function directionLinks(lat, lon, name, address) {
+    return directionsFrom(wgs84ToGcj02(lat, lon), wgs84ToBd09(lat, lon), name, address);
+  }
+  /* For map points already drawn in GCJ-02 (tiles crs "gcj02"). */
+  function directionLinksGcj(lat, lon, name, address) {
+    return directionsFrom([lat, lon], gcj02ToBd09(lat, lon), name, address);
+  }
+  function directionsElement(links) {
+    var p = document.createElement("p");
+    p.className = "hubdir-dirs";
+    ["amap", "baidu", "tencent"].forEach(function (app) {
+      var a = document.createElement("a");
+      a.href = links[app]; a.rel = "nofollow noopener"; a.textContent = say("dir_" + app);
+      a.setAttribute("data-app", app);
+      p.appendChild(a); p.appendChild(document.createTextNode(" "));
+    });
+    return p;
+  }
+
+  /* ---------- open now ---------- */
+  var holidaysPromise = null, holidaysKnown = null;
+  function holidays() {
+    if (!holidaysPromise) {
+      holidaysPromise = fetch(siteRoot + "near/holidays.json").then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      }).then(function (list) { var set = {}; list.forEach(function (d) { set[d] = true; }); holidaysKnown = set; return set; })
+        .catch(function () { holidaysPromise = null; return {}; });
+    }
+    return holidaysPromise;
+  }
+  function parseWeek(compact) {
+    var fields = String(compact).split("|");
+    var spans = function (s) {
+      if (!s) return [];
+      return s.split(",").map(function (x) { var ab = x.split("-"); return [Number(ab[0]), Number(ab[1])]; });
+    };
+    return { days: fields.slice(0, 7).map(spans), ph: fields[7] === "~" || fields[7] === undefined ? null : spans(fields[7]) };
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function clock(m) { m = m % 2880; if (m > 1440) m -= 1440; return pad(Math.floor(m / 60)) + ":" + pad(m % 60); }
+  function chinaDay(ms, offset) {  // the China-time calendar day `offset` days after the day of `ms`
+    var t = new Date(ms + 8 * 3600e3 + offset * 86400e3);
+    return { key: t.getUTCFullYear() + "-" + pad(t.getUTCMonth() + 1) + "-" + pad(t.getUTCDate()), wd: (t.getUTCDay() + 6) % 7 };
+  }
+  function needsHolidays(compact) { return parseWeek(compact).ph !== null; }
+  /* {open: bool, text} at time `ms` (epoch milliseconds) for a compact week; `hol` = {"YYYY-MM-DD": true}. */
+  function openState(compact, ms, hol) {
+    var week = parseWeek(compact), holidaysKnown = hol || {};
+    var onDay = function (offset) {
+      var d = chinaDay(ms, offset);
+      var isHoliday = week.ph !== null && holidaysKnown[d.key];
+      return { spans: isHoliday ? week.ph : week.days[d.wd], holiday: !!isHoliday, wd: d.wd };
+    };
+    var t = new Date(ms + 8 * 3600e3), now = t.getUTCHours() * 60 + t.getUTCMinutes();
+    var today = onDay(0), yesterday = onDay(-1), i, s;
+    for (i = 0; i < today.spans.length; i++) {
+      s = today.spans[i];
+      if (s[0] <= now && now < s[1]) return { open: true, text: say("open_until", { time: clock(closing(today.spans, i)) }) };
+    }
+    for (i = 0; i < yesterday.spans.length; i++) {
+      s = yesterday.spans[i];
+      if (s[1] > 1440 && now < s[1] - 1440) return { open: true, text: say("open_until", { time: clock(s[1]) }) };
+    }
+    for (var offset = 0; offset <= 7; offset++) {
+      var day = offset === 0 ? today : onDay(offset);
+      for (i = 0; i < day.spans.length; i++) {
+        s = day.spans[i];
+        if (offset > 0 || s[0] > now) {
+          var label = offset === 0 ? say("today") : offset === 1 ? say("tomorrow") : say("weekdays").split("|")[day.wd];
+          var text = say("closed_next", { day: label, time: clock(s[0]) });
+          if (today.holiday && !today.spans.length) text = say("closed_holiday") + " · " + text.replace(/^[^·]*·\s*/, "");
+          return { open: false, text: text };
+        }
+      }
+    }
+    return { open: false, text: say("closed") };
+  }
+  function closing(spans, i) {  // spans that touch (12:00-12:00) run on
+    var end = spans[i][1];
+    for (var j = i + 1; j < spans.length && spans[j][0] <= end; j++) end = Math.max(end, spans[j][1]);
+    return end;
+  }
+  function showOpen(el, compact) {
+    var draw = function (hol) {
+      var state = openState(compact, Date.now(), hol);
+      el.textContent = state.text;
+      el.className = "hubdir-open " + (state.open ? "hubdir-open--yes" : "hubdir-open--no");
+      el.hidden = false;
+      el.setAttribute("data-open", state.open ? "true" : "false");
+    };
+    if (!needsHolidays(compact)) draw({});
+    else if (holidaysKnown) draw(holidaysKnown);  // already here: drawn at once (a popup keeps its size)
+    else holidays().then(draw);
+  }
+
+  /* ---------- copy the address ---------- */
+  function copyButton(button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = button.getAttribute("data-hubdir-copy"), status = button.nextElementSibling;
+      var done = function (ok) { if (status) status.textContent = say(ok ? "dir_copied" : "dir_copy_failed"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy(text)); });
+      } else { done(legacyCopy(text)); }
+    });
+  }
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  /* ---------- near me ---------- */
+  var PER_KIND = 3, MAX_FETCH = 24, BATCH = 4;
+  var files = {};
+  function json(path) {
+    if (!files[path]) {
+      files[path] = fetch(siteRoot + "near/" + path).then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + path);
+        return r.json();
+      }).catch(function (err) { delete files[path]; throw err; });
+    }
+    return files[path];
+  }
+  function leafBox(index, leaf) {
+    var size = index.base / Math.pow(2, leaf[0]);
+    return { s: leaf[1] * size - 90, n: (leaf[1] + 1) * size - 90, w: leaf[2] * size - 180, e: (leaf[2] + 1) * size - 180 };
+  }
+  function boxDistance(lat, lon, b) {
+    var clat = Math.min(Math.max(lat, b.s), b.n), clon = Math.min(Math.max(lon, b.w), b.e);
+    return distance(lat, lon, clat, clon);
+  }
+  /* The PER_KIND nearest places of every kind: resolves to {kind: [[distance, entry]...]}. */
+  function nearest(lat, lon) {
+    return json("index.json").then(function (index) {
+      var order = index.leaves.map(function (leaf) { return { leaf: leaf, d: boxDistance(lat, lon, leafBox(index, leaf)) }; });
+      order.sort(function (a, b) { return a.d - b.d || (a.leaf.join("-") < b.leaf.join("-") ? -1 : 1); });
+      var found = {}, fetched = 0, pos = 0, k;
+      for (k = 0; k < index.kinds.length; k++) found[k] = [];
+      var worst = function (kind) { var list = found[kind]; return list.length < PER_KIND ? Infinity : list[PER_KIND - 1][0]; };
+      var useful = function (item) {  // could this leaf still improve some kind's list?
+        for (var kind = 0; kind < index.kinds.length; kind++) {
+          if ((item.leaf[3] >> kind) & 1 && item.d < worst(kind)) return true;
+        }
+        return false;
+      };
+      function step() {
+        var batch = [];
+        while (pos < order.length && batch.length < BATCH && fetched + batch.length < MAX_FETCH) {
+          if (useful(order[pos])) batch.push(order[pos]);
+          pos++;
+        }
+        if (!batch.length) return found;
+        fetched += batch.length;
+        return Promise.all(batch.map(function (item) { return json("l/" + item.leaf.slice(0, 3).join("-") + ".json"); })).then(function (lists) {
+          lists.forEach(function (places) {
+            places.forEach(function (p) {
+              var list = found[p[3]];
+              list.push([distance(lat, lon, p[4], p[5]), p]);
+              list.sort(function (a, b) { return a[0] - b[0] || (a[1][0] < b[1][0] ? -1 : 1); });
+              if (list.length > PER_KIND) list.length = PER_KIND;
+            });
+          });
+          return step();
+        });
+      }
+      return step();
+    });
+  }
+  function distanceText(m) {
+    if (m < 1000) return say("meters", { n: Math.max(10, Math.round(m / 10) * 10) });
+    return say("km", { n: (m < 10000 ? Math.round(m / 100) / 10 : Math.round(m / 1000)).toString() });
+  }
+  function place(p, d, kinds) {
+    var li = document.createElement("li"), a = document.createElement("a");
+    li.className = "hubdir-near__item"; li.setAttribute("data-path", p[0]);
+    a.href = pagesRoot + p[0]; a.textContent = LANG === "en" && p[2] ? p[2] : p[1];
+    if (LANG === "en" && !p[2]) a.lang = "zh-CN";
+    li.appendChild(a);
+    var meta = document.createElement("span");
+    meta.className = "hubdir-near__meta"; meta.textContent = " " + distanceText(d);
+    meta.setAttribute("data-distance", String(Math.round(d)));
+    li.appendChild(meta);
+    if (p[7]) { var open = document.createElement("span"); li.appendChild(document.createTextNode(" · ")); li.appendChild(open); showOpen(open, p[7]); }
+    var line = document.createElement("p"); line.className = "hubdir-near__acts";
+    if (p[6]) {
+      var tel = document.createElement("a"); tel.href = "tel:" + p[6].replace(/[^0-9+]/g, ""); tel.textContent = "☎ " + p[6];
+      tel.className = "hubdir-tel"; line.appendChild(tel); line.appendChild(document.createTextNode(" "));
+    }
+    li.appendChild(line);
+    li.appendChild(directionsElement(directionLinks(p[4], p[5], p[1], p[8])));
+    return li;
+  }
+  function nearbyBox(box) {
+    var kinds = JSON.parse(box.getAttribute("data-kinds") || "[]");
+    var root = box.getAttribute("data-root");
+    var status = box.querySelector("[data-near-status]"), out = box.querySelector("[data-near-results]");
+    var locate = box.querySelector("[data-near-locate]"), form = box.querySelector("[data-near-pick]");
+    box.hidden = false;
+    function show(lat, lon, label) {
+      status.textContent = say("loading");
+      box.setAttribute("data-state", "loading");
+      out.textContent = "";
+      return nearest(lat, lon).then(function (found) {
+        var any = false, heading = document.createElement("p");
+        heading.className = "hubdir-near__from";
+        heading.textContent = label ? say("from_place", { place: label }) : say("from_here");
+        out.appendChild(heading);
+        kinds.forEach(function (name, kind) {
+          var list = found[kind] || [];
+          if (!list.length) return;
+          any = true;
+          var section = document.createElement("section"), h = document.createElement("h3"), ol = document.createElement("ol");
+          section.className = "hubdir-near__kind"; section.setAttribute("data-kind", String(kind));
+          h.textContent = name; section.appendChild(h);
+          list.forEach(function (pair) { ol.appendChild(place(pair[1], pair[0], kinds)); });
+          section.appendChild(ol); out.appendChild(section);
+        });
+        status.textContent = any ? "" : say("none");
+        box.setAttribute("data-state", "done");
+        document.dispatchEvent(new CustomEvent("hubdir:nearby", { detail: { lat: lat, lon: lon } }));
+      }).catch(function (err) {
+        status.textContent = say("failed", { error: String(err && err.message || err) });
+        box.setAttribute("data-state", "failed");
+      });
+    }
+    // the picker: one select per level below the root, filled from near/a/<code>.json
+    var selects = [];
+    function level(code, depth) {
+      return json("a/" + code + ".json").then(function (rows) {
+        selects.slice(depth).forEach(function (s) { s.parentNode.removeChild(s); });
+        selects.length = depth;
+        var label = document.createElement("label"), select = document.createElement("select");
+        label.className = "hubdir-near__level";
+        label.appendChild(document.createTextNode(depth === 0 ? say("pick_town") : say("pick_village")));
+        var none = document.createElement("option"); none.value = ""; none.textContent = depth === 0 ? "—" : say("any_village");
+        select.appendChild(none);
+        rows.forEach(function (r) {
+          var o = document.createElement("option");
+          o.value = r[0]; o.textContent = LANG === "en" && r[2] ? r[2] : r[1];
+          o.setAttribute("data-lat", r[3]); o.setAttribute("data-lon", r[4]); o.setAttribute("data-more", r[5]);
+          select.appendChild(o);
+        });
+        select.setAttribute("data-depth", String(depth));
+        label.appendChild(select);
+        form.insertBefore(label, form.querySelector("button"));
+        selects.push(label);
+        select.addEventListener("change", function () {
+          var o = select.options[select.selectedIndex];
+          selects.slice(depth + 1).forEach(function (s) { s.parentNode.removeChild(s); });
+          selects.length = depth + 1;
+          if (o.value && o.getAttribute("data-more") === "1") level(o.value, depth + 1);
+        });
+      });
+    }
+    var pickerReady = null;
+    function picker() { if (!pickerReady) pickerReady = level(root, 0).catch(function (err) { pickerReady = null; status.textContent = say("failed", { error: String(err.message || err) }); }); return pickerReady; }
+    form.hidden = false;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var chosen = null;
+      form.querySelectorAll("select").forEach(function (s) { var o = s.options[s.selectedIndex]; if (o && o.value) chosen = o; });
+      if (!chosen) { picker(); return; }
+      show(parseFloat(chosen.getAttribute("data-lat")), parseFloat(chosen.getAttribute("data-lon")), chosen.textContent);
+    });
+    picker();
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = say("unsupported"); picker(); return; }
+      status.textContent = say("locating");
+      box.setAttribute("data-state", "locating");
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        show(pos.coords.latitude, pos.coords.longitude, "");
+      }, function () {
+        status.textContent = say("denied");
+        box.setAttribute("data-state", "denied");
+        picker();
+      }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
+    });
+  }
+
+  window.hubdirNearby = {
+    wgs84ToGcj02: wgs84ToGcj02, gcj02ToBd09: gcj02ToBd09, wgs84ToBd09: wgs84ToBd09, distance: distance,
+    directionLinks: directionLinks, directionLinksGcj: directionLinksGcj, directionsElement: directionsElement,
+    openState: openState, showOpen: showOpen, holidays: holidays, parseWeek: parseWeek, nearest: nearest, say: say
+  };
+
+  function recordDirections(el) {  // a record page: its WGS-84 point, its <h1> name, its address
+    var ll = el.getAttribute("data-hubdir-dirs").split(",").map(Number);
+    var h1 = document.querySelector("article h1"), copy = document.querySelector("[data-hubdir-copy]");
+    var links = directionLinks(ll[0], ll[1], h1 ? h1.textContent : "", copy ? copy.getAttribute("data-hubdir-copy") : "");
+    var made = directionsElement(links);
+    while (made.firstChild) el.appendChild(made.firstChild);
+    el.hidden = false;
+  }
+
+  function init() {
+    document.querySelectorAll("[data-hubdir-dirs]").forEach(recordDirections);
+    document.querySelectorAll("[data-hubdir-open]").forEach(function (el) { showOpen(el, el.getAttribute("data-hubdir-open")); });
+    document.querySelectorAll("[data-hubdir-copy]").forEach(copyButton);
+    document.querySelectorAll("[data-hubdir-nearby]").forEach(nearbyBox);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

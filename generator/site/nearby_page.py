@@ -1,0 +1,103 @@
+"""What near me, open now, directions and the hotline strip add to pages, and their shared assets.
+
+Per-page additions stay a few hundred bytes (a compact week in ``data-hubdir-open``, three
+direction links, a copy button); the logic and every string live in one cached asset,
+``assets/hubdir/nearby.js``, written here with the zh/en strings of ``locale/*/nearby.json``
+in front of its source, and ``assets/hubdir/nearby.css``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from generator import hours
+from generator.i18n import LANGS, catalogue
+from generator.registry import Record
+from generator.site.nearby import NEAR_DIR, located
+
+HERE = Path(__file__).resolve().parent / "nearby_assets"
+ASSET_DIR = "assets/hubdir"
+#: Years whose public holidays (法定节假日) the browser is told, from the ``holidays`` package: the
+#: State Council announces each year's plan in the preceding autumn; later years follow its rules.
+HOLIDAY_YEARS = range(2024, 2031)
+_JS_PREFIXES = ("hours.", "directions.", "nearby.")
+
+
+def js_strings(lang: str) -> dict[str, str]:
+    """The browser's strings, flat: ``hours.open`` → ``open``, ``directions.amap`` → ``dir_amap``."""
+    out = {}
+    for key, text in catalogue(lang).items():
+        if key.startswith("hours.error."):
+            continue
+        for prefix in _JS_PREFIXES:
+            if key.startswith(prefix):
+                name = key[len(prefix) :]
+                out[("dir_" + name) if prefix == "directions." else name] = text
+    return dict(sorted(out.items()))
+
+
+def holiday_dates() -> list[str]:
+    """China's statutory public holidays (and their days off in lieu) as ``YYYY-MM-DD``, sorted.
+
+    The ``holidays`` package lists the days off that are not weekends; a Saturday or Sunday
+    between two of them belongs to the same break (国庆 1–7 October 2026 includes Sunday the 4th),
+    so such gaps of at most two weekend days are filled.
+    """
+    import datetime as dt
+
+    import holidays
+
+    days = set(holidays.China(years=HOLIDAY_YEARS))
+    for day in sorted(days):
+        for gap in (2, 3):
+            if day + dt.timedelta(days=gap) in days:
+                between = [day + dt.timedelta(days=i) for i in range(1, gap)]
+                if all(d.weekday() >= 5 for d in between):
+                    days.update(between)
+    return sorted(str(day) for day in days)
+
+
+def write_assets(site: Path) -> None:
+    """``assets/hubdir/nearby.{js,css}`` under each language root (each has its own ``assets/``, as
+    mkdocs writes them) and ``near/holidays.json`` under the site root."""
+    for root in (site, site / "en"):
+        _write_assets(root)
+    (site / NEAR_DIR).mkdir(exist_ok=True)
+    (site / NEAR_DIR / "holidays.json").write_text(json.dumps(holiday_dates(), separators=(",", ":")), "utf-8")
+
+
+def _write_assets(root: Path) -> None:
+    target = root / ASSET_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    strings = json.dumps({lang: js_strings(lang) for lang in LANGS}, ensure_ascii=False, sort_keys=True)
+    strings = strings.replace("<", "\\u003c")
+    source = (HERE / "nearby.js").read_text("utf-8")
+    (target / "nearby.js").write_text(f"window.HUBDIR_NEARBY_T={strings};\n{source}", "utf-8")
+    (target / "nearby.css").write_text((HERE / "nearby.css").read_text("utf-8"), "utf-8")
+
+
+def record_view(record: Record, lang: str) -> dict[str, Any]:
+    """The record page's additions: open-now data, the holiday rule in words, directions, address."""
+    from generator.i18n import t
+
+    out: dict[str, Any] = {"open": "", "holidays": "", "point": ""}
+    value = record.get("opening_hours")
+    if isinstance(value, str):
+        try:
+            week = hours.parse(value)
+        except hours.HoursError:
+            week = None
+        if week is not None:
+            out["open"] = hours.compact(week)
+            if week.holidays == ():
+                out["holidays"] = t(lang, "hours.holidays_off")
+            elif week.holidays:
+                out["holidays"] = t(lang, "hours.holidays_open", times=hours.spans_text(week.holidays, lang))
+    point = located(record)
+    if point is not None and record.active:
+        # the links are drawn by nearby.js from this point, the <h1> and the address (three long
+        # percent-encoded URLs would be a seventh of a light page); ``directions.links`` is their twin
+        out["point"] = f"{point[0]},{point[1]}"
+    return out
