@@ -633,6 +633,7 @@ def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
     return {
         "site_name": config.site["title"][lang],
         "favicon": f"{resident.BRAND_DIR}/{resident.brand_files(config)['favicon'].name}",
+        "logo": f"{resident.BRAND_DIR}/{resident.brand_files(config)['logo'].name}",
         "skip_label": t(lang, "resident.skip"),
         "care_label": t(lang, "resident.care"),
         "og_image": resident.share_image_url(config),

@@ -29,7 +29,7 @@ def meta(page: str, attr: str, name: str) -> str:
 
 
 def article(page: str) -> str:
-    start = page.index('<article class="md-content__inner')
+    start = page.index('<div class="md-content__inner')
     return page[start : page.index('<footer class="md-footer"')]
 
 
@@ -151,7 +151,9 @@ def test_share_text_from_yaml_is_escaped(resident_site: tuple[Path, Path, object
 def test_configured_logo_and_favicon(resident_site: tuple[Path, Path, object]) -> None:
     page = html_of(resident_site[1], "org/yc-gz/")
     assert '<link rel="icon" href="../../assets/hubdir/brand/favicon.png">' in page
-    assert '<img src="../../assets/hubdir/brand/logo.svg" alt="">' in page
+    assert '<img class="hubdir-logo" src="../../assets/hubdir/brand/logo.svg" alt=""' in page
+    home = (resident_site[1] / "index.html").read_text("utf-8")
+    assert '<img src="assets/hubdir/brand/logo.svg" alt="">' in home
     assert "fixture logo" in (resident_site[1] / "assets/hubdir/brand/logo.svg").read_text("utf-8")
 
 
@@ -227,7 +229,7 @@ def test_empty_village_points_to_town_hubs_and_hotlines(resident_site: tuple[Pat
     help_box = body[body.index('<div class="hubdir-help">') : body.index("</div>", body.index("hubdir-help"))]
     assert "这里还没有登记的组织或阵地。可以联系所在大良的群团组织：" in help_box
     assert 'href="../../org/hub-dl-union/"' in help_box and "hub-dl-old-union" not in help_box  # dissolved
-    assert '<a href="tel:12338">妇联 12338</a>' in help_box and '<a href="tel:12355">' in help_box
+    assert '<a href="tel:12338">妇女维权 12338</a>' in help_box and '<a href="tel:110">紧急报警 110</a>' in help_box
     assert "../../coverage/" in body  # staff still find the blank spots
     assert body.index("hubdir-help") < body.index("统计用区划代码")
     en = article(html_of(resident_site[1] / "en", "area/440606005002/"))
