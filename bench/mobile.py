@@ -208,8 +208,8 @@ def _near_point(site: Path) -> tuple[float, float] | None:
     leaves = json.loads(index.read_text("utf-8"))["leaves"]
     if not leaves:
         return None
-    level, row, col = leaves[len(leaves) // 2][:3]
-    places = json.loads((site / "near" / "l" / f"{level}-{row}-{col}.json").read_text("utf-8"))
+    name = "-".join(str(part) for part in leaves[len(leaves) // 2][:4])
+    places = json.loads((site / "near" / "l" / f"{name}.json").read_text("utf-8"))
     return (places[0][4], places[0][5]) if places else None
 
 
