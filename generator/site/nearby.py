@@ -31,10 +31,11 @@ from generator.registry import Record
 from generator.site.model import PHONE_TYPES, SiteModel, record_path
 
 NEAR_DIR = "near"
-#: Side of a level-0 cell in degrees (≈ 11 km) and the most records one leaf file may hold.
-BASE = 0.1
-LEAF_LIMIT = 64
-MAX_LEVEL = 8
+#: Side of the top cell in degrees (≈ 350 km: a quadtree whose leaves split where a kind is dense,
+#: so a sparse kind is one file for a whole district) and the most records one leaf may hold.
+BASE = 3.2
+LEAF_LIMIT = 100
+MAX_LEVEL = 12
 FORMAT = 1
 
 

@@ -336,6 +336,8 @@
       show(parseFloat(chosen.getAttribute("data-lat")), parseFloat(chosen.getAttribute("data-lon")), chosen.textContent);
     });
     picker();
+    json("index.json").catch(function () { return null; });  // ready before the tap: one round trip less
+    holidays();
     locate.hidden = false;
     locate.addEventListener("click", function () {
       if (!navigator.geolocation) { status.textContent = say("unsupported"); picker(); return; }
