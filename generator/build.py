@@ -34,7 +34,6 @@ from generator.config import Config
 from generator.i18n import LANGS, t
 from generator.problems import Report, Text
 from generator.safetext import printable
-from generator.validate import load
 
 SITEMAP_LIMIT = 50_000
 
@@ -64,6 +63,8 @@ class BuildResult:
     datasets: Any = None
     #: lang → (page shell, renderer) of this build, for re-rendering single pages.
     renderers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: Bulk pages taken unchanged from the previous build (``generator/incremental.py``).
+    reused: int = 0
 
 
 def default_out(config: Config) -> Path:
@@ -89,6 +90,8 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     datasets: bool = True,
     search: bool = True,
+    cache: bool = True,
+    files: Any = None,
 ) -> BuildResult:
     """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
 
@@ -96,7 +99,14 @@ def build(
     ``search=False`` skip the downloads and the search index (a quick preview, ``hubdir serve``).
     The result carries each language's page shell and renderer, so a caller can re-render a
     single record page (``renderer.record_page(record)`` then ``shell.render(...)``).
+
+    ``cache=False`` (``--no-cache``) builds everything and forgets the cache; otherwise unchanged
+    pages, section pages, search index and datasets are taken from the previous build
+    (``generator/incremental.py``); ``files`` is an ``incremental.FileCache`` a long-running caller
+    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again.
     """
+    from generator import incremental
+
     started = time.perf_counter()
     timings: dict[str, float] = {}
     out = Path(out_dir or default_out(config)).resolve()
@@ -106,8 +116,14 @@ def build(
     ) or config.content_dir.resolve().is_relative_to(out):
         raise BuildError("site.build.out_inside", out=str(out))
 
+    with _timed(timings, "cache"):
+        state = incremental.Cache(out, config, enabled=cache)
+        if files is not None:
+            if not files.entries:
+                files.entries = state.files.entries
+            state.files = files
     with _timed(timings, "validate"):
-        loaded = load(config)
+        loaded = incremental.load(config, state.files)
     report = loaded.report
     if report.errors:
         raise BuildError("site.build.refused", report=report)
@@ -137,9 +153,17 @@ def build(
             progress=progress,
             datasets=datasets,
             search_index=search,
+            cache=state,
         )
+        with _timed(timings, "manifest"):
+            state.finish(tmp / "site")
         with _timed(timings, "swap"), interrupt.held_back():  # never half swapped
             _swap(tmp / "site", out, tmp)
+        with _timed(timings, "cache"):
+            if cache:
+                state.save()
+            else:
+                incremental.drop(out)
     except BuildError:
         raise
     except Exception as exc:
@@ -151,12 +175,13 @@ def build(
         with _timed(timings, "cleanup"), interrupt.held_back():
             _Job.stop_all()
             if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
+                incremental.discard(tmp, out)
             if lock is not None:
                 lock.close()
     result.out_dir = out
     result.seconds = time.perf_counter() - started
     result.timings = timings
+    result.reused = state.reused
     return result
 
 
@@ -172,25 +197,38 @@ def _build_into(
     progress: Callable[[int, int], None] | None,
     datasets: bool,
     search_index: bool = True,
+    cache: Any = None,
 ) -> BuildResult:
+    from generator import incremental
     from generator.site import contrib, nearby, nearby_page, pages, search, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
+    state: incremental.Cache = cache if cache is not None else incremental.Cache(out, config, enabled=False)
     with _timed(timings, "model"):
         site = tmp / "site"
         work = tmp / "work"
         work.mkdir()
+        site.mkdir()
         contrib.load()
         model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
         model.extra["releases"] = _releases(config)
+        hashes = incremental.record_hashes(loaded.registry, state.files)
+        everything = incremental.group_key(state.base, "records", *sorted(hashes.items()))
+        data_key = incremental.group_key(
+            everything, "datasets", _source_date(config, loaded), json.dumps(model.extra["releases"], default=str)
+        )
         # The datasets are independent of the pages: write them on the other core meanwhile.
-        data_job = _Job(_write_datasets, loaded, tmp / "data") if datasets else None
+        data_job = None
+        data_reused = datasets and state.can_reuse_group("datasets", data_key)
+        if datasets and not data_reused:
+            data_job = _Job(_write_datasets, loaded, tmp / "data")
 
     overrides = theme.prepare_overrides(work)
     renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
     shells: dict[str, theme.Shell] = {}
     page_paths: dict[str, list[str]] = {}
+    raw_data_pages: dict[str, str] = {}
     for lang in LANGS:
         renderer = renderers[lang]
         with _timed(timings, "sections"):
@@ -209,11 +247,30 @@ def _build_into(
             hub=_hub_extra(model, lang),
             strict=strict,
         )
+        group = f"sections-{lang}"
+        key = incremental.group_key(
+            state.base,
+            group,
+            _stable_config(cfg),
+            *((s.src, s.title, s.html, s.in_nav) for s in sections),
+        )
+        prefix = "" if lang == "zh" else "en/"
+        data_page = f"{prefix}data/index.html"
         with _timed(timings, "mkdocs"):
-            try:
-                shells[lang] = theme.build_language(cfg, work, sections, quiet=quiet)
-            except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
-                raise BuildError("site.build.mkdocs_failed", detail=printable(f"{type(exc).__name__}: {exc}")) from exc
+            if state.reuse_group(group, key, site):
+                raw_data_pages[lang] = state.new.extra[group]
+            else:
+                try:
+                    theme.build_language(cfg, work, sections, quiet=quiet)
+                except Exception as exc:  # mkdocs raises Abort/ConfigurationError/PluginError…
+                    detail = printable(f"{type(exc).__name__}: {exc}")
+                    raise BuildError("site.build.mkdocs_failed", detail=detail) from exc
+                raw_data_pages[lang] = (site / data_page).read_text("utf-8")
+                # what this mkdocs run wrote (the Chinese run comes first, into an empty site)
+                members = incremental.files_under(site, "en") if prefix else list(incremental.walk(site))
+                members = [r for r in members if r != data_page and (prefix or not r.startswith("en/"))]
+                state.claim_group(group, key, site, members, raw_data_pages[lang])
+        shells[lang] = _light_shell(config, lang, cfg, site)
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -225,18 +282,37 @@ def _build_into(
         if progress:
             progress(done[0], total)
 
-    with _timed(timings, "pages"):
-        # English pages on the second core (or inline when there is one), Chinese pages here.
-        en_job = _Job(pages.write_bulk, renderers["en"], shells["en"], site / "en")
-        page_paths["zh"] += pages.write_bulk(renderers["zh"], shells["zh"], site, tick)
+    search_key = incremental.group_key(everything, "search")
+    search_job = None
     with _timed(timings, "search"):
-        if search_index:  # meanwhile the English pages are still being written
-            search.write(model, site)
+        if search_index and not state.reuse_group("search", search_key, site):
+            # the index on the other core while the pages are written here
+            search_job = _Job(_write_search, model, site)
     with _timed(timings, "pages"):
-        page_paths["en"] += en_job.result()
+        keys = incremental.PageKeys(model, hashes, state.base)
+        en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        zh_paths, zh_entries, zh_reused = incremental.write_bulk(
+            renderers["zh"], shells["zh"], site, "", state, keys, tick
+        )
+        page_paths["zh"] += zh_paths
+        en_paths, en_entries, en_reused = en_job.result()
+        page_paths["en"] += en_paths
+        state.new.files.update(zh_entries)
+        state.new.files.update(en_entries)
+        state.reused = zh_reused + en_reused
+    with _timed(timings, "search"):
+        if search_job is not None:
+            search_job.result()
+            state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
 
     with _timed(timings, "datasets"):
-        exported, dictionary = data_job.result() if data_job else (None, None)
+        if data_reused and state.reuse_group("datasets", data_key, site):
+            exported, dictionary = state.new.extra["datasets"]
+        elif data_reused:  # the previous files went missing meanwhile: write them after all
+            data_reused = False
+            exported, dictionary = _write_datasets(loaded, tmp / "data")
+        else:
+            exported, dictionary = data_job.result() if data_job else (None, None)
     model.extra["datasets"] = exported
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
@@ -244,18 +320,24 @@ def _build_into(
         (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
         nearby.write(model, site)
         nearby_page.write_assets(site)
-        if exported is not None:  # beside the data page's index.html
+        if exported is not None and not data_reused:  # beside the data page's index.html
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
                 child.rename(site / "data" / child.name)
+            members = [r for r in incremental.files_under(site, "data") if r != "data/index.html"]
+            state.claim_group("datasets", data_key, site, members, (exported, dictionary))
+        if exported is not None:
             from generator.release import SITE_DIR, publish_releases  # issue 15: releases at stable URLs
 
             publish_releases(config.root, site / SITE_DIR)
         for lang in LANGS:
             page = (site if lang == "zh" else site / "en") / "data" / "index.html"
-            text = page.read_text("utf-8")
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.unlink(missing_ok=True)  # never write through a link into the previous site
             page.write_text(
-                text.replace(pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1),
+                raw_data_pages[lang].replace(
+                    pages.DOWNLOADS_MARKER, renderers[lang].downloads_html(exported, dictionary), 1
+                ),
                 "utf-8",
             )
     with _timed(timings, "sitemap"):
@@ -270,6 +352,28 @@ def _build_into(
         datasets=exported,
         renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
     )
+
+
+def _stable_config(cfg: dict[str, Any]) -> str:
+    """The mkdocs configuration without this build's temporary paths (they differ every build)."""
+    stable = {k: v for k, v in cfg.items() if k not in ("docs_dir", "site_dir")}
+    stable["theme"] = {k: v for k, v in cfg["theme"].items() if k != "custom_dir"}
+    return json.dumps(stable, sort_keys=True, default=str)
+
+
+def _write_search(model: Any, site: Path) -> None:
+    from generator.site import search
+
+    search.write(model, site)
+
+
+def _source_date(config: Config, loaded: Any) -> str:
+    """The datasets' timestamp (part of their cache key: it comes from git or the files' times)."""
+    try:
+        from generator.export import package
+    except ImportError:
+        return ""
+    return str(package.source_date(config, [r.path for r in loaded.records]))
 
 
 LOCK_NAME = ".lock"
@@ -437,6 +541,29 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
         if section.in_nav and section.src not in fixed and not section.src.startswith("kinds/"):
             nav.append(NavItem(section.title, section.src))
     return nav
+
+
+def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> Any:
+    """The bulk pages' shell (``site/shell.py``): Material's look without its navigation drawer."""
+    from generator.site.shell import NavLink, light_shell, material_stylesheets, write_meta
+
+    links = []
+    for item in cfg["nav"]:
+        (title, target), = item.items()
+        src = target if isinstance(target, str) else next(iter(target[0].values()))
+        links.append(NavLink(title, _section_path(src)))
+    write_meta(site, lang, cfg["extra"]["hubdir"])
+    return light_shell(
+        lang=lang,
+        site_name=cfg["site_name"],
+        site_url=cfg["site_url"],
+        description=cfg["site_description"],
+        copyright_html=cfg["copyright"],
+        nav=links,
+        hub=cfg["extra"]["hubdir"],
+        stylesheets=[*material_stylesheets(site), *cfg["extra_css"]],
+        scripts=list(cfg["extra_javascript"]),
+    )
 
 
 def _hub_extra(model: Any, lang: str) -> dict[str, Any]:

@@ -11,15 +11,17 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from generator import __version__
-from generator.config import Config, ConfigError, find_root, load_config
 from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
+
+if TYPE_CHECKING:
+    from generator.config import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +32,10 @@ class State:
     lang: str
 
     def config(self) -> Config:
+        # Imported here, inside the command: the heavy imports (jsonschema, yaml) then run where a
+        # Ctrl-C is caught and reported in one line, and `hubdir --help` stays quick.
+        from generator.config import ConfigError, find_root, load_config
+
         root = self.root_option or find_root(Path.cwd())
         if root is None:
             fail(t(self.lang, "cli.no_root"))
@@ -369,9 +375,11 @@ def export_command(ctx: click.Context, out_dir: Path | None, lang: str | None) -
               help="输出目录（默认 build/site）/ output folder (default build/site).")
 @click.option("--strict", is_flag=True, help="警告也算失败 / treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress output.")
+@click.option("--no-cache", is_flag=True,
+              help="不使用上次构建的缓存，全部重新生成 / ignore the cache of the last build, build everything.")
 @lang_option
 @click.pass_context
-def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool,
+def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet: bool, no_cache: bool,
                   lang: str | None) -> None:
     """生成公开名录网站与开放数据（先校验；失败时保留原网站）。
 
@@ -386,7 +394,8 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
     config = state.config()
     update, finish = build.terminal_progress(not quiet)
     try:
-        result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update)
+        result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update,
+                             cache=not no_cache)
     except build.BuildError as exc:
         finish()
         if exc.report is not None:
@@ -404,10 +413,52 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         shown = result.out_dir
     click.echo(t(state.lang, "site.build.done", out=shown, pages=result.pages, records=result.records,
                  seconds=result.seconds))
+    if not quiet and result.reused:
+        click.echo(t(state.lang, "incremental.build.reused", reused=result.reused))
     if not quiet:
         steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s"
                           for k, v in result.timings.items())
         click.echo(t(state.lang, "site.build.timings", steps=steps))
+
+
+@cli.command("deploy")
+@click.option("--to", "dest", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="目标目录（网站服务器根目录或挂载的存储桶）/ destination folder (a web root or mounted bucket).")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="已生成的网站（默认 build/site）/ the built site (default build/site).")
+@click.option("--plan", "show_plan", is_flag=True,
+              help="只输出 JSON 计划（上传、删除），不做改动 / print the plan as JSON, change nothing.")
+@click.option("--against", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="目标上次收到的清单所在目录（对象存储用）/ folder with the destination's last manifest.")
+@click.option("--verify", is_flag=True,
+              help="逐个校验目标文件的 SHA-256，而不信任其清单 / hash the destination's files.")
+@lang_option
+@click.pass_context
+def deploy_command(ctx: click.Context, dest: Path | None, site_dir: Path | None, show_plan: bool,
+                   against: Path | None, verify: bool, lang: str | None) -> None:
+    """按清单把网站同步到目录或对象存储：只上传改动的文件，最后删除已不存在的文件。
+
+    Sync the built site to a folder by its manifest (hubdir-manifest.json): upload
+    what changed (pages last), delete what is gone, then write the manifest.  With
+    --plan, print what would be uploaded and deleted as JSON (for an object store's
+    own tool, e.g. ossutil, coscli, obsutil) and change nothing.
+    """
+    from generator import deploy
+
+    state = _state(ctx, lang)
+    site = site_dir or (state.config().root / "build" / "site")
+    try:
+        if show_plan or dest is None:
+            if dest is None and against is None:
+                fail(t(state.lang, "incremental.deploy.need_target"))
+            todo = deploy.plan(site, dest, verify=verify, dest_manifest=against)
+            click.echo(todo.as_json())
+            return
+        todo = deploy.sync_folder(site, dest, verify=verify)
+    except deploy.DeployError as exc:
+        fail(t(state.lang, exc.key, **exc.args_dict))
+    click.echo(t(state.lang, "incremental.deploy.done", dest=dest, uploaded=len(todo.upload),
+                 deleted=len(todo.delete), unchanged=todo.unchanged))
 
 
 @cli.command("init")

@@ -61,8 +61,10 @@ def test_edit_a_record_and_see_the_page_change(preview: tuple[Preview, str], pro
         record.read_text("utf-8").replace("name: 示例容桂总工会", "name: 示例容桂预览总工会"), "utf-8"
     )
     _until(lambda: "示例容桂预览总工会" in _get(url + page.lstrip("/"))[1], "the edited name on the page")
-    _until(lambda: json.loads(_get(url + STATUS_PATH.lstrip("/"))[1])["generation"] >= 2, "generation 2")
-    assert server.status.mode == "fast"  # only the pages that show this record were rendered again…
+    _until(lambda: json.loads(_get(url + STATUS_PATH.lstrip("/"))[1])["generation"] >= 3, "generation 3")
+    # only the pages that show this record were rendered first, then the incremental build followed
+    assert [mode for mode, _ in server.status.steps] == ["full", "fast", "full"]
+    assert server.status.watching == "events"
     shown = [
         (server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))
     ]

@@ -8,6 +8,7 @@ stays flat whatever the number of records.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from generator import geography, schema
+from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib, nearby, nearby_page
@@ -49,6 +51,16 @@ class Page:
     path: str
     title: str
     body: str
+
+
+@dataclass
+class Job:
+    """A bulk page before it is rendered (``generator/incremental.py`` keys it by ``subject``)."""
+
+    path: str
+    kind: str  # "record", "area" or "chunk"
+    subject: Any  # the record, or a chunk's (records, the town's page paths, town code)
+    render: Callable[[], Page]
 
 
 class Renderer:
@@ -177,40 +189,61 @@ class Renderer:
 
     def chunk_pages(self) -> Iterator[Page]:
         """Listing pages of the kinds too big for one page: split by town, then by ``PAGE_SIZE``."""
+        for job in self.chunk_jobs():
+            yield job.render()
+
+    def chunk_jobs(self) -> Iterator[Job]:
         for kind, plan in self.model.listing_plan.items():
-            label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
             for town in plan:
                 for index, records in enumerate(town["chunks"]):
-                    path = town["pages"][index]
-                    rows = [self.model.row(r, self.lang) for r in records]
-                    pager = [
-                        {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
-                    ]
-                    title = self.tr(
-                        "site.listing.chunk_title",
-                        kind=label,
-                        town=self.model.group_label(town["town"], self.lang),
-                        page=index + 1,
-                        pages=len(town["pages"]),
-                    )
-                    body = self.render(
+                    yield Job(
+                        town["pages"][index],
                         "chunk",
-                        path,
-                        title=title,
-                        kind=label,
-                        back=f"kinds/{kind}/",
-                        rows=rows,
-                        pages=len(town["pages"]),
-                        pager=pager,
-                        service_options=self.model.labels.options("services", self.lang),
-                        group_options=self.model.labels.options("target_groups", self.lang),
+                        (records, town["pages"], town["town"]),
+                        functools.partial(self.chunk_page, kind, town, index),
                     )
-                    yield Page(path, title, body)
+
+    def chunk_page(self, kind: str, town: dict[str, Any], index: int) -> Page:
+        label = next(k.label(self.lang) for k in self.model.kinds if k.code == kind)
+        records = town["chunks"][index]
+        path = town["pages"][index]
+        rows = [self.model.row(r, self.lang) for r in records]
+        pager = [
+            {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
+        ]
+        title = self.tr(
+            "site.listing.chunk_title",
+            kind=label,
+            town=self.model.group_label(town["town"], self.lang),
+            page=index + 1,
+            pages=len(town["pages"]),
+        )
+        body = self.render(
+            "chunk",
+            path,
+            title=title,
+            kind=label,
+            back=f"kinds/{kind}/",
+            rows=rows,
+            pages=len(town["pages"]),
+            pager=pager,
+            service_options=self.model.labels.options("services", self.lang),
+            group_options=self.model.labels.options("target_groups", self.lang),
+        )
+        return Page(path, title, body)
+
+    def bulk_jobs(self) -> Iterator[Job]:
+        """Every bulk page, not yet rendered: where it goes, what it shows, how to render it."""
+        for record in self.model.registry.all():
+            if record.registry == "divisions":
+                yield Job(record_path(record), "area", record, functools.partial(self.area_page, record))
+            else:
+                yield Job(record_path(record), "record", record, functools.partial(self.record_page, record))
+        yield from self.chunk_jobs()
 
     def bulk_pages(self) -> Iterator[Page]:
-        for record in self.model.registry.all():
-            yield self.area_page(record) if record.registry == "divisions" else self.record_page(record)
-        yield from self.chunk_pages()
+        for job in self.bulk_jobs():
+            yield job.render()
 
     # -- section pages ----------------------------------------------------------------
     def sections(self) -> list[Section]:
@@ -333,14 +366,30 @@ class Renderer:
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
-        site_root = "../" if self.lang == "en" else ""
+        m, lang = self.model, self.lang
+        site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        strings["sound"] = self.tr("search.sound")
+        strings["partial"] = self.tr("search.partial")
+        # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        geo = m.registry.geo  # the level below the root: a district's towns, a province's cities
+        root = geo.root_code
+        level = geo.child_level(root)
+        hotlines = [
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
+        ]
         return self.render(
             "search",
             "search/",
             index=f"../{site_root}{SEARCH_INDEX_DIR}/",
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+            hotlines=hotlines,
+            kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
+            towns=[{"path": record_path(d), "name": geo.label(d.id, lang)} for d in geo.children(root, level)],
+            towns_heading=browse_heading(level, lang) if level else "",
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:

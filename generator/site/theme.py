@@ -131,6 +131,10 @@ def prepare_overrides(work: Path) -> Path:
     """
     target = work / "overrides"
     shutil.copytree(OVERRIDES, target, dirs_exist_ok=True)
+    # the per-page chrome of the light shell (site/shell.py), included by main.html too
+    for chrome in sorted((HERE / "templates" / "shell").glob("chrome_*.html")):
+        (target / "hubdir-chrome").mkdir(exist_ok=True)
+        shutil.copy2(chrome, target / "hubdir-chrome" / chrome.name)
     import material
 
     zh = Path(material.__file__).parent / "templates" / "partials" / "languages" / "zh.html"

@@ -1,0 +1,570 @@
+"""Incremental builds: a cache keyed by content hashes, so a second build redoes only what changed.
+
+Why: at province scale staff change one record at a time, and a build that redoes 200,000 pages for
+one edit costs minutes.  The rule is "byte-identical to a clean build, or a clean build":
+
+* **global key** — hubdir's own files (code, templates, catalogues, assets), the versions of
+  mkdocs/mkdocs-material/Jinja, ``site_config.yml``, ``datasets/package.yml`` and the schemas.  If it
+  differs from the cached one nothing is reused (a full build).
+* **files** — each record file's load + shape + record checks are cached by (path, bytes, the day:
+  date checks depend on it); the cross-record checks always run over the whole registry (they are
+  linear and cheap), so the report equals a full validation's.
+* **bulk pages** — each page's key hashes the global key and the content hashes of every record the
+  page can show (``page_keys``): a record page its record, the records it links to and that link to
+  it, its divisions; an area page its chain, its whole subtree and the records in it, its siblings;
+  a listing page its records, their divisions and the pager.  An unchanged key reuses the previous
+  file (a hard link into the new tree) after checking its size and mtime against the manifest.
+* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
+  search index and the datasets (keyed by every record) are reused whole or rebuilt whole.
+
+The previous site plus ``manifest`` (path → size, mtime, sha256, key) is the cache; it lives beside
+the site (``build/.site-cache/``, git-ignored with ``build/``) and is written only after the atomic
+swap, so a failed build leaves both the old site and the old cache.  ``--no-cache`` ignores it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator import checks
+from generator.config import CONFIG_NAME, Config
+from generator.problems import Report
+from generator.registry import LINKS, LIST_LINKS, Record, Registry
+
+FORMAT = 1
+#: The public manifest of the site (path, size, sha256 of every other file), read by ``hubdir deploy``.
+MANIFEST_NAME = "hubdir-manifest.json"
+_GENERATOR = Path(__file__).resolve().parent
+
+
+def _h(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """hubdir's version and every file of the package (a changed template or catalogue is a new version)."""
+    import jinja2
+    import material
+    import mkdocs
+
+    from generator import __version__
+
+    parts: list[Any] = [
+        FORMAT,
+        __version__,
+        getattr(mkdocs, "__version__", ""),
+        getattr(material, "__version__", ""),
+        jinja2.__version__,
+    ]
+    for path in sorted(_GENERATOR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            parts += [path.relative_to(_GENERATOR).as_posix(), path.read_bytes()]
+    return _h(*parts)
+
+
+def _tree_bytes(folder: Path) -> list[Any]:
+    out: list[Any] = []
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                out += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return out
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"\0missing"
+
+
+def global_key(config: Config) -> str:
+    """Everything every output depends on besides the records."""
+    root = config.root
+    return _h(
+        code_version(),
+        _file_bytes(root / CONFIG_NAME),
+        _file_bytes(root / "datasets" / "package.yml"),
+        *_tree_bytes(config.schemas_dir),
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+
+
+# -- cached validation ------------------------------------------------------------------------------
+
+
+@dataclass
+class FileCache:
+    """(registry, rel, bytes hash, validation key) → (data, problems) of ``validate._read_one``."""
+
+    entries: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
+    #: The content hash of each record file by relative path, from the last load.
+    hashes: dict[str, str] = field(default_factory=dict)
+    #: The entry key of each file by relative path, from the last load (for ``load(..., changed=)``).
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def load(
+    config: Config,
+    files: FileCache | None,
+    *,
+    today: dt.date | None = None,
+    changed: Iterable[Path] | None = None,
+) -> Any:
+    """``validate.load`` with each file's own checks taken from ``files`` when its bytes are unchanged.
+
+    The cross-record checks (ids, references, hierarchy, divisions, status, shared credit codes) run
+    over the whole new registry exactly as in ``validate.load``, so the report is the same.
+    ``changed`` (``hubdir serve``, from file-system events) says which files may differ from the last
+    load: the others are not even read.  The preview's consolidating build passes nothing and so
+    reads every file, which repairs a missed event within seconds.
+    """
+    from generator import validate
+
+    if files is None:
+        return validate.load(config, today=today)
+    today = today or dt.date.today()
+    root = config.root
+    found, problems = validate.discover(config.content_dir, root)
+    vkey = _h(code_version(), *_tree_bytes(config.schemas_dir), json.dumps(config.district, sort_keys=True,
+              default=str), today.isoformat())
+    jobs: list[tuple[str, str, str]] = []
+    keys: list[str] = []
+    hashes: dict[str, str] = {}
+    results: list[tuple[Any, list[Any]] | None] = []
+    suspects = {os.path.abspath(p) for p in changed} if changed is not None else None
+    if vkey != files.keys.get("\0validation"):
+        suspects = None  # another day, other schemas: every file again
+    key_of: dict[str, str] = {"\0validation": vkey}
+    folders: dict[Path, str] = {}  # one relative-path computation per folder, not per file
+
+    def rel_of(path: Path) -> str:
+        parent = path.parent
+        if parent not in folders:
+            folders[parent] = validate._rel(parent, root)
+        return path.name if folders[parent] in ("", ".") else f"{folders[parent]}/{path.name}"
+
+    rels: list[str] = []
+    for name, path in found:
+        rel = rel_of(path)
+        rels.append(rel)
+        known = files.keys.get(rel)
+        if suspects is not None and known is not None and os.path.abspath(path) not in suspects:
+            key, hashes[rel] = known, files.hashes[rel]
+            keys.append(key)
+            key_of[rel] = key
+            results.append(files.entries.get(key))
+            if results[-1] is None:
+                jobs.append((name, str(path), rel))
+            continue
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            blob = None
+        key = _h(vkey, name, rel, blob if blob is not None else b"\0unreadable")
+        keys.append(key)
+        key_of[rel] = key
+        hashes[rel] = _h(name, rel, blob if blob is not None else b"\0unreadable")
+        hit = files.entries.get(key) if blob is not None else None
+        results.append(hit)
+        if hit is None:
+            jobs.append((name, str(path), rel))
+    fresh = iter(validate.read_all(jobs, str(config.schemas_dir), config.district, today))
+    records: list[Record] = []
+    entries: dict[str, tuple[Any, list[Any]]] = {}
+    for (name, path), rel, key, hit in zip(found, rels, keys, results, strict=True):
+        data, found_problems = hit if hit is not None else next(fresh)
+        entries[key] = (data, found_problems)
+        problems.extend(found_problems)
+        if data is not None:
+            records.append(Record(name, data, path, rel))
+    files.entries = entries
+    files.hashes = hashes
+    files.keys = key_of
+    registry = Registry(config, records)
+    problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
+
+
+# -- page keys ----------------------------------------------------------------------------------------
+
+
+def record_hashes(registry: Registry, files: FileCache | None) -> dict[str, str]:
+    """id → content hash of its file (the relative path is part of it: the edit link shows it)."""
+    out: dict[str, str] = {}
+    known = files.hashes if files is not None else {}
+    for record in registry.all():
+        out[record.id] = known.get(record.rel) or _h(
+            record.registry, record.rel, json.dumps(record.data, sort_keys=True, default=str)
+        )
+    return out
+
+
+def _links_out(record: Record) -> Iterator[str]:
+    for name in LINKS.get(record.registry, {}):
+        value = record.get(name)
+        if isinstance(value, str) and value:
+            yield value
+    for name in LIST_LINKS.get(record.registry, {}):
+        for value in record.get(name) or []:
+            yield str(value)
+
+
+class PageKeys:
+    """The key of every bulk page of a model (see the module docstring for what each depends on)."""
+
+    def __init__(self, model: Any, hashes: dict[str, str], base: str) -> None:
+        self.model = model
+        self.reg: Registry = model.registry
+        self.hashes = hashes
+        self.base = base
+        self.links_in: dict[str, list[str]] = {}
+        for record in self.reg.all():
+            for target in _links_out(record):
+                self.links_in.setdefault(target, []).append(record.id)
+        # every division's subtree: the records and divisions beneath it (by parent links)
+        self.subtree: dict[str, list[str]] = {}
+        for record in self.reg.all():
+            for division in self.reg.division_chain(record.division):
+                self.subtree.setdefault(division.id, []).append(record.id)
+
+    def _hash_of(self, rid: str) -> str:
+        return self.hashes.get(rid, "-")
+
+    def _chain(self, code: str) -> list[str]:
+        return [d.id for d in self.reg.division_chain(code)]
+
+    def record(self, record: Record) -> str:
+        ids = {record.id, *_links_out(record), *self.links_in.get(record.id, ()), *self._chain(record.division)}
+        # one level further: the names and statuses shown for linked records come from their own files
+        return _h(self.base, "record", record.id, *(f"{i}={self._hash_of(i)}" for i in sorted(ids)))
+
+    def area(self, area: Record) -> str:
+        ids = set(self.subtree.get(area.id, ()))
+        ids.update(self._chain(area.id))
+        parent = area.get("parent")
+        if parent:
+            ids.update(d.id for d in self.reg.sub_divisions.get(parent, []))
+        for rid in list(ids):
+            ids.update(self._chain(self.reg.by_id[rid].division) if rid in self.reg.by_id else ())
+        return _h(self.base, "area", area.id, *(f"{i}={self._hash_of(i)}" for i in sorted(ids)))
+
+    def chunk(self, path: str, records: list[Record], pages: list[str], town: str) -> str:
+        ids = {r.id for r in records} | set(self._chain(town))
+        for record in records:
+            ids.update(self._chain(record.division))
+        return _h(self.base, "chunk", path, *pages, *(f"{i}={self._hash_of(i)}" for i in sorted(ids)))
+
+
+# -- the previous build -------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    size: int
+    mtime_ns: int
+    sha256: str
+    key: str = ""
+    group: str = ""
+
+
+@dataclass
+class State:
+    """What the cache remembers of the last successful build into one site folder."""
+
+    base: str = ""
+    files: dict[str, Entry] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # group name → key
+    extra: dict[str, Any] = field(default_factory=dict)  # pickled results (datasets) by group
+
+
+def cache_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}-cache"
+
+
+class Cache:
+    """The previous build's state and the new build's, for one output folder."""
+
+    def __init__(self, out: Path, config: Config, *, enabled: bool = True) -> None:
+        self.out = out
+        self.folder = cache_dir(out)
+        self.enabled = enabled
+        self.base = global_key(config)
+        self.old = self._read() if enabled else State()
+        if self.old.base != self.base:
+            self.old = State()
+        self.files = FileCache()
+        if enabled:
+            self.files.entries = self._read_files()
+        self.new = State(base=self.base)
+        self.reused = 0
+        self.rendered = 0
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _read(self) -> State:
+        try:
+            with open(self.folder / "state.pickle", "rb") as fh:
+                state = pickle.load(fh)
+            return state if isinstance(state, State) else State()
+        except Exception:  # a missing or damaged cache is simply no cache
+            return State()
+
+    def _read_files(self) -> dict[str, tuple[Any, list[Any]]]:
+        try:
+            with open(self.folder / "files.pickle", "rb") as fh:
+                entries = pickle.load(fh)
+            return entries if isinstance(entries, dict) else {}
+        except Exception:
+            return {}
+
+    def _valid(self, rel: str, entry: Entry) -> bool:
+        try:
+            st = os.stat(self.out / rel)
+        except OSError:
+            return False
+        return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+    # -- bulk pages --------------------------------------------------------------------------------
+    def reuse_page(self, rel: str, key: str, target: Path) -> bool:
+        """Link the previous ``rel`` into ``target`` if its key is unchanged and the file is intact."""
+        entry = self.old.files.get(rel)
+        if entry is None or entry.key != key or not self._valid(rel, entry):
+            return False
+        if not _link(self.out / rel, target):
+            return False
+        self.new.files[rel] = entry
+        self.reused += 1
+        return True
+
+    def wrote(self, rel: str, target: Path, data: bytes, key: str = "", group: str = "") -> None:
+        st = os.stat(target)
+        self.new.files[rel] = Entry(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest(), key, group)
+        self.rendered += 1
+
+    # -- shared groups -------------------------------------------------------------------------------
+    def can_reuse_group(self, group: str, key: str) -> bool:
+        """The previous build wrote ``group`` from the same inputs and its files are intact."""
+        if self.old.groups.get(group) != key:
+            return False
+        members = {rel: e for rel, e in self.old.files.items() if e.group == group}
+        return bool(members) and all(self._valid(rel, e) for rel, e in members.items())
+
+    def reuse_group(self, group: str, key: str, site: Path) -> bool:
+        """Link every file of ``group`` from the previous site if its key is unchanged and all are intact."""
+        if not self.can_reuse_group(group, key):
+            return False
+        members = {rel: e for rel, e in self.old.files.items() if e.group == group}
+        for rel in sorted(members):
+            if not _link(self.out / rel, site / rel):
+                return False
+        self.new.files.update(members)
+        self.new.groups[group] = key
+        if group in self.old.extra:
+            self.new.extra[group] = self.old.extra[group]
+        return True
+
+    def claim_group(self, group: str, key: str, site: Path, rels: Iterable[str], extra: Any = None) -> None:
+        """Record freshly written files as ``group`` (hashing them)."""
+        for rel in rels:
+            self.new.files[rel] = _entry(site / rel, group=group)
+        self.new.groups[group] = key
+        if extra is not None:
+            self.new.extra[group] = extra
+
+    # -- the end -------------------------------------------------------------------------------------
+    def finish(self, site: Path) -> None:
+        """Hash what is not known yet, write the public manifest into ``site``."""
+        known = self.new.files
+        for rel in walk(site):
+            if rel not in known and rel != MANIFEST_NAME:
+                known[rel] = _entry(site / rel)
+        manifest = {
+            "format": 1,
+            "files": [
+                {"path": rel, "size": known[rel].size, "sha256": known[rel].sha256} for rel in sorted(known)
+            ],
+        }
+        (site / MANIFEST_NAME).write_text(
+            json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", "utf-8"
+        )
+
+    def save(self) -> None:
+        """Write the new state once the new site is in place (stats are taken again after the swap)."""
+        for rel, entry in self.new.files.items():
+            try:
+                st = os.stat(self.out / rel)
+            except OSError:
+                continue
+            entry.size, entry.mtime_ns = st.st_size, st.st_mtime_ns
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, value in (("state.pickle", self.new), ("files.pickle", self.files.entries)):
+            tmp = self.folder / f".{name}.tmp"
+            with open(tmp, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / name)
+
+
+def drop(out: Path) -> None:
+    """Forget the cache of ``out`` (``--no-cache`` builds leave none behind that could be stale)."""
+    shutil.rmtree(cache_dir(out), ignore_errors=True)
+
+
+#: Above this many files the previous site is deleted by a detached process after the swap: deleting
+#: 200,000 pages takes longer than an incremental build of them (the next build removes leftovers).
+DEFER_DELETE_FILES = 5000
+TRASH = ".{name}.trash-"
+
+
+def discard(tmp: Path, out: Path) -> None:
+    """Delete the build's temporary folder (with the previous site in it), large ones in the background."""
+    import subprocess
+    import sys
+
+    prefix = TRASH.format(name=out.name)
+    leftovers = sorted(out.parent.glob(prefix + "*"))
+    big = (tmp / "previous").is_dir() and _more_files_than(tmp / "previous", DEFER_DELETE_FILES)
+    if not big and not leftovers:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    targets = leftovers
+    if big:
+        trash = out.parent / f"{prefix}{tmp.name}"
+        try:
+            tmp.rename(trash)
+            targets = [*targets, trash]
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    code = "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", code, *map(str, targets)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        for target in targets:
+            shutil.rmtree(target, ignore_errors=True)
+
+
+def _more_files_than(folder: Path, limit: int) -> bool:
+    count = 0
+    for _, dirs, names in os.walk(folder):
+        count += len(names) + len(dirs)
+        if count > limit:
+            return True
+    return False
+
+
+def _link(source: Path, target: Path) -> bool:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:
+        try:
+            shutil.copy2(source, target)
+        except OSError:
+            return False
+    return True
+
+
+def _entry(path: Path, group: str = "") -> Entry:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    st = os.stat(path)
+    return Entry(st.st_size, st.st_mtime_ns, digest.hexdigest(), "", group)
+
+
+def walk(site: Path) -> Iterator[str]:
+    for folder, dirs, names in os.walk(site):
+        dirs.sort()
+        rel_folder = os.path.relpath(folder, site)
+        for name in sorted(names):
+            yield name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/")
+
+
+def files_under(site: Path, prefix: str) -> list[str]:
+    """Relative paths of the files under ``site/prefix``."""
+    base = site / prefix
+    return [f"{prefix}/{rel}" for rel in walk(base)] if base.is_dir() else []
+
+
+def group_key(base: str, name: str, *parts: Any) -> str:
+    return _h(base, "group", name, *parts)
+
+
+RenderFn = Callable[[], tuple[str, str]]
+
+
+def page_key(keys: PageKeys, job: Any, lang: str) -> str:
+    if job.kind == "record":
+        key = keys.record(job.subject)
+    elif job.kind == "area":
+        key = keys.area(job.subject)
+    else:
+        records, pages, town = job.subject
+        key = keys.chunk(job.path, records, pages, town)
+    return _h(key, lang)
+
+
+def write_bulk(
+    renderer: Any,
+    shell: Any,
+    root: Path,
+    prefix: str,
+    cache: Cache,
+    keys: PageKeys,
+    tick: Callable[[int], None] | None = None,
+) -> tuple[list[str], dict[str, Entry], int]:
+    """``pages.write_bulk`` that links unchanged pages from the previous site instead of rendering them.
+
+    Returns the page paths (in the order of a clean build), the manifest entries of the files and how
+    many were reused; it may run in a forked worker, so the entries travel back with the result.
+    """
+    paths: list[str] = []
+    entries: dict[str, Entry] = {}
+    made: set[str] = set()
+    reused = 0
+    for job in renderer.bulk_jobs():
+        rel = f"{prefix}{job.path}index.html"
+        target = root / job.path / "index.html"
+        key = page_key(keys, job, renderer.lang)
+        if job.path not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(job.path)
+        if cache.reuse_page(rel, key, target):
+            entries[rel] = cache.new.files[rel]
+            reused += 1
+        else:
+            page = job.render()
+            data = shell.render(page.title, page.path, page.body).encode("utf-8")
+            target.write_bytes(data)
+            cache.wrote(rel, target, data, key)
+            entries[rel] = cache.new.files[rel]
+        paths.append(job.path)
+        if tick:
+            tick(1)
+    return paths, entries, reused

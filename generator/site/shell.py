@@ -1,0 +1,104 @@
+"""The light shell of the bulk pages (records, areas, listing chunks).
+
+Why: a record page in Material's own shell was 16–26 KB, ~7 KB of it the navigation drawer of the
+whole site and ~3 KB Material's configuration and bundle tags, repeated in ~200,000 files at province
+scale (4.6 GB at 100k records).  This shell keeps what a resident sees — Material's look (its cached
+stylesheet), a header with the site name, search and the language switch, a short top-level nav, the
+page and the footer — and drops the drawer and Material's JavaScript (nothing on these pages uses it).
+
+``templates/shell/page.html`` is rendered once per language with placeholders and cut into pieces by
+``theme.Shell``, so a page is still a string join.  ``templates/shell/chrome_*.html`` are the one place
+for per-page chrome; the Material section pages include the same files (``overrides/main.html``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from generator.i18n import t
+from generator.site.theme import CONTENT_SLOT, SHELL_URL, TITLE_SLOT, Shell
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "shell"
+#: Every bulk page sits two folders below its language root (``org/<id>/``, ``area/<code>/``, ``list/<x>/``).
+ROOT = "../../"
+
+
+@dataclass
+class NavLink:
+    title: str
+    path: str
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        keep_trailing_newline=True,
+    )
+
+
+def material_stylesheets(lang_root: Path) -> list[str]:
+    """Material's main stylesheet as this mkdocs run wrote it (its name carries a content hash)."""
+    found = sorted((lang_root / "assets" / "stylesheets").glob("main.*.min.css"))
+    if not found:  # the English root shares the Chinese root's assets
+        found = sorted((lang_root.parent / "assets" / "stylesheets").glob("main.*.min.css"))
+    return [f"assets/stylesheets/{p.name}" for p in found[:1]]
+
+
+def meta_script(lang: str) -> str:
+    """Where a language's shared page settings live, relative to the site root."""
+    return f"assets/hubdir/meta.{lang}.js"
+
+
+def write_meta(site: Path, lang: str, hub: dict[str, str]) -> None:
+    """The map tiles and script strings of one language, once per site instead of once per page."""
+    values = {"hubdir-tiles": hub["tiles_json"], "hubdir-strings": hub["strings_json"]}
+    text = "window.hubdirMeta=" + json.dumps(values, ensure_ascii=False, sort_keys=True) + ";\n"
+    target = site / meta_script(lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text.replace("</", "<\\/"), "utf-8")
+
+
+def light_shell(
+    *,
+    lang: str,
+    site_name: str,
+    site_url: str,
+    description: str,
+    copyright_html: str,
+    nav: list[NavLink],
+    hub: dict[str, str],
+    stylesheets: list[str],
+    scripts: list[str],
+) -> Shell:
+    """The shell of one language: rendered once with placeholders, then cut into a ``Shell``."""
+    root = ROOT if lang == "zh" else ROOT + "../"
+    context: dict[str, Any] = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "title": TITLE_SLOT,
+        "url": SHELL_URL,
+        "site_name": site_name,
+        "site_url": site_url,
+        "description": description,
+        "copyright": Markup(copyright_html),
+        "nav": nav,
+        "hub": hub,
+        # English pages live under en/ but use the one copy of the assets at the site root.
+        "root": ROOT,
+        "assets_root": root,
+        "stylesheets": stylesheets,
+        "scripts": [meta_script(lang), *scripts],
+        "tabs_label": t(lang, "incremental.shell.tabs"),
+        "content": Markup(CONTENT_SLOT),
+    }
+    text = environment().get_template("page.html").render(**context)
+    return Shell(text)

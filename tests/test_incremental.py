@@ -1,0 +1,228 @@
+"""Incremental builds: after random edits, additions, deletions, renames and configuration changes the
+cached build is byte-identical to a clean build, and the cache never outlives what it describes."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from generator import build, incremental
+from generator.config import load_config
+
+ORG_REGISTRIES = ("hubs", "youth_centers", "womens_homes", "social_orgs")
+
+
+def _tree(folder: Path) -> dict[str, Path]:
+    return {rel: folder / rel for rel in incremental.walk(folder)}
+
+
+def assert_same_tree(cached: Path, clean: Path, note: object = "") -> None:
+    a, b = _tree(cached), _tree(clean)
+    assert sorted(a) == sorted(b), (note, sorted(set(a) ^ set(b))[:10])
+    differ = [rel for rel in sorted(a) if not filecmp.cmp(a[rel], b[rel], shallow=False)]
+    assert differ == [], note
+
+
+def _records(project: Path, registries: tuple[str, ...] = ORG_REGISTRIES) -> list[Path]:
+    return sorted(p for name in registries for p in (project / "content" / name).glob("*.yml"))
+
+
+def _referenced(project: Path, rid: str) -> bool:
+    pattern = re.compile(rf"(^|[\s:\-\"']){re.escape(rid)}([\s\"']|$)", re.M)
+    return any(
+        pattern.search(p.read_text("utf-8")) for p in _records(project, ("divisions", *ORG_REGISTRIES)) if p.stem != rid
+    )
+
+
+class Mutator:
+    """Seeded random changes a member of staff could make, each leaving the project valid."""
+
+    def __init__(self, project: Path, seed: int) -> None:
+        self.project = project
+        self.rng = random.Random(seed)
+        self.added: list[Path] = []
+        self.n = 0
+
+    def step(self) -> str:
+        self.n += 1
+        op = self.rng.choice(["edit", "edit", "edit_division", "add", "delete", "rename", "config", "touch"])
+        return getattr(self, op)()
+
+    def edit(self) -> str:
+        path = self.rng.choice(_records(self.project))
+        text = path.read_text("utf-8")
+        field = self.rng.choice(["name", "description", "address"])
+        if re.search(rf"^{field}: ", text, re.M) and field != "description":
+            text = re.sub(rf"^({field}: .*)$", rf"\g<1>改{self.n}", text, count=1, flags=re.M)
+        else:
+            text = re.sub(r"^(name: .*)$", rf"\g<1>新{self.n}", text, count=1, flags=re.M)
+        path.write_text(text, "utf-8")
+        return f"edit {path.stem}"
+
+    def edit_division(self) -> str:
+        path = self.rng.choice(_records(self.project, ("divisions",)))
+        text = re.sub(r"^(name: .*)$", rf"\g<1>{self.n}", path.read_text("utf-8"), count=1, flags=re.M)
+        path.write_text(text, "utf-8")
+        return f"edit division {path.stem}"
+
+    def add(self) -> str:
+        source = self.rng.choice(_records(self.project, ("youth_centers", "womens_homes", "social_orgs")))
+        rid = f"{source.stem.split('-')[0]}-new{self.n}"
+        text = re.sub(r"^id: .*$", f"id: {rid}", source.read_text("utf-8"), count=1, flags=re.M)
+        text = re.sub(r"^uscc: .*\n", "", text, flags=re.M)  # a credit code belongs to one organization
+        text = re.sub(r"^(name: .*)$", rf"\g<1>（新增{self.n}）", text, count=1, flags=re.M)
+        target = source.with_name(f"{rid}.yml")
+        target.write_text(text, "utf-8")
+        self.added.append(target)
+        return f"add {rid}"
+
+    def delete(self) -> str:
+        candidates = [p for p in _records(self.project) if not _referenced(self.project, p.stem)]
+        if not candidates:
+            return self.add()
+        path = self.rng.choice(candidates)
+        path.unlink()
+        return f"delete {path.stem}"
+
+    def rename(self) -> str:
+        candidates = [p for p in _records(self.project) if not _referenced(self.project, p.stem)]
+        if not candidates:
+            return self.add()
+        path = self.rng.choice(candidates)
+        rid = f"{path.stem}-r{self.n}"
+        text = re.sub(r"^id: .*$", f"id: {rid}", path.read_text("utf-8"), count=1, flags=re.M)
+        path.unlink()
+        path.with_name(f"{rid}.yml").write_text(text, "utf-8")
+        return f"rename {path.stem} → {rid}"
+
+    def config(self) -> str:
+        path = self.project / "site_config.yml"
+        text = path.read_text("utf-8")
+        text, count = re.subn(r"^(    zh: )(.+)$", rf"\g<1>\g<2>{self.n}", text, count=1, flags=re.M)
+        assert count == 1
+        path.write_text(text, "utf-8")
+        return "config"
+
+    def touch(self) -> str:
+        path = self.rng.choice(_records(self.project))
+        path.write_bytes(path.read_bytes())
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        return f"touch {path.stem}"
+
+
+@pytest.mark.parametrize("seed", [7, 2026])
+def test_cached_build_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
+    out = project / "build" / "site"
+    clean = tmp_path / "clean" / "site"
+    first = build.build(load_config(project), out, quiet=True)
+    assert first.reused == 0
+    mutator = Mutator(project, seed)
+    reused_any = False
+    for _ in range(5):
+        done = [mutator.step() for _ in range(mutator.rng.randint(1, 3))]
+        config = load_config(project)
+        cached = build.build(config, out, quiet=True)
+        build.build(config, clean, quiet=True, cache=False)
+        assert_same_tree(out, clean, done)
+        reused_any = reused_any or cached.reused > 0
+        if "config" not in done:  # a changed configuration is a new global key: nothing is reused
+            assert 0 < cached.reused < cached.pages, done
+    assert reused_any
+
+
+def test_unchanged_rebuild_reuses_every_bulk_page_and_no_cache_reuses_none(project: Path) -> None:
+    out = project / "build" / "site"
+    config = load_config(project)
+    first = build.build(config, out, quiet=True)
+    second = build.build(config, out, quiet=True)
+    bulk = sum(1 for _ in out.glob("**/index.html") if _.parent.parent.name in ("org", "area", "list"))
+    assert second.reused == bulk > 0
+    assert first.reused == 0
+    forced = build.build(config, out, quiet=True, cache=False)
+    assert forced.reused == 0
+    assert not incremental.cache_dir(out).exists()
+
+
+def test_a_damaged_previous_page_is_rendered_again(project: Path) -> None:
+    out = project / "build" / "site"
+    config = load_config(project)
+    build.build(config, out, quiet=True)
+    page = out / "org" / "wh-gz" / "index.html"
+    good = page.read_bytes()
+    page.unlink()
+    page.write_bytes(b"tampered")  # a new file: size and time differ from the manifest
+    build.build(config, out, quiet=True)
+    assert page.read_bytes() == good
+
+
+def test_a_damaged_cache_means_a_full_build(project: Path) -> None:
+    out = project / "build" / "site"
+    config = load_config(project)
+    build.build(config, out, quiet=True)
+    for name in ("state.pickle", "files.pickle"):
+        (incremental.cache_dir(out) / name).write_bytes(b"\x80garbage")
+    again = build.build(config, out, quiet=True)
+    assert again.reused == 0
+    assert (out / "org" / "wh-gz" / "index.html").is_file()
+
+
+def test_failed_build_keeps_old_site_and_cache(project: Path) -> None:
+    out = project / "build" / "site"
+    config = load_config(project)
+    build.build(config, out, quiet=True)
+    before = _tree(out)
+    contents = {rel: p.read_bytes() for rel, p in before.items()}
+    state = (incremental.cache_dir(out) / "state.pickle").read_bytes()
+    broken = project / "content" / "womens_homes" / "wh-gz.yml"
+    broken.write_text(broken.read_text("utf-8").replace("hub: hub-gz-women", "hub: hub-missing"), "utf-8")
+    with pytest.raises(build.BuildError):
+        build.build(load_config(project), out, quiet=True)
+    assert {rel: p.read_bytes() for rel, p in _tree(out).items()} == contents
+    assert (incremental.cache_dir(out) / "state.pickle").read_bytes() == state
+
+
+def test_cached_validation_reports_exactly_what_a_full_validation_reports(project: Path) -> None:
+    from generator.validate import load
+
+    config = load_config(project)
+    files = incremental.FileCache()
+    incremental.load(config, files)
+    mutator = Mutator(project, 99)
+    broken = project / "content" / "hubs" / "hub-rg-youth.yml"
+    broken.write_text(broken.read_text("utf-8") + "adress: 拼错的字段\n", "utf-8")
+    for _ in range(6):
+        mutator.step()
+        config = load_config(project)
+        cached = incremental.load(config, files)
+        full = load(config)
+        assert cached.report.problems == full.report.problems
+        assert [(r.registry, r.id, r.data, r.rel) for r in cached.records] == [
+            (r.registry, r.id, r.data, r.rel) for r in full.records
+        ]
+
+
+def test_the_site_manifest_lists_every_file_with_its_hash(built_site: tuple[Path, Path, object]) -> None:
+    import hashlib
+    import json
+
+    _, site, _ = built_site
+    manifest = json.loads((site / incremental.MANIFEST_NAME).read_text("utf-8"))
+    listed = {f["path"]: f for f in manifest["files"]}
+    on_disk = {rel for rel in incremental.walk(site) if rel != incremental.MANIFEST_NAME}
+    assert set(listed) == on_disk
+    for rel in ("index.html", "org/wh-gz/index.html", "assets/hubdir/hubdir.js"):
+        data = (site / rel).read_bytes()
+        assert listed[rel]["size"] == len(data)
+        assert listed[rel]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_cache_sits_beside_the_site_and_is_ignored_by_git() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert "/build/" in (root / ".gitignore").read_text("utf-8").split()
+    assert incremental.cache_dir(root / "build" / "site") == root / "build" / ".site-cache"
