@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 import threading
 import time
@@ -26,12 +27,18 @@ from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 390, "height": 844}
 #: 400 kbps and 400 ms, in CDP's units (bytes per second, milliseconds).
 NETWORK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
@@ -46,7 +53,7 @@ COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".csv",
 class _Gzip(SimpleHTTPRequestHandler):
     """A static server that gzips text, as GitHub Pages or nginx ``gzip on`` do (level 6)."""
 
-    cache: dict[str, bytes] = {}
+    cache: ClassVar[dict[str, bytes]] = {}
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -57,7 +64,11 @@ class _Gzip(SimpleHTTPRequestHandler):
             if not self.path.split("?", 1)[0].endswith("/"):
                 return super().send_head()
             path = path / "index.html"
-        if path.suffix not in COMPRESSIBLE or not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
+        if (
+            path.suffix not in COMPRESSIBLE
+            or not path.is_file()
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         key = str(path)
         body = self.cache.get(key)
@@ -197,8 +208,8 @@ def _near_point(site: Path) -> tuple[float, float] | None:
     leaves = json.loads(index.read_text("utf-8"))["leaves"]
     if not leaves:
         return None
-    level, row, col = leaves[len(leaves) // 2][:3]
-    places = json.loads((site / "near" / "l" / f"{level}-{row}-{col}.json").read_text("utf-8"))
+    name = "-".join(str(part) for part in leaves[len(leaves) // 2][:4])
+    places = json.loads((site / "near" / "l" / f"{name}.json").read_text("utf-8"))
     return (places[0][4], places[0][5]) if places else None
 
 
@@ -213,15 +224,17 @@ def _near_me(browser: Any, base: str, point: tuple[float, float], timeout_ms: in
         page.goto(base, wait_until="load", timeout=timeout_ms)
         button = page.locator("[data-near-locate]")
         button.wait_for(state="visible", timeout=timeout_ms)
-        before = seen["bytes"]
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
+        before, requests_before = seen["bytes"], len(seen["urls"])
         start = time.perf_counter()
         button.click()
         page.wait_for_selector("[data-hubdir-nearby][data-state=done]", timeout=timeout_ms)
         entry["result_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        entry["from_navigation_ms"] = round((time.perf_counter() - start_page) * 1000, 1)
+        entry["from_navigation_ms"] = round((time.perf_counter() - start_page) * 1000, 1)  # incl. idle wait
         entry["places_shown"] = page.locator("[data-near-results] li").count()
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
         entry["near_kb"] = round((seen["bytes"] - before) / 1024, 1)
+        entry["near_requests"] = len(seen["urls"]) - requests_before
     except Exception as exc:
         entry["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     entry["foreign"] = seen["foreign"]
@@ -238,6 +251,8 @@ def measure(site: Path, timeout_ms: int = 60_000) -> dict[str, Any]:
     if not Path(CHROMIUM).exists():
         return {"error": f"{CHROMIUM} not found"}
     out: dict[str, Any] = {"pages": {}, "conditions": {"network": NETWORK, "cpu_slowdown": CPU_SLOWDOWN}}
+    # a 4x CPU slow-down of a busy machine is slower still: times are only comparable at a low load
+    out["load_before"] = round(os.getloadavg()[0], 2)
     with serve_compressed(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -257,7 +272,11 @@ def budgets(out: dict[str, Any]) -> dict[str, Any]:
     def paint(name: str) -> float | None:
         return (pages.get(name) or {}).get("first_paint_ms")
 
-    heavy = {name: e["transferred_kb"] for name, e in pages.items() if name != "map" and e.get("transferred_kb", 0) > BUDGET_PAGE_KB}
+    heavy = {
+        name: e["transferred_kb"]
+        for name, e in pages.items()
+        if name != "map" and e.get("transferred_kb", 0) > BUDGET_PAGE_KB
+    }
     foreign = sorted({u for e in [*pages.values(), out.get("near") or {}] for u in e.get("foreign", [])})
     near = (out.get("near") or {}).get("result_ms")
     checks = {
@@ -271,18 +290,49 @@ def budgets(out: dict[str, Any]) -> dict[str, Any]:
         "requests to foreign hosts = 0": (len(foreign), 0),
     }
     verdicts = {
-        name: {"value": value, "limit": limit, "verdict": "n/a" if value is None else ("PASS" if value <= limit else "FAIL")}
+        name: {
+            "value": value,
+            "limit": limit,
+            "verdict": "n/a" if value is None else ("PASS" if value <= limit else "FAIL"),
+        }
         for name, (value, limit) in checks.items()
     }
     return {"checks": verdicts, "over_budget_pages": heavy, "foreign": foreign}
 
 
+def metrics(out: dict[str, Any] | None) -> dict[str, Any]:
+    """The flat numbers ``bench/run.py`` puts in its table and checks against its targets."""
+    keys = (
+        "phone_home_paint_ms",
+        "phone_record_paint_ms",
+        "phone_near_ms",
+        "phone_page_kb",
+        "phone_map_kb",
+        "phone_foreign",
+    )
+    if not out or "pages" not in out:
+        return dict.fromkeys(keys)
+    pages = out["pages"]
+    checks = out.get("budgets", {}).get("checks", {})
+    return {
+        "phone_home_paint_ms": (pages.get("home") or {}).get("first_paint_ms"),
+        "phone_record_paint_ms": (pages.get("record") or {}).get("first_paint_ms"),
+        "phone_near_ms": (out.get("near") or {}).get("result_ms"),
+        "phone_page_kb": checks.get("largest page except map ≤ 100 KB", {}).get("value"),
+        "phone_map_kb": (pages.get("map") or {}).get("transferred_kb"),
+        "phone_foreign": checks.get("requests to foreign hosts = 0", {}).get("value"),
+    }
+
+
 def table(out: dict[str, Any]) -> str:
     lines = ["| page | first paint (ms) | transferred (KB) |", "|---|---:|---:|"]
     for name, e in out.get("pages", {}).items():
-        lines.append(f"| {name} (`/{e['path']}`) | {e.get('first_paint_ms', 'n/a')} | {e.get('transferred_kb', 'n/a')} |")
+        lines.append(
+            f"| {name} (`/{e['path']}`) | {e.get('first_paint_ms', 'n/a')} | {e.get('transferred_kb', 'n/a')} |"
+        )
     near = out.get("near") or {}
-    lines.append(f"| near me: tap → list (ms) | {near.get('result_ms', near.get('error', 'n/a'))} | {near.get('near_kb', 'n/a')} |")
+    result = near.get("result_ms", near.get("error", "n/a"))
+    lines.append(f"| near me: tap → list (ms) | {result} | {near.get('near_kb', 'n/a')} |")
     return "\n".join(lines)
 
 
@@ -293,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = measure(Path(args[0]))
     print(table(out))
+    print(f"load average before: {out.get('load_before')}")
     for name, check in (out.get("budgets") or {}).get("checks", {}).items():
         print(f"{check['verdict']:>4}  {name}  (measured {check['value']})")
     if len(args) > 1:

@@ -200,7 +200,7 @@ def _build_into(
     cache: Any = None,
 ) -> BuildResult:
     from generator import incremental
-    from generator.site import contrib, nearby, nearby_page, pages, search, theme, vendor
+    from generator.site import contrib, nearby, nearby_page, pages, search, sheets, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
@@ -240,13 +240,15 @@ def _build_into(
             site_name=config.site["title"][lang],
             site_url=str(config.site["url"]) + ("en/" if lang == "en" else ""),
             description=config.site["description"][lang],
-            copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", ""))),
+            copyright_html=html.escape(t(lang, "site.copyright", licence=config.licence.get("title", "")))
+            + _official_footer(config, lang),
             docs_dir=work / f"docs-{lang}",
             site_dir=root,
             overrides=overrides,
             nav=_nav(model, sections, lang),
             hub=_hub_extra(model, lang),
             strict=strict,
+            **_brand(config, work / f"docs-{lang}"),
         )
         group = f"sections-{lang}"
         key = incremental.group_key(
@@ -302,6 +304,8 @@ def _build_into(
         state.new.files.update(zh_entries)
         state.new.files.update(en_entries)
         state.reused = zh_reused + en_reused
+    with _timed(timings, "sheets"):
+        sheets.write(renderers["zh"], site)
     with _timed(timings, "search"):
         if search_job is not None:
             search_job.result()
@@ -549,6 +553,7 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
 
 def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> Any:
     """The bulk pages' shell (``site/shell.py``): Material's look without its navigation drawer."""
+    from generator.site import theme
     from generator.site.shell import NavLink, light_shell, material_stylesheets
 
     links = []
@@ -560,6 +565,7 @@ def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> 
         lang=lang,
         site_name=cfg["site_name"],
         site_url=cfg["site_url"],
+        description=theme.DESC_SLOT,  # each page's own (Shell.render)
         copyright_html=cfg["copyright"],
         nav=links,
         hub=cfg["extra"]["hubdir"],
@@ -584,6 +590,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
         "attribution": map_cfg.get("attribution", ""),
         "max_zoom": map_cfg.get("max_zoom", 18),
         "crs": map_cfg.get("crs", "gcj02"),
+        "overlay": map_cfg.get("overlay", ""),
     }
     strings = {k: t(lang, f"site.map.{k}") for k in ("in_view", "more", "cluster", "open")}
     strings.update(
@@ -594,6 +601,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
         }
     )
     return {
+        **_resident_extra(model, lang),
         "alt_prefix": "en/" if lang == "zh" else "../",
         "alt_lang": "en" if lang == "zh" else "zh-CN",
         "alt_label": t(lang, "site.header.switch"),
@@ -606,6 +614,41 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
         "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
         "hotlines": hotlines.strip_view(model.config, lang),
         "hotlines_label": t(lang, "hotlines.label"),
+    }
+
+
+def _brand(config: Config, docs: Path) -> dict[str, str]:
+    """Logo and favicon (configured or hubdir's own), copied beside the pages of one language."""
+    from generator.site import resident
+
+    files = resident.copy_brand(config, docs)
+    return {"logo": files["logo"], "favicon": files["favicon"]}
+
+
+def _official_footer(config: Config, lang: str) -> str:
+    """主办单位, ICP备案号… (issue 14) after the licence line, on section and bulk pages alike."""
+    from generator.site import resident
+
+    return str(resident.footer_html(config, lang))
+
+
+def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
+    """What the theme overrides of issue 14 print: skip link, large-text switch, share image, footer, 404."""
+    from generator.site import resident
+
+    config = model.config
+    notfound = [("", "home"), ("kinds/" + model.kinds[0].code + "/", "kinds"), ("map/", "map"), ("data/", "data")]
+    return {
+        "site_name": config.site["title"][lang],
+        "favicon": f"{resident.BRAND_DIR}/{resident.brand_files(config)['favicon'].name}",
+        "logo": f"{resident.BRAND_DIR}/{resident.brand_files(config)['logo'].name}",
+        "skip_label": t(lang, "resident.skip"),
+        "care_label": t(lang, "resident.care"),
+        "og_image": resident.share_image_url(config),
+        "notfound_title": t(lang, "resident.notfound.title"),
+        "notfound_text": t(lang, "resident.notfound.text"),
+        "notfound_links": [[path, t(lang, f"resident.notfound.{key}")] for path, key in notfound],
+        "search_button": t(lang, "site.search.button"),
     }
 
 

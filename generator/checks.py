@@ -436,6 +436,14 @@ def check_divisions(registry: Registry) -> Iterator[Problem]:
         if level != "province" and not record.get("parent"):
             yield _at(record, ("level",), "M101", code=code, level=_label(schemas, "divisions", "level", level))
             continue
+        root = registry.geo.root
+        parent_code = str(record.get("parent", ""))
+        dangling = registry.division(parent_code) is None and not _parent_may_be_outside(registry, record)
+        if root is not None and record is not root and not dangling and not registry.geo.contains(root.id, code):
+            # coverage, pages and counts follow the root down: a division outside it would be dropped
+            name = Text(root.name, str(root.get("name_en") or root.name))
+            yield _at(record, ("parent",), "M102", code=code, root=root.id, name=name)
+            continue
         parent = registry.division(str(record.get("parent", "")))
         if parent is not None and not geography.higher(parent.get("level"), level):
             yield _at(

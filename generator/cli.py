@@ -11,15 +11,17 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from generator import __version__
-from generator.config import Config, ConfigError, find_root, load_config
 from generator.geography import LEVELS
 from generator.i18n import LANGS, t
 from generator.problems import RENDERERS, Report, render_text
+
+if TYPE_CHECKING:
+    from generator.config import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +32,10 @@ class State:
     lang: str
 
     def config(self) -> Config:
+        # Imported here, inside the command: the heavy imports (jsonschema, yaml) then run where a
+        # Ctrl-C is caught and reported in one line, and `hubdir --help` stays quick.
+        from generator.config import ConfigError, find_root, load_config
+
         root = self.root_option or find_root(Path.cwd())
         if root is None:
             fail(t(self.lang, "cli.no_root"))

@@ -144,6 +144,23 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+#: Image files the configuration names (issue 14): ``(section, …, key)`` paths into ``site_config.yml``.
+IMAGE_KEYS = (("brand", "logo"), ("brand", "favicon"), ("brand", "share_image"), ("corrections", "wechat", "qr_image"))
+
+
+def _missing_images(root: Path, raw: dict[str, Any], path: Path, rel: str) -> list[Problem]:
+    """Each configured image must exist inside the project (it is copied into the site)."""
+    problems = []
+    for keys in IMAGE_KEYS:
+        node: Any = raw
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and not (root / node).is_file():
+            line, column = yamlio.locate(path, keys)
+            problems.append(Problem.make(rel, line, column, "C141", name=".".join(keys), path=node))
+    return problems
+
+
 def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     rel = CONFIG_NAME
@@ -174,7 +191,7 @@ def load_config(root: Path) -> Config:
     shapes = schema.Shapes(folder)
     problems = shapes.check("site_config", raw, path, rel)
     if not problems:
-        problems = _root_problems(raw, path, rel)
+        problems = _root_problems(raw, path, rel) or _missing_images(root, raw, path, rel)
     if problems:
         raise ConfigError(problems)
     kinds = tuple(HubKind(k["code"], k["name"], k.get("hotline", "")) for k in raw["hub_kinds"])

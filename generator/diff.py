@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -160,13 +161,24 @@ def read_folder(folder: Path, label: str | None = None) -> Snapshot:
     if not any((folder / name).is_dir() for name in REGISTRIES) and (folder / "content").is_dir():
         folder = folder / "content"
     snapshot = Snapshot(label or folder.as_posix())
+    # The project holding the folder: a link out of it (to any file of the machine running a pull
+    # request's check) is not read, as ``validate`` does not read it (Y015).
+    boundary = os.path.realpath(folder.parent).rstrip(os.sep) + os.sep
     for name in REGISTRIES:
         sub = folder / name
         if not sub.is_dir():
             continue
         for path in sorted(sub.iterdir()):
             if path.suffix in (".yml", ".yaml") and path.is_file():
-                _add(snapshot, name, f"{name}/{path.name}", path.read_bytes())
+                if not os.path.realpath(path).startswith(boundary):
+                    snapshot.unreadable.append((f"{name}/{path.name}", "Y015"))
+                    continue
+                try:
+                    raw = yamlio.read_limited(path)
+                except yamlio.LoadError as exc:
+                    snapshot.unreadable.append((f"{name}/{path.name}", exc.code))
+                    continue
+                _add(snapshot, name, f"{name}/{path.name}", raw)
     return snapshot
 
 

@@ -291,10 +291,7 @@ def run(config: Config, paths: Iterable[Path], *, check: bool, workers: int | No
         jobs.append((str(path), registry, str(config.schemas_dir)))
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers, initializer=interrupt.quiet_interrupt) as pool:
-            outcomes = list(pool.map(_format_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        outcomes = interrupt.pool_map(_format_one, jobs, workers, chunksize=max(1, len(jobs) // (workers * 8)))
     else:
         outcomes = [_format_one(job) for job in jobs]
     for path, (state, canonical, key, args) in zip(files, outcomes, strict=True):

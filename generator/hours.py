@@ -165,9 +165,7 @@ def describe(value: str, lang: str) -> list[str]:
         parts = []
         for first, last in rule.groups:
             name = t(lang, f"site.days.{first}")
-            parts.append(
-                t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name
-            )
+            parts.append(t(lang, "site.days.range", first=name, last=t(lang, f"site.days.{last}")) if last else name)
         when = spans_text(rule.spans, lang) if rule.spans else t(lang, "site.days.closed")
         lines.append(t(lang, "site.days.rule", days=t(lang, "site.days.sep").join(parts), times=when))
     return lines

@@ -560,7 +560,7 @@ def write_bulk(
             reused += 1
         else:
             page = job.render()
-            data = shell.render(page.title, page.path, page.body).encode("utf-8")
+            data = shell.render(page.title, page.path, page.body, page.description).encode("utf-8")
             target.write_bytes(data)
             cache.wrote(rel, target, data, key)
             entries[rel] = cache.new.files[rel]

@@ -9,10 +9,12 @@ must not be cut in half (swapping the new site in) holds the signal back.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 
 def quiet_interrupt() -> None:
@@ -45,3 +47,41 @@ def handled() -> None:
     by the next such evaluation that ends normally: this one.
     """
     exec("None")  # a constant string, evaluated only to reset that flag
+
+
+def _pool_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it terminates the pool
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def pool_map(
+    fn: Callable[[Any], Any],
+    jobs: Sequence[Any],
+    workers: int,
+    *,
+    chunksize: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> list[Any]:
+    """``[fn(job) for job in jobs]`` in ``workers`` processes, in order; Ctrl-C stops them at once.
+
+    ``concurrent.futures`` hangs when its workers die under a Ctrl-C (its feeder thread
+    blocks on a full pipe and the exit waits for it); a ``multiprocessing`` pool whose
+    workers ignore SIGINT is terminated by the main process instead, without a traceback.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with held_back():  # workers start with SIGINT held until they ignore it
+        pool = ctx.Pool(workers, initializer=_pool_worker, initargs=(initializer, initargs))
+    try:
+        results = pool.map(fn, jobs, chunksize=chunksize)
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+    return results

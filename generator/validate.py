@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, interrupt, yamlio
+from generator import checks, interrupt, synonyms, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -194,8 +192,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init(schemas_dir: str, district: dict[str, Any], today: dt.date) -> None:
-    if multiprocessing.parent_process() is not None:
-        interrupt.quiet_interrupt()
     _WORKER["shapes"] = Shapes(Path(schemas_dir))
     _WORKER["ctx"] = checks.Context(district, today)
     gc.freeze()  # what a worker starts with never needs scanning again
@@ -227,10 +223,14 @@ def read_all(
     """Read and check files; the order of results equals the order of ``jobs`` (deterministic output)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init, initargs=(schemas_dir, district, today)
-        ) as pool:
-            return list(pool.map(_read_one, jobs, chunksize=max(1, min(500, len(jobs) // (workers * 8)))))
+        return interrupt.pool_map(
+            _read_one,
+            jobs,
+            workers,
+            chunksize=max(1, min(500, len(jobs) // (workers * 8))),
+            initializer=_init,
+            initargs=(schemas_dir, district, today),
+        )
     _init(schemas_dir, district, today)
     return [_read_one(job) for job in jobs]
 
@@ -316,6 +316,7 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    problems.extend(synonyms.check(config, set(registry.by_registry["divisions"])))
     from generator.release import release_problems  # issue 15: published releases are never edited
 
     problems.extend(release_problems(root))

@@ -47,3 +47,23 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, ob
     out = root / "build" / "site"
     result = build.build(load_config(root), out, quiet=True)
     return root, out, result
+
+
+#: Issue 14: brand images, correction channels and an official footer, appended to the fixture's config.
+RESIDENT_FIXTURE = REPO / "tests" / "fixtures" / "resident"
+
+
+@pytest.fixture(scope="session")
+def resident_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """The fixture project plus ``tests/fixtures/resident`` (config sections and images), built once."""
+    from generator import build
+    from generator.config import load_config
+
+    root = tmp_path_factory.mktemp("resident-project") / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    shutil.copytree(RESIDENT_FIXTURE / "assets", root / "assets")
+    config = root / "site_config.yml"
+    config.write_text(config.read_text("utf-8") + (RESIDENT_FIXTURE / "site_config.extra.yml").read_text("utf-8"))
+    out = root / "build" / "site"
+    result = build.build(load_config(root), out, quiet=True)
+    return root, out, result

@@ -72,6 +72,12 @@ def test_every_step_measured(quick: tuple[dict, str, str]) -> None:  # type: ign
                 entry = raw["search"][query][way]
                 assert "error" not in entry, (query, way, entry)
                 assert entry["results_shown"] >= 1 and entry["bytes"] > 0
+        phone = raw["mobile"]  # bench/mobile.py: every page type under slow 3G and 4x CPU
+        assert {"home", "record", "map", "en home"} <= phone["pages"].keys()
+        for name, entry in phone["pages"].items():
+            assert "error" not in entry and entry["first_paint_ms"] > 0 and entry["transferred_kb"] > 0, name
+        assert phone["near"]["result_ms"] > 0 and phone["near"]["places_shown"] >= 1, phone["near"]
+        assert m["phone_foreign"] == 0 and m["phone_home_paint_ms"] == phone["pages"]["home"]["first_paint_ms"]
 
 
 def test_table_targets_and_machine(quick: tuple[dict, str, str]) -> None:  # type: ignore[type-arg]

@@ -43,8 +43,11 @@ def test_area_pages_show_their_own_gaps(site: Path):
     daliang = (site / "area" / "440606005" / "index.html").read_text("utf-8")
     assert "妇联：缺" in daliang and "残联：缺" in daliang and "工会：有" in daliang
     assert "下辖村（社区）：应建 8 项，已建 1 项（12.5%）；2 个村（社区）中有 2 个存在空白点。" in daliang
+    # residents first (issue 14): a village page links to its blank spots; the badges stay on the coverage page
     village = (site / "en" / "area" / "440606006201" / "index.html").read_text("utf-8")
-    assert "Trade unions: MISSING" in village and "dissolved or merged: wh-sx" in village
+    assert "Trade unions: MISSING" not in village and "../../coverage/#" in village
+    coverage = (site / "en" / "coverage" / "index.html").read_text("utf-8")
+    assert "Trade unions: MISSING" in coverage and "dissolved or merged: wh-sx" in coverage
 
 
 def test_stylesheet_has_the_coverage_styles(site: Path):

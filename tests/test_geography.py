@@ -78,6 +78,8 @@ def test_dongguan_towns_sit_directly_under_the_city(tmp_path: Path, run: Run) ->
     report = json.loads(run(root, "coverage", "--format", "json").output)
     assert len(report["towns"]) == 36
     assert not any(r["code"] == "441900" for r in report["towns"])
+    by_town = {row["town"]: row["name"] for row in report["completeness"]["by_town"]}
+    assert by_town[None] == "市直属" and by_town["441900003"] == "东城街道"
     registry = load(load_config(root)).registry
     assert registry.geo.child_level("4419") == "town"
     assert registry.geo.ancestor_at("441900003001", "city").id == "4419"  # type: ignore[union-attr]

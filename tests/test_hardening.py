@@ -640,3 +640,23 @@ def test_bad_release_version_exits_2(run: Run, project: Path) -> None:
     assert result.output.endswith(
         "Invalid version “v1”: use a semantic version (e.g. 1.2.0) or a date (e.g. 2026-11-23)\n"
     )
+
+
+def test_diff_never_reads_a_link_out_of_the_project(run: Run, project: Path, tmp_path: Path) -> None:
+    """`hubdir diff` reads the working tree in a pull request's check: a link out must not be shown."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "content")
+    secret = tmp_path / "secret.yml"
+    secret.write_text("id: hub-secret\nname: 机密 SECRET\n", "utf-8")
+    (project / "content" / "hubs" / "hub-secret.yml").symlink_to(secret)
+    zh = run(project, "diff", "HEAD")
+    assert zh.output.splitlines()[-1] == "无法读取（head）：hubs/hub-secret.yml（Y015），未参与比较"
+    en = run(project, "--lang", "en", "diff", "HEAD", "--format", "markdown")
+    assert "SECRET" not in zh.output + en.output and "机密" not in zh.output + en.output
+    assert en.output.splitlines()[-1] == "- Unreadable (head): hubs/hub-secret.yml (Y015), left out of the comparison"

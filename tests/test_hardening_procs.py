@@ -323,3 +323,32 @@ def test_fmt_and_new_in_a_read_only_folder(project: Path) -> None:
         assert lines[0].startswith(f"No record was created: Cannot write {hubs}/") and lines[0].endswith(f": {reason_en}")
         assert lines[1:] == [f"  hint: {hint_en}"]
         assert "Traceback" not in err
+
+
+#: `hubdir validate` with its worker pool on (the fixture is below the threshold) and slow files.
+_SLOW_POOL = (
+    "import sys, time, generator.validate as v\n"
+    "v.PARALLEL_THRESHOLD = 1\n"
+    "read = v._read_one\n"
+    "def slow(job):\n    time.sleep(0.5)\n    return read(job)\n"
+    "v._read_one = slow\n"
+    "from generator.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def test_ctrl_c_while_the_validation_pool_runs(project: Path) -> None:
+    """concurrent.futures hung here once its workers died; the pool is now terminated at once."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_POOL, "--root", str(project), "--lang", "en", "validate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    _wait_for(lambda: len(_group_members(proc.pid)) >= 3, "the pool's workers")
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "Interrupted.\n")
+    _wait_for(lambda: not _group_members(proc.pid), "the workers to stop")

@@ -250,10 +250,13 @@ def test_a_province_project_validates(tmp_path: Path) -> None:
     assert code == 0, out + err
 
 
-def test_a_city_without_a_county_level_validates(tmp_path: Path) -> None:
-    root = init_project(tmp_path / "dongguan", "4419")
-    code, out, err = invoke("--root", str(root), "validate")
-    assert code == 0, out + err
+@pytest.mark.parametrize("code", ["4419", "110101", "429021"], ids=["东莞 (no county level)",
+                                                                 "东城区 (under a municipality)",
+                                                                 "神农架林区 (province-administered)"])
+def test_places_that_skip_a_level_validate(tmp_path: Path, code: str) -> None:
+    root = init_project(tmp_path / code, code)
+    code_out, out, err = invoke("--root", str(root), "validate")
+    assert code_out == 0, out + err
 
 
 # -- bad input: a clear message, exit 2, nothing written ------------------------------------------
@@ -325,6 +328,7 @@ def test_an_empty_folder_is_filled(tmp_path: Path) -> None:
     assert status == 0 and err == ""
     assert out.startswith(f"Created a new project for 南海区 (440605) in {target}: 315 division files, 332 files")
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+    assert target.stat().st_mode & 0o755 == 0o755  # readable like any folder made with mkdir
 
 
 # -- packaging --------------------------------------------------------------------------------------
@@ -373,5 +377,5 @@ def test_the_init_benchmark_runs_on_a_real_district(tmp_path: Path) -> None:
 def test_uscc_prefix_and_english_name_of_the_root(code: str, prefix: str, name_en: str) -> None:
     from generator.init.project import context
 
-    ctx = context(table.place(code), BUNDLED_SCHEMAS)
+    ctx = context(table.place(code))
     assert (ctx["prefix"], ctx["name_en"]) == (prefix, name_en)

@@ -4,7 +4,6 @@ values, direction links, the hotline strip's configuration and the per-area near
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,7 +34,11 @@ def test_hours_compact_week_follows_osm_rules() -> None:
 
 def test_hours_in_words_both_languages() -> None:
     value = "Mo-Fr 08:30-12:00,14:30-17:30; Sa 09:00-12:00; PH off"
-    assert hours.describe(value, "zh") == ["周一至周五：08:30-12:00，14:30-17:30", "周六：09:00-12:00", "法定节假日：休息"]
+    assert hours.describe(value, "zh") == [
+        "周一至周五：08:30-12:00，14:30-17:30",
+        "周六：09:00-12:00",
+        "法定节假日：休息",
+    ]
     assert hours.describe("Fr-Mo 22:00-02:00", "en") == ["Fri–Mon: 22:00-02:00"]
 
 
@@ -139,7 +142,9 @@ def test_bad_hotline_number_is_a_configuration_error(project: Path, run) -> None
     assert zh.exit_code == 2
     assert f"site_config.yml:{line}:13: error S005: “hotlines[0].number”的格式不对：“11O”" in zh.output
     en = run(project, "--lang", "en", "validate")
-    assert f'site_config.yml:{line}:13: error S005: "hotlines[0].number" is not in the expected format: "11O"' in en.output
+    assert (
+        f'site_config.yml:{line}:13: error S005: "hotlines[0].number" is not in the expected format: "11O"' in en.output
+    )
 
 
 # -- near-me files ------------------------------------------------------------------------------
@@ -179,13 +184,11 @@ def test_near_files_are_small_complete_and_deterministic(project: Path, tmp_path
     index = json.loads((near / "index.json").read_text("utf-8"))
     assert index["kinds"] == [k.code for k in model.kinds]
     places: list[Any] = []
-    for level, row, col, mask, count in index["leaves"]:
-        items = json.loads((near / "l" / f"{level}-{row}-{col}.json").read_text("utf-8"))
-        assert len(items) == count and mask == sum({1 << item[3] for item in items})
+    for kind, level, row, col, count in index["leaves"]:
+        items = json.loads((near / "l" / f"{kind}-{level}-{row}-{col}.json").read_text("utf-8"))
+        assert len(items) == count and {item[3] for item in items} == {kind}  # one kind per leaf
         places += items
-    expected = sorted(
-        f"org/{r.id}/" for r in model.organizations() if r.active and isinstance(r.get("location"), dict)
-    )
+    expected = sorted(f"org/{r.id}/" for r in model.organizations() if r.active and isinstance(r.get("location"), dict))
     assert sorted(p[0] for p in places) == expected  # every located active record, once; none other
     union = next(p for p in places if p[0] == "org/hub-d-union/")
     assert union[6] == "0757-22220001" and union[7].startswith("510-720,870-1050|")
@@ -237,3 +240,19 @@ def test_unlocated_and_dissolved_records_get_no_directions(project: Path, tmp_pa
     assert 'class="hubdir-dirs"' in (out / "org" / "hub-d-union" / "index.html").read_text("utf-8")
     index = json.loads((out / "near" / "index.json").read_text("utf-8"))
     assert sum(leaf[4] for leaf in index["leaves"]) == 4  # the dissolved home is not offered nearby
+
+
+def test_no_near_box_while_nothing_is_located(project: Path, tmp_path: Path) -> None:
+    """The shipped directory has no coordinates yet: the home page offers no search that finds nothing."""
+    import re
+
+    from generator import build
+
+    for path in (project / "content").rglob("*.yml"):
+        text = path.read_text("utf-8")
+        path.write_text(re.sub(r"location:\n  lat: .*\n  lon: .*\n", "", text), "utf-8")
+    out = tmp_path / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False, search=False)
+    for page in ("index.html", "map/index.html", "en/index.html"):
+        assert "data-hubdir-nearby" not in (out / page).read_text("utf-8"), page
+    assert json.loads((out / "near" / "index.json").read_text("utf-8"))["leaves"] == []

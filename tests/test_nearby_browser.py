@@ -18,7 +18,7 @@ from generator.validate import load
 if not check_browser():
     pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -126,12 +126,16 @@ def test_near_me_with_location_lists_the_nearest_of_each_kind(located: Page, bas
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_near_me_without_location_falls_back_to_picking_a_village(unlocated: Page, base_url: str, registry: Any) -> None:
+def test_near_me_without_location_falls_back_to_picking_a_village(
+    unlocated: Page, base_url: str, registry: Any
+) -> None:
     page = unlocated
     page.goto(base_url)
     page.get_by_role("button", name="使用我的位置").click()
     page.wait_for_selector("[data-hubdir-nearby][data-state=denied]", timeout=15000)
-    assert page.inner_text("[data-near-status]") == "没有获得位置（未允许定位或定位失败）。请在下面选择所在的镇街或村居。"
+    assert (
+        page.inner_text("[data-near-status]") == "没有获得位置（未允许定位或定位失败）。请在下面选择所在的镇街或村居。"
+    )
     page.get_by_label("镇街").select_option(label="容桂")
     page.get_by_label("村居（可不选）").select_option(label="桂洲社区")
     page.get_by_role("button", name="查看附近").click()
@@ -183,9 +187,7 @@ CLOCKS = [
 
 
 @pytest.mark.parametrize("timezone", ["Asia/Shanghai", "America/New_York", "Europe/London"])
-def test_open_now_by_china_time_whatever_the_phone_zone(
-    browser: Browser, base_url: str, timezone: str
-) -> None:
+def test_open_now_by_china_time_whatever_the_phone_zone(browser: Browser, base_url: str, timezone: str) -> None:
     context = _context(browser, timezone_id=timezone)
     page = _page(context)
     try:
@@ -237,7 +239,12 @@ def test_directions_links_carry_converted_coordinates(located: Page, base_url: s
     tencent = parse_qs(urlsplit(links["tencent"]).query)
     assert tencent["tocoord"] == [f"{g_lat:.6f},{g_lon:.6f}"] and tencent["to"] == [record.name]
     # the browser twin builds the same URLs, and its conversions meet the published reference values
-    assert page.evaluate("([a, b, n, s]) => hubdirNearby.directionLinks(a, b, n, s)", [lat, lon, record.name, record.get("address")]) == links
+    assert (
+        page.evaluate(
+            "([a, b, n, s]) => hubdirNearby.directionLinks(a, b, n, s)", [lat, lon, record.name, record.get("address")]
+        )
+        == links
+    )
     assert links == directions.links(lat, lon, record.name, record.get("address"))
     assert page.evaluate("hubdirNearby.wgs84ToGcj02(39.915, 116.404)") == [39.91640428150164, 116.41024449916938]
     assert page.evaluate("hubdirNearby.gcj02ToBd09(39.915, 116.404)") == [39.92133699351021, 116.41036949371029]
@@ -274,7 +281,9 @@ PAGE_TYPES = [
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_hotline_strip_on_every_page_type(browser: Browser, base_url: str, built_site: Any, viewport: dict[str, int]) -> None:
+def test_hotline_strip_on_every_page_type(
+    browser: Browser, base_url: str, built_site: Any, viewport: dict[str, int]
+) -> None:
     config = load_config(built_site[0])
     context = _context(browser, viewport=viewport)
     page = _page(context)
@@ -326,7 +335,14 @@ def test_near_me_and_record_additions_pass_axe(
         page.wait_for_selector(".leaflet-popup-content .hubdir-dirs", timeout=15000)
     page.add_script_tag(content=axe_source)
     # this issue's parts of the page (the page as a whole is held to axe by test_browser.py)
-    mine = ["nav.hubdir-hotlines", "[data-hubdir-nearby]", ".hubdir-dirs", ".hubdir-open", ".hubdir-copy", ".leaflet-popup"]
+    mine = [
+        "nav.hubdir-hotlines",
+        "[data-hubdir-nearby]",
+        ".hubdir-dirs",
+        ".hubdir-open",
+        ".hubdir-copy",
+        ".leaflet-popup",
+    ]
     result = page.evaluate(
         """async (mine) => await axe.run({include: mine.filter(s => document.querySelector(s)).map(s => [s])},
                                          {resultTypes: ['violations']})""",

@@ -105,12 +105,14 @@ def test_divisions_match_the_shared_csv(registry) -> None:  # type: ignore[no-un
     for row in rows:
         record = registry.division(row["code"])
         assert record is not None, row["code"]
+        # The CSV pads the city to 6 digits (440600); the project writes NBS short forms (佛山市 4406).
+        parent = row["parent_code"][:4] if row["level"] == "district" else row["parent_code"]
         assert (
             record.name,
             record.get("level"),
             record.get("parent"),
             record.get("urban_rural_code", ""),
-        ) == (row["name"], row["level"], row["parent_code"], row["urban_rural_code"])
+        ) == (row["name"], row["level"], parent, row["urban_rural_code"])
 
 
 def test_district_and_town_hubs(registry) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,18 @@ sources:
   - title: 示例
 """
 
+NANHAI = (
+    DIVISION.replace('"440606006003"', '"440605"')
+    .replace("level: village", "level: district")
+    .replace("type: community", "type: district")
+    .replace('parent: "440606006"', 'parent: "4406"')
+)
+NANHAI_TOWN = (
+    DIVISION.replace('"440606006003"', '"440605011"')
+    .replace("level: village", "level: town")
+    .replace("type: community", "type: subdistrict")
+    .replace('parent: "440606006"', 'parent: "440605"')
+)
 HUB_Y = HUB.replace("hub-x", "hub-y")
 SECTOR_X = HUB.replace("level: town", "level: sector").replace("parent: hub-d-union", "parent: hub-y")
 SECTOR_Y = HUB_Y.replace("level: town", "level: sector").replace("parent: hub-d-union", "parent: hub-x")
@@ -169,6 +181,20 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[str], int, int]] = {
             "  提示：只有省级区划没有上级；填写上级区划代码，如镇街填所属区县，东莞、中山的镇街填市。",
         ],
         1,
+        0,
+    ),
+    "division_outside_the_root": (
+        [
+            ("content/divisions/440605.yml", NANHAI),
+            ("content/divisions/440605011.yml", NANHAI_TOWN),
+        ],
+        [
+            "content/divisions/440605.yml:5:9: error M102: 区划 440605 不在名录范围 440606（顺德区）之内",
+            "  提示：沿 parent 向上找不到名录的根区划：检查 parent 是否填错；名录之外的区划不要放进 content/divisions/。",
+            "content/divisions/440605011.yml:5:9: error M102: 区划 440605011 不在名录范围 440606（顺德区）之内",
+            "  提示：沿 parent 向上找不到名录的根区划：检查 parent 是否填错；名录之外的区划不要放进 content/divisions/。",
+        ],
+        2,
         0,
     ),
     # containment follows parent links, not code prefixes: a village filed under another town is fine
@@ -446,6 +472,16 @@ EN_CASES = {
         " has no parent",
         "  hint: Only a province has no parent; give the parent's code (a town's county, or the city for Dongguan"
         " and Zhongshan).",
+    ],
+    "division_outside_the_root": [
+        "content/divisions/440605.yml:5:9: error M102: Division 440605 is outside the directory's root 440606"
+        " (Shunde District)",
+        "  hint: Following parent upwards never reaches the root: check parent; divisions outside the directory do"
+        " not belong in content/divisions/.",
+        "content/divisions/440605011.yml:5:9: error M102: Division 440605011 is outside the directory's root 440606"
+        " (Shunde District)",
+        "  hint: Following parent upwards never reaches the root: check parent; divisions outside the directory do"
+        " not belong in content/divisions/.",
     ],
     "merged_without_successor": [
         'content/hubs/hub-x.yml:9:9: error M017: A record with status "Merged" must name its successor',

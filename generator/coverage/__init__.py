@@ -642,8 +642,9 @@ class Result:
         return self._completeness_rolled.get(code, (Ratio(0, 0), 0))
 
     def division_name(self, code: str, lang: str) -> str:
-        if not code:
-            return t(lang, "coverage.district_level")
+        if not code:  # records above every town: 区直属 in a district, 市直属 in a city…
+            level = self.config.root_area.level
+            return t(lang, "coverage.district_level" if level == "district" else f"geography.directly_under.{level}")
         record = self.registry.division(code)
         if record is None:
             return code

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from generator.coverage import Result, measure
-from generator.coverage.site import CSS, render_area_gaps, render_coverage_page
+from generator.coverage.site import CSS, render_area_gaps, render_coverage_page, render_village_link
 from generator.i18n import t
 from generator.site import contrib
 
@@ -38,6 +38,8 @@ def _page(model: SiteModel, lang: str) -> str:
 
 
 def _fragment(model: SiteModel, area: Record, lang: str) -> str:
+    if area.get("level") == "village":  # residents first: a village page links to its blank spots only
+        return render_village_link(result_for(model.registry), area.id, lang)
     return render_area_gaps(result_for(model.registry), area.id, lang)
 
 

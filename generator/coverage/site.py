@@ -18,6 +18,7 @@ from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
 from generator.coverage.render import field_label, level_label, registry_label, requirement_label
 from generator.coverage.svg import Bar, bar_chart
 from generator.i18n import t
+from generator.site.resident import has_cjk
 
 #: Where the coverage page lives, relative to a language root.
 PAGE_PATH = "coverage/"
@@ -63,8 +64,11 @@ def org_path(rid: str) -> str:
     return f"org/{rid}/"
 
 
-def _a(here: str, target: str, text: str, anchor: str = "") -> str:
+def _a(here: str, target: str, text: str, anchor: str = "", lang: str = "zh") -> str:
+    """A link; on English pages a Chinese name is marked ``lang="zh-CN"`` (screen readers, fonts)."""
     href = rel(here, target) + (f"#{anchor}" if anchor else "")
+    if lang != "zh" and has_cjk(text):
+        return f'<a href="{escape(href)}"><span lang="zh-CN">{escape(text)}</span></a>'
     return f'<a href="{escape(href)}">{escape(text)}</a>'
 
 
@@ -95,15 +99,17 @@ def _table(
         f'<th scope="col"{" class=hubdir-cov-pct" if i in numeric else ""}>{escape(h)}</th>'
         for i, h in enumerate(headers)
     )
+    # data-label: a phone shows each row stacked, every cell named by its column (resident.css)
+    labels = [f' data-label="{escape(h)}"' for h in headers]
     body = "".join(
         "<tr>"
         + "".join(
             (
                 f'<th scope="row">{c}</th>'
                 if i == 0
-                else f'<td class="hubdir-cov-pct">{c}</td>'
+                else f'<td class="hubdir-cov-pct"{labels[i]}>{c}</td>'
                 if i in numeric
-                else f"<td>{c}</td>"
+                else f"<td{labels[i]}>{c}</td>"
             )
             for i, c in enumerate(row)
         )
@@ -231,7 +237,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         out.append(_figure(towns_chart(result, lang), t(lang, "coverage.chart.towns")))
         rows = [
             [
-                _a(here, area_path(tw.town.code), tw.town.display_name(lang)),
+                _a(here, area_path(tw.town.code), tw.town.display_name(lang), lang=lang),
                 _ratio(tw.own),
                 _ratio(tw.village_ratio),
                 _ratio(tw.combined),
@@ -306,7 +312,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
             notes = "; ".join(escape(_note(s, lang)) for s in d.missing if s.inactive)
             rows.append(
                 [
-                    _a(here, area_path(d.code), d.display_name(lang)),
+                    _a(here, area_path(d.code), d.display_name(lang), lang=lang),
                     escape(t(lang, f"coverage.level.{d.level}")),
                     escape(town),
                     gaps,
@@ -364,7 +370,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         rows = []
         for town, ratios in comp.by_town().items() if by_town else ():
             name = result.division_name(town, lang)
-            cell = _a(here, area_path(town), name) if town else escape(name)
+            cell = _a(here, area_path(town), name, lang=lang) if town else escape(name)
             rows.append(
                 [
                     cell,
@@ -405,9 +411,9 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
         sep = "、" if lang == "zh" else ", "
         rows = [
             [
-                _a(here, org_path(r.id), r.display_name(lang)),
+                _a(here, org_path(r.id), r.display_name(lang), lang=lang),
                 escape(registry_label(r.registry, lang)),
-                _a(here, area_path(r.division), result.division_name(r.division, lang)),
+                _a(here, area_path(r.division), result.division_name(r.division, lang), lang=lang),
                 _ratio(r.ratio),
                 escape(sep.join(field_label(f, lang) for f in r.missing)),
             ]
@@ -453,7 +459,7 @@ def _matrix(result: Result, divisions: Sequence[DivisionCoverage], level: str, l
         slots = {s.requirement: s for s in d.slots}
         rows.append(
             [
-                _a(here, area_path(d.code), d.display_name(lang)),
+                _a(here, area_path(d.code), d.display_name(lang), lang=lang),
                 *[slot_badge(slots.get(r), lang) for r in requirements],
                 _ratio(d.ratio),
             ]
@@ -491,7 +497,7 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
         item = slot_badge(slot, lang, label)
         if slot.filled:
             names = [result.registry.by_id.get(rid) for rid in slot.present]
-            item += " " + "、".join(_a(here, org_path(r.id), r.name) for r in names if r is not None)
+            item += " " + "、".join(_a(here, org_path(r.id), r.name, lang=lang) for r in names if r is not None)
         elif slot.inactive:
             item += f' <span class="hubdir-small">{escape(_note(slot, lang))}</span>'
         out.append(f"<li>{item}</li>")
@@ -558,3 +564,13 @@ def render_area_gaps(result: Result, code: str, lang: str, here: str | None = No
     out.append(f"<p>{_a(here, PAGE_PATH, t(lang, 'coverage.area.more'), anchor)}</p>")
     out.append("</section>")
     return "\n".join(out) + "\n"
+
+
+def render_village_link(result: Result, code: str, lang: str) -> str:
+    """A village page's only word on coverage: where staff find its blank spots (the scores stay there)."""
+    division = result.coverage.get(code)
+    if division is None or not division.slots:
+        return ""
+    anchor = f"town-{division.town}" if villages_in_detail(result) else "villages"
+    link = _a(area_path(code), PAGE_PATH, t(lang, "resident.village.coverage"), anchor)
+    return f'<p class="hubdir-small">{link}</p>\n'

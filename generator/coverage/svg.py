@@ -23,7 +23,7 @@ from generator.i18n import t
 if TYPE_CHECKING:
     from generator.coverage import Ratio
 
-ROW = 26  # px per bar
+ROW = 40  # px per bar: its label on one line, the bar below (a phone shows the chart at its own width)
 TOP = 8
 FONT = 13
 CHAR = 7.2  # px per terminal column at FONT (a CJK character takes two columns)
@@ -67,13 +67,16 @@ def value_text(ratio: Ratio) -> str:
 
 
 def bar_chart(
-    ident: str, title: str, description: str, bars: Sequence[Bar], lang: str, size: int = 640
+    ident: str, title: str, description: str, bars: Sequence[Bar], lang: str, size: int = 360
 ) -> str:
-    """One chart as an ``<svg>`` element string; ``ident`` makes the ids of title/desc unique."""
+    """One chart as an ``<svg>`` element string; ``ident`` makes the ids of title/desc unique.
+
+    ``size`` 360: a phone shows the chart at about its own width, so 13 px labels stay ≥ 12 px.
+    """
     ident = f"cov-{slug(ident)}"
-    max_label_cols = int(size * 0.42 / CHAR)
+    max_label_cols = int((size - 4) / CHAR)
     labels = [_truncate(b.label, max_label_cols) for b in bars]
-    label_w = int(min(max((width(lb) for lb in labels), default=4), max_label_cols) * CHAR) + 12
+    label_w = 2  # labels sit above their bars, so the bars use the whole width
     bar_w = max(60, size - label_w - VALUE_W)
     height = TOP * 2 + ROW * max(1, len(bars))
     spoken = "；" if lang == "zh" else "; "
@@ -97,15 +100,15 @@ def bar_chart(
         f'<desc id="{ident}-desc">{escape(description)} {escape(summary)}</desc>',
     ]
     for i, (bar, label) in enumerate(zip(bars, labels, strict=True)):
-        mid = TOP + i * ROW + ROW / 2
+        text_y = TOP + i * ROW + FONT
+        mid = TOP + i * ROW + FONT + 6 + BAR_H / 2
         top = _num(mid - BAR_H / 2)
         filled = bar_w * bar.ratio.present / bar.ratio.total if bar.ratio.total else 0.0
         spoken_bar = t(lang, "coverage.chart.bar", label=bar.label, value=bar.ratio.text(),
                        present=bar.ratio.present, total=bar.ratio.total)
         parts.append(
             f"<g><title>{escape(spoken_bar)}</title>"
-            f'<text x="{label_w - 8}" y="{_num(mid)}" dy="0.35em" text-anchor="end" '
-            f'fill="currentColor">{escape(label)}</text>'
+            f'<text x="{label_w}" y="{_num(text_y)}" fill="currentColor">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{top}" width="{bar_w}" height="{BAR_H}" '
             f'fill="{TRACK}" fill-opacity="0.18" stroke="{TRACK}" stroke-width="0.5"/>'
             f'<rect x="{label_w}" y="{top}" width="{_num(filled)}" height="{BAR_H}" fill="{FILL}"/>'

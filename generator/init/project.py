@@ -142,7 +142,7 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text, style=Style.NORMAL)).capitalize()
 
 
-def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
+def context(found: Place) -> dict[str, Any]:
     """What the templates are filled with: names, codes and the example values of this place."""
     root = found.root
     extra = extras(root.code)
@@ -166,7 +166,6 @@ def context(found: Place, schemas_dir: Path) -> dict[str, Any]:
     levels = LEVELS[LEVELS.index(root.level):]
     return {
         "root": root,
-        "level_zh": LEVEL_NAMES[root.level][0],
         "name": root.name,
         "short": base,
         "name_en": name_en,
@@ -230,6 +229,9 @@ def init(target: Path, code: str, *, schemas_dir: Path = BUNDLED_SCHEMAS) -> Wri
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.init-", dir=parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would make the new project unreadable to others
         count = _write_all(tmp, found, schemas_dir)
         check_target(target)  # nothing appeared meanwhile
         if target.exists():
@@ -255,7 +257,7 @@ def _write_all(tmp: Path, found: Place, schemas_dir: Path) -> int:
     for item in sorted(schemas_dir.glob("*.schema.json")):
         shutil.copyfile(item, own_schemas / item.name)
         count += 1
-    ctx = context(found, schemas_dir)
+    ctx = context(found)
     env = _env()
     for template, rel in TEMPLATES.items():
         text = env.get_template(template).render(ctx)

@@ -6,8 +6,9 @@ Coordinates are stored in WGS-84; each app is given the system it reads:
 ``coord_type=bd09ll`` (its web ``direction`` needs an origin, which a static page does not know;
 the marker page offers 到这去).  The links only leave the site when a resident taps them.
 
-The browser twin (for near-me results and map popups) is ``directionLinks`` in
-``assets/nearby.js``; a browser test holds the two to the same URLs.
+Pages carry only the point (``data-hubdir-dirs``); ``directionLinks`` in ``nearby_assets/nearby.js``
+draws the links on record pages, near-me results and map popups.  This module is its Python twin,
+for anything built server-side, and the oracle a browser test holds the script to.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ pages to make are in ``generator.site.theme.ACTIVE`` for the duration of one bui
 
 from __future__ import annotations
 
+import html as _html
 from typing import Any
 
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -26,4 +27,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if section is None:
         return html
     page.title = section.title
+    if section.description:  # Material prints page.meta.description unescaped; the share tags escape their own
+        page.meta["description"] = _html.escape(section.description, quote=True)
+        page.meta["hubdir_description"] = section.description
     return section.html

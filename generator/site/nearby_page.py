@@ -15,7 +15,6 @@ from typing import Any
 from generator import hours
 from generator.i18n import LANGS, catalogue
 from generator.registry import Record
-from generator.site import directions
 from generator.site.nearby import NEAR_DIR, located
 
 HERE = Path(__file__).resolve().parent / "nearby_assets"
@@ -83,7 +82,7 @@ def record_view(record: Record, lang: str) -> dict[str, Any]:
     """The record page's additions: open-now data, the holiday rule in words, directions, address."""
     from generator.i18n import t
 
-    out: dict[str, Any] = {"open": "", "holidays": "", "directions": None}
+    out: dict[str, Any] = {"open": "", "holidays": "", "point": ""}
     value = record.get("opening_hours")
     if isinstance(value, str):
         try:
@@ -98,6 +97,7 @@ def record_view(record: Record, lang: str) -> dict[str, Any]:
                 out["holidays"] = t(lang, "hours.holidays_open", times=hours.spans_text(week.holidays, lang))
     point = located(record)
     if point is not None and record.active:
-        address = str(record.get("address") or "")
-        out["directions"] = directions.links(point[0], point[1], record.name, address)
+        # the links are drawn by nearby.js from this point, the <h1> and the address (three long
+        # percent-encoded URLs would be a seventh of a light page); ``directions.links`` is their twin
+        out["point"] = f"{point[0]},{point[1]}"
     return out

@@ -19,9 +19,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from generator import geography, schema
+from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib, nearby, nearby_page
+from generator.site import contrib, nearby, nearby_page, resident, sheets
+from generator.site.hotlines import strip_view
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
@@ -50,6 +52,8 @@ class Page:
     path: str
     title: str
     body: str
+    #: For ``<meta name="description">`` and the share card (plain text; the shell escapes it).
+    description: str = ""
 
 
 @dataclass
@@ -85,6 +89,11 @@ class Renderer:
             )
         }
 
+    @property
+    def zh(self) -> Any:
+        """Marks Chinese text on English pages with ``lang="zh-CN"`` (see ``resident.zh_marker``)."""
+        return resident.zh_marker(self.lang)
+
     def tr(self, key: str, **args: Any) -> str:
         return t(self.lang, key, **args)
 
@@ -92,14 +101,17 @@ class Renderer:
         def rel(target: str) -> str:
             return relative(path, target)
 
-        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, **context)
+        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, zh=self.zh, **context)
 
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
         view = self.model.record_view(record, self.lang)
         view["near"] = nearby_page.record_view(record, self.lang)
-        body = self.render("record", view["path"], v=view)
-        return Page(view["path"], record.name, body)
+        page_url = self.model.absolute(view["path"], self.lang)
+        fix = resident.corrections(self.model.config, view, page_url, self.lang, relative(view["path"], ""))
+        sheet = sheets.sheet_path(record) if sheets.has_sheet(record) else ""
+        body = self.render("record", view["path"], v=view, fix=fix, sheet=sheet)
+        return Page(view["path"], record.name, body, resident.record_description(view, self.lang))
 
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
@@ -109,7 +121,9 @@ class Renderer:
             a=view,
             fragments=contrib.fragments(self.model, area, self.lang),
         )
-        return Page(view["path"], view["name"], body)
+        site = self.model.config.site["title"][self.lang]
+        desc = resident.area_description(view, self.count_in(area.id), self.lang, site)
+        return Page(view["path"], view["name"], body, desc)
 
     def area_view(self, area: Record) -> dict[str, Any]:
         m, reg, lang = self.model, self.model.registry, self.lang
@@ -181,6 +195,25 @@ class Renderer:
             "village_columns": columns,
             "towns": towns,
             "towns_heading": geography.children_heading(reg.geo.child_level(area.id) or "town", lang),
+            "help": self.help_nearby(area) if level == "village" and not hub_groups and not carrier_groups else None,
+        }
+
+    def help_nearby(self, village: Record) -> dict[str, Any]:
+        """An empty village page points residents to its town's hubs and the hotlines."""
+        m, reg, lang = self.model, self.model.registry, self.lang
+        town = reg.town_of(village.id)
+        hubs = []
+        if town is not None:
+            for record in reg.by_division.get(town.id, []):
+                if record.registry == "hubs" and record.active:
+                    link = m.link(record, lang) or {}
+                    phones = [c for c in m.contacts(record, lang) if c["kind"] in ("office_phone", "hotline")]
+                    hubs.append({**link, "phone": phones[0] if phones else None})
+        hotlines = strip_view(m.config, lang)  # one owner of the numbers (the hotline strip)
+        return {
+            "town": m.division_name(town.id, lang) if town is not None else "",
+            "hubs": hubs[: m.list_limit],
+            "hotlines": hotlines,
         }
 
     def count_in(self, code: str) -> int:
@@ -247,16 +280,30 @@ class Renderer:
     # -- section pages ----------------------------------------------------------------
     def sections(self) -> list[Section]:
         m, lang = self.model, self.lang
-        out = [Section("index.md", m.config.site["title"][lang], self.home())]
+        site = m.config.site["title"][lang]
+
+        def about(title: str) -> str:
+            return self.tr("resident.desc.section", title=title, site=site)
+
+        out = [Section("index.md", site, self.home(), description=m.config.site["description"][lang])]
         for kind in m.kinds:
-            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), self.kind_page(kind.code)))
-        out.append(Section("map.md", self.tr("site.nav.map"), self.map_page()))
-        out.append(Section("data.md", self.tr("site.nav.data"), self.data_page()))
-        out.append(Section("contribute.md", self.tr("site.nav.contribute"), self.contribute_page()))
+            intro = self.tr("site.kind.intro", kind=kind.label(lang), count=len(m.by_kind[kind.code]))
+            body = self.kind_page(kind.code)
+            out.append(Section(f"kinds/{kind.code}.md", kind.label(lang), body, description=intro))
+        map_title = self.tr("site.nav.map")
+        out.append(Section("map.md", map_title, self.map_page(), description=about(map_title)))
+        data_intro = self.tr("site.data.intro")
+        out.append(Section("data.md", self.tr("site.nav.data"), self.data_page(), description=data_intro))
+        contribute = self.tr("site.contribute.intro")
+        title = self.tr("site.nav.contribute")
+        out.append(Section("contribute.md", title, self.contribute_page(), description=contribute))
         for page in contrib.sections():
             body = page.render(m, lang)
-            out.append(Section(f"{page.slug}.md", page.title(lang), str(Markup(body))))
-        out.append(Section("search.md", self.tr("site.search.title"), self.search_page(), in_nav=False))
+            title = page.title(lang)
+            out.append(Section(f"{page.slug}.md", title, str(Markup(body)), description=about(title)))
+        search_page = Section("search.md", self.tr("site.search.title"), self.search_page(), in_nav=False)
+        search_page.description = self.tr("site.search.intro")
+        out.append(search_page)
         return out
 
     def home(self) -> str:
@@ -356,20 +403,39 @@ class Renderer:
             near=self.near_box(),
         )
 
-    def near_box(self) -> dict[str, Any]:
-        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared)."""
+    def near_box(self) -> dict[str, Any] | None:
+        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared);
+        ``None`` while no active organization has coordinates (nothing could be found)."""
+        if not nearby.any_place(self.model):
+            return None
         return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
-        site_root = "../" if self.lang == "en" else ""
+        m, lang = self.model, self.lang
+        site_root = "../" if lang == "en" else ""
         keys = ("results", "none", "short", "loading", "failed", "showing")
         strings = {k: self.tr(f"site.search.{k}") for k in keys}
+        strings["sound"] = self.tr("search.sound")
+        strings["partial"] = self.tr("search.partial")
+        # Without JavaScript (or when nothing matched) the page still leads on: hotlines, kinds, towns.
+        geo = m.registry.geo  # the level below the root: a district's towns, a province's cities
+        root = geo.root_code
+        level = geo.child_level(root)
+        hotlines = [
+            {"name": k.name.get(lang) or k.name["zh"], "number": k.hotline, "href": safe_href(k.hotline, "tel")}
+            for k in m.config.hub_kinds
+            if k.hotline
+        ]
         return self.render(
             "search",
             "search/",
             index=f"../{site_root}{SEARCH_INDEX_DIR}/",
             strings=json.dumps(strings, ensure_ascii=False, sort_keys=True),
+            hotlines=hotlines,
+            kinds=[{"path": f"kinds/{k.code}/", "name": k.label(lang)} for k in m.kinds],
+            towns=[{"path": record_path(d), "name": geo.label(d.id, lang)} for d in geo.children(root, level)],
+            towns_heading=browse_heading(level, lang) if level else "",
         )
 
     def schema_fields(self) -> list[dict[str, Any]]:
@@ -531,7 +597,7 @@ def write_bulk(
         if page.path not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(page.path)
-        (folder / "index.html").write_text(shell.render(page.title, page.path, page.body), "utf-8")
+        (folder / "index.html").write_text(shell.render(page.title, page.path, page.body, page.description), "utf-8")
         paths.append(page.path)
         if tick:
             tick(1)

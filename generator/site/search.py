@@ -1,35 +1,40 @@
-"""Search: a sharded static index of names, pinyin and text, written at build time.
+"""Search: a sharded static index that understands what residents type, written at build time.
 
-Why not Pagefind or lunr: both keep one entry per page in a file every query
-downloads (lunr: the whole index; Pagefind: its page list), so a query's bytes
-grow with the directory.  Measured at 100k records Pagefind fetched 976 KB and
-answered after 9.9 s, and indexing took 6 GB of memory.  Here a query fetches
-only what its own words need:
+Why not Pagefind or lunr: both keep one entry per page in a file every query downloads, so a
+query's bytes grow with the directory (Pagefind at 100k records: 976 KB, 9.9 s).  Here a query
+fetches only what its own words need:
 
-* ``search/i/meta.json`` — a few hundred bytes: sizes, labels, a version;
-* ``search/i/k/<n>.json`` — key shards: a key (a Chinese character pair, a
-  single character of a name, or a 2–4 letter prefix of the pinyin / initials /
-  English words of a name) hashes (FNV-1a) to one shard, which maps the key to
-  two posting lists: the documents whose *name or alias* has it, and the
-  documents whose *text* has it (name, aliases, kind, place, services, target
-  groups, address, description);
-* ``search/i/d/<n>.json`` — document shards of ``DOCS_PER_SHARD`` documents in
-  rank order, holding what a result shows and what the browser needs to check
-  a candidate (names, aliases, the pinyin syllables).
+* ``search/i/meta.json`` — sizes, kind and status labels, the lexicon (kind, service and
+  target-group words with their synonyms, zh, en and pinyin; filler words) and the few
+  traditional→simplified character pairs the directory needs;
+* ``search/i/k/<n>.json`` — key shards.  A key hashes (FNV-1a) to one shard and maps to two
+  posting lists, [documents with it in a name or alias, documents with it anywhere].  Keys:
+  Chinese character pairs (single characters of names), 2–4 letter prefixes of pinyin, initials
+  and English words of names; facets ``@p<division>`` (everything inside a division, at any
+  depth, by parent links), ``@e<division>`` (organizations right at it), ``@k<kind>``,
+  ``@s<service>``, ``@g<target group>``; ``=<whole name>`` (name, alias, short name, pinyin,
+  English name) and ``#<digits>`` (phone numbers and hotlines).  ``@d<pair>`` is the place
+  dictionary: the divisions whose names (full, short, without 街道/社区/村…, English, pinyin)
+  start with that character pair or those four letters, stored in the shard of the pair itself
+  so the query's first fetch brings it;
+* ``search/i/d/<n>.json`` — document shards of ``DOCS_PER_SHARD`` documents in document order;
+* ``search/i/p/<n>.json`` — pinyin of every character, fetched only when nothing matched and
+  the query is tried again by sound (荣桂 → ronggui → 容桂).
 
-Posting lists are sorted document numbers stored in the shorter of two forms:
-a gap list (a negative number extends the previous document into a run) or a
-base64 bitmap, so a key shared by every women's home costs at most N/8 bytes.
-The browser (``assets/hubdir.js``) intersects the lists of a query's keys as
-bitsets, shows name matches before text matches, both in document order
-(active before inactive; towns, then hubs, youth centers, women's homes,
-social organizations, villages/communities), and fetches document shards only
-for the results it shows.  ``find`` below is the same algorithm in Python; the
-tests hold the two to each other through a real browser.
+Document order (active first; areas, hubs, youth centers, women's homes, social organizations,
+villages; hub kind; level; position in the division tree; name) makes every kind and every
+subtree a few runs, so their posting lists are a few numbers, and it puts the place asked for
+before the places inside it.
 
-Pinyin is made per character with a two/three-character phrase lookup, not by
-segmenting every name: segmenting costs ~0.3 ms a name (30 s at 100k records)
-and place names are rarely in the segmenter's dictionary anyway.
+A query is read as segments (``interpret``): places, kinds, services, target groups (longest
+match, exact before a missing or extra character), filler words, free text.  Results come in
+tiers, each in document order, a document shown once: exact name · phone number · the whole
+query inside a name · kind (with place, service…) · the same kind at the places above the one
+asked for, nearest first (a query of only a place and a kind puts the whole-query tier here, after
+them) · every segment inside a name · place/service/target group (venues
+first for a service) · every segment in the text.  ``search_query.py`` is the algorithm in
+Python; ``assets/search.js`` is the same in the browser, and the tests hold the two to each
+other in Chromium.
 """
 
 from __future__ import annotations
@@ -41,37 +46,87 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PHRASES_DICT
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
+from generator import synonyms
+from generator.geography import HUB_LEVELS
 from generator.site.model import SiteModel, record_path
 
 #: Where the index lives under the site root (both languages use the one index).
 INDEX_DIR = "search/i"
-DOCS_PER_SHARD = 64
+DOCS_PER_SHARD = 32
 #: Aim for key shards of about this many bytes; a query fetches one shard per key.
 SHARD_TARGET = 8192
 #: Prefix lengths indexed for latin keys (pinyin, initials, English words); a query uses its first four letters.
-LATIN_KEY_LENGTHS = (2, 3, 4)  # latin_keys() slices these three
-FORMAT = 1
+LATIN_KEY_LENGTHS = (2, 3, 4)
+LATIN_KEY = 4
+FORMAT = 2
 
 #: Chinese characters, the supplementary planes included: rare place-name characters live there.
 _HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN = re.compile(f"[{_HAN_CHARS}]+")
 _LATIN = re.compile(r"[a-z0-9]+")
-#: Document groups in rank order (areas above and below the organizations: a town is what people type first).
-_GROUP = {
-    **{level: 0 for level in ("province", "city", "district", "town")},
-    **{"hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4},
+_TOKEN = re.compile(f"[{_HAN_CHARS}]+|[a-z0-9]+")
+#: Document groups in document order (areas above villages first: a town is what people type first).
+_GROUP = {"hubs": 1, "youth_centers": 2, "womens_homes": 3, "social_orgs": 4}
+_AREA_GROUP, _VILLAGE_GROUP = 0, 5
+#: Where a service is asked for, venues come first: women's homes, youth centers, hubs, social orgs, areas.
+VENUE_ORDER = (3, 2, 1, 4, 0, 5)
+LEVELS = HUB_LEVELS
+#: Endings of division names that residents leave out (容桂街道 → 容桂, 桂洲社区居委会 → 桂洲).
+_PLACE_ENDINGS = (
+    "社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "街道办事处",
+    "街道", "社区", "自治县", "自治州", "地区", "新区", "镇", "乡", "村", "区", "县", "市", "省",
+)
+_PLACE_ENDINGS_EN = {
+    "province", "city", "district", "county", "subdistrict", "town", "township", "village",
+    "community", "residents", "committee",
 }
-_LAST_GROUP = 5
 
-# -- text → keys ---------------------------------------------------------------
+# -- text ------------------------------------------------------------------------------------------
+
+
+@cache
+def _t2s() -> dict[int, str]:
+    """Traditional → simplified, character by character (OpenCC's table, one call for all characters)."""
+    import opencc
+
+    chars = [chr(cp) for a, b in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for cp in range(a, b)]
+    simple = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    return {ord(c): s for c, s in zip(chars, simple, strict=True) if len(s) == 1 and s != c}
+
+
+@cache
+def _traditional() -> re.Pattern[str]:
+    return re.compile("[" + "".join(sorted(map(chr, _t2s()))) + "]")
+
+
+def normalize(text: str) -> str:
+    """What the index and the query both see: NFKC (full-width letters and digits become ASCII),
+    lower case, traditional characters simplified (translated only when there are any: most text has none)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.translate(_t2s()) if _traditional().search(text) else text
+
+
+def tokens(text: str) -> list[str]:
+    """Runs of Chinese characters and latin words (2+ letters or digits) of normalized text."""
+    return [t for t in _TOKEN.findall(text) if _HAN.fullmatch(t) or len(t) >= 2]
+
+
+def searchable(text: str) -> str:
+    """The words of ``text`` run together ("" when nothing in it can be searched)."""
+    return "".join(tokens(normalize(text)))
+
+
+def stem(word: str) -> str:
+    """federations → federation: plural English words (five letters or more) lose their s."""
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
 @cache
@@ -94,19 +149,14 @@ def syllables(text: str) -> list[str]:
     return out
 
 
-def normalize(text: str) -> str:
-    """What both the index and the query see: NFKC (full-width letters become ASCII), lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def latin_forms(names: Iterable[str]) -> list[str]:
     """Space-separated latin token sequences of names: their pinyin, and their own latin words."""
     forms: dict[str, None] = {}
     for name in names:
         text = normalize(name)
-        for tokens in (syllables(text), _LATIN.findall(text)):
-            if tokens:
-                forms.setdefault(" ".join(tokens))
+        for toks in (syllables(text), _LATIN.findall(text)):
+            if toks:
+                forms.setdefault(" ".join(toks))
     return list(forms)
 
 
@@ -114,13 +164,12 @@ def latin_keys(forms: Iterable[str]) -> set[str]:
     """2–4 letter prefixes of the pinyin and of the initials, starting at every token of every form."""
     keys: set[str] = set()
     for form in forms:
-        tokens = form.split(" ")
-        for i in range(len(tokens)):
-            full = "".join(tokens[i : i + 4])
-            initials = "".join([t[0] for t in tokens[i : i + 4]])
+        toks = form.split(" ")
+        for i in range(len(toks)):
+            full = "".join(toks[i : i + 4])
+            initials = "".join([t[0] for t in toks[i : i + 4]])
             keys.update((full[:2], full[:3], full[:4], initials[:2], initials[:3], initials[:4]))
-    shortest = LATIN_KEY_LENGTHS[0]
-    return {key for key in keys if len(key) >= shortest}
+    return {key for key in keys if len(key) >= LATIN_KEY_LENGTHS[0]}
 
 
 def han_keys(text: str, *, singles: bool) -> set[str]:
@@ -135,25 +184,42 @@ def han_keys(text: str, *, singles: bool) -> set[str]:
 
 def query_terms(query: str) -> list[tuple[str, str]]:
     """A query's terms: (``"han"``, run of Chinese characters) or (``"latin"``, letters/digits of 2+)."""
-    terms: list[tuple[str, str]] = []
-    for match in re.finditer(f"[{_HAN_CHARS}]+|[a-z0-9]+", normalize(query)):
-        word = match.group()
-        if _HAN.fullmatch(word):
-            terms.append(("han", word))
-        elif len(word) >= 2:
-            terms.append(("latin", word))
-    return terms
+    return [("han" if _HAN.fullmatch(t) else "latin", t) for t in tokens(normalize(query))]
 
 
 def shard_of(key: str, shards: int) -> int:
-    """FNV-1a (32 bit) of the key's UTF-8 bytes, modulo the shard count; ``hubdir.js`` computes the same."""
+    """FNV-1a (32 bit) of the key's UTF-8 bytes, modulo the shard count; ``search.js`` computes the same."""
     h = 0x811C9DC5
     for byte in key.encode("utf-8"):
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
     return h % shards
 
 
-# -- posting lists ----------------------------------------------------------------
+def bucket(key: str) -> str:
+    """The key whose shard holds ``key``: the place dictionary ``@d<pair>`` lives beside ``<pair>``."""
+    return key[2:] if key.startswith("@d") else key
+
+
+def place_names(name: str, short: str) -> list[str]:
+    """A division's names as residents say them: full, short, and without the ending (≥ 2 characters)."""
+    out: dict[str, None] = {}
+    for text in (name, short):
+        if not text:
+            continue
+        out.setdefault(text)
+        for ending in _PLACE_ENDINGS:
+            if text.endswith(ending) and len(text) - len(ending) >= 2:
+                out.setdefault(text[: -len(ending)])
+                break
+    return list(out)
+
+
+def latin_phrase(text: str, stop: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """English words as the lexicon compares them: stemmed, filler words left out, one space apart."""
+    return " ".join(stem(t) for t in _LATIN.findall(normalize(text)) if len(t) >= 2 and t not in stop)
+
+
+# -- posting lists ----------------------------------------------------------------------------------
 
 
 def encode(docs: list[int], total: int) -> str:
@@ -198,60 +264,174 @@ def decode(value: str | list[int] | int) -> list[int]:
     return out
 
 
-# -- documents ----------------------------------------------------------------------
+# -- the lexicon --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lexicon:
+    """Words → concepts, split into Chinese surfaces and latin phrases (English, pinyin, digits)."""
+
+    han: dict[str, list[str]] = field(default_factory=dict)
+    latin: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, table: dict[str, list[str]], surface: str, concept: str) -> None:
+        if not surface:
+            return
+        have = table.setdefault(surface, [])
+        if have and have[0][0] != concept[0]:
+            return  # a word names one type of concept: the earlier source wins
+        if concept not in have:
+            have.append(concept)
+
+    def packed(self) -> dict[str, list[str]]:
+        """concept → [Chinese words, latin phrases], "|"-joined: a word is written once per concept."""
+        out: dict[str, list[list[str]]] = {}
+        for i, table in enumerate((self.han, self.latin)):
+            for word, concepts in table.items():
+                for concept in concepts:
+                    out.setdefault(concept, [[], []])[i].append(word)
+        return {c: ["|".join(h), "|".join(latin)] for c, (h, latin) in out.items()}
+
+
+def unpack(packed: dict[str, list[str]]) -> Lexicon:
+    """The lexicon from meta.json: concept → [Chinese words, latin phrases], each "|"-joined."""
+    lex = Lexicon()
+    for concept, (han, latin) in packed.items():
+        for table, words in ((lex.han, han), (lex.latin, latin)):
+            for word in words.split("|") if words else []:
+                table.setdefault(word, []).append(concept)
+    return lex
+
+
+def lexicon(terms: Iterable[synonyms.Term]) -> Lexicon:
+    """Kinds, services, target groups and filler words (places come from the divisions)."""
+    terms = [t for t in terms if not t.concept.startswith("p:")]
+    stop = {latin_phrase(t.text) for t in terms if t.concept == "x:"}
+    lex = Lexicon()
+    for term in terms:
+        text = normalize(term.text)
+        toks = tokens(text)
+        if not toks:
+            continue
+        if all(_HAN.fullmatch(t) for t in toks):
+            surface = "".join(toks)
+            lex.add(lex.han, surface, term.concept)
+            pinyin = "".join(syllables(surface))
+            if len(pinyin) >= 4 and term.concept != "x:":
+                lex.add(lex.latin, pinyin, term.concept)
+        elif not any(_HAN.fullmatch(t) for t in toks):
+            phrase = latin_phrase(text, stop if term.concept != "x:" else set())
+            lex.add(lex.latin, phrase, term.concept)
+    return lex
+
+
+# -- documents --------------------------------------------------------------------------------------
 
 
 @dataclass
 class Doc:
-    """One search result: what is shown and what a candidate is checked against (``row``), and its words."""
+    """One search result: what is shown and checked (``row``), its words and its facet keys."""
 
-    rank: tuple[int, int, str]
+    rank: tuple[Any, ...]
     row: list[Any]
     names: list[str]
     text: list[str]
+    facets: set[str]
 
     def keys(self) -> tuple[set[str], set[str]]:
         """(name keys, text-only keys); made one document at a time so the sets never pile up."""
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(normalize(name), singles=True)
-        return name_keys, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+        return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
 
 
 class _Places:
-    """"Town · village" of a division in both languages, computed once per division."""
+    """Per division, computed once: its path below the root in both languages, and its chain up."""
 
     def __init__(self, model: SiteModel) -> None:
-        self.model = model
+        self.geo = model.registry.geo
         self.cache: dict[str, tuple[str, str]] = {}
 
     def __call__(self, code: str) -> tuple[str, str]:
+        """``容桂 · 桂洲社区`` (every level below the root, top down); in English a division without an
+        English name is written in pinyin."""
         if code not in self.cache:
-            geo = self.model.registry.geo  # every level below the root, top down
-            self.cache[code] = (geo.path_label(code, "zh"), geo.path_label(code, "en"))
+            below = list(self.geo.chain(code))
+            ids = [d.id for d in below]
+            if self.geo.root_code in ids:
+                below = below[: ids.index(self.geo.root_code)]
+            below.reverse()
+            self.cache[code] = (
+                " · ".join(self.geo.label(d.id, "zh") for d in below),
+                " · ".join(self.geo.label(d.id, "en") if d.get("name_en") else _roman(d) for d in below),
+            )
         return self.cache[code]
+
+    def chain(self, code: str) -> list[str]:
+        """The division and its ancestors inside the registry, nearest first (parent links)."""
+        return [d.id for d in self.geo.chain(code)] or [code]
+
+
+def _roman(division: Any) -> str:
+    """A division without an English name, for English pages: its short name in pinyin (桂洲社区 → Guizhou)."""
+    names = place_names(division.name, str(division.get("short_name") or ""))
+    return "".join(syllables(min(names, key=len))).capitalize() or division.name
+
+
+def _phones(record: Any) -> set[str]:
+    out: set[str] = set()
+    for item in record.get("contacts") or []:
+        if not isinstance(item, dict) or item.get("type") not in ("office_phone", "hotline"):
+            continue
+        value = str(item.get("value", ""))
+        digits = re.sub(r"\D", "", value)
+        if len(digits) >= 3:
+            out.add("#" + digits)
+        local = re.sub(r"\D", "", re.split(r"[-\s]", value.strip())[-1])
+        if len(local) >= 5:
+            out.add("#" + local)
+    return out
+
+
+def _exact(names: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        compact = searchable(name)
+        if compact:
+            out.add("=" + compact)
+            pinyin = "".join(syllables(normalize(name)))
+            if pinyin and pinyin != compact:
+                out.add("=" + pinyin)
+    return out
 
 
 def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
     """A document per record page and per area page."""
     labels = model.labels
     places = _Places(model)
+    kind_rank = {k.code: i for i, k in enumerate(model.kinds)}
     for record in model.registry.all():
+        division = record.division
+        chain = places.chain(division)
+        path_key = tuple(reversed(chain))
+        facets = {f"@p{code}" for code in chain}
         if record.registry == "divisions":
             level = str(record.get("level"))
             kind = f"area:{level}"
-            group = _GROUP.get(level, _LAST_GROUP)
-            path = f"area/{record.id}/"
-            names = [record.name, *(str(a) for a in [record.get("short_name")] if a)]
+            group = _VILLAGE_GROUP if level == "village" else _AREA_GROUP
+            short = str(record.get("short_name") or "")
+            names = [record.name, *(n for n in place_names(record.name, short) if n != record.name)]
             place, place_en = places(str(record.get("parent"))) if level == "village" else ("", "")
             text = [record.name, place]
+            order = 0
         else:
             found = model.kind_of(record)
             kind = found.code if found else record.registry
-            group = _GROUP.get(record.registry, _LAST_GROUP)
-            path = record_path(record)
+            group = _GROUP.get(record.registry, _VILLAGE_GROUP)
+            level = str(record.get("level") or "village")
             names = [record.name, *(str(a) for a in record.get("aliases") or [])]
-            place, place_en = places(record.division)
+            place, place_en = places(division)
             text = [
                 *names,
                 model.kind_label(record, "zh"),
@@ -261,75 +441,185 @@ def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
                 str(record.get("address") or ""),
                 str(record.get("description") or ""),
             ]
+            facets.add(f"@e{division}")
+            facets.add(f"@k{kind}")
+            facets.update(f"@s{s}" for s in record.get("services") or [])
+            facets.update(f"@g{g}" for g in record.get("target_groups") or [])
+            facets |= _phones(record)
+            order = kind_rank.get(kind, len(kind_rank))
         names = list(dict.fromkeys(names))
         name_en = str(record.get("name_en") or "")
+        facets |= _exact([*names, name_en])
         status = "" if record.active else record.status
-        row = [path, record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status, place, place_en,
-               names[1:], latin_forms([*names, name_en])]
-        yield Doc((0 if record.active else 1, group, record.id), row, names, text)
+        normalized = list(dict.fromkeys(normalize(n) for n in names))
+        if normalized == [record.name, *names[1:]]:
+            normalized = []  # the usual case: the names as written are what a query is checked against
+        row = [record_path(record), record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status,
+               place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
+        level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
+        rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
+        yield Doc(rank, row, names, text, facets)
 
 
-def _kind_labels(model: SiteModel, kinds: dict[str, int]) -> list[list[str]]:
-    out = [["", ""]] * len(kinds)
+def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
+    out = [["", "", "", "", ""]] * len(kinds)
     for code, i in kinds.items():
         if code.startswith("area:"):
             level = code[5:]
-            out[i] = [model.labels.enum("level", level, "zh"), model.labels.enum("level", level, "en")]
+            out[i] = [model.labels.enum("level", level, "zh"), model.labels.enum("level", level, "en"), code, "", ""]
         else:
             kind = next((k for k in model.kinds if k.code == code), None)
-            out[i] = [kind.label("zh"), kind.label("en")] if kind else [code, code]
+            zh, en = (kind.label("zh"), kind.label("en")) if kind else (code, code)
+            out[i] = [zh, en, code, hotlines.get(code, ""), f"kinds/{code}/" if kind else ""]
+    return out
+
+
+def _hotlines(model: SiteModel) -> dict[str, str]:
+    """Each kind's hotline: a hub kind's own (configuration), a carrier's that of the hubs it belongs to."""
+    own = {k.code: k.hotline for k in model.config.hub_kinds if k.hotline}
+    out = dict(own)
+    for registry in synonyms.CARRIERS:
+        counts: dict[str, int] = {}
+        for record in model.registry.records(registry):
+            hub = model.registry.hub_of(record)
+            code = str(hub.get("kind")) if hub is not None else ""
+            if code in own:
+                counts[code] = counts.get(code, 0) + 1
+        if counts:
+            out[registry] = own[max(sorted(counts), key=lambda c: counts[c])]
+    return out
+
+
+def place_entries(model: SiteModel, stop: set[str]) -> dict[str, list[list[Any]]]:
+    """The place dictionary: ``@d<first pair or four letters>`` → [[name as typed, chain], …]."""
+    extra: dict[str, list[str]] = {}
+    for term in synonyms.builtin_terms() + synonyms.project_terms(model.config):
+        if term.concept.startswith("p:"):
+            extra.setdefault(term.concept[2:], []).append(term.text)
+    out: dict[str, dict[str, list[Any]]] = {}
+    places = _Places(model)
+
+    def add(surface: str, chain: list[str]) -> None:
+        if not surface:
+            return
+        head = surface[:2] if _HAN.fullmatch(surface[0]) else surface.split(" ")[0][:LATIN_KEY]
+        if len(head) < 2:
+            return
+        entries = out.setdefault("@d" + head, {})
+        entries.setdefault(f"{surface}\t{chain[0]}", [surface, chain])
+
+    for division in model.registry.records("divisions"):
+        chain = places.chain(division.id)
+        han = place_names(division.name, str(division.get("short_name") or ""))
+        han += extra.get(division.id, [])
+        for name in han:
+            compact = searchable(name)
+            if compact and _HAN.fullmatch(compact) and len(compact) >= 2:
+                add(compact, chain)
+                pinyin = "".join(syllables(compact))
+                if len(pinyin) >= 4:
+                    add(pinyin, chain)
+        name_en = str(division.get("name_en") or "")
+        if name_en:
+            phrase = latin_phrase(name_en, stop)
+            add(phrase, chain)
+            words = phrase.split(" ")
+            while len(words) > 1 and words[-1] in _PLACE_ENDINGS_EN:
+                words.pop()
+                add(" ".join(words), chain)
+    return {key: [value[k] for k in sorted(value)] for key, value in out.items()}
+
+
+@cache
+def _pinyin_table() -> dict[str, str]:
+    """Every character pypinyin knows → its first reading, tones dropped (ü as v, as pypinyin writes it)."""
+    out: dict[str, str] = {}
+    for cp in sorted(PINYIN_DICT):
+        char = chr(cp)
+        first = unicodedata.normalize("NFD", PINYIN_DICT[cp].split(",")[0]).replace("u\u0308", "v")
+        reading = "".join(c for c in first if not unicodedata.combining(c))
+        if _HAN.fullmatch(char) and reading.isascii() and reading.isalpha():
+            out[char] = reading
     return out
 
 
 def write(model: SiteModel, site_dir: Path) -> None:
     """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes)."""
+    terms = synonyms.all_terms(model.config)
+    lex = lexicon(terms)
+    stop = {s for s, c in lex.latin.items() if c == ["x:"]}
     kind_index: dict[str, int] = {}
     docs = sorted(documents(model, kind_index), key=lambda d: d.rank)
     total = len(docs)
+    active = sum(1 for d in docs if not d.row[4])
+    groups: list[list[int]] = []
+    for number, doc in enumerate(docs):
+        if not groups or groups[-1][1] != doc.rank[1]:
+            groups.append([number, doc.rank[1]])
     names: dict[str, list[int]] = {}
     texts: dict[str, list[int]] = {}
+    chars: set[str] = set()
     for number, doc in enumerate(docs):
         name_keys, text_keys = doc.keys()
         for key in name_keys:
             names.setdefault(key, []).append(number)
         for key in text_keys:
             texts.setdefault(key, []).append(number)
-    # Each key: [documents with it in a name or alias, documents with it anywhere] as JSON, the second
-    # as 0 when it is the same list (names are text too, so a query needs one list per key and space).
+        for name in doc.names:
+            chars.update(name)
     entries: list[tuple[str, str]] = []
     size = 0
     for key in sorted(names.keys() | texts.keys()):
         in_name, in_text = names.get(key, []), texts.get(key)
         first = encode(in_name, total) if in_name else "0"
         second = encode(sorted(in_text + in_name), total) if in_text else "0"
-        entry = f"{json.dumps(key, ensure_ascii=False)}:[{first},{second}]"
+        entry = f"{_json(key)}:[{first},{second}]"
+        entries.append((key, entry))
+        size += len(entry.encode("utf-8")) + 1
+    for key, value in sorted(place_entries(model, stop).items()):
+        entry = f"{_json(key)}:{_json(value)}"
         entries.append((key, entry))
         size += len(entry.encode("utf-8")) + 1
     shards = max(1, math.ceil(size / SHARD_TARGET))
     root = site_dir / INDEX_DIR
-    (root / "k").mkdir(parents=True, exist_ok=True)
-    (root / "d").mkdir(parents=True, exist_ok=True)
+    for part in ("k", "d", "p"):
+        (root / part).mkdir(parents=True, exist_ok=True)
     buckets: list[list[str]] = [[] for _ in range(shards)]
     for key, entry in entries:
-        buckets[shard_of(key, shards)].append(entry)
+        buckets[shard_of(bucket(key), shards)].append(entry)
     digest = hashlib.sha256()
-    for i, bucket in enumerate(buckets):
-        _write(root / "k" / f"{i}.json", "{" + ",".join(bucket) + "}", digest)
+    for i, items in enumerate(buckets):
+        _write(root / "k" / f"{i}.json", "{" + ",".join(items) + "}", digest)
     doc_shards = math.ceil(total / DOCS_PER_SHARD)
     for i in range(doc_shards):
         rows = [d.row for d in docs[i * DOCS_PER_SHARD : (i + 1) * DOCS_PER_SHARD]]
         _write(root / "d" / f"{i}.json", _json(rows), digest)
+    table = _pinyin_table()
+    pinyin_shards = max(1, math.ceil(sum(len(c.encode()) + len(r) + 6 for c, r in table.items()) / SHARD_TARGET))
+    readings: list[dict[str, str]] = [{} for _ in range(pinyin_shards)]
+    for char, reading in table.items():
+        readings[shard_of(char, pinyin_shards)][char] = reading
+    for i, reading_part in enumerate(readings):
+        _write(root / "p" / f"{i}.json", _json(reading_part), digest)
+    needed = chars | {c for word in lex.han for c in word}
+    t2s = "".join(chr(cp) + simple for cp, simple in sorted(_t2s().items()) if simple in needed)
     meta = {
         "format": FORMAT,
         "version": digest.hexdigest()[:12],
         "docs": total,
+        "active": active,
         "key_shards": shards,
+        "pinyin_shards": pinyin_shards,
         "docs_per_shard": DOCS_PER_SHARD,
-        "kinds": _kind_labels(model, kind_index),
+        "groups": groups,
+        "venue_order": list(VENUE_ORDER),
+        "kinds": _kind_labels(model, kind_index, _hotlines(model)),
         "status": {
             code: [model.labels.enum("status", code, "zh"), model.labels.enum("status", code, "en")]
             for code in sorted({str(d.row[4]) for d in docs if d.row[4]})
         },
+        "t2s": t2s,
+        "lex": lex.packed(),
     }
     _write(root / "meta.json", _json(meta), None)
 
@@ -343,71 +633,3 @@ def _write(path: Path, text: str, digest: Any) -> None:
     if digest is not None:
         digest.update(data)
     path.write_bytes(data)
-
-
-# -- the query side (hubdir.js does the same in the browser; this one lets tests read the index) --------
-
-
-def _matches_latin(word: str, forms: list[str]) -> bool:
-    for form in forms:
-        tokens = form.split(" ")
-        for i in range(len(tokens)):
-            if "".join(tokens[i:]).startswith(word) or "".join(t[0] for t in tokens[i:]).startswith(word):
-                return True
-    return False
-
-
-def find(index_dir: Path, query: str) -> list[str]:
-    """Result paths for ``query`` in the order the browser shows them (name matches first)."""
-    meta = json.loads((index_dir / "meta.json").read_text("utf-8"))
-    terms = query_terms(query)
-    if not terms:
-        return []
-    total = meta["docs"]
-    every = set(range(total))
-    in_name, in_text = set(every), set(every)
-    for kind, word in terms:
-        if kind == "latin":
-            keys = [word[: max(LATIN_KEY_LENGTHS)]]
-        elif len(word) == 1:
-            keys = [word]
-        else:
-            keys = [word[i : i + 2] for i in range(len(word) - 1)]
-        for key in keys:
-            shard = json.loads((index_dir / "k" / f"{shard_of(key, meta['key_shards'])}.json").read_text("utf-8"))
-            value = shard.get(key, [0, 0])
-            name_docs = set(decode(value[0]))
-            in_name &= name_docs
-            in_text &= name_docs if value[1] == 0 else set(decode(value[1]))
-    rows: dict[int, list[Any]] = {}
-
-    def row(n: int) -> list[Any]:
-        shard = n // meta["docs_per_shard"]
-        if n not in rows:
-            data = json.loads((index_dir / "d" / f"{shard}.json").read_text("utf-8"))
-            for j, r in enumerate(data):
-                rows[shard * meta["docs_per_shard"] + j] = r
-        return rows[n]
-
-    def verified(n: int) -> bool | None:
-        """True: every term is in a name; False: a latin term is not really there; None: a text match."""
-        r = row(n)
-        names = [normalize(r[1]), *(normalize(a) for a in r[7])]
-        whole = True
-        for kind, word in terms:
-            if kind == "latin":
-                if not _matches_latin(word, r[8]):
-                    return False
-            elif not any(word in name for name in names):
-                whole = False
-        return True if whole else None
-
-    first, deferred = [], set()
-    for n in sorted(in_name):
-        v = verified(n)
-        if v:
-            first.append(n)
-        elif v is None:
-            deferred.add(n)
-    second = [n for n in sorted(deferred | (in_text - in_name)) if verified(n) is not False]
-    return [row(n)[0] for n in first + second]

@@ -87,6 +87,7 @@ def light_shell(
     lang: str,
     site_name: str,
     site_url: str,
+    description: str,
     copyright_html: str,
     nav: list[NavLink],
     hub: dict[str, str],
@@ -95,8 +96,8 @@ def light_shell(
     """The shell of one language: rendered once with placeholders, then cut into a ``Shell``.
 
     ``stylesheets`` are Material's (their names carry content hashes); hubdir's own come joined in
-    ``BUNDLE_CSS`` and ``bundle_js(lang)`` (``write_bundles``).  No site-wide description: it says the
-    same on every page (search engines take the page's own text instead).
+    ``BUNDLE_CSS`` and ``bundle_js(lang)`` (``write_bundles``).  ``description`` is the placeholder
+    ``Shell.render`` fills with each page's own description.
     """
     root = ROOT if lang == "zh" else ROOT + "../"
     context: dict[str, Any] = {
@@ -105,6 +106,7 @@ def light_shell(
         "url": SHELL_URL,
         "site_name": site_name,
         "site_url": site_url,
+        "description": description,
         "copyright": Markup(copyright_html),
         "nav": nav,
         "hub": hub,

@@ -36,6 +36,8 @@ SHELL_URL = "_shell/page/"
 SHELL_SRC = "_shell/page.md"
 TITLE_SLOT = "HUBDIRTITLESLOT"
 CONTENT_SLOT = "<!--hubdir:content-->"
+#: The page's own description (``<meta name="description">``, ``og:description``), escaped per page.
+DESC_SLOT = "HUBDIRDESCSLOT"
 
 #: Pages the running mkdocs build must generate, keyed by ``src_uri`` (read by the hooks module).
 ACTIVE: dict[str, Section] = {}
@@ -49,6 +51,8 @@ class Section:
     title: str
     html: str
     in_nav: bool = True
+    #: What the page is about, for search engines and share cards (plain text; escaped by the hooks).
+    description: str = ""
 
 
 @dataclass
@@ -73,12 +77,15 @@ class Shell:
         h1 = head.rfind("<h1")
         if h1 != -1 and TITLE_SLOT in head[h1:]:
             head = head[:h1]
-        self.head = [part.split(SHELL_URL) for part in head.split(TITLE_SLOT)]
+        self.head = [
+            [part.split(SHELL_URL) for part in piece.split(TITLE_SLOT)] for piece in head.split(DESC_SLOT)
+        ]
         self.tail = tail.split(SHELL_URL)
 
-    def render(self, title: str, path: str, content: str) -> str:
+    def render(self, title: str, path: str, content: str, description: str = "") -> str:
         esc = html.escape(title, quote=True)
-        head = esc.join(path.join(parts) for parts in self.head)
+        desc = html.escape(description or title, quote=True)
+        head = desc.join(esc.join(path.join(parts) for parts in piece) for piece in self.head)
         return head + content + path.join(self.tail)
 
 
@@ -93,8 +100,10 @@ def mkdocs_config(
     site_dir: Path,
     overrides: Path,
     nav: list[NavItem],
-    hub: dict[str, str],
+    hub: dict[str, Any],
     strict: bool,
+    logo: str = "",
+    favicon: str = "",
 ) -> dict[str, Any]:
     return {
         "site_name": site_name,
@@ -111,10 +120,17 @@ def mkdocs_config(
             "language": lang,
             "font": False,
             "features": ["navigation.tabs", "navigation.top"],
+            **({"logo": logo} if logo else {}),
+            **({"favicon": favicon} if favicon else {}),
         },
         "extra": {"generator": False, "hubdir": hub},
-        "extra_css": ["assets/hubdir/hubdir.css", "assets/hubdir/contrib.css", "assets/hubdir/nearby.css"],
-        "extra_javascript": ["assets/hubdir/hubdir.js", "assets/hubdir/nearby.js"],
+        "extra_css": [
+            "assets/hubdir/hubdir.css",
+            "assets/hubdir/contrib.css",
+            "assets/hubdir/nearby.css",
+            "assets/hubdir/resident.css",
+        ],
+        "extra_javascript": ["assets/hubdir/hubdir.js", "assets/hubdir/nearby.js", "assets/hubdir/care.js"],
         "plugins": [],
         "hooks": [str(HOOKS)],
         "markdown_extensions": [],
@@ -161,7 +177,7 @@ def build_language(config: dict[str, Any], work: Path, sections: list[Section], 
     ACTIVE.clear()
     for section in sections:
         ACTIVE[section.src] = section
-    ACTIVE[SHELL_SRC] = Section(SHELL_SRC, TITLE_SLOT, CONTENT_SLOT, in_nav=False)
+    ACTIVE[SHELL_SRC] = Section(SHELL_SRC, TITLE_SLOT, CONTENT_SLOT, in_nav=False, description=DESC_SLOT)
     level = logging.WARNING if quiet else logging.INFO
     logging.getLogger("mkdocs").setLevel(level)
     try:
