@@ -208,8 +208,8 @@ def _near_point(site: Path) -> tuple[float, float] | None:
     leaves = json.loads(index.read_text("utf-8"))["leaves"]
     if not leaves:
         return None
-    level, row, col = leaves[len(leaves) // 2][:3]
-    places = json.loads((site / "near" / "l" / f"{level}-{row}-{col}.json").read_text("utf-8"))
+    name = "-".join(str(part) for part in leaves[len(leaves) // 2][:4])
+    places = json.loads((site / "near" / "l" / f"{name}.json").read_text("utf-8"))
     return (places[0][4], places[0][5]) if places else None
 
 
@@ -224,15 +224,17 @@ def _near_me(browser: Any, base: str, point: tuple[float, float], timeout_ms: in
         page.goto(base, wait_until="load", timeout=timeout_ms)
         button = page.locator("[data-near-locate]")
         button.wait_for(state="visible", timeout=timeout_ms)
-        before = seen["bytes"]
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
+        before, requests_before = seen["bytes"], len(seen["urls"])
         start = time.perf_counter()
         button.click()
         page.wait_for_selector("[data-hubdir-nearby][data-state=done]", timeout=timeout_ms)
         entry["result_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        entry["from_navigation_ms"] = round((time.perf_counter() - start_page) * 1000, 1)
+        entry["from_navigation_ms"] = round((time.perf_counter() - start_page) * 1000, 1)  # incl. idle wait
         entry["places_shown"] = page.locator("[data-near-results] li").count()
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
         entry["near_kb"] = round((seen["bytes"] - before) / 1024, 1)
+        entry["near_requests"] = len(seen["urls"]) - requests_before
     except Exception as exc:
         entry["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     entry["foreign"] = seen["foreign"]

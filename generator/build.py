@@ -229,6 +229,7 @@ def _build_into(
     shells: dict[str, theme.Shell] = {}
     page_paths: dict[str, list[str]] = {}
     raw_data_pages: dict[str, str] = {}
+    configs: dict[str, dict[str, Any]] = {}
     for lang in LANGS:
         renderer = renderers[lang]
         with _timed(timings, "sections"):
@@ -273,6 +274,7 @@ def _build_into(
                 members = [r for r in members if r != data_page and (prefix or not r.startswith("en/"))]
                 state.claim_group(group, key, site, members, raw_data_pages[lang])
         shells[lang] = _light_shell(config, lang, cfg, site)
+        configs[lang] = cfg
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
     total = len(model.registry) + sum(
@@ -324,6 +326,8 @@ def _build_into(
         (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
         nearby.write(model, site)
         nearby_page.write_assets(site)
+        for lang in LANGS:  # the light pages' joined stylesheet and script (site/shell.py)
+            shell_bundles(site, lang, configs[lang])
         if exported is not None and not data_reused:  # beside the data page's index.html
             (site / "data").mkdir(exist_ok=True)
             for child in sorted((tmp / "data").iterdir()):
@@ -550,14 +554,13 @@ def _nav(model: Any, sections: list[Any], lang: str) -> list[Any]:
 def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> Any:
     """The bulk pages' shell (``site/shell.py``): Material's look without its navigation drawer."""
     from generator.site import theme
-    from generator.site.shell import NavLink, light_shell, material_stylesheets, write_meta
+    from generator.site.shell import NavLink, light_shell, material_stylesheets
 
     links = []
     for item in cfg["nav"]:
         (title, target), = item.items()
         src = target if isinstance(target, str) else next(iter(target[0].values()))
         links.append(NavLink(title, _section_path(src)))
-    write_meta(site, lang, cfg["extra"]["hubdir"])
     return light_shell(
         lang=lang,
         site_name=cfg["site_name"],
@@ -566,9 +569,14 @@ def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> 
         copyright_html=cfg["copyright"],
         nav=links,
         hub=cfg["extra"]["hubdir"],
-        stylesheets=[*material_stylesheets(site), *cfg["extra_css"]],
-        scripts=list(cfg["extra_javascript"]),
+        stylesheets=material_stylesheets(site),
     )
+
+
+def shell_bundles(site: Path, lang: str, cfg: dict[str, Any]) -> None:
+    from generator.site.shell import write_bundles
+
+    write_bundles(site, lang, list(cfg["extra_css"]), list(cfg["extra_javascript"]), cfg["extra"]["hubdir"])
 
 
 def _hub_extra(model: Any, lang: str) -> dict[str, Any]:

@@ -56,7 +56,8 @@ def test_every_page_loads_the_same_cached_assets(built_site: tuple[Path, Path, o
     # one copy at the site root for both languages (en/assets is Material's own copy for its pages)
     assert all(not p.is_relative_to((site / "en").resolve()) for p in assets)
     names = sorted(p.name for p in assets)
-    assert names.count("hubdir.js") == 1 and {"meta.zh.js", "meta.en.js"} <= set(names)
+    # hubdir's own styles and scripts come joined: one stylesheet, one script per language
+    assert {"light.css", "light.zh.js", "light.en.js"} <= set(names) and "hubdir.js" not in names
     assert any(re.fullmatch(r"main\.[0-9a-f]+\.min\.css", n) for n in names)
 
 
@@ -79,9 +80,12 @@ def test_light_header_and_nav_lead_where_they_say(built_site: tuple[Path, Path, 
 
 def test_shared_page_settings_are_escaped_script_data(built_site: tuple[Path, Path, object]) -> None:
     _, site, _ = built_site
-    text = (site / "assets" / "hubdir" / "meta.zh.js").read_text("utf-8")
-    assert text.startswith("window.hubdirMeta={") and "</" not in text
-    assert "hubdir-tiles" in text and "hubdir-strings" in text
+    text = (site / "assets" / "hubdir" / "light.zh.js").read_text("utf-8")
+    meta = text.split(";\n", 1)[0]
+    assert meta.startswith("window.hubdirMeta={") and "</" not in meta
+    assert "hubdir-tiles" in meta and "hubdir-strings" in meta
+    source = (Path(__file__).resolve().parent.parent / "generator" / "site" / "assets" / "hubdir.js").read_text("utf-8")
+    assert source in text
 
 
 # -- in a real browser ----------------------------------------------------------------------------------

@@ -184,9 +184,9 @@ def test_near_files_are_small_complete_and_deterministic(project: Path, tmp_path
     index = json.loads((near / "index.json").read_text("utf-8"))
     assert index["kinds"] == [k.code for k in model.kinds]
     places: list[Any] = []
-    for level, row, col, mask, count in index["leaves"]:
-        items = json.loads((near / "l" / f"{level}-{row}-{col}.json").read_text("utf-8"))
-        assert len(items) == count and mask == sum({1 << item[3] for item in items})
+    for kind, level, row, col, count in index["leaves"]:
+        items = json.loads((near / "l" / f"{kind}-{level}-{row}-{col}.json").read_text("utf-8"))
+        assert len(items) == count and {item[3] for item in items} == {kind}  # one kind per leaf
         places += items
     expected = sorted(f"org/{r.id}/" for r in model.organizations() if r.active and isinstance(r.get("location"), dict))
     assert sorted(p[0] for p in places) == expected  # every located active record, once; none other

@@ -1,13 +1,13 @@
 """Near me on a static site: small per-area files written at build time, read by ``assets/nearby.js``.
 
-A phone never loads the whole directory.  Located active organizations are put
-into grid cells of ``BASE`` degrees (WGS-84); a cell holding more than
+A phone never loads the whole directory.  Located active organizations of each kind
+are put into grid cells of ``BASE`` degrees (WGS-84); a cell holding more than
 ``LEAF_LIMIT`` records is split into four, again and again, so every file stays
-small whatever the density (a city centre at province scale).  ``near/index.json``
-lists the leaves (level, row, column, a bitmask of the kinds inside, count); the
-browser measures its distance to each leaf's rectangle and fetches leaves nearest
-first, only while a leaf could still hold a nearer place of a kind it has not
-settled (branch and bound: the answer is exact, the fetches few).
+small whatever the density (a city centre at province scale), and a sparse kind's
+leaf covers a wide area.  ``near/index.json`` lists the leaves (kind, level, row,
+column, count); the browser measures its distance to each leaf's rectangle and, for
+every kind in parallel, fetches that kind's leaves nearest first while one could
+still hold a nearer place (branch and bound: the answer is exact, the fetches few).
 
 Without a location the resident picks a division: ``near/a/<code>.json`` lists the
 children of one division with a point to search from (its own ``location``, else
@@ -31,10 +31,11 @@ from generator.registry import Record
 from generator.site.model import PHONE_TYPES, SiteModel, record_path
 
 NEAR_DIR = "near"
-#: Side of a level-0 cell in degrees (≈ 11 km) and the most records one leaf file may hold.
-BASE = 0.1
-LEAF_LIMIT = 150
-MAX_LEVEL = 8
+#: Side of the top cell in degrees (≈ 350 km: a quadtree whose leaves split where a kind is dense,
+#: so a sparse kind is one file for a whole district) and the most records one leaf may hold.
+BASE = 3.2
+LEAF_LIMIT = 100
+MAX_LEVEL = 12
 FORMAT = 1
 
 
@@ -74,7 +75,8 @@ def hours_of(record: Record) -> str:
 
 
 def entry(model: SiteModel, record: Record, point: tuple[float, float], kind: int) -> list[Any]:
-    """One place: ``[path, name, name_en, kind, lat, lon, phone, hours, address]``."""
+    """One place: ``[path, name, name_en, kind, lat, lon, phone, hours]`` (the address stays on its page:
+    every byte counts on slow 3G)."""
     return [
         record_path(record),
         record.name,
@@ -84,7 +86,6 @@ def entry(model: SiteModel, record: Record, point: tuple[float, float], kind: in
         round(point[1], 6),
         phone_of(record),
         hours_of(record),
-        str(record.get("address") or ""),
     ]
 
 
@@ -164,19 +165,21 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
             point = located(record) if record.active else None
             if point is not None:
                 points.append((point[0], point[1], entry(model, record, point, kinds[code])))
-    cells = leaves(points)
+    by_kind: dict[int, list[tuple[float, float, Any]]] = defaultdict(list)
+    for spot in points:
+        by_kind[spot[2][3]].append(spot)
     index = []
-    for key in sorted(cells):
-        items = sorted(cells[key], key=lambda e: str(e[0]))
-        mask = 0
-        for item in items:
-            mask |= 1 << item[3]
-        index.append([*key, mask, len(items)])
-        (target / "l" / f"{key[0]}-{key[1]}-{key[2]}.json").write_text(_dump(items), "utf-8")
+    for kind in sorted(by_kind):  # one grid per kind: a sparse kind's leaf covers a wide area
+        cells = leaves(by_kind[kind])
+        for key in sorted(cells):
+            items = sorted(cells[key], key=lambda e: str(e[0]))
+            index.append([kind, *key, len(items)])
+            name = f"{kind}-{key[0]}-{key[1]}-{key[2]}.json"
+            (target / "l" / name).write_text(_dump(items), "utf-8")
     (target / "index.json").write_text(
         _dump({"v": FORMAT, "base": BASE, "kinds": list(kinds), "leaves": index}), "utf-8"
     )
-    files = len(cells) + 1
+    files = len(index) + 1
     where = division_points(model)
     geo = model.registry.geo
     children = geo.children_index
@@ -200,7 +203,7 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
             rows.sort(key=lambda r: str(r[0]))
             (target / "a" / f"{parent}.json").write_text(_dump(rows), "utf-8")
             files += 1
-    return {"leaves": len(cells), "places": len(points), "files": files}
+    return {"leaves": len(index), "places": len(points), "files": files}
 
 
 def any_place(model: SiteModel) -> bool:

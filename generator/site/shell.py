@@ -54,18 +54,32 @@ def material_stylesheets(lang_root: Path) -> list[str]:
     return [f"assets/stylesheets/{p.name}" for p in found[:1]]
 
 
-def meta_script(lang: str) -> str:
-    """Where a language's shared page settings live, relative to the site root."""
-    return f"assets/hubdir/meta.{lang}.js"
+#: One stylesheet and one script per language for every light page (fewer bytes and requests per page).
+BUNDLE_CSS = "assets/hubdir/light.css"
 
 
-def write_meta(site: Path, lang: str, hub: dict[str, str]) -> None:
-    """The map tiles and script strings of one language, once per site instead of once per page."""
+def bundle_js(lang: str) -> str:
+    return f"assets/hubdir/light.{lang}.js"
+
+
+def write_bundles(site: Path, lang: str, stylesheets: list[str], scripts: list[str], hub: dict[str, Any]) -> None:
+    """Join hubdir's stylesheets and (after this language's map settings and strings) its scripts.
+
+    Runs once every asset is in place (the nearby assets come late); the files are written fresh,
+    never through a link into the previous site.
+    """
     values = {"hubdir-tiles": hub["tiles_json"], "hubdir-strings": hub["strings_json"]}
-    text = "window.hubdirMeta=" + json.dumps(values, ensure_ascii=False, sort_keys=True) + ";\n"
-    target = site / meta_script(lang)
+    meta = "window.hubdirMeta=" + json.dumps(values, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    parts = [meta + ";\n"] + [(site / src).read_text("utf-8") + "\n;\n" for src in scripts]
+    _fresh(site / bundle_js(lang), "".join(parts))
+    if lang == "zh":
+        _fresh(site / BUNDLE_CSS, "".join((site / href).read_text("utf-8") + "\n" for href in stylesheets))
+
+
+def _fresh(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text.replace("</", "<\\/"), "utf-8")
+    target.unlink(missing_ok=True)
+    target.write_text(text, "utf-8")
 
 
 def light_shell(
@@ -78,9 +92,13 @@ def light_shell(
     nav: list[NavLink],
     hub: dict[str, str],
     stylesheets: list[str],
-    scripts: list[str],
 ) -> Shell:
-    """The shell of one language: rendered once with placeholders, then cut into a ``Shell``."""
+    """The shell of one language: rendered once with placeholders, then cut into a ``Shell``.
+
+    ``stylesheets`` are Material's (their names carry content hashes); hubdir's own come joined in
+    ``BUNDLE_CSS`` and ``bundle_js(lang)`` (``write_bundles``).  ``description`` is the placeholder
+    ``Shell.render`` fills with each page's own description.
+    """
     root = ROOT if lang == "zh" else ROOT + "../"
     context: dict[str, Any] = {
         "html_lang": "zh-CN" if lang == "zh" else "en",
@@ -95,8 +113,8 @@ def light_shell(
         # English pages live under en/ but use the one copy of the assets at the site root.
         "root": ROOT,
         "assets_root": root,
-        "stylesheets": stylesheets,
-        "scripts": [meta_script(lang), *scripts],
+        "stylesheets": [*stylesheets, BUNDLE_CSS],
+        "scripts": [bundle_js(lang)],
         "tabs_label": t(lang, "incremental.shell.tabs"),
         "content": Markup(CONTENT_SLOT),
     }

@@ -188,7 +188,7 @@
   }
 
   /* ---------- near me ---------- */
-  var PER_KIND = 3, MAX_FETCH = 24, BATCH = 4;
+  var PER_KIND = 3, MAX_FETCH = 40;
   var files = {};
   function json(path) {
     if (!files[path]) {
@@ -199,37 +199,32 @@
     }
     return files[path];
   }
-  function leafBox(index, leaf) {
-    var size = index.base / Math.pow(2, leaf[0]);
-    return { s: leaf[1] * size - 90, n: (leaf[1] + 1) * size - 90, w: leaf[2] * size - 180, e: (leaf[2] + 1) * size - 180 };
-  }
   function boxDistance(lat, lon, b) {
     var clat = Math.min(Math.max(lat, b.s), b.n), clon = Math.min(Math.max(lon, b.w), b.e);
     return distance(lat, lon, clat, clon);
   }
-  /* The PER_KIND nearest places of every kind: resolves to {kind: [[distance, entry]...]}. */
+  /* The PER_KIND nearest places of every kind: resolves to {kind: [[distance, entry]...]}.
+     Each kind has its own leaves; per round, every unsettled kind fetches its next-nearest leaf. */
   function nearest(lat, lon) {
     return json("index.json").then(function (index) {
-      var order = index.leaves.map(function (leaf) { return { leaf: leaf, d: boxDistance(lat, lon, leafBox(index, leaf)) }; });
-      order.sort(function (a, b) { return a.d - b.d || (a.leaf.join("-") < b.leaf.join("-") ? -1 : 1); });
-      var found = {}, fetched = 0, pos = 0, k;
-      for (k = 0; k < index.kinds.length; k++) found[k] = [];
-      var worst = function (kind) { var list = found[kind]; return list.length < PER_KIND ? Infinity : list[PER_KIND - 1][0]; };
-      var useful = function (item) {  // could this leaf still improve some kind's list?
-        for (var kind = 0; kind < index.kinds.length; kind++) {
-          if ((item.leaf[3] >> kind) & 1 && item.d < worst(kind)) return true;
-        }
-        return false;
-      };
+      var queues = {}, found = {}, fetched = 0;
+      index.kinds.forEach(function (_, k) { queues[k] = []; found[k] = []; });
+      index.leaves.forEach(function (leaf) {
+        var size = index.base / Math.pow(2, leaf[1]);
+        var box = { s: leaf[2] * size - 90, n: (leaf[2] + 1) * size - 90, w: leaf[3] * size - 180, e: (leaf[3] + 1) * size - 180 };
+        queues[leaf[0]].push({ name: leaf.slice(0, 4).join("-"), d: boxDistance(lat, lon, box) });
+      });
+      Object.keys(queues).forEach(function (k) { queues[k].sort(function (a, b) { return a.d - b.d || (a.name < b.name ? -1 : 1); }); });
+      var worst = function (k) { return found[k].length < PER_KIND ? Infinity : found[k][PER_KIND - 1][0]; };
       function step() {
         var batch = [];
-        while (pos < order.length && batch.length < BATCH && fetched + batch.length < MAX_FETCH) {
-          if (useful(order[pos])) batch.push(order[pos]);
-          pos++;
-        }
+        Object.keys(queues).forEach(function (k) {
+          var q = queues[k];
+          if (q.length && q[0].d < worst(k) && fetched + batch.length < MAX_FETCH) batch.push(q.shift());
+        });
         if (!batch.length) return found;
         fetched += batch.length;
-        return Promise.all(batch.map(function (item) { return json("l/" + item.leaf.slice(0, 3).join("-") + ".json"); })).then(function (lists) {
+        return Promise.all(batch.map(function (item) { return json("l/" + item.name + ".json"); })).then(function (lists) {
           lists.forEach(function (places) {
             places.forEach(function (p) {
               var list = found[p[3]];
@@ -265,7 +260,7 @@
       tel.className = "hubdir-tel"; line.appendChild(tel); line.appendChild(document.createTextNode(" "));
     }
     li.appendChild(line);
-    li.appendChild(directionsElement(directionLinks(p[4], p[5], p[1], p[8])));
+    li.appendChild(directionsElement(directionLinks(p[4], p[5], p[1], "")));
     return li;
   }
   function nearbyBox(box) {
@@ -341,6 +336,8 @@
       show(parseFloat(chosen.getAttribute("data-lat")), parseFloat(chosen.getAttribute("data-lon")), chosen.textContent);
     });
     picker();
+    json("index.json").catch(function () { return null; });  // ready before the tap: one round trip less
+    holidays();
     locate.hidden = false;
     locate.addEventListener("click", function () {
       if (!navigator.geolocation) { status.textContent = say("unsupported"); picker(); return; }
