@@ -14,6 +14,7 @@ for per-page chrome; the Material section pages include the same files (``overri
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,13 @@ def write_bundles(site: Path, lang: str, stylesheets: list[str], scripts: list[s
     Runs once every asset is in place (the nearby assets come late); the files are written fresh,
     never through a link into the previous site.
     """
-    values = {"hubdir-tiles": hub["tiles_json"], "hubdir-strings": hub["strings_json"]}
+    # every light page sits two folders below its language root: its roots are the same for all of them
+    values = {
+        "hubdir-tiles": hub["tiles_json"],
+        "hubdir-strings": hub["strings_json"],
+        "hubdir-root": ROOT,
+        "hubdir-site-root": ROOT if lang == "zh" else ROOT + "../",
+    }
     meta = "window.hubdirMeta=" + json.dumps(values, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
     parts = [meta + ";\n"] + [(site / src).read_text("utf-8") + "\n;\n" for src in scripts]
     _fresh(site / bundle_js(lang), "".join(parts))
@@ -119,4 +126,7 @@ def light_shell(
         "content": Markup(CONTENT_SLOT),
     }
     text = environment().get_template("page.html").render(**context)
+    # the line breaks between the shell's own tags are bytes in every page and nothing on screen
+    # (header, tabs and footer are flex boxes); the page content is pasted in later, untouched
+    text = re.sub(r">\n+<", "><", text)
     return Shell(text)

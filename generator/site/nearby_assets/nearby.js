@@ -15,7 +15,8 @@
   var say = function (key, args) {
     return String(T[key] || key).replace(/\{(\w+)\}/g, function (_, k) { return args && k in args ? args[k] : ""; });
   };
-  var metaContent = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : ""; };
+  /* light pages (generator/site/shell.py) carry their roots in the cached window.hubdirMeta */
+  var metaContent = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : (window.hubdirMeta || {})[name] || ""; };
   var siteRoot = metaContent("hubdir-site-root");
   var pagesRoot = metaContent("hubdir-root");
 
