@@ -199,6 +199,9 @@ def load(
     files.keys = key_of
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    from generator.release import release_problems  # issue 15: a changed release fails the build too
+
+    problems.extend(release_problems(root))
     return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
 
 
