@@ -326,7 +326,8 @@ def test_an_empty_folder_is_filled(tmp_path: Path) -> None:
     target.mkdir()
     status, out, err = invoke("init", str(target), "--division", "440605", lang="en")
     assert status == 0 and err == ""
-    assert out.startswith(f"Created a new project for 南海区 (440605) in {target}: 315 division files, 332 files")
+    files = 315 + len(list(BUNDLED_SCHEMAS.glob("*.schema.json"))) + len(TEMPLATES)
+    assert out.startswith(f"Created a new project for 南海区 (440605) in {target}: 315 division files, {files} files")
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
     assert target.stat().st_mode & 0o755 == 0o755  # readable like any folder made with mkdir
 
