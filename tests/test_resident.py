@@ -126,10 +126,6 @@ def test_every_page_has_its_own_description_and_share_tags(resident_site: tuple[
         assert meta(page, "property", "og:description") == description
         assert meta(page, "property", "og:url") == base + path
         assert meta(page, "property", "og:image") == SITE_URL + "assets/hubdir/brand/share.png"
-        assert meta(page, "property", "og:site_name") in (
-            "顺德区群团组织服务名录",
-            "Shunde Mass Organizations Directory",
-        )
         descriptions.add(description)
     assert len(descriptions) == len(paths)  # no two pages share a description
     record = html_of(site, "org/hub-rg-women/")
@@ -151,7 +147,6 @@ def test_share_text_from_yaml_is_escaped(resident_site: tuple[Path, Path, object
 def test_configured_logo_and_favicon(resident_site: tuple[Path, Path, object]) -> None:
     page = html_of(resident_site[1], "org/yc-gz/")
     assert '<link rel="icon" href="../../assets/hubdir/brand/favicon.png">' in page
-    assert '<img class="hubdir-logo" src="../../assets/hubdir/brand/logo.svg" alt=""' in page
     home = (resident_site[1] / "index.html").read_text("utf-8")
     assert '<img src="assets/hubdir/brand/logo.svg" alt="">' in home
     assert "fixture logo" in (resident_site[1] / "assets/hubdir/brand/logo.svg").read_text("utf-8")
@@ -186,8 +181,8 @@ def test_not_found_pages_in_both_languages(resident_site: tuple[Path, Path, obje
 # ------------------------------------------------------------------ corrections
 def test_record_page_offers_corrections_with_the_record_filled_in(resident_site: tuple[Path, Path, object]) -> None:
     page = html_of(resident_site[1], "org/yc-gz/")
-    fix = page[page.index('<section class="hubdir-fix"') :]
-    fix = fix[: fix.index("</section>")]
+    start = page.index('<section class="hubdir-fix"')
+    fix = page[start : page.index("</p>", page.index("hubdir-staff", start))]
     links = {kind: unescape(href) for href, kind in re.findall(r'<a href="([^"]+)" data-fix="(\w+)"', fix)}
     assert links["phone"] == "tel:075722220000"
     mail = urlsplit(links["email"])

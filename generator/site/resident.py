@@ -25,7 +25,8 @@ ICP_URL = "https://beian.miit.gov.cn/"
 POLICE_URL = "https://beian.mps.gov.cn/#/query/webSearch?code="
 #: Where brand images (logo, favicon, share image, WeChat QR) are served, relative to a language root.
 BRAND_DIR = "assets/hubdir/brand"
-DESCRIPTION_LIMIT = 150
+#: Share cards show two or three lines; the text is printed twice (description and og:description).
+DESCRIPTION_LIMIT = 110
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_LOGO = "logo.svg"
 DEFAULT_FAVICON = "favicon.png"
