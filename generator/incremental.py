@@ -101,6 +101,7 @@ def global_key(config: Config) -> str:
         code_version(),
         _file_bytes(root / CONFIG_NAME),
         _file_bytes(root / "datasets" / "package.yml"),
+        _file_bytes(root / "search_synonyms.yml"),  # the project's search words (generator/synonyms.py)
         *_tree_bytes(config.schemas_dir),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
@@ -199,6 +200,7 @@ def load(
     files.keys = key_of
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
+    problems.extend(validate.project_problems(config, registry))
     return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
 
 

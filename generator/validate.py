@@ -257,6 +257,14 @@ def load(
             gc.enable()
 
 
+def project_problems(config: Config, registry: Registry) -> list[Problem]:
+    """Problems of the project's files beside the registries: its search synonyms (issue 13) and its
+    published releases, which are never edited (issue 15).  Full and cached validation both ask here."""
+    from generator.release import release_problems
+
+    return [*synonyms.check(config, set(registry.by_registry["divisions"])), *release_problems(config.root)]
+
+
 def _load(
     config: Config,
     paths: Iterable[Path],
@@ -316,9 +324,6 @@ def _load(
             records.append(Record(name, data, path, rel))
     registry = Registry(config, records)
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
-    problems.extend(synonyms.check(config, set(registry.by_registry["divisions"])))
-    from generator.release import release_problems  # issue 15: published releases are never edited
-
-    problems.extend(release_problems(root))
+    problems.extend(project_problems(config, registry))
     report = Report(problems=problems, files_checked=len(jobs))
     return Loaded(registry, report, records)

@@ -409,8 +409,8 @@ def test_unknown_hub_kind(project: Path, run: Run):
     )
     res = run(project, "--lang", "en", "coverage")
     assert (
-        f'site_config.yml:{_line(project, 4)}:27: error C008: coverage.required.town.hubs[1]: Hub kind "womens_federaton" is not in '
-        "hub_kinds (did you mean womens_federation?)"
+        f"site_config.yml:{_line(project, 4)}:27: error C008: coverage.required.town.hubs[1]: "
+        'Hub kind "womens_federaton" is not in hub_kinds (did you mean womens_federation?)'
     ) in res.stderr
     assert (
         "  hint: coverage may only name hub kinds defined in hub_kinds: correct the spelling, or add the kind to "

@@ -78,3 +78,15 @@ def test_the_projects_words_reach_the_search(project: Path, tmp_path: Path, run:
         == search_query.find(index, "容桂妇女之家")
         == ["org/wh-gz/", "org/wh-sx/"]
     )
+
+
+def test_a_changed_synonyms_file_rebuilds_the_index_of_a_cached_build(project: Path) -> None:
+    from generator import build
+
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    index = out / search.INDEX_DIR
+    assert search_query.find(index, "暖心小屋") == []
+    (project / "search_synonyms.yml").write_text("kinds:\n  womens_homes: [暖心小屋]\n", "utf-8")
+    build.build(load_config(project), out, quiet=True)  # the cache must not keep the old index
+    assert search_query.find(index, "暖心小屋") == ["org/wh-gz/", "org/wh-sx/"]

@@ -110,7 +110,7 @@ DEFAULT_SECTION: dict[str, Any] = {
         "womens_homes": ["phone", "address", "location", "opening_hours", "services"],
         "social_orgs": ["phone", "address", "location", "services", "uscc"],
     },
-    "hub_uscc_levels": ["province", "city", "district", "town", "sector"],
+    "hub_uscc_levels": ["district", "town", "sector"],
     "least_complete": 10,
 }
 

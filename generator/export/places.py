@@ -92,7 +92,8 @@ class Place:
 
 
 class Places:
-    """Division code → its name and its town, computed once per division (linear in divisions)."""
+    """Division code → its name and its town (``registry.geo``: parent links, never code prefixes),
+    computed once per division."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -102,7 +103,7 @@ class Places:
         found = self.cache.get(code)
         if found is None:
             division = self.registry.division(code)
-            town = self.registry.town_of(code) if division is not None else None
+            town = self.registry.geo.ancestor_at(code, "town") if division is not None else None
             found = Place(division.name if division else "", town.id if town else "", town.name if town else "")
             self.cache[code] = found
         return found

@@ -81,7 +81,7 @@ def summary_rows(registry: Registry) -> Rows:
         code = record.division
         chain = chains.get(code)
         if chain is None:
-            chain = [d.id for d in registry.division_chain(code) if d.get("level") in LEVELS]
+            chain = [d.id for d in registry.geo.chain(code) if d.get("level") in LEVELS]
             chains[code] = chain
         for area in chain:
             counts[area, kind] = counts.get((area, kind), 0) + 1

@@ -270,7 +270,7 @@ class _Writer:
                 "description": t("zh", f"opendata.hsds.wheelchair.{str(record.get('wheelchair_accessible')).lower()}"),
                 "details": f"wheelchair_accessible={str(record.get('wheelchair_accessible')).lower()}",
             })
-        chain = self.registry.division_chain(record.division)
+        chain = self.registry.geo.chain(record.division)
         by_level = {d.get("level"): d.name for d in chain}
         province = by_level.get("province") or self.meta.get("state_province")
         city = by_level.get("city") or self.meta.get("city")
