@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -67,3 +68,21 @@ def resident_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
     out = root / "build" / "site"
     result = build.build(load_config(root), out, quiet=True)
     return root, out, result
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The system Chromium for one browser-test module (modules skip first when it is absent)."""
+    from browser_support import launch
+
+    with launch() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
+    """The fixture site served on 127.0.0.1; modules that test another site define their own."""
+    from browser_support import serve_directory
+
+    with serve_directory(built_site[1]) as url:
+        yield url

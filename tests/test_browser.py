@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser
 
 from generator.site import search, search_query, vendor
 
@@ -20,18 +20,6 @@ if not check_browser():
     pytest.skip("Chromium or Playwright not installed", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    with serve_directory(built_site[1]) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser, serve_directory
 
 from generator.site import vendor
 from tests.geo_support import hub_text, make_project, rows
@@ -56,11 +56,6 @@ def base_url(province_site: Path) -> Iterator[str]:
     with serve_directory(province_site) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))

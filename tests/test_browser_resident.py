@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser, serve_directory
 
 from generator.site import vendor
 
@@ -68,11 +68,6 @@ def base_url(resident_site: tuple[Path, Path, object]) -> Iterator[str]:
     with serve_directory(resident_site[1]) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 def _page(browser: Browser, viewport: dict[str, int], **options: Any) -> Page:

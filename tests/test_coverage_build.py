@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser, serve_directory
 
 from generator.site import contrib
 
@@ -99,11 +99,6 @@ def base_url(site: Path) -> Iterator[str]:
     with serve_directory(site) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as chromium:
-        yield chromium
 
 
 @browser_only

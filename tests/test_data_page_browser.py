@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser, serve_directory
 
 from generator.site import vendor
 from tests.conftest import FIXTURE_PROJECT
@@ -56,11 +56,6 @@ def base_url(released_site: Path) -> Iterator[str]:
     with serve_directory(released_site) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -4,12 +4,11 @@ and in a real browser (phone and desktop) the header, nav, search, language swit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser
 
 from generator.site import vendor
 
@@ -111,16 +110,6 @@ browser_only = pytest.mark.skipif(not HAVE_BROWSER, reason="Chromium or Playwrig
 AXE_VERSION = "4.14.1"
 
 
-@pytest.fixture(scope="module")
-def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    with serve_directory(built_site[1]) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 @browser_only

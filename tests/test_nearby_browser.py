@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser
 
 from generator.config import load_config
 from generator.site import directions, geo, hotlines, vendor
@@ -28,16 +28,6 @@ TILE_HOST_SUFFIX = ".is.autonavi.com"
 HERE = {"latitude": 22.7725, "longitude": 113.2800}
 
 
-@pytest.fixture(scope="module")
-def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    with serve_directory(built_site[1]) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 def _context(browser: Browser, viewport: dict[str, int] = PHONE, **options: Any) -> BrowserContext:

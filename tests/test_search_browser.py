@@ -3,12 +3,11 @@ JavaScript, English results, a phone's width and accessibility of the help."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_support import check_browser, launch, serve_directory
+from browser_support import check_browser
 
 from generator.site import search, search_query, vendor
 
@@ -22,16 +21,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def base_url(built_site: tuple[Path, Path, object]) -> Iterator[str]:
-    with serve_directory(built_site[1]) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch() as chromium:
-        yield chromium
 
 
 def _page(browser: Browser, *, js: bool = True, viewport: dict[str, int] = DESKTOP) -> Page:
