@@ -268,6 +268,7 @@ def test_xss_record_renders_as_inert_text(site: Path) -> None:
         assert "&lt;script&gt;alert" in html
         assert all(not name.startswith("on") for name, _ in links.attrs_seen)
         assert all("javascript:" not in v.lower() for _, _, v in links.refs)
+        assert len(links.jsonld) == (1 if lang_root == site else 0)  # once, on the canonical (Chinese) page
         for block in links.jsonld:
             assert "</" not in block and "<" not in block
             data = json.loads(block)

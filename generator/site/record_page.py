@@ -18,14 +18,23 @@ from generator.site.model import PHONE_TYPES
 from generator.site.resident import has_cjk
 
 
+try:  # markupsafe's C escaper (what Jinja's autoescape runs), without wrapping the result in Markup
+    from markupsafe._speedups import _escape_inner as _escape
+except ImportError:  # pragma: no cover - the pure-Python markupsafe
+
+    def _escape(text: str, /) -> str:  # type: ignore[misc]
+        return (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&#34;")
+            .replace("'", "&#39;")
+        )
+
+
 def esc(value: Any) -> str:
     """HTML-escape like Jinja's autoescape (``markupsafe.escape``): ``& < > " '``."""
-    text = value if isinstance(value, str) else str(value)
-    if not any(c in text for c in "&<>\"'"):
-        return text
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
-    )
+    return _escape(value if isinstance(value, str) else str(value))
 
 
 def short_rel(from_path: str, to_path: str) -> str:
@@ -139,7 +148,8 @@ class RecordHTML:
         w, zh, here = self.w, self.zh, r["path"]
         near = r.get("near") or {}
         o: list[str] = ['<article class="hubdir-record">\n']
-        o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>\n')
+        if self.lang == "zh":  # the entity's JSON-LD once, on its canonical page (its "url"), not per language
+            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>\n')
         o.append(f'<p class="hubdir-eyebrow"><span class="hubdir-kind">{esc(r["kind"])}</span>')
         for d in reversed(r["divisions"]):
             o.append(f' · <a href="{esc(short_rel(here, d["path"]))}">{zh(d["name"])}</a>')
@@ -191,7 +201,7 @@ class RecordHTML:
             mark = " data-p" if c["kind"] in PHONE_TYPES else ""
             o.append(f"<dt{mark}>{esc(c['type'])}</dt><dd>")
             if c["href"]:
-                extra = ' rel="nofollow noopener"' if c["kind"] == "website" else ""
+                extra = ' rel="nofollow"' if c["kind"] == "website" else ""
                 o.append(f'<a href="{esc(c["href"])}"{extra}>{esc(c["value"])}</a>')
             else:
                 o.append(esc(c["value"]))
@@ -281,7 +291,7 @@ class RecordHTML:
         for s in r["sources"]:
             o.append("<li>")
             title = zh(s.get("title", ""))
-            o.append(f'<a href="{esc(s["href"])}" rel="nofollow noopener">{title}</a>' if s.get("href") else title)
+            o.append(f'<a href="{esc(s["href"])}" rel="nofollow">{title}</a>' if s.get("href") else title)
             if s.get("publisher"):
                 o.append(f"，{zh(s['publisher'])}")
             if s.get("date"):
@@ -316,7 +326,7 @@ class RecordHTML:
             for c in fix:
                 o.append(f"<li>{esc(c['label'])}：")
                 if c.get("href"):
-                    extra = ' rel="nofollow noopener"' if c["kind"] == "form" else ""
+                    extra = ' rel="nofollow"' if c["kind"] == "form" else ""
                     o.append(f'<a href="{esc(c["href"])}" data-fix="{esc(c["kind"])}"{extra}>{zh(c["text"])}</a>')
                 else:
                     o.append(zh(c["text"]))
