@@ -17,7 +17,6 @@ from generator.i18n import t
 from generator.site.model import PHONE_TYPES
 from generator.site.resident import has_cjk
 
-
 try:  # markupsafe's C escaper (what Jinja's autoescape runs), without wrapping the result in Markup
     from markupsafe._speedups import _escape_inner as _escape
 except ImportError:  # pragma: no cover - the pure-Python markupsafe
