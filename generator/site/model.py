@@ -94,6 +94,7 @@ class SiteModel:
     #: Longest list of related records printed on one record or area page (the rest are counted).
     list_limit: int = LIST_LIMIT
     record_list_limit: int = RECORD_LIST_LIMIT
+    _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def record_limit(self) -> int:
@@ -113,7 +114,14 @@ class SiteModel:
 
     def kind_of(self, record: Record) -> Kind | None:
         code = str(record.get("kind")) if record.registry == "hubs" else record.registry
-        return next((k for k in self.kinds if k.code == code), None)
+        return self._kinds_by_code.get(code)
+
+    @cached_property
+    def _kinds_by_code(self) -> dict[str, Kind]:
+        out: dict[str, Kind] = {}
+        for kind in self.kinds:
+            out.setdefault(kind.code, kind)  # the first of a code, as a search along the list finds
+        return out
 
     @cached_property
     def by_kind(self) -> dict[str, list[Record]]:
@@ -242,15 +250,21 @@ class SiteModel:
 
     # -- views --------------------------------------------------------------------
     def link(self, record: Record | None, lang: str) -> dict[str, str] | None:
+        """How a page names another record; made once per record and language (a hub is named on
+        the pages of all its members), so callers must not change the dict they get."""
         if record is None:
             return None
-        return {
-            "path": record_path(record),
-            "name": record.name,
-            "status": record.status,
-            "status_label": self.status_label(record, lang),
-            "kind": self.kind_label(record, lang),
-        }
+        key = (record.id, lang)
+        found = self._links.get(key)
+        if found is None:
+            found = self._links[key] = {
+                "path": record_path(record),
+                "name": record.name,
+                "status": record.status,
+                "status_label": self.status_label(record, lang),
+                "kind": self.kind_label(record, lang),
+            }
+        return found
 
     def capped(self, key: str, records: list[Record], lang: str, limit: int | None = None) -> dict[str, Any]:
         """At most ``limit`` (``LIST_LIMIT``) links, how many were left out and the kind of the

@@ -118,10 +118,14 @@ class Renderer:
 
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
+        def refs(items: list[dict[str, Any]]) -> Markup:  # the record pages' list, in Python (a town lists hundreds)
+            return Markup(self.record_html.refs(items, view["path"], show_kind=False))
+
         body = self.render(
             "area",
             view["path"],
             a=view,
+            refs=refs,
             fragments=contrib.fragments(self.model, area, self.lang),
         )
         site = self.model.config.site["title"][self.lang]

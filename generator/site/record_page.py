@@ -118,14 +118,14 @@ class RecordHTML:
             return out
         return self.zh(item.get("name", ""))
 
-    def refs(self, items: list[dict[str, Any]], here: str) -> str:
+    def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True) -> str:
         """A list of related records; the kind is said only where it changes along the list."""
         parts = ['<ul class="hubdir-refs">']
         previous = None
         for item in items:
             kind = item.get("kind")
             parts.append("<li>")
-            if kind and kind != previous:
+            if show_kind and kind and kind != previous:
                 parts.append(f'<span class="hubdir-kind">{esc(kind)}</span> ')
             previous = kind
             parts.append(self.ref(item, here))
