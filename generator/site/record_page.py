@@ -213,8 +213,8 @@ class RecordHTML:
                 o.append(f'<span class="hubdir-open" data-hubdir-open="{esc(near["open"])}" hidden></span>')
             for line in r["hours"]:
                 o.append(f'<span class="hubdir-hours">{esc(line)}</span><br>')
-            if near.get("holidays"):
-                o.append(f"{esc(near['holidays'])}<br>")
+            if near.get("holidays"):  # the rule explained (the plaque keeps only the hours lines)
+                o.append(f'<span class="hubdir-ph">{esc(near["holidays"])}</span><br>')
             if r["hours_note"]:
                 o.append(f"{zh(r['hours_note'])}<br>")
             o.append(f'<span class="hubdir-small">{w["hours.china_time"]}</span></dd>\n')

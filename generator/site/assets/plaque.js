@@ -55,7 +55,8 @@
       var dd = dt.nextElementSibling;
       if (!dd) { return; }
       var copy = dd.cloneNode(true);
-      Array.prototype.forEach.call(copy.querySelectorAll("button, [role=status], .hubdir-open, .hubdir-small"), function (n) { n.remove(); });
+      Array.prototype.forEach.call(copy.querySelectorAll("button, [role=status], .hubdir-open, .hubdir-small, .hubdir-ph"), function (n) { n.remove(); });
+      copy.innerHTML = copy.innerHTML.replace(/(<br>\s*){2,}/g, "<br>").replace(/(<br>\s*)+$/, ""); /* no empty line where a note was */
       dl.appendChild(dt.cloneNode(true)); dl.appendChild(copy);
     });
     box.appendChild(dl);
