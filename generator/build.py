@@ -277,9 +277,7 @@ def _build_into(
         configs[lang] = cfg
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
-    total = len(model.registry) + sum(
-        len(town["pages"]) for plan in model.listing_plan.values() for town in plan
-    )
+    total = len(model.registry) + sum(len(town["pages"]) for plan in model.listing_plan.values() for town in plan)
 
     def tick(n: int, done: list[int] = [0]) -> None:  # noqa: B006 - a counter local to this build
         done[0] += n
@@ -350,6 +348,14 @@ def _build_into(
                 ),
                 "utf-8",
             )
+        for lang in LANGS:  # the data dictionary, a light page per registry (linked from the data page)
+            root = site if lang == "zh" else site / "en"
+            for fpage in renderers[lang].field_pages(dictionary):
+                target = root / fpage.path / "index.html"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)
+                target.write_text(shells[lang].render(fpage.title, fpage.path, fpage.body, fpage.description), "utf-8")
+                page_paths[lang].append(fpage.path)
     with _timed(timings, "sitemap"):
         _sitemaps(site, str(config.site["url"]), page_paths)
     return BuildResult(
@@ -560,7 +566,7 @@ def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> 
 
     links = []
     for item in cfg["nav"]:
-        (title, target), = item.items()
+        ((title, target),) = item.items()
         src = target if isinstance(target, str) else next(iter(target[0].values()))
         links.append(NavLink(title, _section_path(src)))
     return light_shell(
@@ -673,9 +679,7 @@ def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
         name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml"
         (site / name).write_text(urlset(urls[index : index + SITEMAP_LIMIT]), "utf-8")
         parts.append(f"<sitemap><loc>{xml_escape(base + name)}</loc></sitemap>\n")
-    (site / "sitemap.xml").write_text(
-        f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8"
-    )
+    (site / "sitemap.xml").write_text(f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8")
 
 
 def _swap(new: Path, out: Path, tmp: Path) -> None:
