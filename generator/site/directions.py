@@ -2,9 +2,10 @@
 
 Coordinates are stored in WGS-84; each app is given the system it reads:
 高德 ``uri.amap.com/navigation`` and 腾讯 ``apis.map.qq.com/uri/v1/routeplan`` take GCJ-02
-(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09 with
-``coord_type=bd09ll`` (its web ``direction`` needs an origin, which a static page does not know;
-the marker page offers 到这去).  The links only leave the site when a resident taps them.
+(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09 (its default
+``coord_type``, bd09ll) (its web ``direction`` needs an origin, which a static page does not know;
+the marker page offers 到这去); 高德 is given no ``mode``, so the app offers walking as well as
+driving.  The links only leave the site when a resident taps them.
 
 Record pages carry the three links as plain ``<a href>`` written at build time (``links(...,
 compact=True)``), so they work without JavaScript (WeChat's browser with scripts blocked, an old
@@ -48,9 +49,9 @@ def links(lat: float, lon: float, name: str, address: str = "", compact: bool = 
     enc = _iri if compact else _q
     return {
         "amap": f"https://uri.amap.com/navigation?to={_f(g_lon)},{_f(g_lat)},{enc(name)}"
-        f"&mode=car&coordinate=gaode&callnative=1&src={SOURCE}",
+        f"&coordinate=gaode&callnative=1&src={SOURCE}",
         "baidu": f"https://api.map.baidu.com/marker?location={_f(b_lat)},{_f(b_lon)}&title={enc(name)}"
-        f"&content={enc(address or name)}&output=html&coord_type=bd09ll&src=webapp.{SOURCE}.directory",
+        f"&content={enc(address or name)}&output=html&src=webapp.{SOURCE}.directory",
         "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={enc(name)}"
         f"&tocoord={_f(g_lat)},{_f(g_lon)}&referer={SOURCE}",
     }

@@ -65,9 +65,9 @@
   function directionsFrom(g, b, name, address) {
     return {
       amap: "https://uri.amap.com/navigation?to=" + f(g[1]) + "," + f(g[0]) + "," + q(name) +
-        "&mode=car&coordinate=gaode&callnative=1&src=" + SOURCE,
+        "&coordinate=gaode&callnative=1&src=" + SOURCE,
       baidu: "https://api.map.baidu.com/marker?location=" + f(b[0]) + "," + f(b[1]) + "&title=" + q(name) +
-        "&content=" + q(address || name) + "&output=html&coord_type=bd09ll&src=webapp." + SOURCE + ".directory",
+        "&content=" + q(address || name) + "&output=html&src=webapp." + SOURCE + ".directory",
       tencent: "https://apis.map.qq.com/uri/v1/routeplan?type=drive&to=" + q(name) +
         "&tocoord=" + f(g[0]) + "," + f(g[1]) + "&referer=" + SOURCE
     };
