@@ -268,7 +268,7 @@ def test_near_box_leads_to_towns_while_nothing_is_located(project: Path, tmp_pat
     build.build(load_config(project), out, quiet=True, datasets=False, search=False)
     for page in ("index.html", "map/index.html", "en/index.html"):
         text = (out / page).read_text("utf-8")
-        assert 'data-hubdir-nearby' in text and 'data-located="0"' in text, page
+        assert "data-hubdir-nearby" in text and 'data-located="0"' in text, page
         assert "data-near-locate" not in text and "#towns" in text, page
     index = json.loads((out / "near" / "index.json").read_text("utf-8"))
     assert index["leaves"] == [] and index["centres"] == 0
