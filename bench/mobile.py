@@ -96,41 +96,59 @@ def serve_compressed(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def page_types(site: Path) -> dict[str, str]:
-    """One page of each type that exists in this site (paths relative to the site root)."""
+def _largest(pages: Iterator[Path], site: Path) -> str | None:
+    """The biggest ``index.html`` among ``pages`` (ties: the first path), as a site path ``a/b/``."""
+    best: tuple[int, str] | None = None
+    for page in pages:
+        try:
+            size = page.stat().st_size
+        except OSError:
+            continue
+        rel = page.parent.relative_to(site).as_posix() + "/"
+        if best is None or size > best[0] or (size == best[0] and rel < best[1]):
+            best = (size, rel)
+    return best[1] if best else None
 
-    def first(folder: str) -> str | None:
+
+def page_types(site: Path) -> dict[str, str]:
+    """One page of each type that exists in this site (paths relative to the site root): the biggest
+    of each type, so "the largest page but the map" is found at any size (the big town's page, the
+    longest listing, the record with the most relations), not the first one in name order."""
+
+    def biggest(folder: str, digits: int | None = None) -> str | None:
         root = site / folder
         if not root.is_dir():
             return None
-        for child in sorted(root.iterdir()):
-            if (child / "index.html").is_file():
-                return f"{folder}/{child.name}/"
-        return None
+        pages = (
+            child / "index.html"
+            for child in root.iterdir()
+            if (digits is None or (len(child.name) == digits and child.name.isdigit())) and child.is_dir()
+        )
+        return _largest(pages, site)
 
-    def area(level_digits: int) -> str | None:
-        root = site / "area"
-        if not root.is_dir():
-            return None
-        for child in sorted(root.iterdir()):
-            if len(child.name) == level_digits and (child / "index.html").is_file():
-                return f"area/{child.name}/"
-        return None
+    def single(path: str) -> str | None:
+        return path if (site / path / "index.html").is_file() else None
 
+    record = biggest("org")
     pages = {
         "home": "",
-        "record": first("org"),
-        "town": area(9),
-        "village": area(12),
-        "listing": first("kinds"),
-        "listing chunk": first("list"),
+        "record": record,
+        "district": biggest("area", 6),
+        "town": biggest("area", 9),
+        "village": biggest("area", 12),
+        "listing": biggest("kinds"),
+        "listing chunk": biggest("list"),
+        "coverage": single("coverage/"),
         "map": "map/",
-        "search": "search/?q=%E5%A6%87%E5%A5%B3",  # 妇女
-        "data": "data/",
-        "contribute": "contribute/",
-        "en home": "en/",
-        "en record": ("en/" + first("org")) if first("org") else None,  # type: ignore[operator]
-        "404": "404.html",
+        "search": "search/?q=%E5%A6%87%E5%A5%B3" if single("search/") else None,  # 妇女
+        "data": single("data/"),
+        "dictionary": biggest("fields"),
+        "contribute": single("contribute/"),
+        "en home": single("en/"),
+        "en record": ("en/" + record) if record and (site / "en" / record).is_dir() else None,
+        "en town": ("en/" + t) if (t := biggest("area", 9)) and (site / "en" / t).is_dir() else None,
+        "en data": single("en/data/"),
+        "404": "404.html" if (site / "404.html").is_file() else None,
     }
     return {name: path for name, path in pages.items() if path is not None}
 
