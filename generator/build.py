@@ -277,7 +277,9 @@ def _build_into(
         configs[lang] = cfg
         page_paths[lang] = [_section_path(s.src) for s in sections]
 
-    total = len(model.registry) + sum(len(town["pages"]) for plan in model.listing_plan.values() for town in plan)
+    total = len(model.registry) + sum(
+        len(town["pages"]) for plan in model.listing_plan.values() for town in plan
+    )
 
     def tick(n: int, done: list[int] = [0]) -> None:  # noqa: B006 - a counter local to this build
         done[0] += n
@@ -566,7 +568,7 @@ def _light_shell(config: Config, lang: str, cfg: dict[str, Any], site: Path) -> 
 
     links = []
     for item in cfg["nav"]:
-        ((title, target),) = item.items()
+        (title, target), = item.items()
         src = target if isinstance(target, str) else next(iter(target[0].values()))
         links.append(NavLink(title, _section_path(src)))
     return light_shell(
@@ -679,7 +681,9 @@ def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
         name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml"
         (site / name).write_text(urlset(urls[index : index + SITEMAP_LIMIT]), "utf-8")
         parts.append(f"<sitemap><loc>{xml_escape(base + name)}</loc></sitemap>\n")
-    (site / "sitemap.xml").write_text(f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8")
+    (site / "sitemap.xml").write_text(
+        f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8"
+    )
 
 
 def _swap(new: Path, out: Path, tmp: Path) -> None:

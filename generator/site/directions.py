@@ -2,8 +2,8 @@
 
 Coordinates are stored in WGS-84; each app is given the system it reads:
 高德 ``uri.amap.com/navigation`` and 腾讯 ``apis.map.qq.com/uri/v1/routeplan`` take GCJ-02
-(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09 (its default
-``coord_type``, bd09ll) (its web ``direction`` needs an origin, which a static page does not know;
+(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09, its default
+``coord_type`` (its web ``direction`` needs an origin, which a static page does not know;
 the marker page offers 到这去); 高德 is given no ``mode``, so the app offers walking as well as
 driving.  The links only leave the site when a resident taps them.
 

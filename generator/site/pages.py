@@ -156,7 +156,8 @@ class Renderer:
                     found = [
                         r
                         for r in inside
-                        if r.registry == kind.registry and (kind.registry != "hubs" or r.get("kind") == kind.code)
+                        if r.registry == kind.registry
+                        and (kind.registry != "hubs" or r.get("kind") == kind.code)
                     ]
                     # a few names per cell, then a count: a town page must not grow with the whole town
                     cells.append(
@@ -243,7 +244,9 @@ class Renderer:
         records = town["chunks"][index]
         path = town["pages"][index]
         rows = [self.model.row(r, self.lang) for r in records]
-        pager = [{"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])]
+        pager = [
+            {"n": i + 1, "path": p, "current": i == index} for i, p in enumerate(town["pages"])
+        ]
         title = self.tr(
             "site.listing.chunk_title",
             kind=label,
@@ -350,7 +353,9 @@ class Renderer:
             kinds=kinds,
             towns=towns,
             towns_heading=geography.browse_heading(child_level or "town", lang),
-            district={"path": record_path(district), "name": m.division_name(district.id, lang)} if district else None,
+            district={"path": record_path(district), "name": m.division_name(district.id, lang)}
+            if district
+            else None,
             latest=latest,
             near=self.near_box(),
         )
@@ -619,10 +624,13 @@ def release_view(item: Any, lang: str) -> dict[str, Any]:
 
     folder = get("path")
     return {
-        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "") if folder else [],
+        "files": release_files(folder, str(get("version") or ""), "../" if lang == "en" else "")
+        if folder else [],
         "version": str(get("version") or ""),
         "date": str(get("date") or ""),
-        "changes": [line.lstrip("-* ").strip() for line in lines if line.strip() and not line.startswith("#")],
+        "changes": [
+            line.lstrip("-* ").strip() for line in lines if line.strip() and not line.startswith("#")
+        ],
     }
 
 
