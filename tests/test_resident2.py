@@ -243,3 +243,97 @@ def test_without_javascript_the_box_leads_to_the_towns(
     page.goto(unlocated_site)
     assert _axe(page, axe_source, ["[data-hubdir-nearby]"]) == []
     context.close()
+
+
+# -- the header at big text -----------------------------------------------------------------------
+
+HEADER_PAGES = [
+    "",
+    "org/wh-gz/",
+    "area/440606006/",
+    "area/440606006001/",
+    "kinds/womens_homes/",
+    "map/",
+    "search/?q=容桂",
+    "data/",
+    "fields/hubs/",
+    "contribute/",
+    "coverage/",
+    "404.html",
+    "en/",
+    "en/org/wh-gz/",
+    "en/data/",
+]
+
+_HEADER_PROBLEMS = """() => { const out = [];
+  for (const el of document.querySelectorAll(
+      '.md-header, .md-header *, .md-tabs, .md-tabs *, .hubdir-tabs, .hubdir-tabs *, .md-banner, .md-banner *')) {
+    const cs = getComputedStyle(el), b = el.getBoundingClientRect();
+    if (!b.width || cs.visibility === 'hidden' || el.closest('.hubdir-vh')) continue;
+    if (['auto', 'scroll'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      out.push(['scrolls inside', el.tagName + '.' + el.className, el.scrollWidth, el.clientWidth]);
+    if (b.right > innerWidth + 1 || b.left < -1)
+      out.push(['outside', el.tagName + '.' + el.className, b.left, b.right]);
+  }
+  if (document.documentElement.scrollWidth > innerWidth) out.push(['page', document.documentElement.scrollWidth]);
+  return out.slice(0, 6); }"""
+
+
+@pytest.mark.parametrize("mode", ["care+200%", "care", "200%"])
+def test_header_never_scrolls_at_big_text(browser: Browser, base_url: str, mode: str) -> None:
+    """At 390 px with the browser's text at 200 % and/or 关怀模式, on every page type: nothing in the
+    header, tabs or hotline strip scrolls inside or sticks out; the controls stay on screen."""
+    context = _context(browser, PHONE)
+    page = context.new_page()
+    if "200%" in mode:  # the browser's text size (Chrome's font-size setting), not a zoom
+        cdp = context.new_cdp_session(page)
+        cdp.send("Page.enable")
+        cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    page.goto(base_url)
+    if "care" in mode:
+        page.evaluate("localStorage.setItem('hubdir-care', '1')")
+    for path in HEADER_PAGES:
+        page.goto(base_url + path)
+        if "care" in mode:
+            assert page.evaluate("document.documentElement.classList.contains('hubdir-care')"), path
+        assert page.evaluate(_HEADER_PROBLEMS) == [], (mode, path)
+        # (404.html links its assets from the site's deployed path, which this test server does not
+        # have: its scripts, and so the 关怀模式 button, do not load here)
+        for control in (
+            ".hubdir-lang",
+            ".hubdir-search__button",
+            *((".hubdir-care-toggle",) if "404" not in path else ()),
+        ):
+            box = page.locator(control).first.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (mode, path, control)
+    context.close()
+
+
+def test_header_stays_one_row_on_desktop(browser: Browser, base_url: str) -> None:
+    context = _context(browser, DESKTOP)
+    page = context.new_page()
+    for path in ("", "org/wh-gz/", "data/"):
+        page.goto(base_url + path)
+        assert page.evaluate(_HEADER_PROBLEMS) == [], path
+        height = page.evaluate("document.querySelector('.md-header').getBoundingClientRect().height")
+        assert height <= 60, (path, height)
+    context.close()
+
+
+def test_drawer_fits_a_phone_at_big_text(browser: Browser, base_url: str) -> None:
+    """Material's navigation drawer (12.1rem) opens within the screen at 200 % text in 关怀模式."""
+    context = _context(browser, PHONE)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    page.goto(base_url)
+    page.evaluate("localStorage.setItem('hubdir-care', '1')")
+    for path in ("", "en/"):
+        page.goto(base_url + path)
+        page.locator("label.md-header__button[for=__drawer]").click()
+        page.wait_for_timeout(400)  # Material's 250 ms slide
+        box = page.locator(".md-sidebar--primary").bounding_box()
+        assert box and box["x"] >= -1 and box["x"] + box["width"] <= PHONE["width"], (path, box)
+        assert page.locator(".md-sidebar--primary .md-nav__link").first.is_visible()
+    context.close()
