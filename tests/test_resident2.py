@@ -337,3 +337,45 @@ def test_drawer_fits_a_phone_at_big_text(browser: Browser, base_url: str) -> Non
         assert box and box["x"] >= -1 and box["x"] + box["width"] <= PHONE["width"], (path, box)
         assert page.locator(".md-sidebar--primary .md-nav__link").first.is_visible()
     context.close()
+
+
+# -- what each section page loads ------------------------------------------------------------------
+
+
+def test_section_pages_load_only_the_scripts_they_use(built_site: tuple[Path, Path, object]) -> None:
+    """``nearby.js`` only where near me, open now, copy or the map are; no Material bundle on the
+    search page (it has its own script): every page but the map within 100 KB on slow 3G."""
+    site = built_site[1]
+    for root in (site, site / "en"):
+        for page, nearby, bundle in (
+            ("index.html", True, True),
+            ("map/index.html", True, True),
+            ("search/index.html", False, False),
+            ("data/index.html", False, True),
+            ("contribute/index.html", False, True),
+            ("coverage/index.html", False, True),
+        ):
+            text = (root / page).read_text("utf-8")
+            assert ("assets/hubdir/nearby.js" in text) is nearby, (root, page)
+            assert ("assets/javascripts/bundle." in text) is bundle, (root, page)
+            assert "assets/hubdir/care.js" in text and "assets/hubdir/hubdir.js" in text, (root, page)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=IDS)
+def test_search_page_works_without_material_script(
+    browser: Browser, base_url: str, axe_source: str, viewport: dict[str, int]
+) -> None:
+    context = _context(browser, viewport)
+    page = context.new_page()
+    errors = _errors(page)
+    page.goto(base_url + "search/?q=%E5%AE%B9%E6%A1%82")  # 容桂
+    page.wait_for_function("() => /\\d/.test(document.querySelector('[role=status]')?.textContent || '')")
+    assert page.locator(".md-content a[href*='org/']").count() > 0
+    assert _axe(page, axe_source, ["body"]) == []
+    if viewport is PHONE:  # the drawer is Material's CSS checkbox
+        page.locator("label.md-header__button[for=__drawer]").click()
+        page.locator(".md-sidebar--primary .md-nav__link").first.wait_for(state="visible")
+    else:
+        assert page.locator(".md-tabs").is_visible()
+    assert errors == []
+    context.close()

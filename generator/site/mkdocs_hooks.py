@@ -39,9 +39,18 @@ _NEARBY_USERS = ("data-hubdir-nearby", "data-hubdir-open", "data-hubdir-copy", "
 _NEARBY_TAG = re.compile(r'<script src="[^"]*assets/hubdir/nearby\.js"></script>\s*')
 
 
+#: Section pages that need none of Material's JavaScript (its bundle is 35 KB gzipped): the search page
+#: has its own script; its drawer is Material's CSS checkbox and works without the bundle (tested).
+_NO_MATERIAL_JS = ("search.md",)
+_BUNDLE_TAG = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>\s*')
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
     """Leave ``nearby.js`` (8.5 KB gzipped) off the section pages that use none of it (search, data,
-    contribute, coverage, listings): on slow 3G every page must stay under 100 KB (issue 14)."""
+    contribute, coverage, listings), and Material's bundle off the search page: on slow 3G every page
+    but the map must stay under 100 KB transferred (issue 14; the search page loads index shards too)."""
+    if page.file.src_uri in _NO_MATERIAL_JS:
+        output = _BUNDLE_TAG.sub("", output, count=1)
     if any(marker in output for marker in _NEARBY_USERS):
         return output
     return _NEARBY_TAG.sub("", output, count=1)
