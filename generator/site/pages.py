@@ -417,9 +417,10 @@ class Renderer:
         if not m.registry.geo.children(root):
             return None
         located = nearby.any_place(m)
+        division = m.registry.geo.get(root)
         return {
             "root": root,
-            "root_path": record_path(m.registry.geo.get(root)) if m.registry.geo.get(root) else "",
+            "root_path": record_path(division) if division is not None else "",
             "root_name": m.division_name(root, self.lang),
             "kinds": [k.label(self.lang) for k in m.kinds],
             "located": located,
