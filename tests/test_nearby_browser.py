@@ -278,6 +278,12 @@ def test_directions_are_plain_links_with_converted_coordinates(
         bd = page.evaluate("hubdirNearby.gcj02ToBd09(39.915, 116.404)")
         assert bd == pytest.approx([39.92133699351021, 116.41036949371029], abs=1e-12)
         assert page.evaluate("hubdirNearby.wgs84ToGcj02(48.85, 2.35)") == [48.85, 2.35]
+    # the English page: the same links, English labels
+    page.goto(base_url + "en/org/wh-gz/")
+    en = page.locator("article .hubdir-dirs a")
+    assert en.evaluate_all("els => els.map(e => e.href)") == hrefs
+    assert en.all_inner_texts() == ["AutoNavi (Gaode)", "Baidu Maps", "Tencent Maps"]
+    page.goto(base_url + "org/wh-gz/")
     # tapping one follows exactly that URL (the request is stopped before it leaves the machine)
     followed: list[str] = []
 
