@@ -4,7 +4,8 @@ Conditions: the site served gzip-compressed (as any static host does), a fresh b
 page (nothing cached), CDP ``Network.emulateNetworkConditions`` at 400 kbps down/up with 400 ms
 latency ("slow 3G") and ``Emulation.setCPUThrottlingRate`` 4× at a 390×844 viewport.
 
-Measured per page type: first paint (``first-contentful-paint``, else ``first-paint``) and the bytes
+Measured per page type (the biggest page of each type, so the largest page but the map is found at
+any size: the big town, the longest listing, the record with most relations): first paint (``first-contentful-paint``, else ``first-paint``) and the bytes
 transferred until the network is idle (CDP ``encodedDataLength``: compressed bodies plus headers);
 the near-me result from tapping 使用我的位置 to the list (geolocation granted, at a located record);
 and every request to another host (map tiles are aborted and not counted; nothing else may go out).
