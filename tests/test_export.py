@@ -181,12 +181,9 @@ def test_json_holds_every_value_of_every_record(exported: dict[str, Any]) -> Non
     everything = json.loads((out / "json" / "all.json").read_text("utf-8"))
     for name in REGISTRIES:
         records = loaded.registry.records(name)
-        in_file = json.loads((out / "json" / f"{name}.json").read_text("utf-8"))
+        in_file = everything[name]
         assert [r["id"] for r in in_file] == [r.id for r in records]
-        assert everything[name] == in_file
         for record, doc in zip(records, in_file, strict=True):
-            per_record = json.loads((out / "records" / name / f"{record.id}.json").read_text("utf-8"))
-            assert per_record == doc
             # the JSON adds nothing but the effective status where the YAML leaves it out
             added = {k: v for k, v in doc.items() if k not in record.data}
             assert added == ({} if name == "divisions" or "status" in record.data else {"status": "active"})
@@ -304,7 +301,7 @@ def test_sqlite_round_trip_keys_indexes_and_search(exported: dict[str, Any]) -> 
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     for table in table_specs(exported["config"].schemas_dir):
         names = table.column_names()
-        rows = db.execute(f'SELECT * FROM "{table.name}" ORDER BY rowid').fetchall()
+        rows = db.execute(f'SELECT * FROM "{table.name}"').fetchall()  # WITHOUT ROWID: in key order
         wanted = [[int(v) if isinstance(v, bool) else v for v in row] for row in expected[table.name]]
         assert _head(rows, len(names)) == wanted, table.name
         info = {r[1]: r for r in db.execute(f'PRAGMA table_info("{table.name}")')}
@@ -345,10 +342,12 @@ def test_row_counts_equal_record_counts(exported: dict[str, Any]) -> None:
         count = len(loaded.registry.records(name))
         assert result.records[name] == count
         assert by_path[f"csv/{name}.csv"].rows == count
-        assert by_path[f"json/{name}.json"].rows == count
         with (exported["out"] / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
             assert sum(1 for _ in csv.reader(handle)) - 1 == count
-    assert result.record_files == len(loaded.records)
+    assert by_path["json/all.json"].rows == len(loaded.records)
+    # one JSON of everything: no per-registry copies, no file per record (issue 16)
+    assert not (exported["out"] / "records").exists()
+    assert sorted(p.name for p in (exported["out"] / "json").iterdir()) == ["all.json"]
     assert result.total_records == len(loaded.records)
 
 

@@ -8,6 +8,7 @@ digits, whose postcode starts with 0, and whose texts start with = + - @ (formul
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import shutil
@@ -23,7 +24,7 @@ import yaml
 
 from generator.config import load_config
 from generator.export import write_datasets
-from generator.export.hsds import OFFICIAL, uid
+from generator.export.hsds import OFFICIAL, uid, write_hsds
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT
 
@@ -91,7 +92,7 @@ def test_status_filter_finds_every_active_record_in_every_format(tricky: dict[st
     assert set(csv_df[csv_df.id.isin(silent)].status_zh) == {"正常运作"}
     db = sqlite3.connect(out / "hubdir.sqlite")
     assert sorted(r[0] for r in db.execute("SELECT id FROM hubs WHERE status = 'active'")) == active
-    records = json.loads((out / "json" / "hubs.json").read_text("utf-8"))
+    records = json.loads((out / "json" / "all.json").read_text("utf-8"))["hubs"]
     assert sorted(r["id"] for r in records if r["status"] == "active") == active
     wb = openpyxl.load_workbook(out / "hubdir.xlsx", read_only=True)
     rows = list(wb["hubs"].iter_rows(values_only=True))
@@ -324,7 +325,7 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
         assert dist["dcat:mediaType"]["@id"].startswith("http://www.iana.org/assignments/media-types/")
         assert dist["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
         paths.add(rel)
-    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite", "hubdir.geojson", "hsds/datapackage.json"} <= paths
+    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite", "hubdir.geojson", "hsds.zip"} <= paths
     dataset = json.loads((out / "dataset.jsonld").read_text("utf-8"))
     assert dataset["@type"] == "Dataset" and dataset["license"].startswith("https://")
     assert {d["contentUrl"] for d in dataset["distribution"]} == {
@@ -336,25 +337,32 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
 def test_hsds_export_is_valid_against_the_official_schemas(tricky: dict[str, Any], tmp_path: Path) -> None:
     import frictionless
 
-    out = tricky["out"] / "hsds"
-    assert (out / "datapackage.json").read_bytes() == OFFICIAL.read_bytes()  # the official descriptor, unchanged
-    official = json.loads(OFFICIAL.read_text("utf-8"))
-    assert official["version"] == "3.0.0" and len(official["resources"]) == 21
-    # validate a copy whose descriptor is the vendored official file, beside our CSVs
-    target = tmp_path / "hsds"
-    shutil.copytree(out, target)
-    shutil.copyfile(OFFICIAL, target / "datapackage.json")
-    report = frictionless.Package(str(target / "datapackage.json")).validate()
+    archive = tricky["out"] / "hsds.zip"
+    with zipfile.ZipFile(archive) as bundle:
+        # the official descriptor, unchanged, beside the 21 tables under their official names
+        assert bundle.read("datapackage.json") == OFFICIAL.read_bytes()
+        official = json.loads(OFFICIAL.read_text("utf-8"))
+        assert official["version"] == "3.0.0" and len(official["resources"]) == 21
+        assert sorted(bundle.namelist()) == sorted([r["path"] for r in official["resources"]] + ["datapackage.json"])
+    # Frictionless reads the zip as it is published (``frictionless validate hsds.zip``)
+    report = frictionless.validate(str(archive))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:20]
+    # and the same archive again is byte-identical (fixed entry times and metadata)
+    moment = dt.datetime(2026, 2, 1, 8, 30, tzinfo=dt.UTC)
+    first, again = tmp_path / "first.zip", tmp_path / "again.zip"
+    for path in (first, again):
+        write_hsds(path, tricky["loaded"].registry, "shunde-hubdir", None, moment)
+    assert again.read_bytes() == first.read_bytes()
+    assert zipfile.ZipFile(first).getinfo("organizations.csv").date_time == (2026, 2, 1, 8, 30, 0)
 
 
 def test_hsds_content(tricky: dict[str, Any]) -> None:
     import pandas as pd
 
-    out, registry = tricky["out"] / "hsds", tricky["loaded"].registry
+    bundle, registry = zipfile.ZipFile(tricky["out"] / "hsds.zip"), tricky["loaded"].registry
 
     def table(name: str) -> Any:
-        return pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        return pd.read_csv(bundle.open(name), dtype=str, keep_default_na=False)
 
     orgs = table("organizations.csv")
     expected = len(registry.records("hubs")) + len(registry.records("social_orgs"))

@@ -12,11 +12,11 @@ Layout of ``out_dir``::
     datapackage.json          Data Package v2 descriptor (the CSV tables)
     csv/<table>.csv           one per registry and per list field
     hubdir.xlsx               every table + data dictionary + code lists
-    json/<registry>.json      full nested records; json/all.json has them all
+    json/all.json             full nested records of every registry
     hubdir.geojson            records with coordinates (WGS-84, lon/lat)
     hubdir.sqlite             every table, keys, indexes, FTS5 ``search``
     metadata.json             Datasette metadata for hubdir.sqlite
-    records/<registry>/<id>.json   one record per file (a static API)
+    hsds.zip                  the directory as Open Referral HSDS 3.0 (a zipped tabular package)
     SHA256SUMS                sha256 of every file above
 """
 
@@ -47,8 +47,6 @@ GEOJSON_NAME = "hubdir.geojson"
 DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
 DOC_FORMATS = {docs.README: "readme", docs.CITATION: "citation", docs.DCAT: "dcat", docs.SCHEMA_ORG: "schema-org"}
-#: Above this many per-record files, a replaced output folder is deleted by a detached process.
-BACKGROUND_REMOVAL_FILES = 5000
 #: From this many table rows on, the workbook is written by a forked process on another core.
 BACKGROUND_ROWS = 50_000
 
@@ -108,8 +106,6 @@ class ExportResult:
     citation: dict[str, str]
     records: dict[str, int]
     files: list[ExportedFile] = field(default_factory=list)
-    record_files: int = 0
-    record_bytes: int = 0
     #: True when these data are a published release (``package.Edition``); ``date`` is its date.
     released: bool = False
     date: str = ""
@@ -163,7 +159,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     try:
         result = _write_all(work, registry, meta, created, validate, validator, release)
         started = time.perf_counter()
-        _swap(work, out_dir, background=result.record_files > BACKGROUND_REMOVAL_FILES)
+        _swap(work, out_dir)
         result.timings["swap"] = round(time.perf_counter() - started, 3)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -312,49 +308,43 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
                            created, raw["publisher"]["zh"], fork=fork)
     dumped, everything = json_text
-    per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
-    hsds_job = _Background(hsds.write_hsds, work, registry, raw["name"], raw.get("hsds"), fork=fork)
+    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
+                           created, fork=fork)
     try:
-        counts = jsonout.write_registries(work, registry, dumped, everything)
+        counts = jsonout.write_all(work, registry, dumped, everything)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry)
         clock.lap("geojson")
         _write_sqlite(work, registry, meta, all_tables, pairs, clock)
-        record_files, record_bytes, known = per_record.wait()
-        clock.lap("records (wait)")
         workbook.wait()
         clock.lap("xlsx (wait)")
         hsds_rows = hsds_job.wait()
         clock.lap("hsds (wait)")
     finally:
-        per_record.close()
         workbook.close()
         hsds_job.close()
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)
     files.append(_file(work, XLSX_NAME, "xlsx", rows))
-    for name in REGISTRIES:
-        files.append(_file(work, f"json/{name}.json", "json", counts[name], name))
     files.append(_file(work, "json/all.json", "json", sum(counts.values())))
     files.append(_file(work, GEOJSON_NAME, "geojson", features))
     files.append(_file(work, SQLITE_NAME, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
-    files.append(_file(work, f"{hsds.FOLDER}/datapackage.json", "hsds", hsds_rows))
+    files.append(_file(work, hsds.ZIP_NAME, "hsds", hsds_rows))
     clock.lap("files")
     # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
     names, dataset = docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
                                     registry.all())
     files.extend(_file(work, name, DOC_FORMATS[name]) for name in names)
     clock.lap("docs")
-    known.update({f.path: f.sha256 for f in files})
-    checksums.write_sums(work, SUMS_NAME, known)
+    checksums.write_sums(work, SUMS_NAME, {f.path: f.sha256 for f in files})
     clock.lap("sha256")
     files.append(_file(work, SUMS_NAME, "sha256sums"))
     return ExportResult(
         out_dir=work, version=edition.version, created=package.iso(created), licence=lic, citation=cite,
         released=edition.released, date=edition.date, schema_org=dataset,
-        records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
+        records=counts, files=files, timings=clock.laps,
     )
 
 
@@ -480,6 +470,6 @@ def run_command(config: Any, out_dir: Path | None, lang: str) -> int:
         shown: Path = result.out_dir.relative_to(Path.cwd())
     except ValueError:
         shown = result.out_dir
-    click.echo(t(lang, "export.cli.done", files=len(result.files) + result.record_files,
+    click.echo(t(lang, "export.cli.done", files=len(result.files),
                  records=result.total_records, rows=result.total_rows, out=shown))
     return 0

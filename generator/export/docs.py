@@ -43,7 +43,7 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "sqlite": "application/vnd.sqlite3",
     "datasette-metadata": "application/json",
-    "hsds": "application/json",
+    "hsds": "application/zip",
     "parquet": "application/vnd.apache.parquet",
 }
 #: The EU vocabularies DCAT-AP uses for languages and update frequencies.
@@ -229,8 +229,8 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
             f"| {tr('file')} | {tr('what')} |", "|---|---|",
         ]
         for key, path in (("xlsx", "hubdir.xlsx"), ("csv", "csv/"), ("datapackage", "datapackage.json"),
-                          ("json", "json/"), ("records", "records/"), ("geojson", "hubdir.geojson"),
-                          ("sqlite", "hubdir.sqlite"), ("hsds", "hsds/"), ("meta", "dcat.jsonld, dataset.jsonld"),
+                          ("json", "json/all.json"), ("geojson", "hubdir.geojson"),
+                          ("sqlite", "hubdir.sqlite"), ("hsds", "hsds.zip"), ("meta", "dcat.jsonld, dataset.jsonld"),
                           ("sums", "SHA256SUMS")):
             parts.append(f"| `{path}` | {tr('file_' + key)} |")
         parts += [
@@ -249,7 +249,7 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
             "SELECT registry, id, name FROM search_trigram WHERE search_trigram MATCH '容桂街道';", "```", "",
             f"## {tr('check_title')}", "", tr("check"), "",
             "```sh", "sha256sum -c SHA256SUMS", "frictionless validate datapackage.json",
-            "frictionless validate hsds/datapackage.json", "```", "",
+            "frictionless validate hsds.zip", "```", "",
         ]
     return "\n".join(parts).rstrip("\n") + "\n"
 
