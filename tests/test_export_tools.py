@@ -27,6 +27,7 @@ from generator.export import write_datasets
 from generator.export.hsds import OFFICIAL, uid, write_hsds
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT
+from tests.test_export import unzip_downloads
 
 NUMERIC_USCC = "914406061000000000"
 ZERO_POSTCODE = "052830"
@@ -56,7 +57,7 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert loaded.report.errors == 0, [p.code for p in loaded.report.problems]
     out = root / "build" / "data"
     write_datasets(loaded, out)
-    return {"root": root, "out": out, "loaded": loaded, "config": config,
+    return {"root": root, "out": out, "loaded": loaded, "config": config, "unzipped": unzip_downloads(out),
             "descriptor": json.loads((out / "datapackage.json").read_text("utf-8"))}
 
 
@@ -64,7 +65,7 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_every_geojson_link_is_a_page_the_build_wrote(built_site: tuple[Path, Path, object]) -> None:
     _root, site, _result = built_site
-    doc = json.loads((site / "data" / "hubdir.geojson").read_text("utf-8"))
+    doc = json.loads(zipfile.ZipFile(site / "data" / "hubdir.geojson.zip").read("hubdir.geojson"))
     assert doc["features"]
     base = "https://example.org/hubdir/"
     for feature in doc["features"]:
@@ -90,9 +91,9 @@ def test_status_filter_finds_every_active_record_in_every_format(tricky: dict[st
     assert sorted(csv_df[csv_df.status == "active"].id) == active
     assert set(csv_df[csv_df.id.isin(silent)].status) == {"active"}
     assert set(csv_df[csv_df.id.isin(silent)].status_zh) == {"正常运作"}
-    db = sqlite3.connect(out / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     assert sorted(r[0] for r in db.execute("SELECT id FROM hubs WHERE status = 'active'")) == active
-    records = json.loads((out / "json" / "all.json").read_text("utf-8"))["hubs"]
+    records = json.loads((tricky["unzipped"] / "all.json").read_text("utf-8"))["hubs"]
     assert sorted(r["id"] for r in records if r["status"] == "active") == active
     wb = openpyxl.load_workbook(out / "hubdir.xlsx", read_only=True)
     rows = list(wb["hubs"].iter_rows(values_only=True))
@@ -182,7 +183,7 @@ def test_canonical_csv_keeps_raw_values_and_the_readme_says_so(tricky: dict[str,
 
 @pytest.mark.parametrize("word", ["容桂", "工会", "桂", "总工会", "容桂 工会"])
 def test_sqlite_search_finds_short_chinese_words(tricky: dict[str, Any], word: str) -> None:
-    db = sqlite3.connect(tricky["out"] / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     assert sqlite3.sqlite_version_info >= (3, 40)
     query = " ".join(f'"{part}"' for part in word.split())  # how Datasette escapes a search
     ids = {r[0] for r in db.execute("SELECT id FROM search WHERE search MATCH ?", (query,))}
@@ -195,7 +196,7 @@ def test_sqlite_search_finds_short_chinese_words(tricky: dict[str, Any], word: s
 
 
 def test_trigram_table_still_finds_long_substrings(tricky: dict[str, Any]) -> None:
-    db = sqlite3.connect(tricky["out"] / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     ids = {r[0] for r in db.execute("SELECT id FROM search_trigram WHERE search_trigram MATCH ?", ("容桂总工会",))}
     assert ids == {"hub-rg-union"}
 
@@ -205,7 +206,7 @@ def test_datasette_search_finds_one_and_two_character_words(tricky: dict[str, An
 
     out = tricky["out"]
     metadata = json.loads((out / "metadata.json").read_text("utf-8"))
-    ds = Datasette([str(out / "hubdir.sqlite")], metadata=metadata)
+    ds = Datasette([str(tricky["unzipped"] / "hubdir.sqlite")], metadata=metadata)
 
     async def search(word: str) -> list[dict[str, Any]]:
         response = await ds.client.get("/hubdir/search.json", params={"_search": word, "_shape": "array"})
@@ -227,7 +228,7 @@ def test_every_enumerated_field_has_its_code_list(tricky: dict[str, Any]) -> Non
     resources = {r["name"]: r for r in tricky["descriptor"]["resources"]}
     kind = next(f for f in resources["hubs"]["schema"]["fields"] if f["name"] == "kind")
     assert kind["constraints"]["enum"] == [k.code for k in config.hub_kinds]
-    codes = {(r[0], r[1], r[2]): (r[3], r[4]) for r in sqlite3.connect(out / "hubdir.sqlite").execute(
+    codes = {(r[0], r[1], r[2]): (r[3], r[4]) for r in sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite").execute(
         "SELECT resource, field, code, label_zh, label_en FROM codes")}
     for k in config.hub_kinds:
         assert codes[("hubs", "kind", k.code)] == (k.name["zh"], k.name["en"])
@@ -325,7 +326,7 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
         assert dist["dcat:mediaType"]["@id"].startswith("http://www.iana.org/assignments/media-types/")
         assert dist["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
         paths.add(rel)
-    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite", "hubdir.geojson", "hsds.zip"} <= paths
+    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite.zip", "hubdir.geojson.zip", "hsds.zip"} <= paths
     dataset = json.loads((out / "dataset.jsonld").read_text("utf-8"))
     assert dataset["@type"] == "Dataset" and dataset["license"].startswith("https://")
     assert {d["contentUrl"] for d in dataset["distribution"]} == {

@@ -12,9 +12,9 @@ Layout of ``out_dir``::
     datapackage.json          Data Package v2 descriptor (the CSV tables)
     csv/<table>.csv           one per registry and per list field
     hubdir.xlsx               every table + data dictionary + code lists
-    json/all.json             full nested records of every registry
-    hubdir.geojson            records with coordinates (WGS-84, lon/lat)
-    hubdir.sqlite             every table, keys, indexes, FTS5 ``search``
+    json/all.json.zip         full nested records of every registry (``all.json``)
+    hubdir.geojson.zip        records with coordinates (WGS-84, lon/lat)
+    hubdir.sqlite.zip         every table, keys, indexes, FTS5 ``search``
     metadata.json             Datasette metadata for hubdir.sqlite
     hsds.zip                  the directory as Open Referral HSDS 3.0 (a zipped tabular package)
     SHA256SUMS                sha256 of every file above
@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx
+from generator.export import (
+    checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx, zipped,
+)
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -43,7 +45,10 @@ from generator.validate import Loaded
 
 XLSX_NAME = "hubdir.xlsx"
 SQLITE_NAME = "hubdir.sqlite"
-GEOJSON_NAME = "hubdir.geojson"
+GEOJSON_NAME = "hubdir.geojson.zip"
+#: The single-file bulk formats are published zipped (issue 16: the data at 20,000 records went
+#: from 273 MB to about 60 MB); the CSV tables of the Data Package and the workbook are not.
+SQLITE_ZIP = SQLITE_NAME + ".zip"
 DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
 DOC_FORMATS = {docs.README: "readme", docs.CITATION: "citation", docs.DCAT: "dcat", docs.SCHEMA_ORG: "schema-org"}
@@ -311,11 +316,14 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, fork=fork)
     try:
-        counts = jsonout.write_all(work, registry, dumped, everything)
+        counts = jsonout.write_all(work, registry, dumped, everything, created)
         clock.lap("json")
-        features = geojson.write_geojson(work / GEOJSON_NAME, registry)
+        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created)
         clock.lap("geojson")
         _write_sqlite(work, registry, meta, all_tables, pairs, clock)
+        zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
+        (work / SQLITE_NAME).unlink()
+        clock.lap("sqlite (zip)")
         workbook.wait()
         clock.lap("xlsx (wait)")
         hsds_rows = hsds_job.wait()
@@ -327,9 +335,9 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)
     files.append(_file(work, XLSX_NAME, "xlsx", rows))
-    files.append(_file(work, "json/all.json", "json", sum(counts.values())))
+    files.append(_file(work, jsonout.ZIP_PATH, "json", sum(counts.values())))
     files.append(_file(work, GEOJSON_NAME, "geojson", features))
-    files.append(_file(work, SQLITE_NAME, "sqlite", rows))
+    files.append(_file(work, SQLITE_ZIP, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
     files.append(_file(work, hsds.ZIP_NAME, "hsds", hsds_rows))
     clock.lap("files")

@@ -6,22 +6,32 @@ out and the model reads with a default (``status``: ``active``, see
 ``status == "active"`` finds every record in use in the JSON as in the
 tables; the data dictionary and the README say so.  Nothing else is added.
 
-``json/all.json`` is one object of every registry, each an array of records
-sorted by id, one record per line so that diffs between releases stay
-readable.  It is the only JSON file (issue 16): the per-registry copies
-duplicated it byte for byte (24 MB at 20,000 records) and the per-record
-files (``records/<registry>/<id>.json``, 20,000 files and 26 MB) had no
-reader; ``all.json[registry]`` is the registry's array, and the SQLite file
-finds one record by id.
+``json/all.json.zip`` holds ``all.json``: one object of every registry, each
+an array of records sorted by id, one record per line so that diffs between
+releases stay readable.  It is the only JSON file (issue 16): the
+per-registry copies duplicated it byte for byte (24 MB at 20,000 records)
+and the per-record files (``records/<registry>/<id>.json``, 20,000 files and
+26 MB) had no reader; ``all.json[registry]`` is the registry's array, and
+the SQLite file finds one record by id.  Zipped: 25 MB → 2 MB at 20,000
+records (JSON repeats every key on every record), and one unzip for a reader.
+The edition compares the *uncompressed* bytes with a release's (``read_all``),
+so a different zlib cannot make identical data look unreleased.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+from generator.export import zipped
 from generator.registry import REGISTRIES, Registry, with_defaults
+
+MEMBER = "all.json"
+ZIP_PATH = "json/all.json.zip"
+#: Where releases made before issue 16 hold the same bytes, uncompressed.
+PLAIN_PATH = "json/all.json"
 
 
 def dumps(value: Any) -> str:
@@ -53,10 +63,19 @@ def all_json(dumped: Lines) -> bytes:
 
 
 def write_all(out: Path, registry: Registry, dumped: Lines | None = None,
-              everything: bytes | None = None) -> dict[str, int]:
-    """Write ``json/all.json``; return registry → record count."""
+              everything: bytes | None = None, created: dt.datetime | None = None) -> dict[str, int]:
+    """Write ``json/all.json.zip`` (one member, ``all.json``); return registry → record count."""
     dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "all.json").write_bytes(everything if everything is not None else all_json(dumped))
+    data = everything if everything is not None else all_json(dumped)
+    zipped.write_bytes(out / ZIP_PATH, MEMBER, data, created)
     return {name: len(dumped[name]) for name in REGISTRIES}
+
+
+def read_all(path: Path) -> bytes:
+    """The ``all.json`` bytes of an export or release folder: ``json/all.json.zip``, or the
+    uncompressed ``json/all.json`` of releases made before issue 16."""
+    if (path / ZIP_PATH).is_file():
+        return zipped.read_member(path / ZIP_PATH, MEMBER)
+    return (path / PLAIN_PATH).read_bytes()

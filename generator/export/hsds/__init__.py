@@ -41,14 +41,13 @@ from typing import Any
 
 from generator import schema
 from generator.config import Config
+from generator.export import zipped
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
 
 HERE = Path(__file__).resolve().parent
 OFFICIAL = HERE / "datapackage-3.0.json"
 ZIP_NAME = "hsds.zip"
-#: zlib level of the archive (6: the UUIDs compress to a quarter; 9 saves under 2% for twice the CPU).
-ZIP_LEVEL = 6
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:hubdir:hsds")
 #: HSDS status of a service, from hubdir's status.
 STATUS = {"active": "active", "dissolved": "defunct", "merged": "defunct"}
@@ -315,10 +314,8 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
     """
     writer = _Writer(registry.config, registry, package_name, meta_hsds or {})
     writer.run()
-    moment = (created or dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).astimezone(dt.UTC)
-    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     total = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for resource in writer.doc["resources"]:
             names = [f["name"] for f in resource["schema"]["fields"]]
             rows = writer.rows[resource["name"]]
@@ -328,18 +325,9 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
             for row in rows:
                 out_csv.writerow(["" if row.get(n) is None else _cell(row[n]) for n in names])
             total += len(rows)
-            archive.writestr(_entry(resource["path"], stamp), handle.getvalue().encode("utf-8"))
-        archive.writestr(_entry("datapackage.json", stamp), OFFICIAL.read_bytes())
+            archive.writestr(zipped.entry(resource["path"], created), handle.getvalue().encode("utf-8"))
+        archive.writestr(zipped.entry("datapackage.json", created), OFFICIAL.read_bytes())
     return total
-
-
-def _entry(name: str, stamp: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
-    entry = zipfile.ZipInfo(name, date_time=stamp)
-    entry.compress_type = zipfile.ZIP_DEFLATED
-    entry._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]  # a ZipInfo keeps its own level
-    entry.external_attr = 0o644 << 16
-    entry.create_system = 0
-    return entry
 
 
 def _cell(value: Any) -> str:
