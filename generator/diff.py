@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import html
 import json
-import zipfile
 import os
 import re
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache

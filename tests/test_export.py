@@ -189,7 +189,7 @@ def test_resources_are_typed_keyed_and_hashed(exported: dict[str, Any]) -> None:
 # -- nothing lost -------------------------------------------------------------------------------------
 
 def test_json_holds_every_value_of_every_record(exported: dict[str, Any]) -> None:
-    out, loaded = exported["out"], exported["loaded"]
+    loaded = exported["loaded"]
     everything = json.loads((exported["unzipped"] / "all.json").read_text("utf-8"))
     for name in REGISTRIES:
         records = loaded.registry.records(name)

@@ -35,7 +35,18 @@ from pathlib import Path
 from typing import Any
 
 from generator.export import (
-    checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx, zipped,
+    checksums,
+    csvout,
+    docs,
+    geojson,
+    hsds,
+    jsonout,
+    package,
+    places,
+    sqlite,
+    summary,
+    xlsx,
+    zipped,
 )
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t

@@ -230,8 +230,8 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
         ]
         for key, path in (("xlsx", "hubdir.xlsx"), ("csv", "csv/"), ("datapackage", "datapackage.json"),
                           ("json", "json/all.json.zip"), ("geojson", "hubdir.geojson.zip"),
-                          ("sqlite", "hubdir.sqlite.zip"), ("hsds", "hsds.zip"), ("meta", "dcat.jsonld, dataset.jsonld"),
-                          ("sums", "SHA256SUMS")):
+                          ("sqlite", "hubdir.sqlite.zip"), ("hsds", "hsds.zip"),
+                          ("meta", "dcat.jsonld, dataset.jsonld"), ("sums", "SHA256SUMS")):
             parts.append(f"| `{path}` | {tr('file_' + key)} |")
         parts += [
             "",

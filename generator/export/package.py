@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import zipfile
 import os
 import subprocess
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path

@@ -42,8 +42,11 @@ def write_bytes(path: Path, name: str, data: bytes, created: dt.datetime | None)
 
 def write_file(path: Path, source: Path, created: dt.datetime | None) -> None:
     """``path`` = a zip of ``source`` (under its own name), streamed (a province's database is large)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive, \
-            source.open("rb") as handle, archive.open(entry(source.name, created), "w", force_zip64=True) as out:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+        source.open("rb") as handle,
+        archive.open(entry(source.name, created), "w", force_zip64=True) as out,
+    ):
         shutil.copyfileobj(handle, out, CHUNK)
 
 
