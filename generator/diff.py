@@ -8,7 +8,8 @@ A version ("snapshot") is one of:
 - a git revision: files are read with ``git ls-tree`` and ``git cat-file``,
   never by checking anything out, so the working tree is untouched;
 - a content folder (``content/`` or a project folder holding one);
-- a release folder (``datasets/releases/<version>/``), read from its ``json/all.json.zip`` (``json/all.json`` before issue 16).
+- a release folder (``datasets/releases/<version>/``), read from its ``json/all.json.zip``
+  (``json/all.json`` before issue 16).
 
 Records are matched by id (ids are unique across registries).  The kinds of
 change, as a reader of the changelog understands them:
