@@ -74,9 +74,13 @@ _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 def uid(package: str, table: str, key: str) -> str:
-    """``uuid.uuid5(NAMESPACE, "<package>:<table>:<key>")``, computed without uuid5's overhead."""
-    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{package}:{table}:{key}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=5))
+    """``uuid.uuid5(NAMESPACE, "<package>:<table>:<key>")``, computed without uuid5's overhead
+    (the version and variant bits set by hand: a quarter of a million ids at 20,000 records)."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{package}:{table}:{key}".encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def official() -> dict[str, Any]:
@@ -322,15 +326,10 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
             handle = io.StringIO(newline="")
             out_csv = csv.writer(handle, lineterminator="\r\n")
             out_csv.writerow(names)
-            for row in rows:
-                out_csv.writerow(["" if row.get(n) is None else _cell(row[n]) for n in names])
+            # The csv module writes None as an empty cell and any other value as str() (a float's
+            # shortest round-tripping form), which is what every cell needs.
+            out_csv.writerows([row.get(n) for n in names] for row in rows)
             total += len(rows)
             archive.writestr(zipped.entry(resource["path"], created), handle.getvalue().encode("utf-8"))
         archive.writestr(zipped.entry("datapackage.json", created), OFFICIAL.read_bytes())
     return total
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
