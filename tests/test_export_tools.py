@@ -325,12 +325,18 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
         assert dist["spdx:checksum"]["spdx:checksumValue"] == hashlib.sha256(data).hexdigest()
         assert dist["dcat:mediaType"]["@id"].startswith("http://www.iana.org/assignments/media-types/")
         assert dist["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
+        # a zipped download says so: one file compressed, or a package of files (HSDS)
+        zipped = data[:4] == b"PK\x03\x04" and not rel.endswith(".xlsx")
+        packed = dist.get("dcat:compressFormat") or dist.get("dcat:packageFormat")
+        assert (packed == {"@id": "http://www.iana.org/assignments/media-types/application/zip"}) is zipped, rel
         paths.add(rel)
     assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite.zip", "hubdir.geojson.zip", "hsds.zip"} <= paths
     dataset = json.loads((out / "dataset.jsonld").read_text("utf-8"))
     assert dataset["@type"] == "Dataset" and dataset["license"].startswith("https://")
     assert {d["contentUrl"] for d in dataset["distribution"]} == {
         d["dcat:downloadURL"]["@id"] for d in dcat["dcat:distribution"]}
+    assert {d["encodingFormat"] for d in dataset["distribution"] if d["contentUrl"].endswith(".zip")} == {
+        "application/zip"}
 
 
 # -- add 5: HSDS 3.0 -------------------------------------------------------------------------------

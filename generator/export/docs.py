@@ -43,7 +43,7 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "sqlite": "application/vnd.sqlite3",
     "datasette-metadata": "application/json",
-    "hsds": "application/zip",
+    "hsds": "text/csv",
     "parquet": "application/vnd.apache.parquet",
 }
 #: The EU vocabularies DCAT-AP uses for languages and update frequencies.
@@ -129,6 +129,7 @@ def dcat(config: Config, raw: dict[str, Any], edition: Any, created: str, files:
                 "dcat:accessURL": {"@id": landing},
                 "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{_media(f)}"},
                 "dct:format": f.format,
+                **_packed(f),
                 "dcat:byteSize": {"@value": str(f.bytes), "@type": "xsd:nonNegativeInteger"},
                 "spdx:checksum": {"@type": "spdx:Checksum",
                                   "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
@@ -142,6 +143,24 @@ def dcat(config: Config, raw: dict[str, Any], edition: Any, created: str, files:
 
 def _media(f: Any) -> str:
     return MEDIA_TYPES.get(f.format, "application/octet-stream")
+
+
+IANA = "http://www.iana.org/assignments/media-types/"
+
+
+def _packed(f: Any) -> dict[str, Any]:
+    """DCAT's word for a zipped download: the media type stays the content's (DCAT 2 §6.8), and
+    ``dcat:packageFormat`` (several files, HSDS) or ``dcat:compressFormat`` (one file) says zip."""
+    if not f.path.endswith(".zip"):
+        return {}
+    if f.format == "hsds":
+        return {"dcat:packageFormat": {"@id": f"{IANA}application/zip"}}
+    return {"dcat:compressFormat": {"@id": f"{IANA}application/zip"}}
+
+
+def _encoding(f: Any) -> str:
+    """schema.org's ``encodingFormat``: what the downloaded file is (a zip, for the zipped ones)."""
+    return "application/zip" if f.path.endswith(".zip") else _media(f)
 
 
 def schema_org(config: Config, raw: dict[str, Any], edition: Any, created: str, files: list[Any],
@@ -176,7 +195,7 @@ def schema_org(config: Config, raw: dict[str, Any], edition: Any, created: str, 
         "temporalCoverage": f"{span[0]}/{span[1]}",
         "distribution": [
             {"@type": "DataDownload", "name": f.path, "contentUrl": download_url(config, f.path),
-             "encodingFormat": _media(f), "contentSize": f"{f.bytes} B", "sha256": f.sha256}
+             "encodingFormat": _encoding(f), "contentSize": f"{f.bytes} B", "sha256": f.sha256}
             for f in files
         ],
     }
