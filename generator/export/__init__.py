@@ -317,8 +317,9 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
         (_both("export.about.homepage"), config.site["url"]),
     ] + [(_both("export.about.sources"), _source_text(s)) for s in raw["sources"]]
     rows = sum(f.rows or 0 for f in csv_files)
-    # The workbook (CPU) and the per-record files (file-system bound) are the largest single jobs:
-    # when the package is large they run in forked processes while this one writes the rest.
+    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
+    # large they run in forked processes while this one writes the rest (in an incremental build the
+    # pages leave the other core mostly idle, so the export's wall time is its longest job's).
     fork = rows >= BACKGROUND_ROWS
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
@@ -326,20 +327,20 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     dumped, everything = json_text
     hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, fork=fork)
+    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, fork=fork)
     try:
         counts = jsonout.write_all(work, registry, dumped, everything, created)
         clock.lap("json")
         features = geojson.write_geojson(work / GEOJSON_NAME, registry, created)
         clock.lap("geojson")
-        _write_sqlite(work, registry, meta, all_tables, pairs, clock)
-        zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
-        (work / SQLITE_NAME).unlink()
-        clock.lap("sqlite (zip)")
+        database.wait()
+        clock.lap("sqlite (wait)")
         workbook.wait()
         clock.lap("xlsx (wait)")
         hsds_rows = hsds_job.wait()
         clock.lap("hsds (wait)")
     finally:
+        database.close()
         workbook.close()
         hsds_job.close()
 
@@ -368,12 +369,14 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], clock: _Clock) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime) -> None:
+    """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
     sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry)
-    clock.lap("sqlite")
+    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
+    (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])
     sqlite.write_datasette_metadata(work / DATASETTE_NAME, Path(SQLITE_NAME).stem, all_tables, {
         "title": package.both(raw["title"]),
