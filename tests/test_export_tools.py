@@ -208,8 +208,8 @@ def test_datasette_search_finds_one_and_two_character_words(tricky: dict[str, An
     metadata = json.loads((out / "metadata.json").read_text("utf-8"))
     ds = Datasette([str(tricky["unzipped"] / "hubdir.sqlite")], metadata=metadata)
 
-    async def search(word: str) -> list[dict[str, Any]]:
-        response = await ds.client.get("/hubdir/search.json", params={"_search": word, "_shape": "array"})
+    async def search(word: str, table: str = "search") -> list[dict[str, Any]]:
+        response = await ds.client.get(f"/hubdir/{table}.json", params={"_search": word, "_shape": "array"})
         assert response.status_code == 200, response.text
         rows: list[dict[str, Any]] = response.json()
         return rows
@@ -218,6 +218,8 @@ def test_datasette_search_finds_one_and_two_character_words(tricky: dict[str, An
         rows = asyncio.run(search(word))
         assert rows, word
         assert all(all(p in r["name"] + r["aliases"] + r["address"] for p in word.split()) for r in rows), word
+        # the shared content table is searchable too, with the same hits (external-content FTS5)
+        assert sorted(r["id"] for r in asyncio.run(search(word, "search_rows"))) == sorted(r["id"] for r in rows)
     assert "hub-rg-union" in {r["id"] for r in asyncio.run(search("容桂"))}
 
 
