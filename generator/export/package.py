@@ -304,7 +304,9 @@ def _fast_group(path: str) -> list[str]:
 
 
 #: Up to this many rows the export is validated by Frictionless itself; above, by ``fastcheck``.
-FRICTIONLESS_MAX_ROWS = 300_000
+#: About 20,000 records: it was 300,000 rows when ``completeness`` had a row per record × field;
+#: one row per record (issue 16) takes a quarter of the rows away, not the records' share of work.
+FRICTIONLESS_MAX_ROWS = 220_000
 #: Environment variable that forces one validator: ``frictionless`` or ``fast``.
 VALIDATOR_ENV = "HUBDIR_EXPORT_VALIDATOR"
 
