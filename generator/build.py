@@ -200,7 +200,7 @@ def _build_into(
     cache: Any = None,
 ) -> BuildResult:
     from generator import incremental
-    from generator.site import contrib, nearby, nearby_page, pages, search, sheets, theme, vendor
+    from generator.site import contrib, nearby, nearby_page, pages, plaque, search, theme, vendor
     from generator.site.labels import labels_for
     from generator.site.model import SiteModel
 
@@ -295,8 +295,6 @@ def _build_into(
     with _timed(timings, "pages"):
         keys = incremental.PageKeys(model, hashes, state.base)
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
-        # the print sheets' QR codes (about 1.7 ms a venue) on another core while the pages are written
-        sheets_job = _Job(sheets.write, renderers["zh"], site)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick
         )
@@ -306,8 +304,6 @@ def _build_into(
         state.new.files.update(zh_entries)
         state.new.files.update(en_entries)
         state.reused = zh_reused + en_reused
-    with _timed(timings, "sheets"):
-        sheets_job.result()
     with _timed(timings, "search"):
         if search_job is not None:
             search_job.result()
@@ -324,6 +320,7 @@ def _build_into(
     model.extra["datasets"] = exported
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
+        plaque.copy_library(site)  # the venues' print plaques draw their QR codes with it
         (site / "map").mkdir(exist_ok=True)
         (site / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
         nearby.write(model, site)
@@ -608,6 +605,7 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
             "shown": t(lang, "site.listing.shown"),
             "sort": t(lang, "site.listing.sort"),
             "search_label": t(lang, "site.search.label"),
+            **{k: t(lang, f"pages.{k}") for k in ("plaque_scan", "plaque_print", "plaque_back", "plaque_label")},
         }
     )
     return {

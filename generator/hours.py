@@ -19,6 +19,7 @@ to decide "open now" by China time.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -96,8 +97,11 @@ def _days(first: str, last: str) -> list[int]:
     return [(a + i) % 7 for i in range((b - a) % 7 + 1)]
 
 
+@functools.lru_cache(maxsize=8192)
 def parse(value: str) -> Hours:
-    """Read an ``opening_hours`` value; raise ``HoursError`` when it cannot be read or means nothing."""
+    """Read an ``opening_hours`` value; raise ``HoursError`` when it cannot be read or means nothing.
+
+    Cached (``Hours`` is immutable): a build reads the same few values for thousands of venues."""
     rules: list[Rule] = []
     week: list[tuple[Span, ...]] = [() for _ in DAYS]
     holidays: tuple[Span, ...] | None = None

@@ -272,7 +272,6 @@ class Preview:
             return None
         from generator import incremental
         from generator.site import pages as site_pages
-        from generator.site import sheets
         from generator.site.labels import labels_for
         from generator.site.model import SiteModel
 
@@ -304,9 +303,6 @@ class Preview:
                 page = fresh.area_page(record) if record.registry == "divisions" else fresh.record_page(record)
                 html = shell.render(page.title, page.path, page.body, page.description)
                 _write(root / page.path / "index.html", html)
-                if lang == sheets.SHEET_LANG and sheets.has_sheet(record):  # its print sheet shows it too
-                    path, html = sheets.render(fresh, record)
-                    _write(root / path / "index.html", html)
             self._shells[lang] = (shell, fresh)
         return True, ""
 

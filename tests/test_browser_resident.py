@@ -1,7 +1,7 @@
 """Issue 14 items 5–11 in a real Chromium at a phone (390×844) and on a desktop: the large-text mode
 across pages and visits, keyboard use and focus, no sideways scrolling (also at 200 % text), stacked
 tables, chart labels, the home page's first screen, Chinese marked on English pages, share tags,
-the 404 pages, print to PDF, the print sheet's QR code, and axe on every page type in both languages."""
+the 404 pages, print to PDF, the venue's print plaque and its QR code, and axe on every page type in both languages."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ DESKTOP = {"width": 1280, "height": 900}
 TILES = "**/*.is.autonavi.com/**"
 SITE = "顺德区群团组织服务名录"
 
-#: One page of every type, in both languages (the print sheet exists in Chinese only).
+#: One page of every type, in both languages.
 PAGE_TYPES = [
     "",
     "kinds/womens_homes/",
@@ -48,8 +48,8 @@ PAGE_TYPES = [
     "coverage/",
     "search/?q=%E5%AE%B9%E6%A1%82",
 ]
-ALL_PAGES = [*PAGE_TYPES, *["en/" + p for p in PAGE_TYPES], "org/yc-gz/sheet/"]
-#: The large-text mode on a phone: a page of each layout (listing, record, area, map, data, search, sheet).
+ALL_PAGES = [*PAGE_TYPES, *["en/" + p for p in PAGE_TYPES], "org/yc-gz/"]
+#: The large-text mode on a phone: a page of each layout (listing, record, area, map, data, search).
 CARE_PAGES = [
     "",
     "kinds/womens_homes/",
@@ -60,7 +60,7 @@ CARE_PAGES = [
     "en/data/",
     "coverage/",
     "search/?q=rg",
-    "org/yc-gz/sheet/",
+    "org/yc-gz/",
 ]
 
 
@@ -95,7 +95,7 @@ def axe_source() -> str:
 
 def _open(page: Page, url: str) -> None:
     page.goto(url)
-    if "map/" in url and "sheet" not in url:
+    if "map/" in url:
         page.wait_for_selector("[data-hubdir-map][data-ready='true']", timeout=15000)
     if "search/?q=" in url:
         page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
@@ -133,7 +133,7 @@ def test_axe_on_every_page_type_on_a_phone(phone_tab: Page, base_url: str, axe_s
     assert _axe(phone_tab, axe_source) == []
 
 
-@pytest.mark.parametrize("path", [*PAGE_TYPES, "org/yc-gz/sheet/", "en/", "en/org/hub-rg-women/", "en/coverage/"])
+@pytest.mark.parametrize("path", [*PAGE_TYPES, "org/yc-gz/", "en/", "en/org/hub-rg-women/", "en/coverage/"])
 def test_axe_on_every_page_type_on_a_desktop(desktop_tab: Page, base_url: str, axe_source: str, path: str) -> None:
     _open(desktop_tab, base_url + path)
     assert _axe(desktop_tab, axe_source) == []
@@ -238,7 +238,7 @@ def test_skip_link_and_keyboard_toggle(phone: Page, base_url: str) -> None:
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
 def test_every_input_shows_focus(browser: Browser, base_url: str, viewport: dict[str, int]) -> None:
     page = _page(browser, viewport)
-    for path in ("", "kinds/social_orgs/", "search/", "map/", "org/yc-gz/sheet/"):
+    for path in ("", "kinds/social_orgs/", "search/", "map/", "org/yc-gz/"):
         _open(page, base_url + path)
         controls = page.locator("input:visible, select:visible, button:visible")
         assert controls.count() > 0, path
@@ -444,7 +444,7 @@ def test_record_and_town_pages_print_clean(browser: Browser, base_url: str, path
     _open(page, base_url + path)
     page.emulate_media(media="print")
     hidden = page.evaluate(
-        """() => ['.md-header', '.md-tabs', '.md-footer', '.hubdir-fix', '.hubdir-actions', '.hubdir-sheet-link',
+        """() => ['.md-header', '.md-tabs', '.md-footer', '.hubdir-fix', '.hubdir-actions', '.hubdir-plaque-btn',
                   '.hubdir-care-toggle', '.leaflet-control-container', '.md-sidebar']
           .filter(s => document.querySelector(s))
           .map(s => [s, getComputedStyle(document.querySelector(s)).display])"""
@@ -465,23 +465,68 @@ def test_record_and_town_pages_print_clean(browser: Browser, base_url: str, path
     page.context.close()
 
 
-def test_print_sheet_fits_one_a4_page_and_its_qr_opens_the_record(browser: Browser, base_url: str) -> None:
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+@pytest.mark.parametrize(
+    ("path", "name", "words"),
+    [
+        ("org/yc-gz/", "示例桂洲社区青年坊", ("示例桂洲社区", "0757-28880001", "开放时间", "示例容桂桂洲大道", "扫码")),
+        ("en/org/yc-gz/", None, ("Opening hours", "0757-28880001", "Scan for the latest information")),
+    ],
+)
+def test_plaque_prints_on_one_a4_page_and_its_qr_opens_the_record(
+    browser: Browser, base_url: str, axe_source: str, viewport: dict[str, int], path: str, name: str | None,
+    words: tuple[str, ...],
+) -> None:
+    """打印挂牌: the button builds the plaque from the page, loads the QR library only then, prints."""
     import zxingcpp
     from PIL import Image
 
-    page = _page(browser, PHONE)
-    page.goto(base_url + "org/yc-gz/")
-    page.click("a.hubdir-sheet-link")
-    page.wait_for_url("**/org/yc-gz/sheet/")
-    assert page.inner_text("h1") == "示例桂洲社区青年坊"
+    page = _page(browser, viewport)
+    page.add_init_script("window.print = () => { window.hubdirPrinted = (window.hubdirPrinted || 0) + 1; };")
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    _open(page, base_url + path)
+    assert not any("qrcode" in url for url in scripts)  # loaded lazily: a record page stays light
+    button = page.locator("[data-hubdir-plaque]")
+    assert button.is_visible()
+    button.click()
+    page.wait_for_selector(".hubdir-plaque svg[data-qr]")
+    assert page.evaluate("window.hubdirPrinted") == 1
+    assert any(url.endswith("/assets/vendor/qrcode-generator/qrcode.js") for url in scripts)
+    assert page.evaluate("document.documentElement.classList.contains('hubdir-plaque-on')")
+    assert not page.locator(".md-header").is_visible()
+    assert not page.locator(".hubdir-fix, .hubdir-minimap").first.is_visible()
+    if name:
+        assert page.inner_text(".hubdir-plaque__name") == name
+    assert _axe(page, axe_source) == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
     page.emulate_media(media="print")
-    assert page.locator("button").evaluate("el => getComputedStyle(el.parentElement).display") == "none"
+    assert page.locator(".hubdir-plaque__bar").evaluate("el => getComputedStyle(el).display") == "none"
     pages, text = _pdf_text(page.pdf(format="A4"))
     assert pages == 1
     # (青 comes out of the PDF as the radical ⻘, which NFKC leaves alone: compare around it)
-    for word in ("示例桂洲社区", "电话 0757-28880001", "开放时间", "地址 示例容桂桂洲大道", "扫码查看最新信息"):
-        assert word in text
-    png = page.locator("svg.qr").screenshot()
+    for word in words:
+        assert word in text, word
+    for word in ("编辑此记录", "求助热线", "English", "中文", "坐标"):
+        assert word not in text, word
+    page.emulate_media(media="screen")
+    png = page.locator(".hubdir-plaque svg").screenshot()
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert [r.text for r in found] == ["https://example.org/hubdir/org/yc-gz/"]
+    assert [r.text for r in found] == ["https://example.org/hubdir/" + path]
+    page.keyboard.press("Escape")  # back to the full page, focus on the button again
+    assert not page.evaluate("document.documentElement.classList.contains('hubdir-plaque-on')")
+    assert page.locator(".md-header").is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-hubdir-plaque')")
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def test_plaque_button_needs_javascript_and_the_page_still_prints(browser: Browser, base_url: str) -> None:
+    page = _page(browser, PHONE, java_script_enabled=False)
+    page.goto(base_url + "org/yc-gz/")
+    assert not page.locator("[data-hubdir-plaque]").is_visible()
+    page.emulate_media(media="print")
+    pages, text = _pdf_text(page.pdf(format="A4"))
+    assert pages >= 1 and "示例桂洲社区" in text and "打印挂牌" not in text
     page.context.close()

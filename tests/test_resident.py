@@ -1,5 +1,5 @@
 """Issue 14 (items 6–11) in the built pages: share tags, footer, 404, corrections, residents first,
-print sheets with their QR codes, and the configuration that drives them (exact messages)."""
+the venues' print plaques, and the configuration that drives them (exact messages)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-import segno
 
-from generator.site import sheets
+from generator.site import plaque
 from tests.conftest import RESIDENT_FIXTURE, Run
 
 SITE_URL = "https://example.org/hubdir/"
@@ -236,46 +235,29 @@ def test_coverage_scores_stay_on_coverage_and_town_pages(resident_site: tuple[Pa
     assert "hubdir-cov" in html_of(resident_site[1], "area/440606005/")
 
 
-# ------------------------------------------------------------------ print sheets
-def _matrix_of(svg: str) -> list[list[int]]:
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg)[1])
-    grid = [[0] * size for _ in range(size)]
-    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
-        for dx in range(int(w)):
-            grid[int(y)][int(x) + dx] = 1
-    return grid
-
-
-def test_a_sheet_for_every_active_venue(resident_site: tuple[Path, Path, object]) -> None:
+# ------------------------------------------------------------------ print plaques
+def test_a_plaque_button_on_every_active_venue_and_no_sheet_pages(resident_site: tuple[Path, Path, object]) -> None:
     site = resident_site[1]
-    made = sorted(p.parent.parent.name for p in site.glob("org/*/sheet/index.html"))
-    assert "wh-gz" in made and "yc-gz" in made and "hub-rg-women" in made
-    assert not any(name.startswith("so-") for name in made)  # social organizations are not venues
-    assert "hub-dl-old-union" not in made  # dissolved
-    assert not list((site / "en").glob("org/*/sheet/"))
+    button = '<button type="button" class="hubdir-plaque-btn" data-hubdir-plaque hidden>打印挂牌</button>'
+    for path in ("org/yc-gz/", "org/wh-gz/", "org/hub-rg-women/"):
+        assert button in html_of(site, path), path
+    assert "data-hubdir-plaque" in html_of(site, "en/org/yc-gz/")  # in English too, printed in English
+    assert "data-hubdir-plaque" not in html_of(site, "org/so-rg-fitness/")  # not a venue
+    assert "data-hubdir-plaque" not in html_of(site, "org/hub-dl-old-union/")  # dissolved
+    assert not list(site.rglob("sheet"))  # no page per venue any more
+    # what the plaque prints is marked on the page itself: phone, hours, address, services
     record = html_of(site, "org/yc-gz/")
-    assert '<a class="hubdir-sheet-link" href="sheet/">打印挂牌信息（A4）</a>' in record
-    assert "hubdir-sheet-link" not in html_of(site, "org/so-rg-fitness/")
+    marked = re.findall(r"<dt data-p>([^<]+)</dt>", record)
+    assert {"办公电话", "开放时间", "地址"} <= set(marked), marked
 
 
-def test_sheet_shows_what_to_post_and_its_qr_encodes_the_page(resident_site: tuple[Path, Path, object]) -> None:
-    page = html_of(resident_site[1], "org/yc-gz/sheet/")
-    assert "<h1>示例桂洲社区青年坊</h1>" in page
-    assert "@page { size: A4;" in page
-    for text in ("电话", "开放时间", "地址", "https://example.org/hubdir/org/yc-gz/"):
-        assert text in page
-    svg = re.search(r'<svg class="qr".*?</svg>', page, re.S)[0]
-    url = "https://example.org/hubdir/org/yc-gz/"
-    assert f'data-qr="{url}"' in svg
-    expected = segno.make(url, error="m", mask=3, boost_error=False, micro=False)
-    matrix = [list(row) for row in expected.matrix]
-    got = _matrix_of(svg)
-    inner = [row[sheets.QUIET : -sheets.QUIET] for row in got[sheets.QUIET : -sheets.QUIET]]
-    assert inner == [[1 if v else 0 for v in row] for row in matrix]
-    assert all(not any(row) for row in got[: sheets.QUIET])  # the quiet zone is white
+def test_the_qr_library_is_vendored_with_its_licence(resident_site: tuple[Path, Path, object]) -> None:
+    import hashlib
 
-
-def test_hostile_names_stay_text_on_the_sheet(resident_site: tuple[Path, Path, object]) -> None:
-    page = html_of(resident_site[1], "org/wh-gz/sheet/")
-    assert "<script>alert" not in page
-    assert "&lt;script&gt;alert" in page
+    site = resident_site[1]
+    served = site / plaque.QR_URL
+    sums = dict(line.split()[::-1] for line in (plaque.QR_DIR / "SHA256SUMS").read_text().splitlines())
+    assert hashlib.sha256(served.read_bytes()).hexdigest() == sums["qrcode.js"]
+    assert "MIT License" in (served.parent / "LICENSE").read_text("utf-8")
+    bundle = (site / "assets" / "hubdir" / "light.zh.js").read_text("utf-8")
+    assert "qrcode-generator/qrcode.js" in bundle and "function qrcode" not in bundle  # loaded only on demand

@@ -7,7 +7,7 @@ never repeats them, so a new service code needs one schema edit only.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,4 +63,10 @@ def labels_for(schemas_dir: Path) -> Labels:
 
 def opening_hours(value: str, lang: str) -> list[str]:
     """``Mo-Fr 08:30-12:00,14:30-17:30; Sa off`` → readable lines (``generator.hours`` owns the grammar)."""
-    return hours.describe(value, lang)
+    return list(_described(value, lang))
+
+
+@lru_cache(maxsize=8192)
+def _described(value: str, lang: str) -> tuple[str, ...]:
+    """Most venues share a few opening-hours values: each is put into words once per build, not per page."""
+    return tuple(hours.describe(value, lang))

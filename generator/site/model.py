@@ -33,6 +33,9 @@ _HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 PHONE_TYPES = ("office_phone", "hotline")
 #: Longest list of related records printed on one page (the rest are counted).
 LIST_LIMIT = 40
+#: The same on a record page: a hub's forty member unions cost 3.6 KB of a light page (the target is
+#: 8 KB); past this many, the page links to the kind's listing, where every one of them is.
+RECORD_LIST_LIMIT = 6
 
 
 def safe_href(value: Any, kind: str = "url") -> str | None:
@@ -90,6 +93,12 @@ class SiteModel:
     page_size: int = 300
     #: Longest list of related records printed on one record or area page (the rest are counted).
     list_limit: int = LIST_LIMIT
+    record_list_limit: int = RECORD_LIST_LIMIT
+    _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def record_limit(self) -> int:
+        return min(self.list_limit, self.record_list_limit)
 
     # -- kinds ------------------------------------------------------------------
     @cached_property
@@ -105,7 +114,14 @@ class SiteModel:
 
     def kind_of(self, record: Record) -> Kind | None:
         code = str(record.get("kind")) if record.registry == "hubs" else record.registry
-        return next((k for k in self.kinds if k.code == code), None)
+        return self._kinds_by_code.get(code)
+
+    @cached_property
+    def _kinds_by_code(self) -> dict[str, Kind]:
+        out: dict[str, Kind] = {}
+        for kind in self.kinds:
+            out.setdefault(kind.code, kind)  # the first of a code, as a search along the list finds
+        return out
 
     @cached_property
     def by_kind(self) -> dict[str, list[Record]]:
@@ -234,22 +250,32 @@ class SiteModel:
 
     # -- views --------------------------------------------------------------------
     def link(self, record: Record | None, lang: str) -> dict[str, str] | None:
+        """How a page names another record; made once per record and language (a hub is named on
+        the pages of all its members), so callers must not change the dict they get."""
         if record is None:
             return None
-        return {
-            "path": record_path(record),
-            "name": record.name,
-            "status": record.status,
-            "status_label": self.status_label(record, lang),
-            "kind": self.kind_label(record, lang),
-        }
+        key = (record.id, lang)
+        found = self._links.get(key)
+        if found is None:
+            found = self._links[key] = {
+                "path": record_path(record),
+                "name": record.name,
+                "status": record.status,
+                "status_label": self.status_label(record, lang),
+                "kind": self.kind_label(record, lang),
+            }
+        return found
 
-    def capped(self, key: str, records: list[Record], lang: str) -> dict[str, Any]:
-        """At most ``LIST_LIMIT`` links and how many were left out: a town union may have
-        thousands of member unions, and a record page must stay small whatever N."""
+    def capped(self, key: str, records: list[Record], lang: str, limit: int | None = None) -> dict[str, Any]:
+        """At most ``limit`` (``LIST_LIMIT``) links, how many were left out and the kind of the
+        first (its listing holds them all): a town union may have thousands of member unions,
+        and a page must stay small whatever N."""
+        limit = self.list_limit if limit is None else limit
+        kind = self.kind_of(records[0]) if len(records) > limit else None
         return {
-            key: [self.link(r, lang) for r in records[: self.list_limit]],
-            f"{key}_more": max(0, len(records) - self.list_limit),
+            key: [self.link(r, lang) for r in records[:limit]],
+            f"{key}_more": max(0, len(records) - limit),
+            f"{key}_kind": kind.code if kind else "",
         }
 
     def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
@@ -295,7 +321,7 @@ class SiteModel:
             "status": record.status,
             "status_label": self.status_label(record, lang),
             "successor": self.link(successor, lang),
-            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang),
+            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang, self.record_limit),
             "dissolved_on": data.get("dissolved_on", ""),
             "established_on": data.get("established_on", ""),
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
@@ -304,13 +330,13 @@ class SiteModel:
             "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain],
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
-            **self.capped("children", reg.children.get(record.id, []), lang),
-            **self.capped("carriers", reg.carriers.get(record.id, []), lang),
+            **self.capped("children", reg.children.get(record.id, []), lang, self.record_limit),
+            **self.capped("carriers", reg.carriers.get(record.id, []), lang, self.record_limit),
             "groups": [
                 self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
                 for g in data.get("groups") or []
             ],
-            **self.capped("hosts", self.group_hosts.get(record.id, []), lang),
+            **self.capped("hosts", self.group_hosts.get(record.id, []), lang, self.record_limit),
             "address": data.get("address_en")
             if lang == "en" and data.get("address_en")
             else data.get("address", ""),
@@ -350,7 +376,8 @@ class SiteModel:
             "edit_url": self.edit_url(record),
             "correction_url": safe_href(self.config.site.get("correction_url")),
         }
-        view["json_ld"] = json_ld(self.json_ld(record, view, parent))
+        # once per entity, on its canonical (Chinese) page: ``record_page``
+        view["json_ld"] = json_ld(self.json_ld(record, view, parent)) if lang == "zh" else ""
         return view
 
     def edit_url(self, record: Record) -> str | None:
@@ -363,11 +390,11 @@ class SiteModel:
         return base + ("en/" if lang == "en" else "") + path
 
     def json_ld(self, record: Record, view: dict[str, Any], parent: Record | None) -> dict[str, Any]:
+        """schema.org facts of a record for harvesters: name, address, geo, phone, hours, ids, parent."""
         data = record.data
         out: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
-            "@id": self.absolute(view["path"], "zh"),
             "name": record.name,
             "url": self.absolute(view["path"], "zh"),
             "identifier": record.id,
@@ -375,8 +402,8 @@ class SiteModel:
         alternates = [a for a in (data.get("name_en"), *(data.get("aliases") or [])) if a]
         if alternates:
             out["alternateName"] = alternates
-        if data.get("description"):
-            out["description"] = data["description"]
+        # no "description" (the page's text and its meta description say it: 4 copies were ~0.9 KB of a
+        # light page) and no "@id" (the same as "url")
         if data.get("address") or data.get("postal_code"):
             address = {
                 "@type": "PostalAddress",

@@ -22,7 +22,7 @@ from generator import geography, schema
 from generator.geography import browse_heading
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record
-from generator.site import contrib, nearby, nearby_page, resident, sheets
+from generator.site import contrib, nearby, nearby_page, plaque, record_page, resident
 from generator.site.hotlines import strip_view
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
@@ -79,7 +79,6 @@ class Renderer:
         self._templates = {
             name: self.env.get_template(f"{name}.html")
             for name in (
-                "record",
                 "area",
                 "chunk",
                 "kind",
@@ -92,6 +91,11 @@ class Renderer:
                 "fields_page",
             )
         }
+
+    @functools.cached_property
+    def record_html(self) -> record_page.RecordHTML:
+        """The record pages' writer (plain string joins: the bulk of every build)."""
+        return record_page.RecordHTML(self.lang)
 
     @property
     def zh(self) -> Any:
@@ -113,16 +117,19 @@ class Renderer:
         view["near"] = nearby_page.record_view(record, self.lang)
         page_url = self.model.absolute(view["path"], self.lang)
         fix = resident.corrections(self.model.config, view, page_url, self.lang, relative(view["path"], ""))
-        sheet = sheets.sheet_path(record) if sheets.has_sheet(record) else ""
-        body = self.render("record", view["path"], v=view, fix=fix, sheet=sheet)
+        body = self.record_html.render(view, fix, plaque.has_plaque(record))
         return Page(view["path"], record.name, body, resident.record_description(view, self.lang))
 
     def area_page(self, area: Record) -> Page:
         view = self.area_view(area)
+        def refs(items: list[dict[str, Any]]) -> Markup:  # the record pages' list, in Python (a town lists hundreds)
+            return Markup(self.record_html.refs(items, view["path"], show_kind=False))
+
         body = self.render(
             "area",
             view["path"],
             a=view,
+            refs=refs,
             fragments=contrib.fragments(self.model, area, self.lang),
         )
         site = self.model.config.site["title"][self.lang]
