@@ -119,8 +119,8 @@ def build(
     with _timed(timings, "cache"):
         state = incremental.Cache(out, config, enabled=cache)
         if files is not None:
-            if not files.entries:
-                files.entries = state.files.entries
+            if not files.entries:  # the first build of a preview: start from the cache on disk
+                files.__dict__.update(state.files.__dict__)
             state.files = files
     with _timed(timings, "validate"):
         loaded = incremental.load(config, state.files)
