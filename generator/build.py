@@ -288,10 +288,11 @@ def _build_into(
 
     search_key = incremental.group_key(everything, "search")
     search_job = None
+    memo_file = tmp / "search-memo.pickle"
     with _timed(timings, "search"):
         if search_index and not state.reuse_group("search", search_key, site):
             # the index on the other core while the pages are written here
-            search_job = _Job(_write_search, model, site)
+            search_job = _Job(_write_search, model, site, state, hashes, memo_file)
     with _timed(timings, "pages"):
         keys = incremental.PageKeys(model, hashes, state.base)
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
@@ -312,6 +313,8 @@ def _build_into(
         if search_job is not None:
             search_job.result()
             state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
+            if memo_file.is_file():
+                state.keep("search-memo", memo_file)
 
     with _timed(timings, "datasets"):
         if data_reused and state.reuse_group("datasets", data_key, site):
@@ -371,10 +374,15 @@ def _stable_config(cfg: dict[str, Any]) -> str:
     return json.dumps(stable, sort_keys=True, default=str)
 
 
-def _write_search(model: Any, site: Path) -> None:
+def _write_search(model: Any, site: Path, state: Any, hashes: dict[str, str], memo_file: Path) -> None:
+    """The search index; unchanged documents come from the previous build's memo (in the cache)."""
     from generator.site import search
 
-    search.write(model, site)
+    if not state.enabled:
+        search.write(model, site)
+        return
+    memo = search.write(model, site, state.side_file("search-memo"), hashes)
+    state.write_side_file(memo_file, state.base, memo)
 
 
 def _source_date(config: Config, loaded: Any) -> str:

@@ -268,6 +268,18 @@ def _links_out(record: Record) -> Iterator[str]:
             yield str(value)
 
 
+#: Fields the registry, the model or a cross-record check index or compare records by (besides the
+#: links of ``LINKS``/``LIST_LINKS``): an edit of any other field changes only what the record's own
+#: pages and rows show, never which records a check or a page relates.
+STRUCTURAL = frozenset({"id", "status", "kind", "level", "location", "uscc", "dissolved_on", "successor"})
+
+
+def structural_change(registry: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an edit of one record may change a cross-record check, an index or another page's set."""
+    fields = STRUCTURAL | set(LINKS.get(registry, {})) | set(LIST_LINKS.get(registry, {}))
+    return any(before.get(name) != after.get(name) for name in fields)
+
+
 class PageKeys:
     """The key of every bulk page of a model (see the module docstring for what each depends on)."""
 
@@ -374,6 +386,7 @@ class Cache:
         self.reused = 0
         self.rendered = 0
         self._groups: dict[str, dict[str, Entry]] | None = None
+        self._keep: dict[str, Path] = {}
 
     # -- reading ---------------------------------------------------------------------------------
     def _read(self) -> State:
@@ -467,6 +480,30 @@ class Cache:
         if extra is not None:
             self.new.extra[group] = extra
 
+    # -- side files (the search index's document memo) ------------------------------------------------
+    def side_file(self, name: str) -> Any:
+        """A value a worker left for the next build under ``name`` (``None`` if absent or stale)."""
+        if not self.enabled:
+            return None
+        try:
+            with open(self.folder / f"{name}.pickle", "rb") as fh:
+                value = pickle.load(fh)
+        except Exception:
+            return None
+        if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("base") != self.base:
+            return None
+        return value.get("value")
+
+    @staticmethod
+    def write_side_file(path: Path, base: str, value: Any) -> None:
+        """Pickle ``value`` to ``path`` (in the build's temporary folder; ``keep`` moves it at ``save``)."""
+        with open(path, "wb") as fh:
+            pickle.dump({"format": FORMAT, "base": base, "value": value}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def keep(self, name: str, path: Path) -> None:
+        """Move ``path`` into the cache as ``name`` when the new state is saved (never before the swap)."""
+        self._keep[name] = path
+
     # -- the end -------------------------------------------------------------------------------------
     def finish(self, site: Path) -> None:
         """Hash what is not known yet, forget what is gone, write the public manifest into ``site``."""
@@ -512,6 +549,11 @@ class Cache:
             with open(tmp, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
+        for name, path in self._keep.items():
+            try:
+                shutil.move(str(path), self.folder / f"{name}.pickle")
+            except OSError:
+                (self.folder / f"{name}.pickle").unlink(missing_ok=True)
 
 
 def drop(out: Path) -> None:

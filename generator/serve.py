@@ -167,6 +167,7 @@ class Preview:
 
         self.files = FileCache()  # each file's checks, kept in memory between rebuilds
         self._changes: set[str] = set()
+        self._by_path: tuple[Any, dict[str, Any]] = (None, {})
         self._wake = threading.Event()
         self._lock_changes = threading.Lock()
         self._observer: Any = None
@@ -276,6 +277,9 @@ class Preview:
         from generator.site.labels import labels_for
         from generator.site.model import SiteModel
 
+        in_place = self._fast_in_place(targets)
+        if in_place is not None:
+            return in_place
         old_model = next(iter(self._shells.values()))[1].model
         old = old_model.registry
         loaded = incremental.load(self.config, self.files, changed=changed)
@@ -309,6 +313,56 @@ class Preview:
                     _write(root / path / "index.html", html)
             self._shells[lang] = (shell, fresh)
         return True, ""
+
+    def _fast_in_place(self, targets: set[str]) -> tuple[bool, str] | None:
+        """The usual edit (a name, an address, opening hours…) in time independent of the project's size.
+
+        Only the changed files are read and checked; when no field the registry or the model index
+        by (``STRUCTURAL``, links) changed, the cross-record checks cannot change either, so the edited
+        records take their new data in place in the model of the last build and only their own pages
+        (and print sheets) are rendered again.  ``None`` when that does not apply: the general fast
+        path (a new registry) or the full build decides.
+        """
+        from generator import validate
+        from generator.incremental import structural_change
+        from generator.problems import Report
+        from generator.site import sheets
+
+        model = next(iter(self._shells.values()))[1].model
+        by_path = self._records_by_path(model.registry)
+        hits = [by_path.get(p) for p in sorted(targets)]
+        if not hits or any(r is None or r.registry == "divisions" for r in hits):
+            return None  # a new file, a division: the general path
+        if not all(os.path.isfile(p) for p in targets):
+            return None  # deleted or renamed away
+        records = [r for r in hits if r is not None]
+        root = self.config.root
+        jobs = [(r.registry, str(r.path), validate._rel(r.path, root)) for r in records]
+        today = _today()
+        results = validate.read_all(jobs, str(self.config.schemas_dir), self.config.district, today, workers=1)
+        problems = [p for _, found in results for p in found]
+        report = Report(problems=problems, files_checked=len(jobs))
+        if report.errors:
+            return False, render_text(report, self.lang)
+        if any(data is None or structural_change(r.registry, r.data, data) for r, (data, _) in zip(records, results)):
+            return None
+        for record, (data, _) in zip(records, results, strict=True):
+            record.data = data
+        for lang, (shell, renderer) in self._shells.items():
+            out = self.out_dir if lang == "zh" else self.out_dir / lang
+            for record in records:
+                page = renderer.record_page(record)
+                _write(out / page.path / "index.html", shell.render(page.title, page.path, page.body, page.description))
+                if lang == sheets.SHEET_LANG and sheets.has_sheet(record):
+                    path, text = sheets.render(renderer, record)
+                    _write(out / path / "index.html", text)
+        return True, ""
+
+    def _records_by_path(self, registry: Any) -> dict[str, Any]:
+        """Absolute file path → record of the last build's registry (made once per registry)."""
+        if self._by_path[0] is not registry:
+            self._by_path = (registry, {os.path.abspath(r.path): r for r in registry.all()})
+        return self._by_path[1]
 
     def _watch(self, paths: list[Path], last: Stamp) -> None:
         """Fallback without file-system events: compare modification times every ``POLL_SECONDS``."""
@@ -531,6 +585,12 @@ class _Events(FileSystemEventHandler):
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self.wanted(os.fsdecode(path)):
                 self.sink(os.fsdecode(path))
+
+
+def _today() -> Any:
+    import datetime as dt
+
+    return dt.date.today()
 
 
 def _write(path: Path, text: str) -> None:

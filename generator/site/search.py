@@ -337,13 +337,29 @@ class Doc:
     names: list[str]
     text: list[str]
     facets: set[str]
+    #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
+    kind: str = ""
+    #: ``keys()`` as computed by an earlier build (``Memo``), or ``None``.
+    known: tuple[frozenset[str], frozenset[str]] | None = None
 
-    def keys(self) -> tuple[set[str], set[str]]:
+    def keys(self) -> tuple[frozenset[str], frozenset[str]]:
         """(name keys, text-only keys); made one document at a time so the sets never pile up."""
+        if self.known is not None:
+            return self.known
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(normalize(name), singles=True)
-        return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+        return frozenset(name_keys | self.facets), frozenset(
+            han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+        )
+
+
+#: What one build remembers of each document for the next (``write(..., memo=)``): document key →
+#: (rank, row, kind, name keys, text keys).  A document's key hashes its record's file and the files of
+#: the divisions it is placed in (its place names, its chain), so an unchanged key is an unchanged
+#: document; everything else a document shows (labels, kinds, configuration) is in the global key of
+#: ``generator/incremental.py``, which empties the memo when it changes.
+Memo = dict[str, tuple[tuple[Any, ...], list[Any], str, frozenset[str], frozenset[str]]]
 
 
 class _Places:
@@ -406,14 +422,42 @@ def _exact(names: Iterable[str]) -> set[str]:
     return out
 
 
-def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
-    """A document per record page and per area page."""
+def documents(
+    model: SiteModel,
+    kind_index: dict[str, int],
+    memo: Memo | None = None,
+    hashes: dict[str, str] | None = None,
+    fresh: Memo | None = None,
+) -> Iterator[Doc]:
+    """A document per record page and per area page.
+
+    With ``hashes`` (record id → content hash) each document's key is computed and the document is
+    taken from ``memo`` when the key is there; ``fresh`` collects every document under its key.
+    """
     labels = model.labels
     places = _Places(model)
     kind_rank = {k.code: i for i, k in enumerate(model.kinds)}
+    old = memo or {}
     for record in model.registry.all():
         division = record.division
         chain = places.chain(division)
+        key = ""
+        if hashes is not None:
+            key = hashlib.sha256(
+                "\0".join([record.id, *(f"{c}={hashes.get(c, '-')}" for c in [record.id, *chain])]).encode(
+                    "utf-8", "surrogatepass"
+                )
+            ).hexdigest()
+            hit = old.get(key)
+            if hit is not None:
+                rank, row, kind, name_keys, text_keys = hit
+                row = [*row[:3], kind_index.setdefault(kind, len(kind_index)), *row[4:]]
+                doc = Doc(rank, row, [], [], set(), kind, (name_keys, text_keys))
+                doc.names = [row[1], *row[7]]
+                if fresh is not None:
+                    fresh[key] = hit
+                yield doc
+                continue
         path_key = tuple(reversed(chain))
         facets = {f"@p{code}" for code in chain}
         if record.registry == "divisions":
@@ -458,7 +502,11 @@ def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
-        yield Doc(rank, row, names, text, facets)
+        doc = Doc(rank, row, names, text, facets, kind)
+        if fresh is not None and key:
+            doc.known = doc.keys()
+            fresh[key] = (rank, row, kind, *doc.known)
+        yield doc
 
 
 def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
@@ -543,13 +591,23 @@ def _pinyin_table() -> dict[str, str]:
     return out
 
 
-def write(model: SiteModel, site_dir: Path) -> None:
-    """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes)."""
+def write(
+    model: SiteModel, site_dir: Path, memo: Memo | None = None, hashes: dict[str, str] | None = None
+) -> Memo:
+    """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes).
+
+    ``memo`` (what the previous build returned) and ``hashes`` (record id → content hash) let
+    unchanged documents skip their words, pinyin and keys: the same bytes, a fraction of the work.
+    Returns the memo for the next build (empty without ``hashes``).
+    """
     terms = synonyms.all_terms(model.config)
     lex = lexicon(terms)
     stop = {s for s, c in lex.latin.items() if c == ["x:"]}
     kind_index: dict[str, int] = {}
-    docs = sorted(documents(model, kind_index), key=lambda d: d.rank)
+    fresh: Memo = {}
+    docs = sorted(
+        documents(model, kind_index, memo, hashes, fresh if hashes is not None else None), key=lambda d: d.rank
+    )
     total = len(docs)
     active = sum(1 for d in docs if not d.row[4])
     groups: list[list[int]] = []
@@ -622,6 +680,7 @@ def write(model: SiteModel, site_dir: Path) -> None:
         "lex": lex.packed(),
     }
     _write(root / "meta.json", _json(meta), None)
+    return fresh
 
 
 def _json(value: Any) -> str:
