@@ -138,6 +138,8 @@ class Status:
     #: (mode, seconds) of every rebuild step: "fast" pages first, then the consolidating "full" build.
     steps: list[tuple[str, float]] = field(default_factory=list)
     watching: str = ""
+    #: Fast steps that updated the last build's model in place (no new registry, no project-wide checks).
+    in_place: int = 0
 
 
 class Preview:
@@ -348,6 +350,7 @@ class Preview:
             return None
         for record, (data, _) in zip(records, results, strict=True):
             record.data = data
+        self.status.in_place += 1
         for lang, (shell, renderer) in self._shells.items():
             out = self.out_dir if lang == "zh" else self.out_dir / lang
             for record in records:
