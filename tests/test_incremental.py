@@ -264,3 +264,30 @@ def test_a_record_file_is_read_again_unless_its_stat_is_unchanged_and_older_than
     # any real change of the stat is read
     path.write_text(path.read_text("utf-8").replace("丙丁", "戊", 1), "utf-8")
     assert name_of(incremental.load(config, files)).startswith("戊")
+
+
+def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_path: Path) -> None:
+    """Documents taken from the previous build's memo make the same index as documents made anew,
+    and an edited record's document is made anew (its key changed)."""
+    from generator.site import search
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def model_and_hashes() -> tuple[SiteModel, dict[str, str]]:
+        config = load_config(project)
+        loaded = load(config)
+        model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
+        return model, incremental.record_hashes(loaded.registry, None)
+
+    model, hashes = model_and_hashes()
+    memo = search.write(model, tmp_path / "first", {}, hashes)
+    assert len(memo) == len(model.registry)
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
+    model, hashes = model_and_hashes()
+    again = search.write(model, tmp_path / "cached", memo, hashes)
+    search.write(model, tmp_path / "clean")
+    assert_same_tree(tmp_path / "cached", tmp_path / "clean")
+    assert len(set(again) - set(memo)) == 1  # only the edited record's document was made anew
+    assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))

@@ -45,7 +45,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -339,19 +339,17 @@ class Doc:
     facets: set[str]
     #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
     kind: str = ""
-    #: ``keys()`` as computed by an earlier build (``Memo``), or ``None``.
-    known: tuple[frozenset[str], frozenset[str]] | None = None
+    #: ``keys()`` as computed by an earlier build (``Memo``: each joined by NUL), or ``None``.
+    known: tuple[str, str] | None = None
 
-    def keys(self) -> tuple[frozenset[str], frozenset[str]]:
+    def keys(self) -> tuple[Collection[str], Collection[str]]:
         """(name keys, text-only keys); made one document at a time so the sets never pile up."""
         if self.known is not None:
-            return self.known
+            return tuple(part.split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(normalize(name), singles=True)
-        return frozenset(name_keys | self.facets), frozenset(
-            han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
-        )
+        return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
 
 
 #: What one build remembers of each document for the next (``write(..., memo=)``): document key →
@@ -359,7 +357,7 @@ class Doc:
 #: the divisions it is placed in (its place names, its chain), so an unchanged key is an unchanged
 #: document; everything else a document shows (labels, kinds, configuration) is in the global key of
 #: ``generator/incremental.py``, which empties the memo when it changes.
-Memo = dict[str, tuple[tuple[Any, ...], list[Any], str, frozenset[str], frozenset[str]]]
+Memo = dict[str, tuple[tuple[Any, ...], list[Any], str, str, str]]
 
 
 class _Places:
@@ -504,8 +502,11 @@ def documents(
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
         doc = Doc(rank, row, names, text, facets, kind)
         if fresh is not None and key:
-            doc.known = doc.keys()
-            fresh[key] = (rank, row, kind, *doc.known)
+            name_keys, text_keys = doc.keys()
+            joined = ("\0".join(name_keys), "\0".join(text_keys))
+            if not any(k == "" or "\0" in k for part in (name_keys, text_keys) for k in part):  # joins are exact
+                doc.known = joined
+                fresh[key] = (rank, row, kind, *joined)
         yield doc
 
 
