@@ -140,6 +140,12 @@ class Status:
     watching: str = ""
     #: Fast steps that updated the last build's model in place (no new registry, no project-wide checks).
     in_place: int = 0
+    #: The whole preview (listings, area pages, search) agrees with the files as last seen: false from
+    #: a noticed change until the consolidating build after it succeeded.
+    consistent: bool = False
+    #: The last consolidating build's seconds per step and pages reused (for the benchmark).
+    timings: dict[str, float] = field(default_factory=dict)
+    reused: int = 0
 
 
 class Preview:
@@ -186,6 +192,8 @@ class Preview:
         """
         with self._lock:
             self.status.building = True
+            if changed:
+                self.status.consistent = False
             ok = True
             fast: tuple[bool, str] | None = None
             if changed:
@@ -193,6 +201,8 @@ class Preview:
                 ok = fast is None or fast[0]
             if ok:
                 ok = self._step("full", lambda: self._full(changed)) is not None and self.status.ok
+                with self._lock_changes:  # a change noticed meanwhile may not be in this build
+                    self.status.consistent = ok and not self._changes
             self.status.building = False
         return ok
 
@@ -258,6 +268,8 @@ class Preview:
         # ``BuildResult.renderers``: lang → (page shell, renderer); an injected build without it
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})
+        self.status.timings = dict(getattr(result, "timings", None) or {})
+        self.status.reused = int(getattr(result, "reused", 0) or 0)
         return True, ""
 
     def _fast(self, changed: list[Path]) -> tuple[bool, str] | None:
@@ -404,6 +416,7 @@ class Preview:
     def _noted(self, path: str) -> None:
         with self._lock_changes:
             self._changes.add(path)
+            self.status.consistent = False
         self._wake.set()
 
     def _react(self) -> None:
@@ -450,6 +463,9 @@ class Preview:
                             "generation": s.generation,
                             "ok": s.ok,
                             "building": s.building,
+                            "consistent": s.consistent,
+                            "timings": {k: round(v, 3) for k, v in s.timings.items()},
+                            "reused": s.reused,
                             "message": s.message,
                         },
                         ensure_ascii=False,
