@@ -45,6 +45,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -235,7 +236,7 @@ def encode(docs: list[int], total: int) -> str:
         else:
             gaps.append(doc - end)
         end = doc + 1
-    text = json.dumps(gaps, separators=(",", ":"))
+    text = "[" + ",".join(map(str, gaps)) + "]"  # json.dumps of an int list, without its machinery
     words = (total + 31) // 32
     if len(text) <= (words * 4 + 2) // 3 * 4 + 2:
         return text
@@ -615,15 +616,15 @@ def write(
     for number, doc in enumerate(docs):
         if not groups or groups[-1][1] != doc.rank[1]:
             groups.append([number, doc.rank[1]])
-    names: dict[str, list[int]] = {}
-    texts: dict[str, list[int]] = {}
+    names: defaultdict[str, list[int]] = defaultdict(list)
+    texts: defaultdict[str, list[int]] = defaultdict(list)
     chars: set[str] = set()
     for number, doc in enumerate(docs):
         name_keys, text_keys = doc.keys()
         for key in name_keys:
-            names.setdefault(key, []).append(number)
+            names[key].append(number)
         for key in text_keys:
-            texts.setdefault(key, []).append(number)
+            texts[key].append(number)
         for name in doc.names:
             chars.update(name)
     entries: list[tuple[str, str]] = []
@@ -685,7 +686,12 @@ def write(
 
 
 def _json(value: Any) -> str:
+    if isinstance(value, str) and not _JSON_ESCAPE.search(value):
+        return f'"{value}"'  # what json.dumps writes for a string without quotes, backslashes or controls
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_JSON_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
 
 
 def _write(path: Path, text: str, digest: Any) -> None:
