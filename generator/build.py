@@ -92,6 +92,7 @@ def build(
     search: bool = True,
     cache: bool = True,
     files: Any = None,
+    memory: Any = None,
 ) -> BuildResult:
     """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
 
@@ -103,7 +104,9 @@ def build(
     ``cache=False`` (``--no-cache``) builds everything and forgets the cache; otherwise unchanged
     pages, section pages, search index and datasets are taken from the previous build
     (``generator/incremental.py``); ``files`` is an ``incremental.FileCache`` a long-running caller
-    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again.
+    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again;
+    ``memory`` (an ``incremental.Memory``, also the preview's) keeps the previous build's state in
+    memory and writes the cache in the background, so a preview's build neither reads nor waits for it.
     """
     from generator import incremental
 
@@ -117,10 +120,9 @@ def build(
         raise BuildError("site.build.out_inside", out=str(out))
 
     with _timed(timings, "cache"):
-        state = incremental.Cache(out, config, enabled=cache)
-        if files is not None:
-            if not files.entries:  # the first build of a preview: start from the cache on disk
-                files.__dict__.update(state.files.__dict__)
+        state = incremental.Cache(out, config, enabled=cache, memory=memory, files=files)
+        if files is not None and state.files is not files:  # the first build of a preview: from the disk
+            files.__dict__.update(state.files.__dict__)
             state.files = files
     with _timed(timings, "validate"):
         loaded = incremental.load(config, state.files)
@@ -161,7 +163,7 @@ def build(
             _swap(tmp / "site", out, tmp)
         with _timed(timings, "cache"):
             if cache:
-                state.save()
+                state.save(background=memory is not None)
             else:
                 incremental.drop(out)
     except BuildError:

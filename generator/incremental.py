@@ -365,6 +365,21 @@ class State:
         return cls(value["base"], value["files"], value["groups"], value["extra"])
 
 
+@dataclass
+class Memory:
+    """What a long-running caller (``hubdir serve``) keeps between builds into one folder: the last
+    saved state (so it is not read back from disk) and the thread still writing it."""
+
+    state: State | None = None
+    base: str = ""
+    saver: Any = None
+
+    def wait(self) -> None:
+        if self.saver is not None:
+            self.saver.join()
+            self.saver = None
+
+
 def cache_dir(out: Path) -> Path:
     return out.parent / f".{out.name}-cache"
 
@@ -372,16 +387,33 @@ def cache_dir(out: Path) -> Path:
 class Cache:
     """The previous build's state and the new build's, for one output folder."""
 
-    def __init__(self, out: Path, config: Config, *, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        out: Path,
+        config: Config,
+        *,
+        enabled: bool = True,
+        memory: Memory | None = None,
+        files: FileCache | None = None,
+    ) -> None:
         self.out = out
         self._out = str(out) + os.sep
         self.folder = cache_dir(out)
         self.enabled = enabled
+        self.memory = memory
         self.base = global_key(config)
-        self.old = self._read() if enabled else State()
+        if memory is not None:
+            memory.wait()  # the previous build's cache is complete on disk before this one reads or writes it
+        if not enabled:
+            self.old = State()
+        elif memory is not None and memory.state is not None:
+            self.old = memory.state
+        else:
+            self.old = self._read()
         if self.old.base != self.base:
             self.old = State()
-        self.files = self._read_files() if enabled else FileCache()
+        # a preview passes the files it keeps in memory (``build(files=)``): not read from disk again
+        self.files = files if files is not None and files.entries else self._read_files() if enabled else FileCache()
         self.new = State(base=self.base)
         self.reused = 0
         self.rendered = 0
@@ -522,14 +554,17 @@ class Cache:
         )
         (site / MANIFEST_NAME).write_text('{"files":[' + body + '],"format":1}\n', "utf-8")
 
-    def save(self) -> None:
+    def save(self, *, background: bool = False) -> None:
         """Write the new state once the new site is in place.
 
         Renaming the folder into place keeps every file's inode and time, so the entries taken while
-        the site was written still hold; nothing is stat'ed again.
+        the site was written still hold; nothing is stat'ed again.  ``background`` (with a ``Memory``):
+        in a thread; the next build waits for it (``Memory.wait``) and meanwhile nothing written here
+        changes (every build makes new dictionaries).
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        files = self.files
+        if self.memory is not None:
+            self.memory.state = self.new
+        files = self.files  # taken now: a later load puts new dictionaries into ``files``, never changes these
         values = (
             ("state.pickle", self.new.dump()),
             (
@@ -544,12 +579,25 @@ class Cache:
                 },
             ),
         )
+        keep = dict(self._keep)
+        if background and self.memory is not None:
+            import threading
+
+            self.memory.saver = threading.Thread(
+                target=self._save, args=(values, keep), name="hubdir-cache-save", daemon=False
+            )
+            self.memory.saver.start()
+            return
+        self._save(values, keep)
+
+    def _save(self, values: tuple[tuple[str, Any], ...], keep: dict[str, Path]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         for name, value in values:
             tmp = self.folder / f".{name}.tmp"
             with open(tmp, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
-        for name, path in self._keep.items():
+        for name, path in keep.items():
             try:
                 shutil.move(str(path), self.folder / f"{name}.pickle")
             except OSError:

@@ -171,9 +171,10 @@ class Preview:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._shells: dict[str, tuple[Any, Any]] = {}  # lang → (page shell, renderer) of the last full build
-        from generator.incremental import FileCache
+        from generator.incremental import FileCache, Memory
 
         self.files = FileCache()  # each file's checks, kept in memory between rebuilds
+        self.memory = Memory()  # the last build's cache state, kept in memory and saved in the background
         self._changes: set[str] = set()
         self._by_path: tuple[Any, dict[str, Any]] = (None, {})
         self._wake = threading.Event()
@@ -261,6 +262,8 @@ class Preview:
             kwargs["changed"] = changed
         if "files" in params:
             kwargs["files"] = self.files
+        if "memory" in params:
+            kwargs["memory"] = self.memory
         result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
@@ -551,6 +554,7 @@ class Preview:
         for thread in (self._watcher, self._server_thread):
             if thread is not None:
                 thread.join(timeout=10)
+        self.memory.wait()  # the cache on disk complete for the next preview
 
 
 def _watch_roots(config: Config) -> list[tuple[Path, bool]]:
