@@ -122,3 +122,26 @@ def test_port_in_use_is_a_clear_error(preview: tuple[Preview, str], project: Pat
     message = t("zh", caught.value.key, **caught.value.args_dict)
     assert message.startswith(f"无法在 127.0.0.1:{port} 上启动预览：")
     assert message.endswith("（换一个端口：--port 8001）")
+
+
+def test_a_plain_edit_is_applied_in_place_and_a_structural_one_is_not(preview: tuple[Preview, str], project: Path):
+    """A name edit skips the new registry and the project-wide checks; moving a record to another
+    division changes what other pages relate, so it takes the general path; both end consistent."""
+    server, url = preview
+    record = project / "content" / "womens_homes" / "wh-gz.yml"
+    page = "org/wh-gz/"
+    text = record.read_text("utf-8")
+    assert "name: 示例桂洲社区妇女之家" in text
+    record.write_text(text.replace("name: 示例桂洲社区妇女之家", "name: 示例桂洲社区妇女之家就地", 1), "utf-8")
+    _until(lambda: "示例桂洲社区妇女之家就地" in _get(url + page)[1], "the edited name")
+    _until(lambda: server.status.generation >= 3 and not server.status.building, "the consistent build")
+    assert server.status.in_place == 1 and server.status.ok, server.status.message
+    docs = "".join(p.read_text("utf-8") for p in (server.out_dir / "search" / "i" / "d").glob("*.json"))
+    assert "示例桂洲社区妇女之家就地" in docs  # the search index caught up
+
+    text = record.read_text("utf-8")
+    assert 'division: "440606006001"' in text
+    record.write_text(text.replace('division: "440606006001"', 'division: "440606006002"', 1), "utf-8")
+    _until(lambda: server.status.generation >= 5 and not server.status.building, "the structural edit")
+    assert server.status.in_place == 1 and server.status.ok, server.status.message
+    assert "上佳市社区" in (server.out_dir / "org" / "wh-gz" / "index.html").read_text("utf-8")
