@@ -333,13 +333,12 @@ class Preview:
         Only the changed files are read and checked; when no field the registry or the model index
         by (``STRUCTURAL``, links) changed, the cross-record checks cannot change either, so the edited
         records take their new data in place in the model of the last build and only their own pages
-        (and print sheets) are rendered again.  ``None`` when that does not apply: the general fast
+        are rendered again.  ``None`` when that does not apply: the general fast
         path (a new registry) or the full build decides.
         """
         from generator import validate
         from generator.incremental import structural_change
         from generator.problems import Report
-        from generator.site import sheets
 
         model = next(iter(self._shells.values()))[1].model
         by_path = self._records_by_path(model.registry)
@@ -367,9 +366,6 @@ class Preview:
             for record in records:
                 page = renderer.record_page(record)
                 _write(out / page.path / "index.html", shell.render(page.title, page.path, page.body, page.description))
-                if lang == sheets.SHEET_LANG and sheets.has_sheet(record):
-                    path, text = sheets.render(renderer, record)
-                    _write(out / path / "index.html", text)
         return True, ""
 
     def _records_by_path(self, registry: Any) -> dict[str, Any]:
