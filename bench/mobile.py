@@ -5,10 +5,11 @@ page (nothing cached), CDP ``Network.emulateNetworkConditions`` at 400 kbps down
 latency ("slow 3G") and ``Emulation.setCPUThrottlingRate`` 4× at a 390×844 viewport.
 
 Measured per page type (the biggest page of each type, so the largest page but the map is found at
-any size: the big town, the longest listing, the record with most relations): first paint (``first-contentful-paint``, else ``first-paint``) and the bytes
-transferred until the network is idle (CDP ``encodedDataLength``: compressed bodies plus headers);
-the near-me result from tapping 使用我的位置 to the list (geolocation granted, at a located record);
-and every request to another host (map tiles are aborted and not counted; nothing else may go out).
+any size: the big town, the longest listing, the record with most relations): first paint
+(``first-contentful-paint``, else ``first-paint``) and the bytes transferred until the network is
+idle (CDP ``encodedDataLength``: compressed bodies plus headers); the near-me result from tapping
+使用我的位置 to the list (geolocation granted, at a located record); and every request to another
+host (map tiles are aborted and not counted; nothing else may go out).
 
 Budgets: first paint of the home and a record page ≤ 2.5 s; near-me result ≤ 4 s; no page over
 100 KB transferred except the map page; no foreign host.  ``python -m bench.mobile SITE`` measures

@@ -207,7 +207,9 @@ def test_location_finds_the_nearest_town_from_division_centres(
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=IDS)
-def test_location_denied_offers_the_picker(browser: Browser, unlocated_site: str, viewport: dict[str, int]) -> None:
+def test_location_denied_offers_the_picker(
+    browser: Browser, unlocated_site: str, axe_source: str, viewport: dict[str, int]
+) -> None:
     context = _context(browser, viewport, permissions=[])
     page = context.new_page()
     page.goto(unlocated_site)
@@ -218,6 +220,7 @@ def test_location_denied_offers_the_picker(browser: Browser, unlocated_site: str
     page.wait_for_selector("[data-hubdir-nearby][data-state=denied]")
     assert "没有获得位置" in page.inner_text("[data-near-status]")
     assert page.locator("[data-near-pick] select[data-depth='0']").is_visible()
+    assert _axe(page, axe_source, ["[data-hubdir-nearby]"]) == []
     context.close()
 
 
