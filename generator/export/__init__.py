@@ -175,7 +175,8 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     try:
         result = _write_all(work, registry, meta, created, validate, validator, release)
         started = time.perf_counter()
-        _swap(work, out_dir)
+        # An output from before issue 16 holds one file per record: delete it in the background.
+        _swap(work, out_dir, background=(out_dir / "records").is_dir())
         result.timings["swap"] = round(time.perf_counter() - started, 3)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

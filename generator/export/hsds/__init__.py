@@ -311,9 +311,10 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
                created: dt.datetime | None = None) -> int:
     """Write ``hsds.zip`` (21 CSV tables + the official descriptor); return the number of data rows.
 
-    One zip, as Open Referral publishes HSDS data packages, rather than a folder: the tables are
-    dominated by UUIDs (51 MB of CSV at 20,000 records, 12 MB zipped), and ``frictionless
-    validate hsds.zip`` reads the archive as it is.  Entries carry the package's timestamp and
+    One zip rather than a folder: the zipped form of a Frictionless data package (what
+    ``Package.to_zip`` writes; ``frictionless validate hsds.zip`` reads it as it is), one download
+    for the whole standard package; the tables are dominated by UUIDs (51 MB of CSV at 20,000
+    records, 12 MB zipped).  Entries carry the package's timestamp and
     fixed metadata, so two exports of the same data are byte-identical.
     """
     writer = _Writer(registry.config, registry, package_name, meta_hsds or {})
