@@ -530,3 +530,15 @@ def test_plaque_button_needs_javascript_and_the_page_still_prints(browser: Brows
     pages, text = _pdf_text(page.pdf(format="A4"))
     assert pages >= 1 and "示例桂洲社区" in text and "打印挂牌" not in text
     page.context.close()
+
+
+def test_hostile_names_stay_text_on_the_plaque(browser: Browser, base_url: str) -> None:
+    page = _page(browser, PHONE)
+    page.add_init_script("window.print = () => {};")
+    page.goto(base_url + "org/wh-gz/")
+    page.click("[data-hubdir-plaque]")
+    page.wait_for_selector(".hubdir-plaque svg[data-qr]")
+    assert page.inner_text(".hubdir-plaque__name") == '示例桂洲社区妇女之家 <script>alert("x")</script>'
+    assert page.locator(".hubdir-plaque script, .hubdir-plaque img, .hubdir-plaque iframe").count() == 0
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()
