@@ -361,7 +361,10 @@ class Preview:
         report = Report(problems=problems, files_checked=len(jobs))
         if report.errors:
             return False, render_text(report, self.lang)
-        if any(data is None or structural_change(r.registry, r.data, data) for r, (data, _) in zip(records, results)):
+        if any(
+            data is None or structural_change(r.registry, r.data, data)
+            for r, (data, _) in zip(records, results, strict=True)
+        ):
             return None
         for record, (data, _) in zip(records, results, strict=True):
             record.data = data
@@ -534,9 +537,7 @@ class Preview:
             )
         if first_build:
             self.rebuild()
-        self._server_thread = threading.Thread(
-            target=self.server.serve_forever, name="hubdir-serve", daemon=True
-        )
+        self._server_thread = threading.Thread(target=self.server.serve_forever, name="hubdir-serve", daemon=True)
         self._server_thread.start()
         self._watcher.start()
         return url
