@@ -272,6 +272,8 @@ class Preview:
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})
         self.status.timings = dict(getattr(result, "timings", None) or {})
+        if self._shells:  # ready for the next edit's in-place step
+            self._records_by_path(next(iter(self._shells.values()))[1].model.registry)
         self.status.reused = int(getattr(result, "reused", 0) or 0)
         return True, ""
 
