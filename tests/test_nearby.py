@@ -3,6 +3,7 @@ values, direction links, the hotline strip's configuration and the per-area near
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,14 @@ def test_holidays_cover_the_breaks_with_their_weekends() -> None:
     assert "2026-10-10" not in days and "2026-10-08" not in days
 
 
+def test_makeup_workdays_keep_the_hours_of_the_weekday_they_replace() -> None:
+    """调休: Sunday 4 January 2026 is worked for Friday 2 January; Saturday 28 February for Monday 23."""
+    work = nearby_page.makeup_workdays()
+    assert work["2026-01-04"] == 4 and work["2026-02-28"] == 0 and work["2026-10-10"] == 2
+    assert all(dt.date.fromisoformat(day).weekday() >= 5 for day in work)
+    assert not set(work) & set(nearby_page.holiday_dates())
+
+
 def test_browser_strings_come_from_the_catalogues() -> None:
     zh, en = nearby_page.js_strings("zh"), nearby_page.js_strings("en")
     assert zh.keys() == en.keys()
@@ -222,7 +231,10 @@ def test_built_site_carries_the_nearby_asset_and_holidays(built_site: tuple[Path
     for root in (site, site / "en"):
         script = (root / "assets" / "hubdir" / "nearby.js").read_text("utf-8")
         assert script.startswith("window.HUBDIR_NEARBY_T={") and "</" not in script.split(";\n", 1)[0]
-    assert json.loads((site / "near" / "holidays.json").read_text("utf-8")) == nearby_page.holiday_dates()
+    assert json.loads((site / "near" / "holidays.json").read_text("utf-8")) == {
+        "off": nearby_page.holiday_dates(),
+        "work": nearby_page.makeup_workdays(),
+    }
     page = (site / "org" / "yc-gz" / "index.html").read_text("utf-8")
     assert 'data-hubdir-open="|540-1260|540-1260|540-1260|540-1260|540-1260|540-1260|"' in page
     assert page.count('class="hubdir-dirs"') == 1 and 'data-hubdir-copy="示例容桂桂洲大道 88 号二楼"' in page

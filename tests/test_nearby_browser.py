@@ -28,8 +28,6 @@ TILE_HOST_SUFFIX = ".is.autonavi.com"
 HERE = {"latitude": 22.7725, "longitude": 113.2800}
 
 
-
-
 def _context(browser: Browser, viewport: dict[str, int] = PHONE, **options: Any) -> BrowserContext:
     context = browser.new_context(locale="zh-CN", viewport=viewport, **options)
     context.route(f"**/*{TILE_HOST_SUFFIX}/**", lambda route: route.abort())
@@ -188,6 +186,33 @@ def test_open_now_by_china_time_whatever_the_phone_zone(browser: Browser, base_u
             state.wait_for(state="visible", timeout=10000)
             assert state.inner_text() == text, (instant, record, timezone)
             assert state.get_attribute("data-open") == ("true" if text.startswith("正在开放") else "false")
+    finally:
+        context.close()
+
+
+#: (China time, hours in the compact form, open?) around 调休 days (near/holidays.json "work")
+MAKEUP = [
+    ("2026-01-04T10:00", "510-1050|510-1050|510-1050|510-1050|510-1050|||", True),  # Sunday worked for Friday
+    ("2026-01-04T10:00", "510-1050|510-1050|510-1050|510-1050|510-1050||", False),  # no PH: not on the plan
+    ("2026-01-02T10:00", "510-1050|510-1050|510-1050|510-1050|510-1050|||", False),  # Friday: the day off
+    ("2026-02-28T10:00", "|540-1260|540-1260|540-1260|540-1260|540-1260|540-1260|", True),  # open Saturdays anyway
+    ("2026-02-28T20:30", "|540-1020|540-1020|540-1020|540-1020|540-1260|540-1260|", True),  # keeps its Saturday
+    ("2026-01-11T10:00", "510-1050|510-1050|510-1050|510-1050|510-1050|||", False),  # an ordinary Sunday
+]
+
+
+def test_open_now_follows_makeup_working_days(browser: Browser, base_url: str) -> None:
+    context = _context(browser)
+    page = _page(context)
+    try:
+        page.goto(base_url + "org/yc-gz/")
+        page.locator(".hubdir-open").wait_for(state="visible", timeout=10000)
+        for local, compact, expected in MAKEUP:
+            state = page.evaluate(
+                "([c, ms]) => hubdirNearby.holidays().then((h) => hubdirNearby.openState(c, ms, h))",
+                [compact, page.evaluate(f"Date.parse('{local}:00+08:00')")],
+            )
+            assert state["open"] is expected, (local, compact, state)
     finally:
         context.close()
 

@@ -59,13 +59,48 @@ def holiday_dates() -> list[str]:
     return sorted(str(day) for day in days)
 
 
+def makeup_workdays() -> dict[str, int]:
+    """The 调休 working days: a weekend day → the weekday (0 = Monday) whose hours it keeps.
+
+    Why: the State Council moves a weekday off next to a holiday and makes a weekend day a
+    working day in exchange (Sunday 4 January 2026 works for Friday 2 January).  A place that
+    follows the holiday plan (its hours mention ``PH``) opens that Sunday as on the Friday it
+    swapped with.  The pairs are the ``holidays`` package's own table of substituted days
+    (``(month, day, from_month, from_day[, from_year])`` per year); a shape it does not know is
+    skipped rather than guessed.
+    """
+    import datetime as dt
+
+    from holidays.countries.china import ChinaStaticHolidays
+
+    table: dict[int, Any] = getattr(ChinaStaticHolidays, "special_public_holidays", {})
+    work: dict[str, int] = {}
+    for year in HOLIDAY_YEARS:
+        entries = table.get(year, ())
+        if entries and not isinstance(entries[0], tuple):
+            entries = (entries,)
+        for entry in entries:
+            if len(entry) not in (4, 5) or not all(isinstance(n, int) for n in entry):
+                continue  # a one-off holiday with no day worked in exchange
+            off = dt.date(year, entry[0], entry[1])
+            worked = dt.date(entry[4] if len(entry) == 5 else year, entry[2], entry[3])
+            if worked.weekday() >= 5 and off.weekday() < 5:
+                work[str(worked)] = off.weekday()
+    return dict(sorted(work.items()))
+
+
+def holidays_json() -> str:
+    """``near/holidays.json``: ``{"off": [days off], "work": {调休 working day: weekday}}``."""
+    return json.dumps({"off": holiday_dates(), "work": makeup_workdays()}, separators=(",", ":"))
+
+
 def write_assets(site: Path) -> None:
     """``assets/hubdir/nearby.{js,css}`` under each language root (each has its own ``assets/``, as
     mkdocs writes them) and ``near/holidays.json`` under the site root."""
     for root in (site, site / "en"):
         _write_assets(root)
     (site / NEAR_DIR).mkdir(exist_ok=True)
-    (site / NEAR_DIR / "holidays.json").write_text(json.dumps(holiday_dates(), separators=(",", ":")), "utf-8")
+    (site / NEAR_DIR / "holidays.json").write_text(holidays_json(), "utf-8")
 
 
 def _write_assets(root: Path) -> None:

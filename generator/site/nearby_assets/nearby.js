@@ -97,8 +97,12 @@
       holidaysPromise = fetch(siteRoot + "near/holidays.json").then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         return r.json();
-      }).then(function (list) { var set = {}; list.forEach(function (d) { set[d] = true; }); holidaysKnown = set; return set; })
-        .catch(function () { holidaysPromise = null; return {}; });
+      }).then(function (data) {
+        var off = {};
+        (data.off || []).forEach(function (d) { off[d] = true; });
+        holidaysKnown = { off: off, work: data.work || {} };
+        return holidaysKnown;
+      }).catch(function () { holidaysPromise = null; return { off: {}, work: {} }; });
     }
     return holidaysPromise;
   }
@@ -117,13 +121,19 @@
     return { key: t.getUTCFullYear() + "-" + pad(t.getUTCMonth() + 1) + "-" + pad(t.getUTCDate()), wd: (t.getUTCDay() + 6) % 7 };
   }
   function needsHolidays(compact) { return parseWeek(compact).ph !== null; }
-  /* {open: bool, text} at time `ms` (epoch milliseconds) for a compact week; `hol` = {"YYYY-MM-DD": true}. */
+  /* {open: bool, text} at time `ms` (epoch milliseconds) for a compact week; `hol` = {off: {"YYYY-MM-DD": true},
+     work: {"YYYY-MM-DD": weekday}}: the days off, and the 调休 weekend days worked in exchange for a weekday.
+     Both apply only to a place whose hours mention PH (it follows the State Council's plan): on a day off
+     it keeps its PH hours; on a 调休 day it is normally closed it opens as on the weekday swapped (an office
+     works that Sunday), while a place open at weekends anyway keeps its weekend hours. */
   function openState(compact, ms, hol) {
-    var week = parseWeek(compact), holidaysKnown = hol || {};
+    var week = parseWeek(compact), off = (hol && hol.off) || {}, work = (hol && hol.work) || {};
     var onDay = function (offset) {
-      var d = chinaDay(ms, offset);
-      var isHoliday = week.ph !== null && holidaysKnown[d.key];
-      return { spans: isHoliday ? week.ph : week.days[d.wd], holiday: !!isHoliday, wd: d.wd };
+      var d = chinaDay(ms, offset), follows = week.ph !== null;
+      if (follows && off[d.key]) return { spans: week.ph, holiday: true, wd: d.wd };
+      var spans = week.days[d.wd];
+      if (follows && !spans.length && work[d.key] !== undefined) spans = week.days[work[d.key]];
+      return { spans: spans, holiday: false, wd: d.wd };
     };
     var t = new Date(ms + 8 * 3600e3), now = t.getUTCHours() * 60 + t.getUTCMinutes();
     var today = onDay(0), yesterday = onDay(-1), i, s;
@@ -162,7 +172,7 @@
       el.hidden = false;
       el.setAttribute("data-open", state.open ? "true" : "false");
     };
-    if (!needsHolidays(compact)) draw({});
+    if (!needsHolidays(compact)) draw(null);
     else if (holidaysKnown) draw(holidaysKnown);  // already here: drawn at once (a popup keeps its size)
     else holidays().then(draw);
   }
