@@ -244,7 +244,7 @@ def hugo(n: int, work: Path, run_step: Any) -> dict[str, Any]:
         encoding="utf-8",
     )
     layout = (
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head>"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
         "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
     )
     (folder / "layouts" / "_default" / "single.html").write_text(layout, encoding="utf-8")

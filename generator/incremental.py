@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from generator import checks
 from generator.config import CONFIG_NAME, Config
@@ -153,8 +153,12 @@ def load(
     today = today or dt.date.today()
     root = config.root
     found, problems = validate.discover(config.content_dir, root)
-    vkey = _h(code_version(), *_tree_bytes(config.schemas_dir), json.dumps(config.district, sort_keys=True,
-              default=str), today.isoformat())
+    vkey = _h(
+        code_version(),
+        *_tree_bytes(config.schemas_dir),
+        json.dumps(config.district, sort_keys=True, default=str),
+        today.isoformat(),
+    )
     jobs: list[tuple[str, str, str]] = []
     keys: list[str] = []
     hashes: dict[str, str] = {}
@@ -339,7 +343,11 @@ class PageKeys:
 #: One file of the site: (size, mtime_ns, sha256, page key, group).  A plain tuple, not an object:
 #: the state of a 100k site holds ~350,000 of them, and pickle loads tuples three times faster.
 Entry = tuple[int, int, str, str, str]
-SIZE, MTIME, SHA, KEY, GROUP = range(5)
+SIZE: Final = 0
+MTIME: Final = 1
+SHA: Final = 2
+KEY: Final = 3
+GROUP: Final = 4
 
 
 def make_entry(size: int, mtime_ns: int, sha256: str, key: str = "", group: str = "") -> Entry:
@@ -548,8 +556,11 @@ class Cache:
         for rel in [r for r in known if r not in present]:
             del known[rel]
         body = ",".join(
-            json.dumps({"path": rel, "sha256": known[rel][SHA], "size": known[rel][SIZE]}, ensure_ascii=False,
-                       separators=(",", ":"))
+            json.dumps(
+                {"path": rel, "sha256": known[rel][SHA], "size": known[rel][SIZE]},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
             for rel in sorted(known)
         )
         (site / MANIFEST_NAME).write_text('{"files":[' + body + '],"format":1}\n', "utf-8")

@@ -272,6 +272,8 @@ class Preview:
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})
         self.status.timings = dict(getattr(result, "timings", None) or {})
+        if self._shells:  # ready for the next edit's in-place step
+            self._records_by_path(next(iter(self._shells.values()))[1].model.registry)
         self.status.reused = int(getattr(result, "reused", 0) or 0)
         return True, ""
 
@@ -356,7 +358,10 @@ class Preview:
         report = Report(problems=problems, files_checked=len(jobs))
         if report.errors:
             return False, render_text(report, self.lang)
-        if any(data is None or structural_change(r.registry, r.data, data) for r, (data, _) in zip(records, results)):
+        if any(
+            data is None or structural_change(r.registry, r.data, data)
+            for r, (data, _) in zip(records, results, strict=True)
+        ):
             return None
         for record, (data, _) in zip(records, results, strict=True):
             record.data = data
@@ -526,9 +531,7 @@ class Preview:
             )
         if first_build:
             self.rebuild()
-        self._server_thread = threading.Thread(
-            target=self.server.serve_forever, name="hubdir-serve", daemon=True
-        )
+        self._server_thread = threading.Thread(target=self.server.serve_forever, name="hubdir-serve", daemon=True)
         self._server_thread.start()
         self._watcher.start()
         return url

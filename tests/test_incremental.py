@@ -291,3 +291,33 @@ def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_pat
     assert_same_tree(tmp_path / "cached", tmp_path / "clean")
     assert len(set(again) - set(memo)) == 1  # only the edited record's document was made anew
     assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
+    """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
+    kept in memory) end in the bytes of a clean build, whatever staff changed."""
+    from generator.serve import Preview, changed_files, stamp, watched_paths
+
+    config = load_config(project)
+    preview = Preview(config, project / "build" / "preview", "zh", echo=lambda _m: None)
+    assert preview.rebuild()
+    mutator = Mutator(project, seed)
+    plain = 0
+    for _ in range(6):
+        before = stamp(watched_paths(config))
+        if plain < 2 and mutator.rng.random() < 0.5:  # the commonest edit: a name, in place
+            path = mutator.rng.choice(_records(project))
+            path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+            done = [f"name {path.stem}"]
+            plain += 1
+        else:
+            done = [mutator.step() for _ in range(mutator.rng.randint(1, 2))]
+        changed = changed_files(before, stamp(watched_paths(config)))
+        assert preview.rebuild(changed), (done, preview.status.message)
+        assert preview.status.consistent or not changed
+        clean = tmp_path / f"clean-{mutator.n}"
+        build.build(load_config(project), clean, quiet=True, cache=False, datasets=False)
+        assert_same_tree(preview.out_dir, clean, done)
+    preview.memory.wait()
+    assert preview.status.in_place >= 1

@@ -57,17 +57,13 @@ def test_edit_a_record_and_see_the_page_change(preview: tuple[Preview, str], pro
 
     page = _find_page(server.out_dir, "示例容桂总工会")
     record = project / "content" / "hubs" / "hub-rg-union.yml"
-    record.write_text(
-        record.read_text("utf-8").replace("name: 示例容桂总工会", "name: 示例容桂预览总工会"), "utf-8"
-    )
+    record.write_text(record.read_text("utf-8").replace("name: 示例容桂总工会", "name: 示例容桂预览总工会"), "utf-8")
     _until(lambda: "示例容桂预览总工会" in _get(url + page.lstrip("/"))[1], "the edited name on the page")
     _until(lambda: json.loads(_get(url + STATUS_PATH.lstrip("/"))[1])["generation"] >= 3, "generation 3")
     # only the pages that show this record were rendered first, then the incremental build followed
     assert [mode for mode, _ in server.status.steps] == ["full", "fast", "full"]
     assert server.status.watching == "events"
-    shown = [
-        (server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))
-    ]
+    shown = [(server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))]
     assert server.rebuild(None) and server.status.mode == "full"
     # …and they are byte for byte what a full build makes
     assert shown == [

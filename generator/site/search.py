@@ -449,9 +449,9 @@ def documents(
             ).hexdigest()
             hit = old.get(key)
             if hit is not None:
-                rank, row, kind, name_keys, text_keys = hit
+                rank, row, kind, known_names, known_texts = hit
                 row = [*row[:3], kind_index.setdefault(kind, len(kind_index)), *row[4:]]
-                doc = Doc(rank, row, [], [], set(), kind, (name_keys, text_keys))
+                doc = Doc(rank, row, [], [], set(), kind, (known_names, known_texts))
                 doc.names = [row[1], *row[7]]
                 if fresh is not None:
                     fresh[key] = hit
