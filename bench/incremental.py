@@ -90,6 +90,9 @@ def second_build(project: Path, run_step: Any) -> dict[str, Any]:
             digits = [int(w) for w in line.replace("（", " ").split() if w.isdigit()]
             if ("Reused" in line or "沿用" in line) and digits:
                 step["reused"] = digits[0]
+            for marker in ("各步用时：", "Time per step: "):  # the build's own timings, step by step
+                if marker in line:
+                    step["steps"] = line.split(marker, 1)[1]
     finally:
         target.write_bytes(original)
     return step
@@ -151,8 +154,11 @@ def serve(project: Path, port: int, startup_timeout: float = 1800) -> dict[str, 
         while time.perf_counter() - start < 1200:
             code, body = _get(base + "__hubdir__/status")
             status = json.loads(body) if code == 200 else {}
-            if status.get("generation", 0) >= generation + 2 and not status.get("building"):
+            # after the edit (a later generation), the whole preview agrees with the files again
+            if status.get("generation", 0) > generation and status.get("consistent") and not status.get("building"):
                 out["consistent_s"] = round(time.perf_counter() - start, 3)
+                out["consistent_steps"] = status.get("timings")
+                out["consistent_reused"] = status.get("reused")
                 break
             if status and not status.get("ok", True):
                 out["error"] = status.get("message", "")[:300]
@@ -238,7 +244,7 @@ def hugo(n: int, work: Path, run_step: Any) -> dict[str, Any]:
         encoding="utf-8",
     )
     layout = (
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head>"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
         "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
     )
     (folder / "layouts" / "_default" / "single.html").write_text(layout, encoding="utf-8")

@@ -4,10 +4,12 @@ Conditions: the site served gzip-compressed (as any static host does), a fresh b
 page (nothing cached), CDP ``Network.emulateNetworkConditions`` at 400 kbps down/up with 400 ms
 latency ("slow 3G") and ``Emulation.setCPUThrottlingRate`` 4× at a 390×844 viewport.
 
-Measured per page type: first paint (``first-contentful-paint``, else ``first-paint``) and the bytes
-transferred until the network is idle (CDP ``encodedDataLength``: compressed bodies plus headers);
-the near-me result from tapping 使用我的位置 to the list (geolocation granted, at a located record);
-and every request to another host (map tiles are aborted and not counted; nothing else may go out).
+Measured per page type (the biggest page of each type, so the largest page but the map is found at
+any size: the big town, the longest listing, the record with most relations): first paint
+(``first-contentful-paint``, else ``first-paint``) and the bytes transferred until the network is
+idle (CDP ``encodedDataLength``: compressed bodies plus headers); the near-me result from tapping
+使用我的位置 to the list (geolocation granted, at a located record); and every request to another
+host (map tiles are aborted and not counted; nothing else may go out).
 
 Budgets: first paint of the home and a record page ≤ 2.5 s; near-me result ≤ 4 s; no page over
 100 KB transferred except the map page; no foreign host.  ``python -m bench.mobile SITE`` measures
@@ -96,41 +98,59 @@ def serve_compressed(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def page_types(site: Path) -> dict[str, str]:
-    """One page of each type that exists in this site (paths relative to the site root)."""
+def _largest(pages: Iterator[Path], site: Path) -> str | None:
+    """The biggest ``index.html`` among ``pages`` (ties: the first path), as a site path ``a/b/``."""
+    best: tuple[int, str] | None = None
+    for page in pages:
+        try:
+            size = page.stat().st_size
+        except OSError:
+            continue
+        rel = page.parent.relative_to(site).as_posix() + "/"
+        if best is None or size > best[0] or (size == best[0] and rel < best[1]):
+            best = (size, rel)
+    return best[1] if best else None
 
-    def first(folder: str) -> str | None:
+
+def page_types(site: Path) -> dict[str, str]:
+    """One page of each type that exists in this site (paths relative to the site root): the biggest
+    of each type, so "the largest page but the map" is found at any size (the big town's page, the
+    longest listing, the record with the most relations), not the first one in name order."""
+
+    def biggest(folder: str, digits: int | None = None) -> str | None:
         root = site / folder
         if not root.is_dir():
             return None
-        for child in sorted(root.iterdir()):
-            if (child / "index.html").is_file():
-                return f"{folder}/{child.name}/"
-        return None
+        pages = (
+            child / "index.html"
+            for child in root.iterdir()
+            if (digits is None or (len(child.name) == digits and child.name.isdigit())) and child.is_dir()
+        )
+        return _largest(pages, site)
 
-    def area(level_digits: int) -> str | None:
-        root = site / "area"
-        if not root.is_dir():
-            return None
-        for child in sorted(root.iterdir()):
-            if len(child.name) == level_digits and (child / "index.html").is_file():
-                return f"area/{child.name}/"
-        return None
+    def single(path: str) -> str | None:
+        return path if (site / path / "index.html").is_file() else None
 
+    record = biggest("org")
     pages = {
         "home": "",
-        "record": first("org"),
-        "town": area(9),
-        "village": area(12),
-        "listing": first("kinds"),
-        "listing chunk": first("list"),
+        "record": record,
+        "district": biggest("area", 6),
+        "town": biggest("area", 9),
+        "village": biggest("area", 12),
+        "listing": biggest("kinds"),
+        "listing chunk": biggest("list"),
+        "coverage": single("coverage/"),
         "map": "map/",
-        "search": "search/?q=%E5%A6%87%E5%A5%B3",  # 妇女
-        "data": "data/",
-        "contribute": "contribute/",
-        "en home": "en/",
-        "en record": ("en/" + first("org")) if first("org") else None,  # type: ignore[operator]
-        "404": "404.html",
+        "search": "search/?q=%E5%A6%87%E5%A5%B3" if single("search/") else None,  # 妇女
+        "data": single("data/"),
+        "dictionary": biggest("fields"),
+        "contribute": single("contribute/"),
+        "en home": single("en/"),
+        "en record": ("en/" + record) if record and (site / "en" / record).is_dir() else None,
+        "en town": ("en/" + t) if (t := biggest("area", 9)) and (site / "en" / t).is_dir() else None,
+        "en data": single("en/data/"),
+        "404": "404.html" if (site / "404.html").is_file() else None,
     }
     return {name: path for name, path in pages.items() if path is not None}
 

@@ -86,6 +86,9 @@ TARGETS: list[tuple[str, str, str, float]] = [
     ("search 100k: first results ≤ 400 ms (worst query)", "100000", "search_ms", 400),
     ("search relevance 2k: precision@3 ≥ 0.95 (misses ≤ 0.05)", "2000", "search_p3_miss", 0.05),
     ("serve rebuild after one edit, 2k ≤ 2 s", "2000", "serve_rebuild_s", 2),
+    # issue 16: the datasets' share of the 1.5 GB output budget
+    ("open data (site data/) 20k ≤ 60 MB", "20000", "data_mb", 60),
+    ("open data (site data/) 100k ≤ 300 MB", "100000", "data_mb", 300),
     *bench_incremental.TARGETS,  # issue 16
     # issue 14's phone budgets (bench/mobile.py: slow 3G 400 kbps/400 ms, 4× CPU, gzip)
     *[
@@ -494,7 +497,11 @@ def site_facts(site: Path) -> dict[str, Any]:
     page, page_bytes = largest_page(site)
     index = site / INDEX_DIR
     index_bytes, index_files = tree_size(index) if index.is_dir() else (0, 0)
+    data = site / "data"  # the open datasets (issue 16: ≤ 300 MB and few files at 100k)
+    data_bytes, data_files = tree_size(data) if data.is_dir() else (0, 0)
     return {
+        "data_bytes": data_bytes,
+        "data_files": data_files,
         "output_bytes": total,
         "files": files,
         "pages": count_pages(site),
@@ -542,6 +549,8 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
     m["largest_page_kb"] = round(site["largest_page_bytes"] / 1024, 1) if site else None
     m["largest_page"] = site.get("largest_page")
     m["index_mb"] = round(site["search_index_bytes"] / MB, 1) if site else None
+    m["data_mb"] = round(site["data_bytes"] / MB, 1) if site.get("data_bytes") is not None else None
+    m["data_files"] = site.get("data_files")
     search = res.get("search") or {}
     for way, prefix in (("query", "search"), ("from_home", "home_search")):
         ok = [v[way] for v in search.values() if isinstance(v, dict) and "first_result_ms" in v.get(way, {})]
@@ -592,6 +601,8 @@ ROWS = [
     ("output size (MB)", "output_mb", ""),
     ("largest page (KB)", "largest_page_kb", ""),
     ("search index (MB)", "index_mb", ""),
+    ("open data, site data/ (MB)", "data_mb", ""),
+    ("open data, site data/ (files)", "data_files", ""),
     ("search: bytes fetched by a query (KB)", "search_kb", ""),
     ("search: first result (ms)", "search_ms", ""),
     ("search relevance set: precision@1", "search_p1", ""),

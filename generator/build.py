@@ -92,6 +92,7 @@ def build(
     search: bool = True,
     cache: bool = True,
     files: Any = None,
+    memory: Any = None,
 ) -> BuildResult:
     """Build the whole site into ``out_dir`` (default ``build/site``); raise ``BuildError`` on failure.
 
@@ -103,7 +104,9 @@ def build(
     ``cache=False`` (``--no-cache``) builds everything and forgets the cache; otherwise unchanged
     pages, section pages, search index and datasets are taken from the previous build
     (``generator/incremental.py``); ``files`` is an ``incremental.FileCache`` a long-running caller
-    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again.
+    keeps between builds (``hubdir serve``), so unchanged files are not even unpickled again;
+    ``memory`` (an ``incremental.Memory``, also the preview's) keeps the previous build's state in
+    memory and writes the cache in the background, so a preview's build neither reads nor waits for it.
     """
     from generator import incremental
 
@@ -117,10 +120,9 @@ def build(
         raise BuildError("site.build.out_inside", out=str(out))
 
     with _timed(timings, "cache"):
-        state = incremental.Cache(out, config, enabled=cache)
-        if files is not None:
-            if not files.entries:
-                files.entries = state.files.entries
+        state = incremental.Cache(out, config, enabled=cache, memory=memory, files=files)
+        if files is not None and state.files is not files:  # the first build of a preview: from the disk
+            files.__dict__.update(state.files.__dict__)
             state.files = files
     with _timed(timings, "validate"):
         loaded = incremental.load(config, state.files)
@@ -161,7 +163,7 @@ def build(
             _swap(tmp / "site", out, tmp)
         with _timed(timings, "cache"):
             if cache:
-                state.save()
+                state.save(background=memory is not None)
             else:
                 incremental.drop(out)
     except BuildError:
@@ -288,10 +290,11 @@ def _build_into(
 
     search_key = incremental.group_key(everything, "search")
     search_job = None
+    memo_file = tmp / "search-memo.pickle"
     with _timed(timings, "search"):
         if search_index and not state.reuse_group("search", search_key, site):
             # the index on the other core while the pages are written here
-            search_job = _Job(_write_search, model, site)
+            search_job = _Job(_write_search, model, site, state, hashes, memo_file)
     with _timed(timings, "pages"):
         keys = incremental.PageKeys(model, hashes, state.base)
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
@@ -308,6 +311,8 @@ def _build_into(
         if search_job is not None:
             search_job.result()
             state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
+            if memo_file.is_file():
+                state.keep("search-memo", memo_file)
 
     with _timed(timings, "datasets"):
         if data_reused and state.reuse_group("datasets", data_key, site):
@@ -347,6 +352,14 @@ def _build_into(
                 ),
                 "utf-8",
             )
+        for lang in LANGS:  # the data dictionary, a light page per registry (linked from the data page)
+            root = site if lang == "zh" else site / "en"
+            for fpage in renderers[lang].field_pages(dictionary):
+                target = root / fpage.path / "index.html"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)
+                target.write_text(shells[lang].render(fpage.title, fpage.path, fpage.body, fpage.description), "utf-8")
+                page_paths[lang].append(fpage.path)
     with _timed(timings, "sitemap"):
         _sitemaps(site, str(config.site["url"]), page_paths)
     return BuildResult(
@@ -368,10 +381,15 @@ def _stable_config(cfg: dict[str, Any]) -> str:
     return json.dumps(stable, sort_keys=True, default=str)
 
 
-def _write_search(model: Any, site: Path) -> None:
+def _write_search(model: Any, site: Path, state: Any, hashes: dict[str, str], memo_file: Path) -> None:
+    """The search index; unchanged documents come from the previous build's memo (in the cache)."""
     from generator.site import search
 
-    search.write(model, site)
+    if not state.enabled:
+        search.write(model, site)
+        return
+    memo = search.write(model, site, state.side_file("search-memo"), hashes)
+    state.write_side_file(memo_file, state.base, memo)
 
 
 def _source_date(config: Config, loaded: Any) -> str:

@@ -8,7 +8,8 @@ A version ("snapshot") is one of:
 - a git revision: files are read with ``git ls-tree`` and ``git cat-file``,
   never by checking anything out, so the working tree is untouched;
 - a content folder (``content/`` or a project folder holding one);
-- a release folder (``datasets/releases/<version>/``), read from its ``json/all.json``.
+- a release folder (``datasets/releases/<version>/``), read from its ``json/all.json.zip``
+  (``json/all.json`` before issue 16).
 
 Records are matched by id (ids are unique across registries).  The kinds of
 change, as a reader of the changelog understands them:
@@ -37,6 +38,7 @@ import json
 import os
 import re
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +59,7 @@ KINDS = ("added", "removed", "renamed", "id_changed", "moved", "dissolved", "mer
 JSON_VERSION = 2
 #: Where a release folder keeps every record (written by ``generator.export``).
 RECORDS_FILE = "json/all.json"
+RECORDS_ZIP = "json/all.json.zip"
 #: The label of the content folder on disk (JSON keeps it; text and Markdown translate it).
 WORKTREE = "worktree"
 
@@ -156,8 +159,8 @@ def _add(snapshot: Snapshot, registry: str, rel: str, text_or_bytes: str | bytes
 
 def read_folder(folder: Path, label: str | None = None) -> Snapshot:
     """A content folder (or a project folder with ``content/``, or a release with records.json)."""
-    if (folder / RECORDS_FILE).is_file():
-        return read_records_file(folder / RECORDS_FILE, label or folder.name)
+    if (folder / RECORDS_ZIP).is_file() or (folder / RECORDS_FILE).is_file():
+        return read_records_file(folder, label or folder.name)
     if not any((folder / name).is_dir() for name in REGISTRIES) and (folder / "content").is_dir():
         folder = folder / "content"
     snapshot = Snapshot(label or folder.as_posix())
@@ -182,16 +185,20 @@ def read_folder(folder: Path, label: str | None = None) -> Snapshot:
     return snapshot
 
 
-def read_records_file(path: Path, label: str) -> Snapshot:
-    """A release's ``json/all.json`` (``{registry: [record, …]}``, as ``hubdir export`` writes it)."""
+def read_records_file(folder: Path, label: str) -> Snapshot:
+    """A release's ``all.json`` (``{registry: [record, …]}``, as ``hubdir export`` writes it): in
+    ``json/all.json.zip``, or ``json/all.json`` in releases made before issue 16."""
+    from generator.export.jsonout import read_all
+
+    path = folder / (RECORDS_ZIP if (folder / RECORDS_ZIP).is_file() else RECORDS_FILE)
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        doc = json.loads(read_all(folder).decode("utf-8"))
         snapshot = Snapshot(label)
         for registry in REGISTRIES:
             for data in doc.get(registry, []):
                 rid = str(data["id"])
                 snapshot.entries[rid] = Entry(registry, rid, f"{registry}/{rid}.yml", data)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         raise DiffError("workflow.diff.bad_records", path=str(path), detail=str(exc)) from None
     return snapshot
 

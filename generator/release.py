@@ -5,10 +5,10 @@ release must therefore never change once published.  Each release is a
 folder ``datasets/releases/<VERSION>/`` holding:
 
 - everything ``generator.export.write_datasets`` writes (datapackage.json,
-  CSV, XLSX, JSON, GeoJSON, SQLite, per-record JSON);
+  CSV, XLSX, and zipped JSON, GeoJSON, SQLite and HSDS);
 - ``CHANGELOG.md``: what changed since the previous release (Chinese, then
   English), computed by ``generator.diff`` against the previous release's
-  ``json/all.json``;
+  ``json/all.json.zip`` (``json/all.json`` in releases before issue 16);
 - ``delta.json``: only the records added, removed or changed, with their
   field changes and new data;
 - ``release.json``: version, date, previous version, record counts;
@@ -194,7 +194,8 @@ def verify_release_detail(path: Path) -> list[tuple[str, str]]:
 #: Where the site publishes each release (a stable address per version, beside ``data/``).
 SITE_DIR = "releases"
 #: The files of a release the data page links to, in this order (when the release has them).
-LINKED = ("hubdir.xlsx", "datapackage.json", "hubdir.sqlite", CHANGELOG_FILE, "README.md", SUMS_FILE)
+LINKED = ("hubdir.xlsx", "datapackage.json", "hubdir.sqlite.zip", "hubdir.sqlite", CHANGELOG_FILE, "README.md",
+          SUMS_FILE)  # hubdir.sqlite: releases made before issue 16
 
 
 def release_files(folder: Path, version: str, site_root: str = "") -> list[dict[str, str]]:

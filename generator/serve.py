@@ -138,6 +138,14 @@ class Status:
     #: (mode, seconds) of every rebuild step: "fast" pages first, then the consolidating "full" build.
     steps: list[tuple[str, float]] = field(default_factory=list)
     watching: str = ""
+    #: Fast steps that updated the last build's model in place (no new registry, no project-wide checks).
+    in_place: int = 0
+    #: The whole preview (listings, area pages, search) agrees with the files as last seen: false from
+    #: a noticed change until the consolidating build after it succeeded.
+    consistent: bool = False
+    #: The last consolidating build's seconds per step and pages reused (for the benchmark).
+    timings: dict[str, float] = field(default_factory=dict)
+    reused: int = 0
 
 
 class Preview:
@@ -163,10 +171,12 @@ class Preview:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._shells: dict[str, tuple[Any, Any]] = {}  # lang → (page shell, renderer) of the last full build
-        from generator.incremental import FileCache
+        from generator.incremental import FileCache, Memory
 
         self.files = FileCache()  # each file's checks, kept in memory between rebuilds
+        self.memory = Memory()  # the last build's cache state, kept in memory and saved in the background
         self._changes: set[str] = set()
+        self._by_path: tuple[Any, dict[str, Any]] = (None, {})
         self._wake = threading.Event()
         self._lock_changes = threading.Lock()
         self._observer: Any = None
@@ -183,6 +193,8 @@ class Preview:
         """
         with self._lock:
             self.status.building = True
+            if changed:
+                self.status.consistent = False
             ok = True
             fast: tuple[bool, str] | None = None
             if changed:
@@ -190,6 +202,8 @@ class Preview:
                 ok = fast is None or fast[0]
             if ok:
                 ok = self._step("full", lambda: self._full(changed)) is not None and self.status.ok
+                with self._lock_changes:  # a change noticed meanwhile may not be in this build
+                    self.status.consistent = ok and not self._changes
             self.status.building = False
         return ok
 
@@ -248,6 +262,8 @@ class Preview:
             kwargs["changed"] = changed
         if "files" in params:
             kwargs["files"] = self.files
+        if "memory" in params:
+            kwargs["memory"] = self.memory
         result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
@@ -255,6 +271,10 @@ class Preview:
         # ``BuildResult.renderers``: lang → (page shell, renderer); an injected build without it
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})
+        self.status.timings = dict(getattr(result, "timings", None) or {})
+        if self._shells:  # ready for the next edit's in-place step
+            self._records_by_path(next(iter(self._shells.values()))[1].model.registry)
+        self.status.reused = int(getattr(result, "reused", 0) or 0)
         return True, ""
 
     def _fast(self, changed: list[Path]) -> tuple[bool, str] | None:
@@ -275,6 +295,9 @@ class Preview:
         from generator.site.labels import labels_for
         from generator.site.model import SiteModel
 
+        in_place = self._fast_in_place(targets)
+        if in_place is not None:
+            return in_place
         old_model = next(iter(self._shells.values()))[1].model
         old = old_model.registry
         loaded = incremental.load(self.config, self.files, changed=changed)
@@ -305,6 +328,56 @@ class Preview:
                 _write(root / page.path / "index.html", html)
             self._shells[lang] = (shell, fresh)
         return True, ""
+
+    def _fast_in_place(self, targets: set[str]) -> tuple[bool, str] | None:
+        """The usual edit (a name, an address, opening hours…) in time independent of the project's size.
+
+        Only the changed files are read and checked; when no field the registry or the model index
+        by (``STRUCTURAL``, links) changed, the cross-record checks cannot change either, so the edited
+        records take their new data in place in the model of the last build and only their own pages
+        are rendered again.  ``None`` when that does not apply: the general fast
+        path (a new registry) or the full build decides.
+        """
+        from generator import validate
+        from generator.incremental import structural_change
+        from generator.problems import Report
+
+        model = next(iter(self._shells.values()))[1].model
+        by_path = self._records_by_path(model.registry)
+        hits = [by_path.get(p) for p in sorted(targets)]
+        if not hits or any(r is None or r.registry == "divisions" for r in hits):
+            return None  # a new file, a division: the general path
+        if not all(os.path.isfile(p) for p in targets):
+            return None  # deleted or renamed away
+        records = [r for r in hits if r is not None]
+        root = self.config.root
+        jobs = [(r.registry, str(r.path), validate._rel(r.path, root)) for r in records]
+        today = _today()
+        results = validate.read_all(jobs, str(self.config.schemas_dir), self.config.district, today, workers=1)
+        problems = [p for _, found in results for p in found]
+        report = Report(problems=problems, files_checked=len(jobs))
+        if report.errors:
+            return False, render_text(report, self.lang)
+        if any(
+            data is None or structural_change(r.registry, r.data, data)
+            for r, (data, _) in zip(records, results, strict=True)
+        ):
+            return None
+        for record, (data, _) in zip(records, results, strict=True):
+            record.data = data
+        self.status.in_place += 1
+        for lang, (shell, renderer) in self._shells.items():
+            out = self.out_dir if lang == "zh" else self.out_dir / lang
+            for record in records:
+                page = renderer.record_page(record)
+                _write(out / page.path / "index.html", shell.render(page.title, page.path, page.body, page.description))
+        return True, ""
+
+    def _records_by_path(self, registry: Any) -> dict[str, Any]:
+        """Absolute file path → record of the last build's registry (made once per registry)."""
+        if self._by_path[0] is not registry:
+            self._by_path = (registry, {os.path.abspath(r.path): r for r in registry.all()})
+        return self._by_path[1]
 
     def _watch(self, paths: list[Path], last: Stamp) -> None:
         """Fallback without file-system events: compare modification times every ``POLL_SECONDS``."""
@@ -343,6 +416,7 @@ class Preview:
     def _noted(self, path: str) -> None:
         with self._lock_changes:
             self._changes.add(path)
+            self.status.consistent = False
         self._wake.set()
 
     def _react(self) -> None:
@@ -389,6 +463,9 @@ class Preview:
                             "generation": s.generation,
                             "ok": s.ok,
                             "building": s.building,
+                            "consistent": s.consistent,
+                            "timings": {k: round(v, 3) for k, v in s.timings.items()},
+                            "reused": s.reused,
                             "message": s.message,
                         },
                         ensure_ascii=False,
@@ -454,9 +531,7 @@ class Preview:
             )
         if first_build:
             self.rebuild()
-        self._server_thread = threading.Thread(
-            target=self.server.serve_forever, name="hubdir-serve", daemon=True
-        )
+        self._server_thread = threading.Thread(target=self.server.serve_forever, name="hubdir-serve", daemon=True)
         self._server_thread.start()
         self._watcher.start()
         return url
@@ -474,6 +549,7 @@ class Preview:
         for thread in (self._watcher, self._server_thread):
             if thread is not None:
                 thread.join(timeout=10)
+        self.memory.wait()  # the cache on disk complete for the next preview
 
 
 def _watch_roots(config: Config) -> list[tuple[Path, bool]]:
@@ -527,6 +603,12 @@ class _Events(FileSystemEventHandler):
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self.wanted(os.fsdecode(path)):
                 self.sink(os.fsdecode(path))
+
+
+def _today() -> Any:
+    import datetime as dt
+
+    return dt.date.today()
 
 
 def _write(path: Path, text: str) -> None:

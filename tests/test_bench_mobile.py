@@ -32,6 +32,16 @@ def test_one_page_of_each_type_that_exists(built_site: tuple[Path, Path, object]
     assert pages["en record"] == "en/" + pages["record"]
     assert len(pages["town"]) == len("area/440606005/") and len(pages["village"]) == len("area/440606005001/")
     assert all((built_site[1] / p.split("?")[0]).exists() for p in pages.values())
+    assert {"coverage", "data", "dictionary", "contribute", "listing"} <= set(pages)
+    # the biggest of each type, so the largest page but the map is found at any size
+    site = built_site[1]
+    for name, folder, digits in (("record", "org", None), ("town", "area", 9), ("dictionary", "fields", None)):
+        sizes = [
+            p.stat().st_size
+            for p in (site / folder).glob("*/index.html")
+            if digits is None or len(p.parent.name) == digits
+        ]
+        assert (site / pages[name] / "index.html").stat().st_size == max(sizes), name
 
 
 def test_budget_verdicts() -> None:

@@ -43,6 +43,7 @@ PAGE_TYPES = [
     "area/440606005002/",
     "map/",
     "data/",
+    "fields/hubs/",
     "contribute/",
     "coverage/",
     "search/?q=%E5%AE%B9%E6%A1%82",

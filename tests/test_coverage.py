@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_config
-from generator.coverage import Ratio, measure, spec_from_config
+from generator.coverage import FIELD_TESTS, Ratio, measure, spec_from_config
 from generator.coverage.render import md_text, width
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT, Run
@@ -285,16 +285,20 @@ def test_cli_csv_coverage_and_completeness(run: Run):
             io.StringIO(run(FIXTURE_PROJECT, "coverage", "--format", "csv", "--rows", "completeness").output)
         )
     )
-    assert len(comp) == 111 and sum(r["present"] == "true" for r in comp) == 27
-    assert comp[0] == {
+    # one row per active record; its counted fields true/false, the others empty
+    assert sum(int(r["counted"]) for r in comp) == 111 and sum(int(r["filled"]) for r in comp) == 27
+    assert sum(v == "true" for r in comp for v in r.values()) == 27
+    union = comp[0]
+    assert {k: union[k] for k in ("registry", "record_id", "record_name", "division", "town", "address")} == {
         "registry": "hubs",
         "record_id": "hub-d-union",
         "record_name": "示例区总工会",
         "division": "440606",
         "town": "",
-        "field": "address",
-        "present": "true",
+        "address": "true",
     }
+    assert union["counted"] == str(sum(union[f] in ("true", "false") for f in FIELD_TESTS))
+    assert len({(r["registry"], r["record_id"]) for r in comp}) == len(comp)
 
 
 def test_cli_json(run: Run):

@@ -41,8 +41,20 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert loaded.report.errors == 0
     out = tmp_path_factory.mktemp("export") / "data"
     result = write_datasets(loaded, out)
-    return {"config": config, "loaded": loaded, "out": out, "result": result,
+    return {"config": config, "loaded": loaded, "out": out, "result": result, "unzipped": unzip_downloads(out),
             "descriptor": json.loads((out / "datapackage.json").read_text("utf-8"))}
+
+
+def unzip_downloads(out: Path) -> Path:
+    """The zipped downloads unpacked as a reader does (``unzip``), beside the export: the folder."""
+    import zipfile
+
+    target = out.parent / f"{out.name}-unzipped"
+    for name in ("hubdir.sqlite.zip", "hubdir.geojson.zip", "json/all.json.zip"):
+        with zipfile.ZipFile(out / name) as archive:
+            assert len(archive.namelist()) == 1, name
+            archive.extractall(target)
+    return target
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -177,16 +189,13 @@ def test_resources_are_typed_keyed_and_hashed(exported: dict[str, Any]) -> None:
 # -- nothing lost -------------------------------------------------------------------------------------
 
 def test_json_holds_every_value_of_every_record(exported: dict[str, Any]) -> None:
-    out, loaded = exported["out"], exported["loaded"]
-    everything = json.loads((out / "json" / "all.json").read_text("utf-8"))
+    loaded = exported["loaded"]
+    everything = json.loads((exported["unzipped"] / "all.json").read_text("utf-8"))
     for name in REGISTRIES:
         records = loaded.registry.records(name)
-        in_file = json.loads((out / "json" / f"{name}.json").read_text("utf-8"))
+        in_file = everything[name]
         assert [r["id"] for r in in_file] == [r.id for r in records]
-        assert everything[name] == in_file
         for record, doc in zip(records, in_file, strict=True):
-            per_record = json.loads((out / "records" / name / f"{record.id}.json").read_text("utf-8"))
-            assert per_record == doc
             # the JSON adds nothing but the effective status where the YAML leaves it out
             added = {k: v for k, v in doc.items() if k not in record.data}
             assert added == ({} if name == "divisions" or "status" in record.data else {"status": "active"})
@@ -298,13 +307,13 @@ def test_xlsx_keeps_codes_as_text(exported: dict[str, Any]) -> None:
 def test_sqlite_round_trip_keys_indexes_and_search(exported: dict[str, Any]) -> None:
     out = exported["out"]
     expected = _expected_rows(exported)
-    db = sqlite3.connect(out / "hubdir.sqlite")
+    db = sqlite3.connect(exported["unzipped"] / "hubdir.sqlite")
     db.execute("PRAGMA foreign_keys=ON")
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     for table in table_specs(exported["config"].schemas_dir):
         names = table.column_names()
-        rows = db.execute(f'SELECT * FROM "{table.name}" ORDER BY rowid').fetchall()
+        rows = db.execute(f'SELECT * FROM "{table.name}"').fetchall()  # WITHOUT ROWID: in key order
         wanted = [[int(v) if isinstance(v, bool) else v for v in row] for row in expected[table.name]]
         assert _head(rows, len(names)) == wanted, table.name
         info = {r[1]: r for r in db.execute(f'PRAGMA table_info("{table.name}")')}
@@ -345,15 +354,17 @@ def test_row_counts_equal_record_counts(exported: dict[str, Any]) -> None:
         count = len(loaded.registry.records(name))
         assert result.records[name] == count
         assert by_path[f"csv/{name}.csv"].rows == count
-        assert by_path[f"json/{name}.json"].rows == count
         with (exported["out"] / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
             assert sum(1 for _ in csv.reader(handle)) - 1 == count
-    assert result.record_files == len(loaded.records)
+    assert by_path["json/all.json.zip"].rows == len(loaded.records)
+    # one JSON of everything: no per-registry copies, no file per record (issue 16)
+    assert not (exported["out"] / "records").exists()
+    assert sorted(p.name for p in (exported["out"] / "json").iterdir()) == ["all.json.zip"]
     assert result.total_records == len(loaded.records)
 
 
 def test_geojson_features(exported: dict[str, Any]) -> None:
-    doc = json.loads((exported["out"] / "hubdir.geojson").read_text("utf-8"))
+    doc = json.loads((exported["unzipped"] / "hubdir.geojson").read_text("utf-8"))
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
     located = [r for r in exported["loaded"].records if isinstance(r.data.get("location"), dict)]
     assert len(doc["features"]) == len(located) > 0
@@ -475,7 +486,7 @@ def test_awkward_strings_survive_every_format(project: Path, tmp_path: Path) -> 
     wb = openpyxl.load_workbook(out / "hubdir.xlsx")
     ws = wb["hubs"]
     xrow = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "hub-rg-union")
-    db = sqlite3.connect(out / "hubdir.sqlite")
+    db = sqlite3.connect(unzip_downloads(out) / "hubdir.sqlite")
     srow = db.execute("SELECT * FROM hubs WHERE id = 'hub-rg-union'").fetchone()
     columns = [c[1] for c in db.execute("PRAGMA table_info(hubs)")]
     tables = {t.name: t for t in table_specs(load_config(project).schemas_dir)}

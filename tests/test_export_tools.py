@@ -8,6 +8,7 @@ digits, whose postcode starts with 0, and whose texts start with = + - @ (formul
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import shutil
@@ -23,9 +24,10 @@ import yaml
 
 from generator.config import load_config
 from generator.export import write_datasets
-from generator.export.hsds import OFFICIAL, uid
+from generator.export.hsds import OFFICIAL, uid, write_hsds
 from generator.validate import load
 from tests.conftest import FIXTURE_PROJECT
+from tests.test_export import unzip_downloads
 
 NUMERIC_USCC = "914406061000000000"
 ZERO_POSTCODE = "052830"
@@ -55,7 +57,7 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert loaded.report.errors == 0, [p.code for p in loaded.report.problems]
     out = root / "build" / "data"
     write_datasets(loaded, out)
-    return {"root": root, "out": out, "loaded": loaded, "config": config,
+    return {"root": root, "out": out, "loaded": loaded, "config": config, "unzipped": unzip_downloads(out),
             "descriptor": json.loads((out / "datapackage.json").read_text("utf-8"))}
 
 
@@ -63,7 +65,7 @@ def tricky(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_every_geojson_link_is_a_page_the_build_wrote(built_site: tuple[Path, Path, object]) -> None:
     _root, site, _result = built_site
-    doc = json.loads((site / "data" / "hubdir.geojson").read_text("utf-8"))
+    doc = json.loads(zipfile.ZipFile(site / "data" / "hubdir.geojson.zip").read("hubdir.geojson"))
     assert doc["features"]
     base = "https://example.org/hubdir/"
     for feature in doc["features"]:
@@ -89,9 +91,9 @@ def test_status_filter_finds_every_active_record_in_every_format(tricky: dict[st
     assert sorted(csv_df[csv_df.status == "active"].id) == active
     assert set(csv_df[csv_df.id.isin(silent)].status) == {"active"}
     assert set(csv_df[csv_df.id.isin(silent)].status_zh) == {"正常运作"}
-    db = sqlite3.connect(out / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     assert sorted(r[0] for r in db.execute("SELECT id FROM hubs WHERE status = 'active'")) == active
-    records = json.loads((out / "json" / "hubs.json").read_text("utf-8"))
+    records = json.loads((tricky["unzipped"] / "all.json").read_text("utf-8"))["hubs"]
     assert sorted(r["id"] for r in records if r["status"] == "active") == active
     wb = openpyxl.load_workbook(out / "hubdir.xlsx", read_only=True)
     rows = list(wb["hubs"].iter_rows(values_only=True))
@@ -181,7 +183,7 @@ def test_canonical_csv_keeps_raw_values_and_the_readme_says_so(tricky: dict[str,
 
 @pytest.mark.parametrize("word", ["容桂", "工会", "桂", "总工会", "容桂 工会"])
 def test_sqlite_search_finds_short_chinese_words(tricky: dict[str, Any], word: str) -> None:
-    db = sqlite3.connect(tricky["out"] / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     assert sqlite3.sqlite_version_info >= (3, 40)
     query = " ".join(f'"{part}"' for part in word.split())  # how Datasette escapes a search
     ids = {r[0] for r in db.execute("SELECT id FROM search WHERE search MATCH ?", (query,))}
@@ -194,7 +196,7 @@ def test_sqlite_search_finds_short_chinese_words(tricky: dict[str, Any], word: s
 
 
 def test_trigram_table_still_finds_long_substrings(tricky: dict[str, Any]) -> None:
-    db = sqlite3.connect(tricky["out"] / "hubdir.sqlite")
+    db = sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite")
     ids = {r[0] for r in db.execute("SELECT id FROM search_trigram WHERE search_trigram MATCH ?", ("容桂总工会",))}
     assert ids == {"hub-rg-union"}
 
@@ -204,10 +206,10 @@ def test_datasette_search_finds_one_and_two_character_words(tricky: dict[str, An
 
     out = tricky["out"]
     metadata = json.loads((out / "metadata.json").read_text("utf-8"))
-    ds = Datasette([str(out / "hubdir.sqlite")], metadata=metadata)
+    ds = Datasette([str(tricky["unzipped"] / "hubdir.sqlite")], metadata=metadata)
 
-    async def search(word: str) -> list[dict[str, Any]]:
-        response = await ds.client.get("/hubdir/search.json", params={"_search": word, "_shape": "array"})
+    async def search(word: str, table: str = "search") -> list[dict[str, Any]]:
+        response = await ds.client.get(f"/hubdir/{table}.json", params={"_search": word, "_shape": "array"})
         assert response.status_code == 200, response.text
         rows: list[dict[str, Any]] = response.json()
         return rows
@@ -216,6 +218,8 @@ def test_datasette_search_finds_one_and_two_character_words(tricky: dict[str, An
         rows = asyncio.run(search(word))
         assert rows, word
         assert all(all(p in r["name"] + r["aliases"] + r["address"] for p in word.split()) for r in rows), word
+        # the shared content table is searchable too, with the same hits (external-content FTS5)
+        assert sorted(r["id"] for r in asyncio.run(search(word, "search_rows"))) == sorted(r["id"] for r in rows)
     assert "hub-rg-union" in {r["id"] for r in asyncio.run(search("容桂"))}
 
 
@@ -226,7 +230,7 @@ def test_every_enumerated_field_has_its_code_list(tricky: dict[str, Any]) -> Non
     resources = {r["name"]: r for r in tricky["descriptor"]["resources"]}
     kind = next(f for f in resources["hubs"]["schema"]["fields"] if f["name"] == "kind")
     assert kind["constraints"]["enum"] == [k.code for k in config.hub_kinds]
-    codes = {(r[0], r[1], r[2]): (r[3], r[4]) for r in sqlite3.connect(out / "hubdir.sqlite").execute(
+    codes = {(r[0], r[1], r[2]): (r[3], r[4]) for r in sqlite3.connect(tricky["unzipped"] / "hubdir.sqlite").execute(
         "SELECT resource, field, code, label_zh, label_en FROM codes")}
     for k in config.hub_kinds:
         assert codes[("hubs", "kind", k.code)] == (k.name["zh"], k.name["en"])
@@ -323,12 +327,18 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
         assert dist["spdx:checksum"]["spdx:checksumValue"] == hashlib.sha256(data).hexdigest()
         assert dist["dcat:mediaType"]["@id"].startswith("http://www.iana.org/assignments/media-types/")
         assert dist["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
+        # a zipped download says so: one file compressed, or a package of files (HSDS)
+        zipped = data[:4] == b"PK\x03\x04" and not rel.endswith(".xlsx")
+        packed = dist.get("dcat:compressFormat") or dist.get("dcat:packageFormat")
+        assert (packed == {"@id": "http://www.iana.org/assignments/media-types/application/zip"}) is zipped, rel
         paths.add(rel)
-    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite", "hubdir.geojson", "hsds/datapackage.json"} <= paths
+    assert {"hubdir.xlsx", "csv/hubs.csv", "hubdir.sqlite.zip", "hubdir.geojson.zip", "hsds.zip"} <= paths
     dataset = json.loads((out / "dataset.jsonld").read_text("utf-8"))
     assert dataset["@type"] == "Dataset" and dataset["license"].startswith("https://")
     assert {d["contentUrl"] for d in dataset["distribution"]} == {
         d["dcat:downloadURL"]["@id"] for d in dcat["dcat:distribution"]}
+    assert {d["encodingFormat"] for d in dataset["distribution"] if d["contentUrl"].endswith(".zip")} == {
+        "application/zip"}
 
 
 # -- add 5: HSDS 3.0 -------------------------------------------------------------------------------
@@ -336,25 +346,32 @@ def test_citation_dcat_and_schema_org_describe_every_file(tricky: dict[str, Any]
 def test_hsds_export_is_valid_against_the_official_schemas(tricky: dict[str, Any], tmp_path: Path) -> None:
     import frictionless
 
-    out = tricky["out"] / "hsds"
-    assert (out / "datapackage.json").read_bytes() == OFFICIAL.read_bytes()  # the official descriptor, unchanged
-    official = json.loads(OFFICIAL.read_text("utf-8"))
-    assert official["version"] == "3.0.0" and len(official["resources"]) == 21
-    # validate a copy whose descriptor is the vendored official file, beside our CSVs
-    target = tmp_path / "hsds"
-    shutil.copytree(out, target)
-    shutil.copyfile(OFFICIAL, target / "datapackage.json")
-    report = frictionless.Package(str(target / "datapackage.json")).validate()
+    archive = tricky["out"] / "hsds.zip"
+    with zipfile.ZipFile(archive) as bundle:
+        # the official descriptor, unchanged, beside the 21 tables under their official names
+        assert bundle.read("datapackage.json") == OFFICIAL.read_bytes()
+        official = json.loads(OFFICIAL.read_text("utf-8"))
+        assert official["version"] == "3.0.0" and len(official["resources"]) == 21
+        assert sorted(bundle.namelist()) == sorted([r["path"] for r in official["resources"]] + ["datapackage.json"])
+    # Frictionless reads the zip as it is published (``frictionless validate hsds.zip``)
+    report = frictionless.validate(str(archive))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:20]
+    # and the same archive again is byte-identical (fixed entry times and metadata)
+    moment = dt.datetime(2026, 2, 1, 8, 30, tzinfo=dt.UTC)
+    first, again = tmp_path / "first.zip", tmp_path / "again.zip"
+    for path in (first, again):
+        write_hsds(path, tricky["loaded"].registry, "shunde-hubdir", None, moment)
+    assert again.read_bytes() == first.read_bytes()
+    assert zipfile.ZipFile(first).getinfo("organizations.csv").date_time == (2026, 2, 1, 8, 30, 0)
 
 
 def test_hsds_content(tricky: dict[str, Any]) -> None:
     import pandas as pd
 
-    out, registry = tricky["out"] / "hsds", tricky["loaded"].registry
+    bundle, registry = zipfile.ZipFile(tricky["out"] / "hsds.zip"), tricky["loaded"].registry
 
     def table(name: str) -> Any:
-        return pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        return pd.read_csv(bundle.open(name), dtype=str, keep_default_na=False)
 
     orgs = table("organizations.csv")
     expected = len(registry.records("hubs")) + len(registry.records("social_orgs"))

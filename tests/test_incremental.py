@@ -226,3 +226,98 @@ def test_cache_sits_beside_the_site_and_is_ignored_by_git() -> None:
     root = Path(__file__).resolve().parent.parent
     assert "/build/" in (root / ".gitignore").read_text("utf-8").split()
     assert incremental.cache_dir(root / "build" / "site") == root / "build" / ".site-cache"
+
+
+def test_a_record_file_is_read_again_unless_its_stat_is_unchanged_and_older_than_the_last_read(
+    project: Path,
+) -> None:
+    """Like git's index: (mtime, size, inode) unchanged and older than the last read → not read again;
+    a file changed within ``RACY_NS`` of that read is always read, whatever its stat says."""
+    config = load_config(project)
+    files = incremental.FileCache()
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    before = path.stat()
+    incremental.load(config, files)
+    rel = "content/womens_homes/wh-gz.yml"
+    assert files.stats[rel] == (before.st_mtime_ns, before.st_size, before.st_ino)
+
+    def same_stat_edit(old: str, new: str) -> None:
+        text = path.read_text("utf-8")
+        assert old in text and len(old.encode()) == len(new.encode())
+        with open(path, "r+b") as fh:  # same inode, same size, then the old time again
+            fh.write(text.replace(old, new, 1).encode("utf-8"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert files.stats[rel] == (path.stat().st_mtime_ns, path.stat().st_size, path.stat().st_ino)
+
+    def name_of(loaded: object) -> str:
+        return str(next(r for r in loaded.records if r.id == "wh-gz").data["name"])  # type: ignore[attr-defined]
+
+    name = name_of(incremental.load(config, files))
+    # the previous read happened within RACY_NS of the file's time: it is read again
+    files.read_ns = before.st_mtime_ns + incremental.RACY_NS // 2
+    same_stat_edit(name[:2], "甲乙")
+    assert name_of(incremental.load(config, files)).startswith("甲乙")
+    # long after the file's time: trusted by its stat (the edit that kept size, inode and time is not seen)
+    files.read_ns = before.st_mtime_ns + 10 * incremental.RACY_NS
+    same_stat_edit("甲乙", "丙丁")
+    assert name_of(incremental.load(config, files)).startswith("甲乙")
+    # any real change of the stat is read
+    path.write_text(path.read_text("utf-8").replace("丙丁", "戊", 1), "utf-8")
+    assert name_of(incremental.load(config, files)).startswith("戊")
+
+
+def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_path: Path) -> None:
+    """Documents taken from the previous build's memo make the same index as documents made anew,
+    and an edited record's document is made anew (its key changed)."""
+    from generator.site import search
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def model_and_hashes() -> tuple[SiteModel, dict[str, str]]:
+        config = load_config(project)
+        loaded = load(config)
+        model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
+        return model, incremental.record_hashes(loaded.registry, None)
+
+    model, hashes = model_and_hashes()
+    memo = search.write(model, tmp_path / "first", {}, hashes)
+    assert len(memo) == len(model.registry)
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
+    model, hashes = model_and_hashes()
+    again = search.write(model, tmp_path / "cached", memo, hashes)
+    search.write(model, tmp_path / "clean")
+    assert_same_tree(tmp_path / "cached", tmp_path / "clean")
+    assert len(set(again) - set(memo)) == 1  # only the edited record's document was made anew
+    assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
+    """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
+    kept in memory) end in the bytes of a clean build, whatever staff changed."""
+    from generator.serve import Preview, changed_files, stamp, watched_paths
+
+    config = load_config(project)
+    preview = Preview(config, project / "build" / "preview", "zh", echo=lambda _m: None)
+    assert preview.rebuild()
+    mutator = Mutator(project, seed)
+    plain = 0
+    for _ in range(6):
+        before = stamp(watched_paths(config))
+        if plain < 2 and mutator.rng.random() < 0.5:  # the commonest edit: a name, in place
+            path = mutator.rng.choice(_records(project))
+            path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+            done = [f"name {path.stem}"]
+            plain += 1
+        else:
+            done = [mutator.step() for _ in range(mutator.rng.randint(1, 2))]
+        changed = changed_files(before, stamp(watched_paths(config)))
+        assert preview.rebuild(changed), (done, preview.status.message)
+        assert preview.status.consistent or not changed
+        clean = tmp_path / f"clean-{mutator.n}"
+        build.build(load_config(project), clean, quiet=True, cache=False, datasets=False)
+        assert_same_tree(preview.out_dir, clean, done)
+    preview.memory.wait()
+    assert preview.status.in_place >= 1

@@ -254,8 +254,9 @@ def test_unlocated_and_dissolved_records_get_no_directions(project: Path, tmp_pa
     assert sum(leaf[4] for leaf in index["leaves"]) == 4  # the dissolved home is not offered nearby
 
 
-def test_no_near_box_while_nothing_is_located(project: Path, tmp_path: Path) -> None:
-    """The shipped directory has no coordinates yet: the home page offers no search that finds nothing."""
+def test_near_box_leads_to_towns_while_nothing_is_located(project: Path, tmp_path: Path) -> None:
+    """The shipped directory has no coordinates yet: the box stays, offers the town picker and a plain
+    link to the towns, and no position button (there is nothing a position could be matched to)."""
     import re
 
     from generator import build
@@ -266,5 +267,12 @@ def test_no_near_box_while_nothing_is_located(project: Path, tmp_path: Path) -> 
     out = tmp_path / "site"
     build.build(load_config(project), out, quiet=True, datasets=False, search=False)
     for page in ("index.html", "map/index.html", "en/index.html"):
-        assert "data-hubdir-nearby" not in (out / page).read_text("utf-8"), page
-    assert json.loads((out / "near" / "index.json").read_text("utf-8"))["leaves"] == []
+        text = (out / page).read_text("utf-8")
+        assert "data-hubdir-nearby" in text and 'data-located="0"' in text, page
+        assert "data-near-locate" not in text and "#towns" in text, page
+    index = json.loads((out / "near" / "index.json").read_text("utf-8"))
+    assert index["leaves"] == [] and index["centres"] == 0
+    rows = json.loads((out / "near" / "a" / "440606.json").read_text("utf-8"))
+    ronggui = next(r for r in rows if r[0] == "440606006")
+    assert ronggui[3] is None and ronggui[4] is None and ronggui[6] == "area/440606006/" and ronggui[7] > 0
+    assert (out / ronggui[6] / "index.html").is_file()

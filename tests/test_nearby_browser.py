@@ -103,7 +103,8 @@ def test_near_me_with_location_lists_the_nearest_of_each_kind(located: Page, bas
     assert abs(int(home.locator("[data-distance]").get_attribute("data-distance") or 0) - expected) <= 1
     assert home.locator("[data-distance]").inner_text().strip() == f"约 {round(expected / 10) * 10} 米"
     assert home.locator("a.hubdir-tel").get_attribute("href") == "tel:075728880002"
-    assert [a.get_attribute("data-app") for a in home.locator(".hubdir-dirs a").all()] == list(directions.APPS)
+    hosts = home.locator(".hubdir-dirs a").evaluate_all("els => els.map(e => new URL(e.href).host)")
+    assert hosts[:3] == list(directions.HOSTS)
     # a small per-area file, never the whole directory (no map points, no search index, no record files)
     near = [u for u in page.requests if "/near/" in u]  # type: ignore[attr-defined]
     assert any(u.endswith("/near/index.json") for u in near) and any("/near/l/" in u for u in near)
@@ -237,33 +238,64 @@ def test_open_now_in_english_and_the_week_in_words_without_script(browser: Brows
 # -- directions and copy ------------------------------------------------------------------------
 
 
-def test_directions_links_carry_converted_coordinates(located: Page, base_url: str, registry: Any) -> None:
-    page = located
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("script", [True, False], ids=["js", "no-js"])
+def test_directions_are_plain_links_with_converted_coordinates(
+    browser: Browser, base_url: str, registry: Any, script: bool, viewport: dict[str, int]
+) -> None:
+    """Record pages carry the three links written at build time: they work without JavaScript, are
+    large tap targets, and the URL the browser follows is exactly ``directions.links`` (fully encoded)."""
+    context = _context(browser, viewport=viewport, java_script_enabled=script)
+    page = _page(context)
     record = registry.get("womens_homes", "wh-gz")
     lat, lon = record.get("location")["lat"], record.get("location")["lon"]
     page.goto(base_url + "org/wh-gz/")
-    links = {a.get_attribute("data-app"): a.get_attribute("href") for a in page.locator("article .hubdir-dirs a").all()}
+    anchors = page.locator("article .hubdir-dirs a")
+    assert anchors.count() == 3 and page.locator("article .hubdir-dirs").is_visible()
+    hrefs = anchors.evaluate_all("els => els.map(e => e.href)")  # as the browser resolves the IRIs
+    expected = directions.links(lat, lon, record.name, record.get("address"))
+    assert hrefs == [expected[app] for app in directions.APPS]
+    assert anchors.all_inner_texts() == ["高德地图", "百度地图", "腾讯地图"]
     g_lat, g_lon = geo.wgs84_to_gcj02(lat, lon)
     b_lat, b_lon = geo.wgs84_to_bd09(lat, lon)
-    amap = parse_qs(urlsplit(links["amap"]).query)
-    assert urlsplit(links["amap"]).netloc == "uri.amap.com" and amap["coordinate"] == ["gaode"]
-    assert amap["to"] == [f"{g_lon:.6f},{g_lat:.6f},{record.name}"]
-    baidu = parse_qs(urlsplit(links["baidu"]).query)
-    assert baidu["location"] == [f"{b_lat:.6f},{b_lon:.6f}"] and baidu["coord_type"] == ["bd09ll"]
-    assert baidu["title"] == [record.name] and baidu["content"] == [record.get("address")]
-    tencent = parse_qs(urlsplit(links["tencent"]).query)
+    amap, baidu, tencent = (parse_qs(urlsplit(h).query) for h in hrefs)
+    assert amap["to"] == [f"{g_lon:.6f},{g_lat:.6f},{record.name}"] and amap["coordinate"] == ["gaode"]
+    assert baidu["location"] == [f"{b_lat:.6f},{b_lon:.6f}"] and baidu["title"] == [record.name]
+    assert baidu["content"] == [record.get("address")]
     assert tencent["tocoord"] == [f"{g_lat:.6f},{g_lon:.6f}"] and tencent["to"] == [record.name]
-    # the browser twin builds the same URLs, and its conversions meet the published reference values
-    assert (
-        page.evaluate(
+    for box in (anchors.nth(i).bounding_box() for i in range(3)):
+        assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    # nothing sideways at a phone's width
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    if script:  # the browser twin (near-me results, map popups) builds the same URLs
+        twin = page.evaluate(
             "([a, b, n, s]) => hubdirNearby.directionLinks(a, b, n, s)", [lat, lon, record.name, record.get("address")]
         )
-        == links
-    )
-    assert links == directions.links(lat, lon, record.name, record.get("address"))
-    assert page.evaluate("hubdirNearby.wgs84ToGcj02(39.915, 116.404)") == [39.91640428150164, 116.41024449916938]
-    assert page.evaluate("hubdirNearby.gcj02ToBd09(39.915, 116.404)") == [39.92133699351021, 116.41036949371029]
-    assert page.evaluate("hubdirNearby.wgs84ToGcj02(48.85, 2.35)") == [48.85, 2.35]
+        assert twin == expected
+        # the published reference values (to the last float digit or so: Math.sin may differ in one ulp)
+        gcj = page.evaluate("hubdirNearby.wgs84ToGcj02(39.915, 116.404)")
+        assert gcj == pytest.approx([39.91640428150164, 116.41024449916938], abs=1e-12)
+        bd = page.evaluate("hubdirNearby.gcj02ToBd09(39.915, 116.404)")
+        assert bd == pytest.approx([39.92133699351021, 116.41036949371029], abs=1e-12)
+        assert page.evaluate("hubdirNearby.wgs84ToGcj02(48.85, 2.35)") == [48.85, 2.35]
+    # the English page: the same links, English labels
+    page.goto(base_url + "en/org/wh-gz/")
+    en = page.locator("article .hubdir-dirs a")
+    assert en.evaluate_all("els => els.map(e => e.href)") == hrefs
+    assert en.all_inner_texts() == ["AutoNavi (Gaode)", "Baidu Maps", "Tencent Maps"]
+    page.goto(base_url + "org/wh-gz/")
+    # tapping one follows exactly that URL (the request is stopped before it leaves the machine)
+    followed: list[str] = []
+
+    def stop(route: Any) -> None:
+        followed.append(route.request.url)
+        route.abort()
+
+    context.route("https://uri.amap.com/**", stop)
+    anchors.first.click()
+    page.wait_for_timeout(300)
+    assert followed[:1] == [expected["amap"]]
+    context.close()
 
 
 def test_address_copied_with_one_tap(browser: Browser, base_url: str, registry: Any) -> None:

@@ -69,7 +69,7 @@ def test_release_layout_and_checksums(released: Path):
         "CHANGELOG.md",
         "delta.json",
         "release.json",
-        "json/all.json",
+        "json/all.json.zip",
     ):
         assert (folder / name).is_file(), name
     assert json.loads((folder / "datapackage.json").read_text("utf-8"))["version"] == "1.0.0"
@@ -192,11 +192,11 @@ def test_tampering_is_detected(released: Path, tmp_path: Path):
     copy = tmp_path / "copy"
     shutil.copytree(released / REL / "1.0.0", copy)
     (copy / "csv").chmod(0o755)
-    tampered = copy / "json" / "all.json"
+    tampered = copy / "json" / "all.json.zip"
     tampered.chmod(0o644)
     tampered.write_text("{}\n", "utf-8")
     (copy / "extra.txt").write_text("x", "utf-8")
-    assert verify_release(copy) == ["extra.txt", "json/all.json"]
+    assert verify_release(copy) == ["extra.txt", "json/all.json.zip"]
 
 
 @pytest.mark.parametrize(

@@ -57,17 +57,13 @@ def test_edit_a_record_and_see_the_page_change(preview: tuple[Preview, str], pro
 
     page = _find_page(server.out_dir, "示例容桂总工会")
     record = project / "content" / "hubs" / "hub-rg-union.yml"
-    record.write_text(
-        record.read_text("utf-8").replace("name: 示例容桂总工会", "name: 示例容桂预览总工会"), "utf-8"
-    )
+    record.write_text(record.read_text("utf-8").replace("name: 示例容桂总工会", "name: 示例容桂预览总工会"), "utf-8")
     _until(lambda: "示例容桂预览总工会" in _get(url + page.lstrip("/"))[1], "the edited name on the page")
     _until(lambda: json.loads(_get(url + STATUS_PATH.lstrip("/"))[1])["generation"] >= 3, "generation 3")
     # only the pages that show this record were rendered first, then the incremental build followed
     assert [mode for mode, _ in server.status.steps] == ["full", "fast", "full"]
     assert server.status.watching == "events"
-    shown = [
-        (server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))
-    ]
+    shown = [(server.out_dir / p / "index.html").read_bytes() for p in (page.strip("/"), "en/" + page.strip("/"))]
     assert server.rebuild(None) and server.status.mode == "full"
     # …and they are byte for byte what a full build makes
     assert shown == [
@@ -122,3 +118,26 @@ def test_port_in_use_is_a_clear_error(preview: tuple[Preview, str], project: Pat
     message = t("zh", caught.value.key, **caught.value.args_dict)
     assert message.startswith(f"无法在 127.0.0.1:{port} 上启动预览：")
     assert message.endswith("（换一个端口：--port 8001）")
+
+
+def test_a_plain_edit_is_applied_in_place_and_a_structural_one_is_not(preview: tuple[Preview, str], project: Path):
+    """A name edit skips the new registry and the project-wide checks; moving a record to another
+    division changes what other pages relate, so it takes the general path; both end consistent."""
+    server, url = preview
+    record = project / "content" / "womens_homes" / "wh-gz.yml"
+    page = "org/wh-gz/"
+    text = record.read_text("utf-8")
+    assert "name: 示例桂洲社区妇女之家" in text
+    record.write_text(text.replace("name: 示例桂洲社区妇女之家", "name: 示例桂洲社区妇女之家就地", 1), "utf-8")
+    _until(lambda: "示例桂洲社区妇女之家就地" in _get(url + page)[1], "the edited name")
+    _until(lambda: server.status.generation >= 3 and not server.status.building, "the consistent build")
+    assert server.status.in_place == 1 and server.status.ok, server.status.message
+    docs = "".join(p.read_text("utf-8") for p in (server.out_dir / "search" / "i" / "d").glob("*.json"))
+    assert "示例桂洲社区妇女之家就地" in docs  # the search index caught up
+
+    text = record.read_text("utf-8")
+    assert 'division: "440606006001"' in text
+    record.write_text(text.replace('division: "440606006001"', 'division: "440606006002"', 1), "utf-8")
+    _until(lambda: server.status.generation >= 5 and not server.status.building, "the structural edit")
+    assert server.status.in_place == 1 and server.status.ok, server.status.message
+    assert "上佳市社区" in (server.out_dir / "org" / "wh-gz" / "index.html").read_text("utf-8")

@@ -12,11 +12,11 @@ Layout of ``out_dir``::
     datapackage.json          Data Package v2 descriptor (the CSV tables)
     csv/<table>.csv           one per registry and per list field
     hubdir.xlsx               every table + data dictionary + code lists
-    json/<registry>.json      full nested records; json/all.json has them all
-    hubdir.geojson            records with coordinates (WGS-84, lon/lat)
-    hubdir.sqlite             every table, keys, indexes, FTS5 ``search``
+    json/all.json.zip         full nested records of every registry (``all.json``)
+    hubdir.geojson.zip        records with coordinates (WGS-84, lon/lat)
+    hubdir.sqlite.zip         every table, keys, indexes, FTS5 ``search``
     metadata.json             Datasette metadata for hubdir.sqlite
-    records/<registry>/<id>.json   one record per file (a static API)
+    hsds.zip                  the directory as Open Referral HSDS 3.0 (a zipped tabular package)
     SHA256SUMS                sha256 of every file above
 """
 
@@ -34,7 +34,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.export import checksums, csvout, docs, geojson, hsds, jsonout, package, places, sqlite, summary, xlsx
+from generator.export import (
+    checksums,
+    csvout,
+    docs,
+    geojson,
+    hsds,
+    jsonout,
+    package,
+    places,
+    sqlite,
+    summary,
+    xlsx,
+    zipped,
+)
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -43,12 +56,13 @@ from generator.validate import Loaded
 
 XLSX_NAME = "hubdir.xlsx"
 SQLITE_NAME = "hubdir.sqlite"
-GEOJSON_NAME = "hubdir.geojson"
+GEOJSON_NAME = "hubdir.geojson.zip"
+#: The single-file bulk formats are published zipped (issue 16: the data at 20,000 records went
+#: from 273 MB to about 60 MB); the CSV tables of the Data Package and the workbook are not.
+SQLITE_ZIP = SQLITE_NAME + ".zip"
 DATASETTE_NAME = "metadata.json"
 SUMS_NAME = "SHA256SUMS"
 DOC_FORMATS = {docs.README: "readme", docs.CITATION: "citation", docs.DCAT: "dcat", docs.SCHEMA_ORG: "schema-org"}
-#: Above this many per-record files, a replaced output folder is deleted by a detached process.
-BACKGROUND_REMOVAL_FILES = 5000
 #: From this many table rows on, the workbook is written by a forked process on another core.
 BACKGROUND_ROWS = 50_000
 
@@ -108,8 +122,6 @@ class ExportResult:
     citation: dict[str, str]
     records: dict[str, int]
     files: list[ExportedFile] = field(default_factory=list)
-    record_files: int = 0
-    record_bytes: int = 0
     #: True when these data are a published release (``package.Edition``); ``date`` is its date.
     released: bool = False
     date: str = ""
@@ -163,7 +175,8 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     try:
         result = _write_all(work, registry, meta, created, validate, validator, release)
         started = time.perf_counter()
-        _swap(work, out_dir, background=result.record_files > BACKGROUND_REMOVAL_FILES)
+        # An output from before issue 16 holds one file per record: delete it in the background.
+        _swap(work, out_dir, background=(out_dir / "records").is_dir())
         result.timings["swap"] = round(time.perf_counter() - started, 3)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -305,66 +318,66 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
         (_both("export.about.homepage"), config.site["url"]),
     ] + [(_both("export.about.sources"), _source_text(s)) for s in raw["sources"]]
     rows = sum(f.rows or 0 for f in csv_files)
-    # The workbook (CPU) and the per-record files (file-system bound) are the largest single jobs:
-    # when the package is large they run in forked processes while this one writes the rest.
+    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
+    # large they run in forked processes while this one writes the rest (in an incremental build the
+    # pages leave the other core mostly idle, so the export's wall time is its longest job's).
     fork = rows >= BACKGROUND_ROWS
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
                            created, raw["publisher"]["zh"], fork=fork)
     dumped, everything = json_text
-    per_record = _Background(jsonout.write_records, work, registry, dumped, fork=fork)
-    hsds_job = _Background(hsds.write_hsds, work, registry, raw["name"], raw.get("hsds"), fork=fork)
+    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
+                           created, fork=fork)
+    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, fork=fork)
     try:
-        counts = jsonout.write_registries(work, registry, dumped, everything)
+        counts = jsonout.write_all(work, registry, dumped, everything, created)
         clock.lap("json")
-        features = geojson.write_geojson(work / GEOJSON_NAME, registry)
+        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created)
         clock.lap("geojson")
-        _write_sqlite(work, registry, meta, all_tables, pairs, clock)
-        record_files, record_bytes, known = per_record.wait()
-        clock.lap("records (wait)")
+        database.wait()
+        clock.lap("sqlite (wait)")
         workbook.wait()
         clock.lap("xlsx (wait)")
         hsds_rows = hsds_job.wait()
         clock.lap("hsds (wait)")
     finally:
-        per_record.close()
+        database.close()
         workbook.close()
         hsds_job.close()
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)
     files.append(_file(work, XLSX_NAME, "xlsx", rows))
-    for name in REGISTRIES:
-        files.append(_file(work, f"json/{name}.json", "json", counts[name], name))
-    files.append(_file(work, "json/all.json", "json", sum(counts.values())))
+    files.append(_file(work, jsonout.ZIP_PATH, "json", sum(counts.values())))
     files.append(_file(work, GEOJSON_NAME, "geojson", features))
-    files.append(_file(work, SQLITE_NAME, "sqlite", rows))
+    files.append(_file(work, SQLITE_ZIP, "sqlite", rows))
     files.append(_file(work, DATASETTE_NAME, "datasette-metadata"))
-    files.append(_file(work, f"{hsds.FOLDER}/datapackage.json", "hsds", hsds_rows))
+    files.append(_file(work, hsds.ZIP_NAME, "hsds", hsds_rows))
     clock.lap("files")
     # README, CITATION.cff, DCAT-AP and schema.org describe the files above, so they come last.
     names, dataset = docs.write_all(work, config, raw, edition, package.iso(created), cite, list(files),
                                     registry.all())
     files.extend(_file(work, name, DOC_FORMATS[name]) for name in names)
     clock.lap("docs")
-    known.update({f.path: f.sha256 for f in files})
-    checksums.write_sums(work, SUMS_NAME, known)
+    checksums.write_sums(work, SUMS_NAME, {f.path: f.sha256 for f in files})
     clock.lap("sha256")
     files.append(_file(work, SUMS_NAME, "sha256sums"))
     return ExportResult(
         out_dir=work, version=edition.version, created=package.iso(created), licence=lic, citation=cite,
         released=edition.released, date=edition.date, schema_org=dataset,
-        records=counts, files=files, record_files=record_files, record_bytes=record_bytes, timings=clock.laps,
+        records=counts, files=files, timings=clock.laps,
     )
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], clock: _Clock) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime) -> None:
+    """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
     sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry)
-    clock.lap("sqlite")
+    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
+    (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])
     sqlite.write_datasette_metadata(work / DATASETTE_NAME, Path(SQLITE_NAME).stem, all_tables, {
         "title": package.both(raw["title"]),
@@ -480,6 +493,6 @@ def run_command(config: Any, out_dir: Path | None, lang: str) -> int:
         shown: Path = result.out_dir.relative_to(Path.cwd())
     except ValueError:
         shown = result.out_dir
-    click.echo(t(lang, "export.cli.done", files=len(result.files) + result.record_files,
+    click.echo(t(lang, "export.cli.done", files=len(result.files),
                  records=result.total_records, rows=result.total_rows, out=shown))
     return 0

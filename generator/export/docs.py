@@ -43,7 +43,7 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "sqlite": "application/vnd.sqlite3",
     "datasette-metadata": "application/json",
-    "hsds": "application/json",
+    "hsds": "text/csv",
     "parquet": "application/vnd.apache.parquet",
 }
 #: The EU vocabularies DCAT-AP uses for languages and update frequencies.
@@ -129,6 +129,7 @@ def dcat(config: Config, raw: dict[str, Any], edition: Any, created: str, files:
                 "dcat:accessURL": {"@id": landing},
                 "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{_media(f)}"},
                 "dct:format": f.format,
+                **_packed(f),
                 "dcat:byteSize": {"@value": str(f.bytes), "@type": "xsd:nonNegativeInteger"},
                 "spdx:checksum": {"@type": "spdx:Checksum",
                                   "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
@@ -142,6 +143,24 @@ def dcat(config: Config, raw: dict[str, Any], edition: Any, created: str, files:
 
 def _media(f: Any) -> str:
     return MEDIA_TYPES.get(f.format, "application/octet-stream")
+
+
+IANA = "http://www.iana.org/assignments/media-types/"
+
+
+def _packed(f: Any) -> dict[str, Any]:
+    """DCAT's word for a zipped download: the media type stays the content's (DCAT 2 §6.8), and
+    ``dcat:packageFormat`` (several files, HSDS) or ``dcat:compressFormat`` (one file) says zip."""
+    if not f.path.endswith(".zip"):
+        return {}
+    if f.format == "hsds":
+        return {"dcat:packageFormat": {"@id": f"{IANA}application/zip"}}
+    return {"dcat:compressFormat": {"@id": f"{IANA}application/zip"}}
+
+
+def _encoding(f: Any) -> str:
+    """schema.org's ``encodingFormat``: what the downloaded file is (a zip, for the zipped ones)."""
+    return "application/zip" if f.path.endswith(".zip") else _media(f)
 
 
 def schema_org(config: Config, raw: dict[str, Any], edition: Any, created: str, files: list[Any],
@@ -176,7 +195,7 @@ def schema_org(config: Config, raw: dict[str, Any], edition: Any, created: str, 
         "temporalCoverage": f"{span[0]}/{span[1]}",
         "distribution": [
             {"@type": "DataDownload", "name": f.path, "contentUrl": download_url(config, f.path),
-             "encodingFormat": _media(f), "contentSize": f"{f.bytes} B", "sha256": f.sha256}
+             "encodingFormat": _encoding(f), "contentSize": f"{f.bytes} B", "sha256": f.sha256}
             for f in files
         ],
     }
@@ -229,9 +248,9 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
             f"| {tr('file')} | {tr('what')} |", "|---|---|",
         ]
         for key, path in (("xlsx", "hubdir.xlsx"), ("csv", "csv/"), ("datapackage", "datapackage.json"),
-                          ("json", "json/"), ("records", "records/"), ("geojson", "hubdir.geojson"),
-                          ("sqlite", "hubdir.sqlite"), ("hsds", "hsds/"), ("meta", "dcat.jsonld, dataset.jsonld"),
-                          ("sums", "SHA256SUMS")):
+                          ("json", "json/all.json.zip"), ("geojson", "hubdir.geojson.zip"),
+                          ("sqlite", "hubdir.sqlite.zip"), ("hsds", "hsds.zip"),
+                          ("meta", "dcat.jsonld, dataset.jsonld"), ("sums", "SHA256SUMS")):
             parts.append(f"| `{path}` | {tr('file_' + key)} |")
         parts += [
             "",
@@ -249,7 +268,7 @@ def readme(config: Config, raw: dict[str, Any], edition: Any, cite: dict[str, st
             "SELECT registry, id, name FROM search_trigram WHERE search_trigram MATCH '容桂街道';", "```", "",
             f"## {tr('check_title')}", "", tr("check"), "",
             "```sh", "sha256sum -c SHA256SUMS", "frictionless validate datapackage.json",
-            "frictionless validate hsds/datapackage.json", "```", "",
+            "frictionless validate hsds.zip", "```", "",
         ]
     return "\n".join(parts).rstrip("\n") + "\n"
 

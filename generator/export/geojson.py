@@ -88,9 +88,16 @@ def features(registry: Registry) -> list[dict[str, Any]]:
     return found
 
 
-def write_geojson(path: Path, registry: Registry) -> int:
+def write_geojson(path: Path, registry: Registry, created: Any = None) -> int:
+    """Write ``path`` (``hubdir.geojson.zip``, one member ``hubdir.geojson``); return the features.
+
+    Zipped (issue 16): 10 MB → 0.6 MB at 20,000 records; QGIS and GDAL open the zip as it is
+    (``/vsizip/``), a web map unzips it once.
+    """
+    from generator.export import zipped
+
     items = features(registry)
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in items]
     body = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + ("\n" if lines else "") + "]}\n"
-    path.write_text(body, encoding="utf-8", newline="\n")
+    zipped.write_bytes(path, path.name.removesuffix(".zip"), body.encode("utf-8"), created)
     return len(items)

@@ -6,21 +6,32 @@ out and the model reads with a default (``status``: ``active``, see
 ``status == "active"`` finds every record in use in the JSON as in the
 tables; the data dictionary and the README say so.  Nothing else is added.
 
-``json/<registry>.json`` is an array of records sorted by id, one record per
-line so that diffs between releases stay readable; ``json/all.json`` is an
-object of every registry; ``records/<registry>/<id>.json`` is one file per
-record, a static API that a page or script can fetch by id.
+``json/all.json.zip`` holds ``all.json``: one object of every registry, each
+an array of records sorted by id, one record per line so that diffs between
+releases stay readable.  It is the only JSON file (issue 16): the
+per-registry copies duplicated it byte for byte (24 MB at 20,000 records)
+and the per-record files (``records/<registry>/<id>.json``, 20,000 files and
+26 MB) had no reader; ``all.json[registry]`` is the registry's array, and
+the SQLite file finds one record by id.  Zipped: 25 MB → 2 MB at 20,000
+records (JSON repeats every key on every record), and one unzip for a reader.
+The edition compares the *uncompressed* bytes with a release's (``read_all``),
+so a different zlib cannot make identical data look unreleased.
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from generator.export import zipped
 from generator.registry import REGISTRIES, Registry, with_defaults
+
+MEMBER = "all.json"
+ZIP_PATH = "json/all.json.zip"
+#: Where releases made before issue 16 hold the same bytes, uncompressed.
+PLAIN_PATH = "json/all.json"
 
 
 def dumps(value: Any) -> str:
@@ -51,48 +62,20 @@ def all_json(dumped: Lines) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def write_registries(out: Path, registry: Registry, dumped: Lines | None = None,
-                     everything: bytes | None = None) -> dict[str, int]:
-    """Write ``json/<registry>.json`` and ``json/all.json``; return registry → record count."""
+def write_all(out: Path, registry: Registry, dumped: Lines | None = None,
+              everything: bytes | None = None, created: dt.datetime | None = None) -> dict[str, int]:
+    """Write ``json/all.json.zip`` (one member, ``all.json``); return registry → record count."""
     dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for name in REGISTRIES:
-        lines = dumped[name]
-        counts[name] = len(lines)
-        (folder / f"{name}.json").write_text(_array(lines) + "\n", encoding="utf-8", newline="\n")
-    (folder / "all.json").write_bytes(everything if everything is not None else all_json(dumped))
-    return counts
+    data = everything if everything is not None else all_json(dumped)
+    zipped.write_bytes(out / ZIP_PATH, MEMBER, data, created)
+    return {name: len(dumped[name]) for name in REGISTRIES}
 
 
-def write_records(out: Path, registry: Registry, dumped: Lines | None = None) -> tuple[int, int, dict[str, str]]:
-    """Write ``records/<registry>/<id>.json``; return (files, bytes, path → SHA-256).
-
-    The hashes are taken while the bytes are in memory (re-reading 100k small
-    files for SHA256SUMS costs more than hashing them here).  Files are
-    created relative to an open directory descriptor: at 100k records, path
-    resolution is a measurable part of the cost.
-    """
-    dumped = dumped if dumped is not None else dump_all(registry)
-    files = size = 0
-    sums: dict[str, str] = {}
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-    for name in REGISTRIES:
-        folder = out / "records" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            for record, line in zip(registry.records(name), dumped[name], strict=True):
-                data = (line + "\n").encode("utf-8")
-                fd = os.open(f"{record.id}.json", flags, 0o644, dir_fd=dir_fd)
-                try:
-                    os.write(fd, data)
-                finally:
-                    os.close(fd)
-                sums[f"records/{name}/{record.id}.json"] = hashlib.sha256(data).hexdigest()
-                files += 1
-                size += len(data)
-        finally:
-            os.close(dir_fd)
-    return files, size, sums
+def read_all(path: Path) -> bytes:
+    """The ``all.json`` bytes of an export or release folder: ``json/all.json.zip``, or the
+    uncompressed ``json/all.json`` of releases made before issue 16."""
+    if (path / ZIP_PATH).is_file():
+        return zipped.read_member(path / ZIP_PATH, MEMBER)
+    return (path / PLAIN_PATH).read_bytes()

@@ -2,13 +2,16 @@
 
 Coordinates are stored in WGS-84; each app is given the system it reads:
 高德 ``uri.amap.com/navigation`` and 腾讯 ``apis.map.qq.com/uri/v1/routeplan`` take GCJ-02
-(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09 with
-``coord_type=bd09ll`` (its web ``direction`` needs an origin, which a static page does not know;
-the marker page offers 到这去).  The links only leave the site when a resident taps them.
+(``coordinate=gaode``; Tencent always), 百度 ``api.map.baidu.com/marker`` takes BD-09, its default
+``coord_type`` (its web ``direction`` needs an origin, which a static page does not know;
+the marker page offers 到这去); 高德 is given no ``mode``, so the app offers walking as well as
+driving.  The links only leave the site when a resident taps them.
 
-Pages carry only the point (``data-hubdir-dirs``); ``directionLinks`` in ``nearby_assets/nearby.js``
-draws the links on record pages, near-me results and map popups.  This module is its Python twin,
-for anything built server-side, and the oracle a browser test holds the script to.
+Record pages carry the three links as plain ``<a href>`` written at build time (``links(...,
+compact=True)``), so they work without JavaScript (WeChat's browser with scripts blocked, an old
+phone); the conversions are ``generator.site.geo``'s.  ``directionLinks`` in
+``nearby_assets/nearby.js`` is the browser twin for what only exists in the browser (near-me
+results, map popups); the tests hold both to the same URLs.
 """
 
 from __future__ import annotations
@@ -33,15 +36,22 @@ def _f(value: float) -> str:
     return f"{value:.6f}"
 
 
-def links(lat: float, lon: float, name: str, address: str = "") -> dict[str, str]:
-    """``{"amap": url, "baidu": url, "tencent": url}`` for a WGS-84 point."""
+def _iri(text: str) -> str:
+    """``_q`` for ASCII, other characters as they are: an IRI, which a browser percent-encodes (UTF-8)
+    when the link is followed, to the very URL of ``_q``; a Chinese name is a third of the bytes."""
+    return "".join(ch if ord(ch) > 127 else _q(ch) for ch in text)
+
+
+def links(lat: float, lon: float, name: str, address: str = "", compact: bool = False) -> dict[str, str]:
+    """``{"amap": url, "baidu": url, "tencent": url}`` for a WGS-84 point (``compact``: as IRIs, for HTML)."""
     g_lat, g_lon = geo.wgs84_to_gcj02(lat, lon)
     b_lat, b_lon = geo.wgs84_to_bd09(lat, lon)
+    enc = _iri if compact else _q
     return {
-        "amap": f"https://uri.amap.com/navigation?to={_f(g_lon)},{_f(g_lat)},{_q(name)}"
-        f"&mode=car&coordinate=gaode&callnative=1&src={SOURCE}",
-        "baidu": f"https://api.map.baidu.com/marker?location={_f(b_lat)},{_f(b_lon)}&title={_q(name)}"
-        f"&content={_q(address or name)}&output=html&coord_type=bd09ll&src=webapp.{SOURCE}.directory",
-        "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={_q(name)}"
+        "amap": f"https://uri.amap.com/navigation?to={_f(g_lon)},{_f(g_lat)},{enc(name)}"
+        f"&coordinate=gaode&callnative=1&src={SOURCE}",
+        "baidu": f"https://api.map.baidu.com/marker?location={_f(b_lat)},{_f(b_lon)}&title={enc(name)}"
+        f"&content={enc(address or name)}&output=html&src=webapp.{SOURCE}.directory",
+        "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={enc(name)}"
         f"&tocoord={_f(g_lat)},{_f(g_lon)}&referer={SOURCE}",
     }

@@ -7,6 +7,7 @@ pages to make are in ``generator.site.theme.ACTIVE`` for the duration of one bui
 from __future__ import annotations
 
 import html as _html
+import re
 from typing import Any
 
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -31,3 +32,25 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
         page.meta["description"] = _html.escape(section.description, quote=True)
         page.meta["hubdir_description"] = section.description
     return section.html
+
+
+#: What ``assets/hubdir/nearby.js`` works on (near me, open now, copy address, map popups).
+_NEARBY_USERS = ("data-hubdir-nearby", "data-hubdir-open", "data-hubdir-copy", "data-hubdir-map-kinds")
+_NEARBY_TAG = re.compile(r'<script src="[^"]*assets/hubdir/nearby\.js"></script>\s*')
+
+
+#: Section pages that need none of Material's JavaScript (its bundle is 35 KB gzipped): the search page
+#: has its own script; its drawer is Material's CSS checkbox and works without the bundle (tested).
+_NO_MATERIAL_JS = ("search.md",)
+_BUNDLE_TAG = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>\s*')
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Leave ``nearby.js`` (8.5 KB gzipped) off the section pages that use none of it (search, data,
+    contribute, coverage, listings), and Material's bundle off the search page: on slow 3G every page
+    but the map must stay under 100 KB transferred (issue 14; the search page loads index shards too)."""
+    if page.file.src_uri in _NO_MATERIAL_JS:
+        output = _BUNDLE_TAG.sub("", output, count=1)
+    if any(marker in output for marker in _NEARBY_USERS):
+        return output
+    return _NEARBY_TAG.sub("", output, count=1)

@@ -10,8 +10,13 @@ every kind in parallel, fetches that kind's leaves nearest first while one could
 still hold a nearer place (branch and bound: the answer is exact, the fetches few).
 
 Without a location the resident picks a division: ``near/a/<code>.json`` lists the
-children of one division with a point to search from (its own ``location``, else
-the mean of the located organizations inside it, else its parent's point).
+children of one division (``[code, name, name_en, lat, lon, has children, page path,
+organizations]``) with a point to search from (its own ``location``, else the mean of
+the located organizations inside it, else its parent's point; ``null`` when none of these
+exists).  A division without a point still gets a row: while no organization is located
+(the shipped Shunde content) the picker leads to the town's own page, and a phone's
+position finds the nearest town from the divisions' centres (an optional ``location``
+of a division, see the divisions schema) even when no organization has coordinates.
 
 Everything is linear in records and divisions and written in a fixed order, so two
 builds of the same content give the same bytes.  Coordinates stay WGS-84 (what a
@@ -176,27 +181,28 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
             index.append([kind, *key, len(items)])
             name = f"{kind}-{key[0]}-{key[1]}-{key[2]}.json"
             (target / "l" / name).write_text(_dump(items), "utf-8")
+    where = division_points(model)
+    # ``centres``: divisions with a point, so a phone's position can find the nearest town
     (target / "index.json").write_text(
-        _dump({"v": FORMAT, "base": BASE, "kinds": list(kinds), "leaves": index}), "utf-8"
+        _dump({"v": FORMAT, "base": BASE, "kinds": list(kinds), "leaves": index, "centres": len(where)}), "utf-8"
     )
     files = len(index) + 1
-    where = division_points(model)
     geo = model.registry.geo
     children = geo.children_index
     for parent in sorted(children):
         rows = []
         for child in children[parent]:
             p = where.get(child.id)
-            if p is None:
-                continue
             rows.append(
                 [
                     child.id,
                     str(child.get("short_name") or child.name),
                     str(child.get("name_en") or ""),
-                    p[0],
-                    p[1],
+                    p[0] if p else None,
+                    p[1] if p else None,
                     1 if children.get(child.id) else 0,
+                    record_path(child),
+                    model.counts_in.get(child.id, 0),
                 ]
             )
         if rows:
@@ -209,6 +215,11 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
 def any_place(model: SiteModel) -> bool:
     """Whether some active organization has coordinates (else near me has nothing to offer)."""
     return any(record.active for records in model.points_by_kind.values() for record, _ in records)
+
+
+def any_centre(model: SiteModel) -> bool:
+    """Whether some division has its own ``location`` (a centre a phone's position can be matched to)."""
+    return any(located(division) is not None for division in model.registry.records("divisions"))
 
 
 def root_code(model: SiteModel) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from generator import hours
 from generator.i18n import LANGS, catalogue
 from generator.registry import Record
+from generator.site import directions
 from generator.site.nearby import NEAR_DIR, located
 
 HERE = Path(__file__).resolve().parent / "nearby_assets"
@@ -22,11 +23,13 @@ ASSET_DIR = "assets/hubdir"
 #: Years whose public holidays (法定节假日) the browser is told, from the ``holidays`` package: the
 #: State Council announces each year's plan in the preceding autumn; later years follow its rules.
 HOLIDAY_YEARS = range(2024, 2031)
-_JS_PREFIXES = ("hours.", "directions.", "nearby.")
+_JS_PREFIXES = ("hours.", "directions.", "nearby.", "resident2.near.")
+_JS_RENAME = {"directions.": "dir_", "resident2.near.": "n2_"}
 
 
 def js_strings(lang: str) -> dict[str, str]:
-    """The browser's strings, flat: ``hours.open`` → ``open``, ``directions.amap`` → ``dir_amap``."""
+    """The browser's strings, flat: ``hours.open`` → ``open``, ``directions.amap`` → ``dir_amap``,
+    ``resident2.near.up`` → ``n2_up``."""
     out = {}
     for key, text in catalogue(lang).items():
         if key.startswith("hours.error."):
@@ -34,7 +37,7 @@ def js_strings(lang: str) -> dict[str, str]:
         for prefix in _JS_PREFIXES:
             if key.startswith(prefix):
                 name = key[len(prefix) :]
-                out[("dir_" + name) if prefix == "directions." else name] = text
+                out[_JS_RENAME.get(prefix, "") + name] = text
     return dict(sorted(out.items()))
 
 
@@ -117,7 +120,7 @@ def record_view(record: Record, lang: str) -> dict[str, Any]:
     """The record page's additions: open-now data, the holiday rule in words, directions, address."""
     from generator.i18n import t
 
-    out: dict[str, Any] = {"open": "", "holidays": "", "point": ""}
+    out: dict[str, Any] = {"open": "", "holidays": "", "dirs": []}
     value = record.get("opening_hours")
     if isinstance(value, str):
         try:
@@ -132,7 +135,11 @@ def record_view(record: Record, lang: str) -> dict[str, Any]:
                 out["holidays"] = t(lang, "hours.holidays_open", times=hours.spans_text(week.holidays, lang))
     point = located(record)
     if point is not None and record.active:
-        # the links are drawn by nearby.js from this point, the <h1> and the address (three long
-        # percent-encoded URLs would be a seventh of a light page); ``directions.links`` is their twin
-        out["point"] = f"{point[0]},{point[1]}"
+        # plain links, written here: they work without JavaScript (issue 14); as IRIs (Chinese
+        # characters unencoded) they add ~0.4 KB to a page, ~0.2 KB gzipped
+        address = str(record.get("address") or "")
+        found = directions.links(point[0], point[1], record.name, address, compact=True)
+        out["dirs"] = [
+            {"app": app, "href": found[app], "label": t(lang, f"directions.{app}")} for app in directions.APPS
+        ]
     return out

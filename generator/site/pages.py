@@ -31,6 +31,9 @@ from generator.site.theme import Section, Shell
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "content"
 LATEST = 12
 DOWNLOADS_MARKER = "<!--hubdir:downloads-->"
+#: The data dictionary's pages (``fields/<registry>/``, light pages two folders below a language root).
+FIELDS_DIR = "fields"
+FIELDS_DERIVED = "derived"
 CELL_LIMIT = 3
 
 
@@ -85,6 +88,7 @@ class Renderer:
                 "data",
                 "contribute",
                 "downloads",
+                "fields_page",
             )
         }
 
@@ -411,11 +415,24 @@ class Renderer:
         )
 
     def near_box(self) -> dict[str, Any] | None:
-        """What the near-me box needs: where its picker starts and the kinds' labels (files are shared);
-        ``None`` while no active organization has coordinates (nothing could be found)."""
-        if not nearby.any_place(self.model):
+        """What the near-me box needs: where its picker starts, the kinds' labels (files are shared),
+        whether any organization is located (else the picker leads to a town's page) and whether a
+        phone's position can be used at all (located organizations or divisions with a ``location``).
+        Always there while the root has divisions below it: a resident must always get somewhere."""
+        m = self.model
+        root = nearby.root_code(m)
+        if not m.registry.geo.children(root):
             return None
-        return {"root": nearby.root_code(self.model), "kinds": [k.label(self.lang) for k in self.model.kinds]}
+        located = nearby.any_place(m)
+        division = m.registry.geo.get(root)
+        return {
+            "root": root,
+            "root_path": record_path(division) if division is not None else "",
+            "root_name": m.division_name(root, self.lang),
+            "kinds": [k.label(self.lang) for k in m.kinds],
+            "located": located,
+            "locate": located or nearby.any_centre(m),
+        }
 
     def search_page(self) -> str:
         """The search page: a form that works as a plain GET, results drawn by ``hubdir.js`` from the index."""
@@ -456,9 +473,7 @@ class Renderer:
                 item = schema.resolve(doc, node["items"]) if isinstance(node.get("items"), dict) else {}
                 if kind == "array" and item.get("type"):
                     kind = f"array<{item['type']}>"
-                codes = (
-                    self.model.labels.options(key, self.lang) if ("enum" in node or "enum" in item) else []
-                )
+                codes = self.model.labels.options(key, self.lang) if ("enum" in node or "enum" in item) else []
                 fields.append(
                     {
                         "name": key,
@@ -541,11 +556,56 @@ class Renderer:
             licence=licence,
             count=len(m.organizations()),
             cite=cite
-            or self.tr(
-                "site.data.cite_default", title=m.config.site["title"][lang], url=m.config.site["url"]
-            ),
-            registries=self.dictionary(dictionary) if dictionary else self.schema_fields(),
+            or self.tr("site.data.cite_default", title=m.config.site["title"][lang], url=m.config.site["url"]),
+            groups=self.dictionary_groups(dictionary),
         )
+
+    def dictionary_groups(self, dictionary: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The dictionary's tables grouped by the registry they come from, one page each.
+
+        Why pages and not the whole dictionary on the data page: 36 tables of fields are 150 KB of
+        HTML (18 KB gzipped), which put ``/data/`` over the 100 KB phone budget, and a journalist
+        looking for the downloads had to scroll past them.  A page per registry is linkable and
+        citable, reads without JavaScript and stays a few KB; ``hubs_contacts`` goes with ``hubs``,
+        the derived tables (coverage, completeness, summary, codes) form a group of their own.
+        """
+        tables = self.dictionary(dictionary) if dictionary else self.schema_fields()
+        groups: dict[str, dict[str, Any]] = {}
+        for table in tables:
+            name = str(table["name"])
+            owner = next((r for r in REGISTRIES if name == r or name.startswith(r + "_")), FIELDS_DERIVED)
+            group = groups.get(owner)
+            if group is None:
+                if owner == FIELDS_DERIVED:
+                    title, note = self.tr("resident2.dict.derived"), self.tr("resident2.dict.derived_note")
+                else:
+                    doc = self.model.labels.schemas.get(owner) or {}
+                    title, note = (schema.label(doc, self.lang) if doc else owner), ""
+                group = groups[owner] = {
+                    "name": owner,
+                    "title": title,
+                    "note": note,
+                    "path": f"{FIELDS_DIR}/{owner}/",
+                    "tables": [],
+                    "fields": 0,
+                }
+            group["tables"].append(table)
+            group["fields"] += len(table["fields"])
+        # the registries in their usual order, the derived tables last
+        order = {name: i for i, name in enumerate((*REGISTRIES, FIELDS_DERIVED))}
+        return sorted(groups.values(), key=lambda g: order[g["name"]])
+
+    def field_pages(self, dictionary: list[Any] | None = None) -> list[Page]:
+        """One light page per dictionary group (``fields/<registry>/``), linked from the data page."""
+        groups = self.dictionary_groups(dictionary)
+        site = self.model.config.site["title"][self.lang]
+        out = []
+        for group in groups:
+            title = self.tr("resident2.dict.page_title", group=group["title"])
+            body = self.render("fields_page", group["path"], g=group, groups=groups, title=title)
+            desc = self.tr("resident2.dict.desc", group=group["title"], site=site)
+            out.append(Page(group["path"], title, body, desc))
+        return out
 
     def contribute_page(self) -> str:
         site = self.model.config.site

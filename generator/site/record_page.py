@@ -190,11 +190,9 @@ class RecordHTML:
         if r["target_groups"]:
             o.append(f"<dt>{w['site.record.target_groups']}</dt><dd>{esc(self.sep.join(r['target_groups']))}</dd>")
         o.append("</dl>\n")
-        if near.get("point"):
-            o.append(
-                f'<p class="hubdir-dirs" role="group" aria-label="{w["directions.title"]}" '
-                f'data-hubdir-dirs="{esc(near["point"])}" hidden></p>'
-            )
+        if near.get("dirs"):  # plain links written at build time (directions.py): they work without JavaScript
+            links = " ".join(f'<a href="{esc(d["href"])}">{esc(d["label"])}</a>' for d in near["dirs"])
+            o.append(f'<p class="hubdir-dirs"><span>{w["directions.title"]}</span> {links}</p>')
         o.append('<dl class="hubdir-facts">\n')
         for c in r["contacts"]:
             mark = " data-p" if c["kind"] in PHONE_TYPES else ""

@@ -45,7 +45,8 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -235,7 +236,7 @@ def encode(docs: list[int], total: int) -> str:
         else:
             gaps.append(doc - end)
         end = doc + 1
-    text = json.dumps(gaps, separators=(",", ":"))
+    text = "[" + ",".join(map(str, gaps)) + "]"  # json.dumps of an int list, without its machinery
     words = (total + 31) // 32
     if len(text) <= (words * 4 + 2) // 3 * 4 + 2:
         return text
@@ -337,13 +338,27 @@ class Doc:
     names: list[str]
     text: list[str]
     facets: set[str]
+    #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
+    kind: str = ""
+    #: ``keys()`` as computed by an earlier build (``Memo``: each joined by NUL), or ``None``.
+    known: tuple[str, str] | None = None
 
-    def keys(self) -> tuple[set[str], set[str]]:
+    def keys(self) -> tuple[Collection[str], Collection[str]]:
         """(name keys, text-only keys); made one document at a time so the sets never pile up."""
+        if self.known is not None:
+            return tuple(part.split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(normalize(name), singles=True)
         return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+
+
+#: What one build remembers of each document for the next (``write(..., memo=)``): document key →
+#: (rank, row, kind, name keys, text keys).  A document's key hashes its record's file and the files of
+#: the divisions it is placed in (its place names, its chain), so an unchanged key is an unchanged
+#: document; everything else a document shows (labels, kinds, configuration) is in the global key of
+#: ``generator/incremental.py``, which empties the memo when it changes.
+Memo = dict[str, tuple[tuple[Any, ...], list[Any], str, str, str]]
 
 
 class _Places:
@@ -406,14 +421,42 @@ def _exact(names: Iterable[str]) -> set[str]:
     return out
 
 
-def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
-    """A document per record page and per area page."""
+def documents(
+    model: SiteModel,
+    kind_index: dict[str, int],
+    memo: Memo | None = None,
+    hashes: dict[str, str] | None = None,
+    fresh: Memo | None = None,
+) -> Iterator[Doc]:
+    """A document per record page and per area page.
+
+    With ``hashes`` (record id → content hash) each document's key is computed and the document is
+    taken from ``memo`` when the key is there; ``fresh`` collects every document under its key.
+    """
     labels = model.labels
     places = _Places(model)
     kind_rank = {k.code: i for i, k in enumerate(model.kinds)}
+    old = memo or {}
     for record in model.registry.all():
         division = record.division
         chain = places.chain(division)
+        key = ""
+        if hashes is not None:
+            key = hashlib.sha256(
+                "\0".join([record.id, *(f"{c}={hashes.get(c, '-')}" for c in [record.id, *chain])]).encode(
+                    "utf-8", "surrogatepass"
+                )
+            ).hexdigest()
+            hit = old.get(key)
+            if hit is not None:
+                rank, row, kind, known_names, known_texts = hit
+                row = [*row[:3], kind_index.setdefault(kind, len(kind_index)), *row[4:]]
+                doc = Doc(rank, row, [], [], set(), kind, (known_names, known_texts))
+                doc.names = [row[1], *row[7]]
+                if fresh is not None:
+                    fresh[key] = hit
+                yield doc
+                continue
         path_key = tuple(reversed(chain))
         facets = {f"@p{code}" for code in chain}
         if record.registry == "divisions":
@@ -458,7 +501,14 @@ def documents(model: SiteModel, kind_index: dict[str, int]) -> Iterator[Doc]:
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
-        yield Doc(rank, row, names, text, facets)
+        doc = Doc(rank, row, names, text, facets, kind)
+        if fresh is not None and key:
+            name_keys, text_keys = doc.keys()
+            joined = ("\0".join(name_keys), "\0".join(text_keys))
+            if not any(k == "" or "\0" in k for part in (name_keys, text_keys) for k in part):  # joins are exact
+                doc.known = joined
+                fresh[key] = (rank, row, kind, *joined)
+        yield doc
 
 
 def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
@@ -543,28 +593,38 @@ def _pinyin_table() -> dict[str, str]:
     return out
 
 
-def write(model: SiteModel, site_dir: Path) -> None:
-    """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes)."""
+def write(
+    model: SiteModel, site_dir: Path, memo: Memo | None = None, hashes: dict[str, str] | None = None
+) -> Memo:
+    """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes).
+
+    ``memo`` (what the previous build returned) and ``hashes`` (record id → content hash) let
+    unchanged documents skip their words, pinyin and keys: the same bytes, a fraction of the work.
+    Returns the memo for the next build (empty without ``hashes``).
+    """
     terms = synonyms.all_terms(model.config)
     lex = lexicon(terms)
     stop = {s for s, c in lex.latin.items() if c == ["x:"]}
     kind_index: dict[str, int] = {}
-    docs = sorted(documents(model, kind_index), key=lambda d: d.rank)
+    fresh: Memo = {}
+    docs = sorted(
+        documents(model, kind_index, memo, hashes, fresh if hashes is not None else None), key=lambda d: d.rank
+    )
     total = len(docs)
     active = sum(1 for d in docs if not d.row[4])
     groups: list[list[int]] = []
     for number, doc in enumerate(docs):
         if not groups or groups[-1][1] != doc.rank[1]:
             groups.append([number, doc.rank[1]])
-    names: dict[str, list[int]] = {}
-    texts: dict[str, list[int]] = {}
+    names: defaultdict[str, list[int]] = defaultdict(list)
+    texts: defaultdict[str, list[int]] = defaultdict(list)
     chars: set[str] = set()
     for number, doc in enumerate(docs):
         name_keys, text_keys = doc.keys()
         for key in name_keys:
-            names.setdefault(key, []).append(number)
+            names[key].append(number)
         for key in text_keys:
-            texts.setdefault(key, []).append(number)
+            texts[key].append(number)
         for name in doc.names:
             chars.update(name)
     entries: list[tuple[str, str]] = []
@@ -622,10 +682,16 @@ def write(model: SiteModel, site_dir: Path) -> None:
         "lex": lex.packed(),
     }
     _write(root / "meta.json", _json(meta), None)
+    return fresh
 
 
 def _json(value: Any) -> str:
+    if isinstance(value, str) and not _JSON_ESCAPE.search(value):
+        return f'"{value}"'  # what json.dumps writes for a string without quotes, backslashes or controls
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_JSON_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
 
 
 def _write(path: Path, text: str, digest: Any) -> None:

@@ -2,7 +2,8 @@
    Its strings (HUBDIR_NEARBY_T, both languages, from the nearby.json catalogues) are put in front
    of this file at build time by generator/site/nearby_page.py.
    - geo: WGS-84 -> GCJ-02 -> BD-09, the browser twin of generator/site/geo.py
-   - directionLinks: the twin of generator/site/directions.py (the tests hold both to the same URLs)
+   - directionLinks: the twin of generator/site/directions.py for near-me results and map popups
+     (record pages carry plain links written at build time; the tests hold both to the same URLs)
    - openState: decides open/closed now, by China time (UTC+8, no daylight saving since 1991),
      from the compact week of generator/hours.py (generator/hours.py owns the grammar)
    - near me: near/index.json lists leaves of a grid (generator/site/nearby.py); leaves are fetched
@@ -64,9 +65,9 @@
   function directionsFrom(g, b, name, address) {
     return {
       amap: "https://uri.amap.com/navigation?to=" + f(g[1]) + "," + f(g[0]) + "," + q(name) +
-        "&mode=car&coordinate=gaode&callnative=1&src=" + SOURCE,
+        "&coordinate=gaode&callnative=1&src=" + SOURCE,
       baidu: "https://api.map.baidu.com/marker?location=" + f(b[0]) + "," + f(b[1]) + "&title=" + q(name) +
-        "&content=" + q(address || name) + "&output=html&coord_type=bd09ll&src=webapp." + SOURCE + ".directory",
+        "&content=" + q(address || name) + "&output=html&src=webapp." + SOURCE + ".directory",
       tencent: "https://apis.map.qq.com/uri/v1/routeplan?type=drive&to=" + q(name) +
         "&tocoord=" + f(g[0]) + "," + f(g[1]) + "&referer=" + SOURCE
     };
@@ -274,12 +275,44 @@
     li.appendChild(directionsElement(directionLinks(p[4], p[5], p[1], "")));
     return li;
   }
+  /* The nearest division with a centre, walking down from `root` (a child whose point equals its
+     parent's inherited it: the walk stops there). Resolves to {row, d} or null. */
+  function nearestDivision(lat, lon, root) {
+    function down(code, best) {
+      return json("a/" + code + ".json").then(function (rows) {
+        var pick = null;
+        rows.forEach(function (r) {
+          if (r[3] === null || r[4] === null) return;
+          var d = distance(lat, lon, r[3], r[4]);
+          if (!pick || d < pick.d) pick = { row: r, d: d };
+        });
+        if (!pick) return best;
+        if (best && pick.row[3] === best.row[3] && pick.row[4] === best.row[4]) return best;
+        return pick.row[5] ? down(pick.row[0], pick).catch(function () { return pick; }) : pick;
+      });
+    }
+    return down(root, null);
+  }
+  function hotlineLine() {  // the hotline strip of this page, again where the answer is
+    var links = document.querySelectorAll(".hubdir-hotlines a[href^='tel:']");
+    if (!links.length) return null;
+    var p = document.createElement("p");
+    p.className = "hubdir-near__acts";
+    p.appendChild(document.createTextNode(say("n2_hotlines") + " "));
+    links.forEach(function (a) {
+      var c = document.createElement("a");
+      c.href = a.getAttribute("href"); c.textContent = a.textContent.trim(); c.className = "hubdir-tel";
+      p.appendChild(c); p.appendChild(document.createTextNode(" "));
+    });
+    return p;
+  }
   function nearbyBox(box) {
     var kinds = JSON.parse(box.getAttribute("data-kinds") || "[]");
-    var root = box.getAttribute("data-root");
+    var root = box.getAttribute("data-root"), rootPath = box.getAttribute("data-root-path") || "";
+    var located = box.getAttribute("data-located") === "1";
     var status = box.querySelector("[data-near-status]"), out = box.querySelector("[data-near-results]");
     var locate = box.querySelector("[data-near-locate]"), form = box.querySelector("[data-near-pick]");
-    box.hidden = false;
+    var where = box.querySelector("[data-near-where]");
     function show(lat, lon, label) {
       status.textContent = say("loading");
       box.setAttribute("data-state", "loading");
@@ -307,6 +340,41 @@
         box.setAttribute("data-state", "failed");
       });
     }
+    /* No located organization (or none chosen by distance): the division's own page, one level up
+       (a village's town, a town's district) and the hotlines: somewhere useful whatever the data. */
+    function showDivision(row, up, d) {
+      out.textContent = "";
+      var name = LANG === "en" && row[2] ? row[2] : row[1];
+      var card = document.createElement("div");
+      card.className = "hubdir-near__town"; card.setAttribute("data-code", row[0]);
+      if (d !== undefined) {
+        var from = document.createElement("p");
+        from.className = "hubdir-near__from";
+        from.textContent = say("n2_nearest_town", { place: name, distance: distanceText(d) });
+        card.appendChild(from);
+      }
+      var main = document.createElement("p"), a = document.createElement("a");
+      if (row[7] > 0) {
+        a.href = pagesRoot + row[6]; a.textContent = say("n2_town_places", { place: name, count: row[7] });
+        a.className = "md-button md-button--primary"; main.appendChild(a);
+      } else {
+        main.textContent = say("n2_town_empty", { place: name });
+      }
+      card.appendChild(main);
+      var ups = up.slice();
+      if (rootPath && !ups.some(function (u) { return u.path === rootPath; })) ups.push({ path: rootPath, name: box.getAttribute("data-root-name") || "" });
+      ups.forEach(function (u) {
+        if (!u.path || !u.name) return;
+        var p = document.createElement("p"), link = document.createElement("a");
+        link.href = pagesRoot + u.path; link.textContent = say("n2_up", { place: u.name });
+        p.appendChild(link); card.appendChild(p);
+      });
+      var tel = hotlineLine();
+      if (tel) card.appendChild(tel);
+      out.appendChild(card);
+      status.textContent = "";
+      box.setAttribute("data-state", "done");
+    }
     // the picker: one select per level below the root, filled from near/a/<code>.json
     var selects = [];
     function level(code, depth) {
@@ -321,7 +389,9 @@
         rows.forEach(function (r) {
           var o = document.createElement("option");
           o.value = r[0]; o.textContent = LANG === "en" && r[2] ? r[2] : r[1];
-          o.setAttribute("data-lat", r[3]); o.setAttribute("data-lon", r[4]); o.setAttribute("data-more", r[5]);
+          if (r[3] !== null) { o.setAttribute("data-lat", r[3]); o.setAttribute("data-lon", r[4]); }
+          o.setAttribute("data-more", r[5]);
+          o.hubdirRow = r;
           select.appendChild(o);
         });
         select.setAttribute("data-depth", String(depth));
@@ -339,28 +409,48 @@
     var pickerReady = null;
     function picker() { if (!pickerReady) pickerReady = level(root, 0).catch(function (err) { pickerReady = null; status.textContent = say("failed", { error: String(err.message || err) }); }); return pickerReady; }
     form.hidden = false;
+    var fallback = box.querySelector("[data-near-fallback]");
+    if (fallback) fallback.hidden = true;  // the picker does what the plain link does without JavaScript
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var chosen = null;
-      form.querySelectorAll("select").forEach(function (s) { var o = s.options[s.selectedIndex]; if (o && o.value) chosen = o; });
+      var chosen = null, up = [];
+      form.querySelectorAll("select").forEach(function (s) {
+        var o = s.options[s.selectedIndex];
+        if (o && o.value) { if (chosen) up.unshift({ path: chosen.hubdirRow[6], name: chosen.textContent }); chosen = o; }
+      });
       if (!chosen) { picker(); return; }
-      show(parseFloat(chosen.getAttribute("data-lat")), parseFloat(chosen.getAttribute("data-lon")), chosen.textContent);
+      if (located && chosen.hasAttribute("data-lat")) {
+        show(parseFloat(chosen.getAttribute("data-lat")), parseFloat(chosen.getAttribute("data-lon")), chosen.textContent);
+      } else {
+        showDivision(chosen.hubdirRow, up);
+      }
     });
     picker();
     json("index.json").catch(function () { return null; });  // ready before the tap: one round trip less
     holidays();
-    locate.hidden = false;
+    if (!locate) return;
+    where.hidden = false;
+    function refused(key) {
+      status.textContent = say(key);
+      box.setAttribute("data-state", "denied");
+      picker();
+    }
     locate.addEventListener("click", function () {
-      if (!navigator.geolocation) { status.textContent = say("unsupported"); picker(); return; }
+      if (!navigator.geolocation) { refused("unsupported"); return; }
       status.textContent = say("locating");
       box.setAttribute("data-state", "locating");
       navigator.geolocation.getCurrentPosition(function (pos) {
-        show(pos.coords.latitude, pos.coords.longitude, "");
-      }, function () {
-        status.textContent = say("denied");
-        box.setAttribute("data-state", "denied");
-        picker();
-      }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
+        var lat = pos.coords.latitude, lon = pos.coords.longitude;
+        if (located) { show(lat, lon, ""); return; }
+        status.textContent = say("loading");
+        nearestDivision(lat, lon, root).then(function (found) {
+          if (found) showDivision(found.row, [], found.d);
+          else refused("n2_no_coords");
+        }, function (err) {
+          status.textContent = say("failed", { error: String(err && err.message || err) });
+          box.setAttribute("data-state", "failed");
+        });
+      }, function () { refused("denied"); }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
     });
   }
 
@@ -370,17 +460,7 @@
     openState: openState, showOpen: showOpen, holidays: holidays, parseWeek: parseWeek, nearest: nearest, say: say
   };
 
-  function recordDirections(el) {  // a record page: its WGS-84 point, its <h1> name, its address
-    var ll = el.getAttribute("data-hubdir-dirs").split(",").map(Number);
-    var h1 = document.querySelector("article h1"), copy = document.querySelector("[data-hubdir-copy]");
-    var links = directionLinks(ll[0], ll[1], h1 ? h1.textContent : "", copy ? copy.getAttribute("data-hubdir-copy") : "");
-    var made = directionsElement(links);
-    while (made.firstChild) el.appendChild(made.firstChild);
-    el.hidden = false;
-  }
-
   function init() {
-    document.querySelectorAll("[data-hubdir-dirs]").forEach(recordDirections);
     document.querySelectorAll("[data-hubdir-open]").forEach(function (el) { showOpen(el, el.getAttribute("data-hubdir-open")); });
     document.querySelectorAll("[data-hubdir-copy]").forEach(copyButton);
     document.querySelectorAll("[data-hubdir-nearby]").forEach(nearbyBox);
