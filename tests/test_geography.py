@@ -264,7 +264,7 @@ def test_a_city_without_counties_leads_straight_to_its_towns(tmp_path: Path) -> 
     out = root / "build" / "site"
     build.build(load_config(root), out, quiet=True)
     home = (out / "index.html").read_text("utf-8")
-    assert "<h2>按镇（街道）浏览</h2>" in home
+    assert '<h2 id="towns">按镇（街道）浏览</h2>' in home
     towns = [r["code"] for r in DONGGUAN if r["level"] == "town"]
     assert all(f'href="area/{code}/"' in home for code in towns)
     city = (out / "area" / "4419" / "index.html").read_text("utf-8")
@@ -272,4 +272,4 @@ def test_a_city_without_counties_leads_straight_to_its_towns(tmp_path: Path) -> 
     town = (out / "area" / "441900003" / "index.html").read_text("utf-8")
     assert '<span class="hubdir-kind">街道</span> · <a href="../../area/4419/">东莞市</a></p>' in town
     english = (out / "en" / "index.html").read_text("utf-8")
-    assert "<h2>By town or subdistrict</h2>" in english
+    assert '<h2 id="towns">By town or subdistrict</h2>' in english
