@@ -91,8 +91,8 @@ def features(registry: Registry) -> list[dict[str, Any]]:
 def write_geojson(path: Path, registry: Registry, created: Any = None) -> int:
     """Write ``path`` (``hubdir.geojson.zip``, one member ``hubdir.geojson``); return the features.
 
-    Zipped (issue 16): 10 MB → 0.6 MB at 20,000 records; QGIS and GDAL open the zip as it is
-    (``/vsizip/``), a web map unzips it once.
+    Zipped (issue 16): 10 MB → 0.6 MB at 20,000 records.  Unzipped it opens in QGIS or any GIS; GDAL's
+    ``/vsizip/`` should read the zip as it is, but that is not tested here.
     """
     from generator.export import zipped
 

@@ -34,9 +34,16 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     return section.html
 
 
-#: What ``assets/hubdir/nearby.js`` works on (near me, open now, copy address, map popups).
-_NEARBY_USERS = ("data-hubdir-nearby", "data-hubdir-open", "data-hubdir-copy", "data-hubdir-map-kinds")
-_NEARBY_TAG = re.compile(r'<script src="[^"]*assets/hubdir/nearby\.js"></script>\s*')
+#: hubdir's scripts that only some section pages use, and the markers of those uses: nearby.js (near
+#: me, open now, copy address, map popups), plaque.js (the 打印挂牌 button; the light record pages get
+#: it through their own bundle).
+_SCRIPT_USERS = {
+    "nearby": ("data-hubdir-nearby", "data-hubdir-open", "data-hubdir-copy", "data-hubdir-map-kinds"),
+    "plaque": ("data-hubdir-plaque",),
+}
+_SCRIPT_TAGS = {
+    name: re.compile(rf'<script src="[^"]*assets/hubdir/{name}\.js"></script>\s*') for name in _SCRIPT_USERS
+}
 
 
 #: Section pages that need none of Material's JavaScript (its bundle is 35 KB gzipped): the search page
@@ -46,11 +53,12 @@ _BUNDLE_TAG = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    """Leave ``nearby.js`` (8.5 KB gzipped) off the section pages that use none of it (search, data,
-    contribute, coverage, listings), and Material's bundle off the search page: on slow 3G every page
+    """Leave ``nearby.js`` (8.5 KB gzipped) and ``plaque.js`` off the section pages that use none of them
+    (search, data, contribute, coverage, listings), and Material's bundle off the search page: on slow 3G every page
     but the map must stay under 100 KB transferred (issue 14; the search page loads index shards too)."""
     if page.file.src_uri in _NO_MATERIAL_JS:
         output = _BUNDLE_TAG.sub("", output, count=1)
-    if any(marker in output for marker in _NEARBY_USERS):
-        return output
-    return _NEARBY_TAG.sub("", output, count=1)
+    for name, markers in _SCRIPT_USERS.items():
+        if not any(marker in output for marker in markers):
+            output = _SCRIPT_TAGS[name].sub("", output, count=1)
+    return output
