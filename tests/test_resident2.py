@@ -200,7 +200,6 @@ def test_location_finds_the_nearest_town_from_division_centres(
     text = f"离您最近的镇街：容桂（距中心约 {round(d / 100) / 10} 公里）"
     assert card.locator(".hubdir-near__from").inner_text() == text
     assert card.locator("a").first.get_attribute("href").endswith("area/440606006/")
-    # only the small division files were read: no map points, no search index
     assert _axe(page, axe_source, ["[data-hubdir-nearby]"]) == []
     assert errors == []
     context.close()
