@@ -14,6 +14,7 @@ exactly as it was.  ``build()`` can be called repeatedly in one process
 from __future__ import annotations
 
 import fcntl
+import gc
 import html
 import json
 import multiprocessing
@@ -411,12 +412,19 @@ def _write_search(
             entries[rel] = entry
         return entry is not None
 
-    index = search.write(model, site, state.side_file("search-memo"), hashes, reuse)
-    for rel in index.written:
-        st = os.stat(site / rel)
-        entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, index.files[rel], index.files[rel], "search")
-    written, index.written = len(index.written), []
-    state.write_side_file(memo_file, state.base, index)
+    enabled = gc.isenabled()
+    gc.disable()  # the memo is ~100,000 objects per 20,000 records, none in a cycle (see ``search.write``)
+    try:
+        index = search.write(model, site, state.side_file("search-memo"), hashes, reuse)
+        for rel in index.written:
+            st = os.stat(site / rel)
+            sha = index.files[rel]
+            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, sha, sha, "search")
+        written, index.written = len(index.written), []
+        state.write_side_file(memo_file, state.base, index)
+    finally:
+        if enabled:
+            gc.enable()
     return entries, written
 
 
