@@ -223,8 +223,9 @@ def _build_into(
         # The datasets are independent of the pages: write them on the other core meanwhile.
         data_job = None
         data_reused = datasets and state.can_reuse_group("datasets", data_key)
+        data_memo = tmp / "datasets-memo.pickle"  # the export's fragments, for the next build
         if datasets and not data_reused:
-            data_job = _Job(_write_datasets, loaded, tmp / "data")
+            data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo)
 
     overrides = theme.prepare_overrides(work)
     renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
@@ -319,9 +320,13 @@ def _build_into(
             exported, dictionary = state.new.extra["datasets"]
         elif data_reused:  # the previous files went missing meanwhile: write them after all
             data_reused = False
-            exported, dictionary = _write_datasets(loaded, tmp / "data")
+            exported, dictionary = _write_datasets(loaded, tmp / "data", state, hashes, data_memo)
         else:
             exported, dictionary = data_job.result() if data_job else (None, None)
+        if data_memo.is_file():
+            from generator.export.memo import SIDE_FILE
+
+            state.keep(SIDE_FILE, data_memo)
     model.extra["datasets"] = exported
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
@@ -510,8 +515,13 @@ def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     send.close()
 
 
-def _write_datasets(loaded: Any, target: Path) -> tuple[Any, Any]:
+def _write_datasets(
+    loaded: Any, target: Path, state: Any = None, hashes: dict[str, str] | None = None, memo_file: Path | None = None
+) -> tuple[Any, Any]:
     """The datasets and their data dictionary rows (``(None, None)`` without the export module).
+
+    With the cache enabled the previous export's fragments (``export.memo``) are read from it and this
+    export's are left in ``memo_file`` for the next build.
 
     The package is checked by ``fastcheck`` (the same rules as Frictionless, held to it by the
     tests), not by Frictionless itself: at district size Frictionless is 3 s of a 10 s build's CPU.
@@ -519,10 +529,15 @@ def _write_datasets(loaded: Any, target: Path) -> tuple[Any, Any]:
     """
     try:
         from generator.export import ExportError, data_dictionary, write_datasets
+        from generator.export.memo import SIDE_FILE, Memo
     except ImportError:  # the datasets module is not installed in this checkout
         return None, None
+    memo = Memo(state.side_file(SIDE_FILE), hashes) if state is not None and state.enabled else None
     try:
-        return write_datasets(loaded, target, validator="fast"), data_dictionary(loaded.registry.config)
+        exported = write_datasets(loaded, target, validator="fast", memo=memo)
+        if memo is not None and memo_file is not None:
+            state.write_side_file(memo_file, state.base, memo.new)
+        return exported, data_dictionary(loaded.registry.config)
     except ExportError as exc:
         detail = "; ".join(exc.messages) or exc.kind
         if exc.meta is not None:

@@ -48,6 +48,7 @@ from generator.export import (
     xlsx,
     zipped,
 )
+from generator.export import memo as memos
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -151,13 +152,14 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
                    validate: bool = True, validator: str | None = None,
-                   release: tuple[str, str] | None = None) -> ExportResult:
+                   release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
     ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
     follows the size (``package.choose_validator``).  ``release`` is ``(version, date)`` when
     ``hubdir release`` writes a release (see ``package.edition``).  On any failure raise (``ExportError``
-    for expected ones) and leave ``out_dir`` untouched.
+    for expected ones) and leave ``out_dir`` untouched.  ``memo`` (``hubdir build``) holds the fragments
+    of the previous export (see ``memo``); the files are the same with or without it.
     """
     if loaded.report.errors:
         raise ExportError("content", report=loaded.report)
@@ -173,7 +175,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        result = _write_all(work, registry, meta, created, validate, validator, release)
+        result = _write_all(work, registry, meta, created, validate, validator, release, memo)
         started = time.perf_counter()
         # An output from before issue 16 holds one file per record: delete it in the background.
         _swap(work, out_dir, background=(out_dir / "records").is_dir())
@@ -237,12 +239,16 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                validate: bool, validator: str | None = None,
-               release: tuple[str, str] | None = None) -> ExportResult:
+               release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
     config = registry.config
+    memo = memo if memo is not None else memos.Memo()
     # The records' JSON first: its hash says whether these data are a published release (D10).
-    dumped = jsonout.dump_all(registry)
-    everything = jsonout.all_json(dumped)
-    edition = package.edition(config, meta, created, hashlib.sha256(everything).hexdigest(), release)
+    dumped = jsonout.dump_all(registry, memo)
+    everything = jsonout.all_json_chunks(dumped)
+    json_hash = hashlib.sha256()
+    for chunk in everything:
+        json_hash.update(chunk)
+    edition = package.edition(config, meta, created, json_hash.hexdigest(), release)
     base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
@@ -283,7 +289,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     )
     try:
         result = _write_rest(work, registry, meta, created, edition, all_tables, pairs, csv_files, clock,
-                             (dumped, everything))
+                             (dumped, everything), memo)
         problems = validation.errors() if validation else []
         clock.lap("frictionless (wait)")
     finally:
@@ -297,7 +303,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                 edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
                 csv_files: list[ExportedFile], clock: _Clock,
-                json_text: tuple[jsonout.Lines, bytes]) -> ExportResult:
+                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
     clock.lap("descriptor")
@@ -324,15 +330,16 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     fork = rows >= BACKGROUND_ROWS
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
-                           created, raw["publisher"]["zh"], fork=fork)
+                           created, raw["publisher"]["zh"], memo, fork=fork, memo=memo)
     dumped, everything = json_text
     hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
-                           created, fork=fork)
-    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, fork=fork)
+                           created, memo, fork=fork, memo=memo)
+    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
+                           memo=memo)
     try:
-        counts = jsonout.write_all(work, registry, dumped, everything, created)
+        counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
         clock.lap("json")
-        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created)
+        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
         clock.lap("geojson")
         database.wait()
         clock.lap("sqlite (wait)")
@@ -370,13 +377,13 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo) -> None:
     """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
-    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry)
-    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
+    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo)
+    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo)
     (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])
     sqlite.write_datasette_metadata(work / DATASETTE_NAME, Path(SQLITE_NAME).stem, all_tables, {
@@ -394,20 +401,22 @@ class _Background:
 
     Inline when ``fork`` is false or the platform cannot fork.  ``wait``
     returns the function's result (pickled back through a pipe); a failure in
-    the child is raised again there as a RuntimeError with its message.
+    the child is raised again there as a RuntimeError with its message.  What
+    the child added to ``memo`` comes back with the result and is merged.
     """
 
-    def __init__(self, fn: Any, *args: Any, fork: bool) -> None:
+    def __init__(self, fn: Any, *args: Any, fork: bool, memo: memos.Memo | None = None) -> None:
         import multiprocessing
 
         self.process: Any = None
         self.result: Any = None
+        self.memo = memo
         if not fork or "fork" not in multiprocessing.get_all_start_methods():
             self.result = fn(*args)
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_run_child, args=(send, fn, args), daemon=True)
+        self.process = context.Process(target=_run_child, args=(send, fn, args, memo), daemon=True)
         self.process.start()
         send.close()
 
@@ -422,6 +431,9 @@ class _Background:
         self.process = None
         if error:
             raise RuntimeError(error)
+        result, delta = result
+        if self.memo is not None and delta is not None:
+            self.memo.merge(delta)
         return result
 
     def close(self) -> None:
@@ -431,13 +443,15 @@ class _Background:
             self.process = None
 
 
-def _run_child(send: Any, fn: Any, args: tuple[Any, ...]) -> None:
+def _run_child(send: Any, fn: Any, args: tuple[Any, ...], memo: memos.Memo | None) -> None:
+    if memo is not None:  # send back only what this child uses and makes
+        memo.new, memo.hits, memo.made = {}, {}, {}
     try:
         result = fn(*args)
     except BaseException as exc:  # reported to the parent, which fails the export
         send.send((f"{type(exc).__name__}: {exc}", None))
     else:
-        send.send((None, result))
+        send.send((None, (result, memo.delta() if memo is not None else None)))
     finally:
         send.close()
 

@@ -30,6 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from generator.export import memo as memos
+from generator.export import zipped
 from generator.export.tables import DictionaryRow, Table
 from generator.i18n import t
 from generator.registry import Record
@@ -63,7 +65,7 @@ def _cells(ws: Any, row: Iterable[Any]) -> list[Any]:
 
 
 def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], dictionary: list[DictionaryRow],
-               about: list[tuple[str, str]], created: dt.datetime, creator: str) -> None:
+               about: list[tuple[str, str]], created: dt.datetime, creator: str, memo: Any = None) -> None:
     """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards."""
     pairs = list(tables)
     wb = Workbook(write_only=True)
@@ -103,39 +105,26 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
     try:
-        _repack(raw, path, created, streamed)
+        _repack(raw, path, created, streamed, memo)
     finally:
         raw.unlink()
 
 
 def _repack(source: Path, target: Path, created: dt.datetime,
-            streamed: dict[str, tuple[Table, list[Record]]]) -> None:
+            streamed: dict[str, tuple[Table, list[Record]]], memo: Any) -> None:
     """Copy every entry with a fixed date, permissions and compression (zip entries carry local time);
     the table sheets are generated straight into the archive."""
-    moment = created.astimezone(dt.UTC)
-    date_time = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    with zipfile.ZipFile(source) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
-                            compresslevel=COMPRESSLEVEL) as dst:
+    with zipfile.ZipFile(source) as src:
         names = src.namelist()
         missing = set(streamed) - set(names)
         if missing:
             raise RuntimeError(f"openpyxl did not lay out sheets as expected: {sorted(missing)}")
-        for name in names:
-            entry = zipfile.ZipInfo(name, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            # A ZipInfo passed to open()/writestr() keeps its own level (None: zlib's default, 6), not the
-            # archive's; without this the sheets were compressed at level 6 (several seconds of CPU).
-            entry._compresslevel = COMPRESSLEVEL  # type: ignore[attr-defined]  # 3.13: compress_level
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 0
-            if name in streamed:
-                table, records = streamed[name]
-                with dst.open(entry, "w", force_zip64=True) as handle:
-                    for chunk in sheet_xml(table, records):
-                        handle.write(chunk.encode("utf-8"))
-            else:
-                dst.writestr(entry, src.read(name))
+        members: list[tuple[str, Iterable[zipped.Piece]]] = [
+            (name, sheet_pieces(*streamed[name], memo) if name in streamed
+             else [zipped.piece(src.read(name), COMPRESSLEVEL)])
+            for name in names
+        ]
+        zipped.write_zip(target, members, created)
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -182,14 +171,40 @@ def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def sheet_xml(table: Table, records: list[Record], batch: int = 2000) -> Iterator[str]:
-    """A table as worksheet XML (inline strings, frozen Chinese header row), in chunks."""
+def spans(rows: list[list[Any]]) -> Iterator[tuple[int, int]]:
+    """``rows`` cut into runs ``[start, end)`` that end with a record (``zipped.cuts_after`` its id, the
+    first cell: a record's rows of a link table stay together)."""
+    start = 0
+    for index in range(1, len(rows)):
+        key = rows[index - 1][0]
+        if key != rows[index][0] and zipped.cuts_after(str(key)):
+            yield start, index
+            start = index
+    if start < len(rows):
+        yield start, len(rows)
+
+
+def sheet_pieces(table: Table, records: list[Record], memo: Any = None) -> Iterator[zipped.Piece]:
+    """A table as worksheet XML (inline strings, frozen Chinese header row), deflated in chunks.
+
+    A chunk's XML shows its rows' values and their row numbers (``r="…"``), nothing else: with a
+    ``memo`` its compressed bytes are keyed by those, so unchanged rows are not even turned into XML.
+    """
     letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
-    yield _HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])
-    chunk: list[str] = []
-    for number, values in enumerate(table.rows(records), start=2):
-        chunk.append(_row_xml(number, letters, values))
-        if len(chunk) >= batch:
-            yield "".join(chunk)
-            chunk = []
-    yield "".join(chunk) + _TAIL
+    yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
+                       COMPRESSLEVEL)
+    rows = list(table.rows(records))
+    for start, end in spans(rows):
+        block = rows[start:end]
+        first = start + 2
+
+        def make(block: list[list[Any]] = block, first: int = first) -> zipped.Piece:
+            xml = "".join([_row_xml(number, letters, values) for number, values in enumerate(block, start=first)])
+            return zipped.piece(xml.encode("utf-8"), COMPRESSLEVEL)
+
+        if memo is None:
+            yield make()
+            continue
+        key = ("xlsx", COMPRESSLEVEL, memos.digest(str(len(letters)), str(first), repr(block)))
+        yield memo.cached(key, make)
+    yield zipped.piece(_TAIL.encode("utf-8"), COMPRESSLEVEL)

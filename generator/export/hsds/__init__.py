@@ -35,7 +35,6 @@ import hashlib
 import io
 import json
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +126,8 @@ class _Writer:
         self.rows: dict[str, list[dict[str, Any]]] = {r["name"]: [] for r in self.doc["resources"]}
         self.terms: dict[tuple[str, str], str] = {}
         self.kind_labels: dict[str, str] = {}
+        self.names = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in self.doc["resources"]}
+        self.chains: dict[str, str] = {}
 
     def id(self, table: str, key: str) -> str:
         return uid(self.package, table, key)
@@ -291,24 +292,67 @@ class _Writer:
             })
         return lid
 
-    def run(self) -> None:
+    def run(self, memo: Any = None) -> dict[str, list[tuple[str, str, int]]]:
+        """Every table's rows as CSV text, one piece per record (id, text, rows) in the order written.
+
+        A record's rows show the record, whether the hub it names is an organization here, and the
+        names and levels of its division chain (``_key``): with a ``memo`` they are keyed by those.
+        """
         self.taxonomies()
-        orgs: dict[str, str] = {}
-        for name in ORG_REGISTRIES:
+        taxonomy = {name: [("", _csv(self.names[name], rows), len(rows))] for name, rows in self.rows.items() if rows}
+        orgs = {record.id: self.id("organization", record.id)
+                for name in ORG_REGISTRIES for record in self.registry.records(name)}
+        out: dict[str, list[tuple[str, str, int]]] = {name: list(taxonomy.get(name, ())) for name in self.rows}
+        for name in (*ORG_REGISTRIES, *(n for n in REGISTRIES if n in CARRIER_HUB)):
             for record in self.registry.records(name):
-                orgs[record.id] = self.organization(record)
-                self.service(record, orgs[record.id])
-        for name in REGISTRIES:
-            if name not in CARRIER_HUB:
-                continue
-            for record in self.registry.records(name):
-                hub = record.get(CARRIER_HUB[name])
-                owner = orgs.get(hub) if isinstance(hub, str) else None
-                self.service(record, owner or self.organization(record))
+                owner = None
+                if name in CARRIER_HUB:
+                    hub = record.get(CARRIER_HUB[name])
+                    owner = orgs.get(hub) if isinstance(hub, str) else None
+                content = memo.record_key(record.id) if memo is not None else None
+                if content is None:
+                    pieces = self._record(record, owner)
+                else:
+                    key = ("hsds", content, owner or "", self._key(record))
+                    pieces = memo.cached(key, lambda record=record, owner=owner: self._record(record, owner))
+                for table, text, count in pieces:
+                    out[table].append((record.id, text, count))
+        return out
+
+    def _key(self, record: Record) -> str:
+        """What a record's rows show of other records: its hub parent's presence, its division chain."""
+        parent = record.get("parent") if record.registry == "hubs" else record.get("hub")
+        known = bool(parent and isinstance(parent, str) and self.registry.get("hubs", parent))
+        code = record.division
+        chain = self.chains.get(code)
+        if chain is None:
+            division = self.registry.division(code)
+            chain = self.chains[code] = json.dumps(
+                [division.name if division else None,
+                 [(d.id, d.get("level"), d.name) for d in self.registry.geo.chain(code)]],
+                ensure_ascii=False, default=str)
+        return f"{int(known)}{chain}"
+
+    def _record(self, record: Record, owner: str | None) -> tuple[tuple[str, str, int], ...]:
+        """The rows of one record (an organization and its service, or a service of ``owner``)."""
+        self.rows = {name: [] for name in self.names}
+        if record.registry in ORG_REGISTRIES:
+            self.service(record, self.organization(record))
+        else:
+            self.service(record, owner or self.organization(record))
+        return tuple((name, _csv(self.names[name], rows), len(rows)) for name, rows in self.rows.items() if rows)
+
+
+def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV text (CRLF): the csv module writes None as an empty cell and any other value as
+    str() (a float's shortest round-tripping form), which is what every cell needs."""
+    handle = io.StringIO(newline="")
+    csv.writer(handle, lineterminator="\r\n").writerows([row.get(n) for n in names] for row in rows)
+    return handle.getvalue()
 
 
 def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dict[str, str] | None = None,
-               created: dt.datetime | None = None) -> int:
+               created: dt.datetime | None = None, memo: Any = None) -> int:
     """Write ``hsds.zip`` (21 CSV tables + the official descriptor); return the number of data rows.
 
     One zip rather than a folder: the zipped form of a Frictionless data package (what
@@ -318,19 +362,21 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
     fixed metadata, so two exports of the same data are byte-identical.
     """
     writer = _Writer(registry.config, registry, package_name, meta_hsds or {})
-    writer.run()
+    tables = writer.run(memo)
+    members: list[tuple[str, Any]] = []
     total = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for resource in writer.doc["resources"]:
-            names = [f["name"] for f in resource["schema"]["fields"]]
-            rows = writer.rows[resource["name"]]
-            handle = io.StringIO(newline="")
-            out_csv = csv.writer(handle, lineterminator="\r\n")
-            out_csv.writerow(names)
-            # The csv module writes None as an empty cell and any other value as str() (a float's
-            # shortest round-tripping form), which is what every cell needs.
-            out_csv.writerows([row.get(n) for n in names] for row in rows)
-            total += len(rows)
-            archive.writestr(zipped.entry(resource["path"], created), handle.getvalue().encode("utf-8"))
-        archive.writestr(zipped.entry("datapackage.json", created), OFFICIAL.read_bytes())
+    for resource in writer.doc["resources"]:
+        names = writer.names[resource["name"]]
+        chunks = zipped.Chunks()
+        handle = io.StringIO(newline="")
+        csv.writer(handle, lineterminator="\r\n").writerow(names)
+        chunks.add(handle.getvalue())
+        for rid, text, count in tables[resource["name"]]:
+            chunks.add(text)
+            total += count
+            if rid:
+                chunks.end_record(rid)
+        members.append((resource["path"], zipped.pieces(chunks.chunks(), zipped.LEVEL, memo)))
+    members.append(("datapackage.json", zipped.pieces([OFFICIAL.read_bytes()])))
+    zipped.write_zip(path, members, created)
     return total
