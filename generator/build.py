@@ -532,11 +532,11 @@ def _write_datasets(
         from generator.export.memo import SIDE_FILE, Memo
     except ImportError:  # the datasets module is not installed in this checkout
         return None, None
-    memo = Memo(state.side_file(SIDE_FILE), hashes) if state is not None and state.enabled else None
+    memo = Memo.load(state.side_file(SIDE_FILE), hashes) if state is not None and state.enabled else None
     try:
         exported = write_datasets(loaded, target, validator="fast", memo=memo)
         if memo is not None and memo_file is not None:
-            state.write_side_file(memo_file, state.base, memo.new)
+            state.write_side_file(memo_file, state.base, memo.dump())
         return exported, data_dictionary(loaded.registry.config)
     except ExportError as exc:
         detail = "; ".join(exc.messages) or exc.kind

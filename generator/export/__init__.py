@@ -265,6 +265,35 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     pairs += summary.pairs(registry, tuple(table for table, _ in pairs))
     all_tables = tuple(table for table, _ in pairs)
     clock = _Clock()
+    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
+    # large they run in forked processes, started as soon as their inputs are ready, while this one
+    # writes the rest (in an incremental build the pages leave the other core mostly idle, so the
+    # export's wall time is its longest job's).
+    fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS
+    raw = meta.raw
+    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
+                           memo=memo)
+    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
+    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
+                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo,
+                           fork=fork, memo=memo)
+    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
+                           created, memo, fork=fork, memo=memo)
+    try:
+        return _write_csv(work, registry, meta, created, edition, all_tables, pairs, clock, (dumped, everything),
+                          memo, validate, validator, (database, workbook, hsds_job))
+    finally:
+        database.close()
+        workbook.close()
+        hsds_job.close()
+
+
+def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
+               edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, Any]],
+               clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
+               validator: str | None, jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+    """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
+    config = registry.config
 
     # CSV tables and their descriptors.
     (work / "csv").mkdir()
@@ -288,8 +317,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
     )
     try:
-        result = _write_rest(work, registry, meta, created, edition, all_tables, pairs, csv_files, clock,
-                             (dumped, everything), memo)
+        result = _write_rest(work, registry, meta, created, edition, csv_files, clock, json_text, memo, jobs)
         problems = validation.errors() if validation else []
         clock.lap("frictionless (wait)")
     finally:
@@ -300,17 +328,12 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     return result
 
 
-def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-                edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
-                csv_files: list[ExportedFile], clock: _Clock,
-                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo) -> ExportResult:
-    config = registry.config
-    files: list[ExportedFile] = []
-    clock.lap("descriptor")
+def _about(config: Any, meta: package.Meta, edition: package.Edition, created: dt.datetime) -> list[tuple[str, str]]:
+    """The workbook's "about" sheet: title, description, version, dates, licence, citation, sources."""
     cite = package.citation(meta, edition)
     lic = package.licence(config)
     raw = meta.raw
-    about = [
+    return [
         (_both("export.about.title"), package.both(raw["title"])),
         (_both("export.about.description"), f"{raw['description']['zh']}\n\n{raw['description']['en']}"),
         (_both("export.about.version"), edition.version),
@@ -323,34 +346,31 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
             f" {raw['contact']['url']}" if raw["contact"].get("url") else "")),
         (_both("export.about.homepage"), config.site["url"]),
     ] + [(_both("export.about.sources"), _source_text(s)) for s in raw["sources"]]
+
+
+def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
+                edition: package.Edition, csv_files: list[ExportedFile], clock: _Clock,
+                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo,
+                jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+    config = registry.config
+    files: list[ExportedFile] = []
+    clock.lap("descriptor")
+    cite = package.citation(meta, edition)
+    lic = package.licence(config)
+    raw = meta.raw
     rows = sum(f.rows or 0 for f in csv_files)
-    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
-    # large they run in forked processes while this one writes the rest (in an incremental build the
-    # pages leave the other core mostly idle, so the export's wall time is its longest job's).
-    fork = rows >= BACKGROUND_ROWS
-    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
-    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
-                           created, raw["publisher"]["zh"], memo, fork=fork, memo=memo)
     dumped, everything = json_text
-    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
-                           created, memo, fork=fork, memo=memo)
-    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
-                           memo=memo)
-    try:
-        counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
-        clock.lap("json")
-        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
-        clock.lap("geojson")
-        database.wait()
-        clock.lap("sqlite (wait)")
-        workbook.wait()
-        clock.lap("xlsx (wait)")
-        hsds_rows = hsds_job.wait()
-        clock.lap("hsds (wait)")
-    finally:
-        database.close()
-        workbook.close()
-        hsds_job.close()
+    database, workbook, hsds_job = jobs
+    counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
+    clock.lap("json")
+    features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
+    clock.lap("geojson")
+    database.wait()
+    clock.lap("sqlite (wait)")
+    workbook.wait()
+    clock.lap("xlsx (wait)")
+    hsds_rows = hsds_job.wait()
+    clock.lap("hsds (wait)")
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)

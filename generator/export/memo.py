@@ -25,6 +25,16 @@ T = TypeVar("T")
 SIDE_FILE = "datasets-memo"
 
 
+def environment() -> str:
+    """The libraries whose output a memo holds (zlib's deflate, openpyxl's parts of the workbook);
+    hubdir's own code is in the build cache's key."""
+    import zlib
+
+    import openpyxl
+
+    return f"zlib {zlib.ZLIB_RUNTIME_VERSION}; openpyxl {openpyxl.__version__}"
+
+
 def digest(*parts: str | bytes) -> bytes:
     """A key of ``parts`` (length-prefixed, so no two different sequences share one)."""
     h = hashlib.sha256()
@@ -75,6 +85,17 @@ class Memo:
     def record_key(self, record_id: str) -> str | None:
         """The content hash of a record, or ``None`` when fragments are not memoized."""
         return self.records.get(record_id)
+
+    # -- the build cache keeps it between builds ---------------------------------------------------
+    @classmethod
+    def load(cls, saved: Any, records: dict[str, str] | None) -> Memo:
+        """A memo from what ``dump`` gave (nothing of it when the libraries that made it changed)."""
+        if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == environment():
+            return cls(saved[1], records)
+        return cls(None, records)
+
+    def dump(self) -> tuple[str, dict[Any, Any]]:
+        return environment(), self.new
 
     # -- forked writers (``export._Background``) send back what they used and made -------------------
     def delta(self) -> tuple[dict[Any, Any], dict[str, int], dict[str, int]]:

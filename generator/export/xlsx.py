@@ -66,8 +66,30 @@ def _cells(ws: Any, row: Iterable[Any]) -> list[Any]:
 
 def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], dictionary: list[DictionaryRow],
                about: list[tuple[str, str]], created: dt.datetime, creator: str, memo: Any = None) -> None:
-    """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards."""
+    """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards.
+
+    The layout (every part but the table sheets) shows the about sheet, the dictionary, the sheet
+    names, the date and the creator: with a ``memo`` it is keyed by those.
+    """
     pairs = list(tables)
+    names = [table.name for table, _ in pairs]
+    key = None
+    if memo is not None:
+        key = ("xlsx-layout", memos.digest(repr(about), repr(dictionary), repr(names), created.isoformat(), creator))
+    layout: list[tuple[str, Any]] | None = memo.get(key) if key is not None else None
+    if layout is None:
+        layout = _layout(path, names, dictionary, about, created, creator)
+        if key is not None:
+            memo.put(key, layout)
+    members: list[tuple[str, Iterable[zipped.Piece]]] = [
+        (name, sheet_pieces(*pairs[part], memo) if isinstance(part, int) else [part]) for name, part in layout
+    ]
+    zipped.write_zip(path, members, created)
+
+
+def _layout(path: Path, names: list[str], dictionary: list[DictionaryRow], about: list[tuple[str, str]],
+            created: dt.datetime, creator: str) -> list[tuple[str, Any]]:
+    """The workbook's parts in order: a deflated ``Piece``, or the index of the table whose sheet goes there."""
     wb = Workbook(write_only=True)
     stamp = created.astimezone(dt.UTC).replace(tzinfo=None)
     wb.properties.created = stamp
@@ -95,36 +117,25 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
         for code, zh, en in row.codes:
             sheet.append(_cells(sheet, [row.resource, row.field, code, zh, en]))
 
-    streamed: dict[str, tuple[Table, list[Record]]] = {}
+    streamed: dict[str, int] = {}
     first = len(wb.worksheets) + 1
-    for index, (table, records) in enumerate(pairs):
-        wb.create_sheet(table.name)  # an empty placeholder; its XML is replaced below
-        streamed[f"xl/worksheets/sheet{first + index}.xml"] = (table, records)
+    for index, name in enumerate(names):
+        wb.create_sheet(name)  # an empty placeholder; its XML is replaced by the table's
+        streamed[f"xl/worksheets/sheet{first + index}.xml"] = index
 
     raw = path.with_suffix(".raw.xlsx")
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
     try:
-        _repack(raw, path, created, streamed, memo)
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+        with zipfile.ZipFile(raw) as src:
+            parts = src.namelist()
+            missing = set(streamed) - set(parts)
+            if missing:
+                raise RuntimeError(f"openpyxl did not lay out sheets as expected: {sorted(missing)}")
+            return [(name, streamed[name] if name in streamed else zipped.piece(src.read(name), COMPRESSLEVEL))
+                    for name in parts]
     finally:
-        raw.unlink()
-
-
-def _repack(source: Path, target: Path, created: dt.datetime,
-            streamed: dict[str, tuple[Table, list[Record]]], memo: Any) -> None:
-    """Copy every entry with a fixed date, permissions and compression (zip entries carry local time);
-    the table sheets are generated straight into the archive."""
-    with zipfile.ZipFile(source) as src:
-        names = src.namelist()
-        missing = set(streamed) - set(names)
-        if missing:
-            raise RuntimeError(f"openpyxl did not lay out sheets as expected: {sorted(missing)}")
-        members: list[tuple[str, Iterable[zipped.Piece]]] = [
-            (name, sheet_pieces(*streamed[name], memo) if name in streamed
-             else [zipped.piece(src.read(name), COMPRESSLEVEL)])
-            for name in names
-        ]
-        zipped.write_zip(target, members, created)
+        raw.unlink(missing_ok=True)
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

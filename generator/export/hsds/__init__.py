@@ -40,6 +40,7 @@ from typing import Any
 
 from generator import schema
 from generator.config import Config
+from generator.export import memo as memos
 from generator.export import zipped
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
@@ -292,32 +293,64 @@ class _Writer:
             })
         return lid
 
-    def run(self, memo: Any = None) -> dict[str, list[tuple[str, str, int]]]:
-        """Every table's rows as CSV text, one piece per record (id, text, rows) in the order written.
+    def run(self, memo: Any = None) -> dict[str, list[tuple[zipped.Piece, int]]]:
+        """Every table's rows as deflated CSV pieces with their row counts, in the order written.
 
+        The records are taken in runs (``zipped.groups``), each run deflated on its own per table.
         A record's rows show the record, whether the hub it names is an organization here, and the
-        names and levels of its division chain (``_key``): with a ``memo`` they are keyed by those.
+        names and levels of its division chain (``_key``): with a ``memo`` a run's pieces are keyed
+        by those of its records, so an unchanged run is neither written nor deflated again.
         """
         self.taxonomies()
-        taxonomy = {name: [("", _csv(self.names[name], rows), len(rows))] for name, rows in self.rows.items() if rows}
+        out: dict[str, list[tuple[zipped.Piece, int]]] = {
+            name: [(zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows))] if rows else []
+            for name, rows in self.rows.items()
+        }
         orgs = {record.id: self.id("organization", record.id)
                 for name in ORG_REGISTRIES for record in self.registry.records(name)}
-        out: dict[str, list[tuple[str, str, int]]] = {name: list(taxonomy.get(name, ())) for name in self.rows}
+        todo: list[tuple[Record, str | None]] = []
         for name in (*ORG_REGISTRIES, *(n for n in REGISTRIES if n in CARRIER_HUB)):
             for record in self.registry.records(name):
                 owner = None
                 if name in CARRIER_HUB:
                     hub = record.get(CARRIER_HUB[name])
                     owner = orgs.get(hub) if isinstance(hub, str) else None
-                content = memo.record_key(record.id) if memo is not None else None
-                if content is None:
-                    pieces = self._record(record, owner)
-                else:
-                    key = ("hsds", content, owner or "", self._key(record))
-                    pieces = memo.cached(key, lambda record=record, owner=owner: self._record(record, owner))
-                for table, text, count in pieces:
-                    out[table].append((record.id, text, count))
+                todo.append((record, owner))
+        for run in zipped.groups(todo, lambda item: item[0].id):
+            found = None
+            key = self._run_key(run, memo)
+            if key is not None:
+                found = memo.get(key)
+            if found is None:
+                found = self._run(run)
+                if key is not None:
+                    memo.put(key, found)
+            for table, made in found:
+                out[table].append(made)
         return out
+
+    def _run_key(self, run: list[tuple[Record, str | None]], memo: Any) -> tuple[str, bytes] | None:
+        if memo is None:
+            return None
+        parts: list[str] = []
+        for record, owner in run:
+            content = memo.record_key(record.id)
+            if content is None:
+                return None
+            parts += [content, owner or "", self._key(record)]
+        return ("hsds", memos.digest(*parts))
+
+    def _run(self, run: list[tuple[Record, str | None]]) -> tuple[tuple[str, tuple[zipped.Piece, int]], ...]:
+        """The rows of a run of records, per table: organizations and their services, or services
+        of their owner."""
+        self.rows = {name: [] for name in self.names}
+        for record, owner in run:
+            if record.registry in ORG_REGISTRIES:
+                self.service(record, self.organization(record))
+            else:
+                self.service(record, owner or self.organization(record))
+        return tuple((name, (zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows)))
+                     for name, rows in self.rows.items() if rows)
 
     def _key(self, record: Record) -> str:
         """What a record's rows show of other records: its hub parent's presence, its division chain."""
@@ -332,16 +365,6 @@ class _Writer:
                  [(d.id, d.get("level"), d.name) for d in self.registry.geo.chain(code)]],
                 ensure_ascii=False, default=str)
         return f"{int(known)}{chain}"
-
-    def _record(self, record: Record, owner: str | None) -> tuple[tuple[str, str, int], ...]:
-        """The rows of one record (an organization and its service, or a service of ``owner``)."""
-        self.rows = {name: [] for name in self.names}
-        if record.registry in ORG_REGISTRIES:
-            self.service(record, self.organization(record))
-        else:
-            self.service(record, owner or self.organization(record))
-        return tuple((name, _csv(self.names[name], rows), len(rows)) for name, rows in self.rows.items() if rows)
-
 
 def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
     """Rows as CSV text (CRLF): the csv module writes None as an empty cell and any other value as
@@ -366,17 +389,13 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
     members: list[tuple[str, Any]] = []
     total = 0
     for resource in writer.doc["resources"]:
-        names = writer.names[resource["name"]]
-        chunks = zipped.Chunks()
         handle = io.StringIO(newline="")
-        csv.writer(handle, lineterminator="\r\n").writerow(names)
-        chunks.add(handle.getvalue())
-        for rid, text, count in tables[resource["name"]]:
-            chunks.add(text)
+        csv.writer(handle, lineterminator="\r\n").writerow(writer.names[resource["name"]])
+        pieces = [zipped.piece(handle.getvalue().encode("utf-8"))]
+        for made, count in tables[resource["name"]]:
+            pieces.append(made)
             total += count
-            if rid:
-                chunks.end_record(rid)
-        members.append((resource["path"], zipped.pieces(chunks.chunks(), zipped.LEVEL, memo)))
-    members.append(("datapackage.json", zipped.pieces([OFFICIAL.read_bytes()])))
+        members.append((resource["path"], pieces))
+    members.append(("datapackage.json", [zipped.piece(OFFICIAL.read_bytes())]))
     zipped.write_zip(path, members, created)
     return total
