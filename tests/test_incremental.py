@@ -321,3 +321,88 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
         assert_same_tree(preview.out_dir, clean, done)
     preview.memory.wait()
     assert preview.status.in_place >= 1
+
+
+def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's fragments (``export.memo``) from the previous build give the bytes of a clean
+    build after an edit, an addition, a deletion, a rename and a division's new name; the records
+    run in short chunks here so that most chunks are reused and only the changed ones made anew."""
+    from generator.export import zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)  # the fixture's ~30 records in ~10 runs (the forked jobs inherit it)
+    out = project / "build" / "site"
+    clean = tmp_path / "clean" / "site"
+    first = build.build(load_config(project), out, quiet=True)
+    assert first.datasets is not None and first.datasets.reused == {}
+    mutator = Mutator(project, 5)
+    for change in (mutator.edit, mutator.add, mutator.delete, mutator.rename, mutator.edit_division):
+        done = change()
+        config = load_config(project)
+        cached = build.build(config, out, quiet=True)
+        build.build(config, clean, quiet=True, cache=False)
+        assert_same_tree(out / "data", clean / "data", done)
+        assert cached.datasets is not None
+        reused = cached.datasets.reused
+        assert reused.get("json", 0) >= cached.records - 2, (done, reused)  # all but the changed record(s)
+        if not done.startswith("edit division"):  # a division's name is in its whole subtree's HSDS rows
+            assert reused.get("hsds", 0) > 0 and reused.get("xlsx", 0) > 0, (done, reused)
+
+
+def test_the_export_memo_makes_only_the_edited_records_fragments_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-record edit: every other record's JSON, HSDS run, GeoJSON run and workbook chunk comes
+    from the memo (counted, not timed), and the files equal an export without a memo."""
+    import pickle
+
+    from generator.export import write_datasets, zipped
+    from generator.export.memo import Memo
+    from generator.validate import load
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    loaded = load(load_config(project))
+    first = Memo(None, incremental.record_hashes(loaded.registry, None))
+    write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
+    assert first.hits == {} and first.made["json"] == len(loaded.registry)
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
+    loaded = load(load_config(project))
+    second = Memo.load(pickle.loads(pickle.dumps(first.dump())), incremental.record_hashes(loaded.registry, None))
+    result = write_datasets(loaded, tmp_path / "cached", validator="fast", memo=second)
+    write_datasets(loaded, tmp_path / "clean", validator="fast")
+    assert_same_tree(tmp_path / "cached", tmp_path / "clean")
+    assert second.made["json"] == 1 and second.hits["json"] == len(loaded.registry) - 1
+    assert second.made["hsds"] == 1 and second.hits["hsds"] >= 3  # the edited record's run, no other
+    assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
+    # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
+    assert 0 < second.made["xlsx"] < second.hits["xlsx"]
+    assert result.reused == second.hits
+    assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
+
+
+def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members deflated in chunks are ordinary zips (Python's zipfile and Info-ZIP test them), also
+    with the zip64 extensions (forced here by a lower limit)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    from generator.export import zipped
+
+    data = [f"{i},名称{i},{'x' * (i % 50)}\r\n".encode() * 40 for i in range(400)]
+    for limit in (zipped.ZIP64_LIMIT, 1000):
+        monkeypatch.setattr(zipped, "ZIP64_LIMIT", limit)
+        target = tmp_path / f"t{limit}.zip"
+        members = [("a.csv", zipped.pieces(data)), ("empty.txt", []), ("b.txt", [zipped.piece(b"x")])]
+        zipped.write_zip(target, members, None)
+        with zipfile.ZipFile(target) as archive:
+            assert archive.testzip() is None
+            assert archive.read("a.csv") == b"".join(data)
+            assert archive.read("empty.txt") == b""
+            assert archive.read("b.txt") == b"x"
+        if shutil.which("unzip"):
+            subprocess.run(["unzip", "-tq", str(target)], check=True, capture_output=True)

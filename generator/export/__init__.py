@@ -130,6 +130,8 @@ class ExportResult:
     schema_org: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase, wall clock and "(cpu)" of this process (for the benchmark); not part of the output.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Fragments taken from the previous export, by kind (``memo.Memo.hits``); not part of the output.
+    reused: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_records(self) -> int:
@@ -175,7 +177,9 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
+        memo = memo if memo is not None else memos.Memo()
         result = _write_all(work, registry, meta, created, validate, validator, release, memo)
+        result.reused = dict(memo.hits)
         started = time.perf_counter()
         # An output from before issue 16 holds one file per record: delete it in the background.
         _swap(work, out_dir, background=(out_dir / "records").is_dir())

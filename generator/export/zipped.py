@@ -43,6 +43,8 @@ FILE_CHUNK = 1024 * 1024
 MEMO_MIN = 4096
 #: Sizes and offsets from this on need the zip64 extensions (a module constant so a test can lower it).
 ZIP64_LIMIT = 0xFFFFFFFF
+#: The value of a zip field that the zip64 extra field holds instead.
+_MAX = 0xFFFFFFFF
 #: The final empty block that ends a stream of sync-flushed chunks (what ``compressobj().flush()`` gives).
 _END = b"\x03\x00"
 
@@ -180,7 +182,7 @@ def write_zip(path: Path, members: Iterable[tuple[str, Iterable[Piece]]], create
             version = 45 if big else 20
             local_extra = struct.pack("<HHQQ", 1, 16, size, compressed) if big else b""
             out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", version, flags, zipfile.ZIP_DEFLATED, time_,
-                                  date, crc, ZIP64_LIMIT if big else compressed, ZIP64_LIMIT if big else size,
+                                  date, crc, _MAX if big else compressed, _MAX if big else size,
                                   len(raw), len(local_extra)))
             out.write(raw)
             out.write(local_extra)
@@ -193,8 +195,8 @@ def write_zip(path: Path, members: Iterable[tuple[str, Iterable[Piece]]], create
             extra = struct.pack(f"<HH{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
             central.append(struct.pack(
                 "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", version, version, flags, zipfile.ZIP_DEFLATED, time_, date,
-                crc, ZIP64_LIMIT if wide else compressed, ZIP64_LIMIT if wide else size, len(raw), len(extra), 0,
-                0, 0, 0o644 << 16, ZIP64_LIMIT if wide else offset,
+                crc, _MAX if wide else compressed, _MAX if wide else size, len(raw), len(extra), 0,
+                0, 0, 0o644 << 16, _MAX if wide else offset,
             ) + raw + extra)
             offset += 30 + len(raw) + len(local_extra) + compressed
         directory = b"".join(central)
