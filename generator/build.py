@@ -160,7 +160,10 @@ def build(
         with _timed(timings, "manifest"):
             state.finish(tmp / "site")
         with _timed(timings, "swap"), interrupt.held_back():  # never half swapped
-            _swap(tmp / "site", out, tmp)
+            if state.moves is None:  # a whole new site: renamed into place
+                _swap(tmp / "site", out, tmp)
+            else:  # only what changed, moved into the previous site behind a journal
+                state.apply(tmp / "site")
         with _timed(timings, "cache"):
             if cache:
                 state.save(background=memory is not None)
@@ -297,6 +300,7 @@ def _build_into(
             search_job = _Job(_write_search, model, site, state, hashes, memo_file)
     with _timed(timings, "pages"):
         keys = incremental.PageKeys(model, hashes, state.base)
+        keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick
