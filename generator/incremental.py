@@ -24,13 +24,16 @@ swap, so a failed build leaves both the old site and the old cache.  ``--no-cach
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import pickle
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -125,6 +128,8 @@ class FileCache:
     #: for "racily clean" files: one changed within ``RACY_NS`` of the read is always read).
     stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     read_ns: int = 0
+    #: ``keys`` as the cache on disk holds them: a shard whose files all kept their key is not written again.
+    saved: dict[str, str] = field(default_factory=dict)
 
 
 #: A file modified this close to (or after) the previous read is read again whatever its stat says.
@@ -299,9 +304,11 @@ class PageKeys:
         self.base = base
         self._chains: dict[str, list[str]] = {}
         self._memo: dict[str, str] = {}
+        self.links_out: dict[str, list[str]] = {}
         self.links_in: dict[str, list[str]] = {}
         for record in self.reg.all():
-            for target in _links_out(record):
+            out = self.links_out[record.id] = list(_links_out(record))
+            for target in out:
                 self.links_in.setdefault(target, []).append(record.id)
         # each division's own records (the division itself included) and its child divisions: a
         # division's subtree is its own records and its children's subtrees (``subtree_digest``)
@@ -367,7 +374,7 @@ class PageKeys:
         return key
 
     def record(self, record: Record) -> str:
-        ids = {record.id, *_links_out(record), *self.links_in.get(record.id, ()), *self._chain(record.division)}
+        ids = {record.id, *self.links_out[record.id], *self.links_in.get(record.id, ()), *self._chain(record.division)}
         # one level further: the names and statuses shown for linked records come from their own files
         return self._key("record", record.id, ids)
 
@@ -493,17 +500,20 @@ class Cache:
     # -- reading ---------------------------------------------------------------------------------
     def _read(self) -> State:
         try:
-            with open(self.folder / STATE_NAME, "rb") as fh:
-                return State.load(pickle.load(fh))
+            return State.load(_unpickle(self.folder / STATE_NAME))
         except Exception:  # a missing or damaged cache is simply no cache
             return State()
 
     def _read_files(self) -> FileCache:
         try:
-            with open(self.folder / "files.pickle", "rb") as fh:
-                value = pickle.load(fh)
-            if isinstance(value, dict) and value.get("format") == FORMAT:
-                return FileCache(value["entries"], value["hashes"], value["keys"], value["stats"], value["read_ns"])
+            value = _unpickle(self.folder / FILES_NAME)
+            if isinstance(value, dict) and value.get("format") == FORMAT and value.get("shards") == SHARDS:
+                entries: dict[str, tuple[Any, list[Any]]] = {}
+                for shard in range(SHARDS):
+                    with contextlib.suppress(Exception):  # a missing shard: its files are read and checked again
+                        entries.update(_unpickle(self.folder / FILES_SHARD.format(shard)))
+                keys = value["keys"]
+                return FileCache(entries, value["hashes"], keys, value["stats"], value["read_ns"], dict(keys))
         except Exception:
             pass
         return FileCache()
@@ -582,8 +592,7 @@ class Cache:
         if not self.enabled:
             return None
         try:
-            with open(self.folder / f"{name}.pickle", "rb") as fh:
-                value = pickle.load(fh)
+            value = _unpickle(self.folder / f"{name}.pickle")
         except Exception:
             return None
         if not isinstance(value, dict) or value.get("format") != FORMAT or value.get("base") != self.base:
@@ -701,20 +710,31 @@ class Cache:
         if self.memory is not None:
             self.memory.state = self.new
         files = self.files  # taken now: a later load puts new dictionaries into ``files``, never changes these
-        values = (
-            (STATE_NAME, self.new.dump()),
-            (
-                "files.pickle",
-                {
-                    "format": FORMAT,
-                    "entries": files.entries,
-                    "hashes": files.hashes,
-                    "keys": files.keys,
-                    "stats": files.stats,
-                    "read_ns": files.read_ns,
-                },
-            ),
-        )
+        values: list[tuple[str, Any]] = [(STATE_NAME, self.new.dump())]
+        shards: dict[int, dict[str, tuple[Any, list[Any]]]] = {}
+        saved = files.saved
+        entries = files.entries
+        everything = saved.get("\0validation") != files.keys.get("\0validation")
+        dirty = {shard_of(rel) for rel in saved.keys() - files.keys.keys()}  # files gone since
+        for rel, key in files.keys.items():
+            if everything or saved.get(rel) != key:
+                dirty.add(shard_of(rel))
+        if dirty:
+            for rel, key in files.keys.items():
+                shard = shard_of(rel)
+                if shard in dirty and key in entries:
+                    shards.setdefault(shard, {})[key] = entries[key]
+            values += [(FILES_SHARD.format(shard), shards.get(shard, {})) for shard in sorted(dirty)]
+            header = {
+                "format": FORMAT,
+                "shards": SHARDS,
+                "hashes": files.hashes,
+                "keys": files.keys,
+                "stats": files.stats,
+                "read_ns": files.read_ns,
+            }
+            values.append((FILES_NAME, header))  # after its shards (an entry is valid by its key alone)
+            files.saved = dict(files.keys)
         keep = dict(self._keep)
         if background and self.memory is not None:
             import threading
@@ -726,7 +746,7 @@ class Cache:
             return
         self._save(values, keep)
 
-    def _save(self, values: tuple[tuple[str, Any], ...], keep: dict[str, Path]) -> None:
+    def _save(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, value in values:
             tmp = self.folder / f".{name}.tmp"
@@ -744,6 +764,28 @@ class Cache:
 
 
 STATE_NAME = "state.pickle"
+#: Each record file's checks, in ``SHARDS`` files by path (``files-NN.pickle``) beside a header with
+#: every file's key, hash and stat: after one edit only its shard is written again.
+FILES_NAME = "files.pickle"
+FILES_SHARD = "files-{:02d}.pickle"
+SHARDS = 64
+
+
+def shard_of(rel: str) -> int:
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def _unpickle(path: Path) -> Any:
+    """``pickle.load`` with the cyclic garbage collector paused: loading a 100k project's parsed
+    records allocates millions of objects, and the collections that triggers cost twice the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        if enabled:
+            gc.enable()
 #: Written before an update in place, removed once the new state is saved (``Cache.apply``).
 JOURNAL_NAME = "journal.json"
 
