@@ -6,7 +6,9 @@ pages (records, towns, villages, listing chunks) and the search index
 atomic swap into ``build/site/``.
 
 Everything is written into a temporary folder beside the target and only
-renamed into place at the end, so a failed build leaves the previous site
+put into place at the end — renamed whole, or, for an incremental build,
+only the changed files moved into the previous site behind a journal
+(``incremental.Cache.apply``) — so a failed build leaves the previous site
 exactly as it was.  ``build()`` can be called repeatedly in one process
 (``hubdir serve`` does).
 """

@@ -8,18 +8,30 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   differs from the cached one nothing is reused (a full build).
 * **files** — each record file's load + shape + record checks are cached by (path, bytes, the day:
   date checks depend on it); the cross-record checks always run over the whole registry (they are
-  linear and cheap), so the report equals a full validation's.
+  linear and cheap), so the report equals a full validation's.  On disk in 64 shards by path, so one
+  edit rewrites one shard.
 * **bulk pages** — each page's key hashes the global key and the content hashes of every record the
-  page can show (``page_keys``): a record page its record, the records it links to and that link to
-  it, its divisions; an area page its chain, its whole subtree and the records in it, its siblings;
-  a listing page its records, their divisions and the pager.  An unchanged key reuses the previous
-  file (a hard link into the new tree) after checking its size and mtime against the manifest.
+  page can show (``PageKeys``): a record page its record, the records it links to and that link to
+  it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
+  siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
+  previous file where it is, after checking its size and mtime against the state.
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
   search index and the datasets (keyed by every record) are reused whole or rebuilt whole.
 
-The previous site plus ``manifest`` (path → size, mtime, sha256, key) is the cache; it lives beside
-the site (``build/.site-cache/``, git-ignored with ``build/``) and is written only after the atomic
-swap, so a failed build leaves both the old site and the old cache.  ``--no-cache`` ignores it.
+The previous site plus its state (path → size, mtime, sha256, key, group) is the cache; the state
+lives beside the site (``build/.site-cache/``, git-ignored with ``build/``).  ``--no-cache`` ignores it.
+
+**Two ways into place.**  Every build writes into a temporary folder beside the site.  A build that
+kept nothing of the previous site (the first, ``--no-cache``, a new global key) has written the whole
+site there and renames it into place (the atomic swap).  Otherwise the temporary folder holds only
+what this build wrote: ``finish`` plans, ``apply`` updates the previous site in place — it writes a
+journal, moves in each written file whose bytes changed (``os.replace``, atomic per file), deletes
+the files this build no longer makes, and the journal goes once the new state is saved.  Why: at
+100k the site has ~210,000 files, and hard-linking every unchanged one into a fresh tree cost more
+than everything else a one-record edit needs.  Nothing touches the site before ``apply``, so a build
+that fails leaves the old site and the old cache; a build stopped during ``apply`` leaves the
+journal, and the next build, finding it, trusts nothing of the half-updated site and builds it whole.
+Files put into the site by hand (not by a build) stay until the next full build.
 """
 
 from __future__ import annotations
