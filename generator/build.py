@@ -16,6 +16,8 @@ exactly as it was.  ``build()`` can be called repeatedly in one process
 from __future__ import annotations
 
 import fcntl
+import functools
+import gc
 import html
 import json
 import multiprocessing
@@ -82,6 +84,26 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
+#: The collector's first threshold while a build runs (Python's default: 700).  A build allocates
+#: millions of long-lived objects (records, pages, index entries); at 700 the collector runs
+#: thousands of times, each pass a cost with nothing to free.  ~10% of the main process's time.
+GC_THRESHOLD = 50_000
+
+
+def _fewer_collections(fn: Callable[..., BuildResult]) -> Callable[..., BuildResult]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> BuildResult:
+        before = gc.get_threshold()
+        gc.set_threshold(max(GC_THRESHOLD, before[0]), *before[1:])
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.set_threshold(*before)
+
+    return wrapper
+
+
+@_fewer_collections
 def build(
     config: Config,
     out_dir: Path | None = None,
@@ -232,7 +254,8 @@ def _build_into(
             data_job = _Job(_write_datasets, loaded, tmp / "data")
 
     overrides = theme.prepare_overrides(work)
-    renderers = {lang: pages.Renderer(model, lang) for lang in LANGS}
+    env = pages.environment()  # the templates compiled once for both languages
+    renderers = {lang: pages.Renderer(model, lang, env=env) for lang in LANGS}
     shells: dict[str, theme.Shell] = {}
     page_paths: dict[str, list[str]] = {}
     raw_data_pages: dict[str, str] = {}

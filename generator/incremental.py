@@ -185,13 +185,14 @@ def load(
     if not same_checks:
         suspects = None  # another day, other schemas: every file again
     key_of: dict[str, str] = {"\0validation": vkey}
-    folders: dict[Path, str] = {}  # one relative-path computation per folder, not per file
+    folders: dict[str, str] = {}  # one relative-path computation per folder, not per file
 
     def rel_of(path: Path) -> str:
-        parent = path.parent
-        if parent not in folders:
-            folders[parent] = validate._rel(parent, root)
-        return path.name if folders[parent] in ("", ".") else f"{folders[parent]}/{path.name}"
+        parent, _, name = os.fspath(path).rpartition(os.sep)  # strings: hashing a Path costs more
+        folder = folders.get(parent)
+        if folder is None:
+            folder = folders[parent] = validate._rel(Path(parent) if parent else path.parent, root)
+        return name if folder in ("", ".") else f"{folder}/{name}"
 
     rels: list[str] = []
     stats: dict[str, tuple[int, int, int]] = {}
