@@ -315,7 +315,8 @@ class SiteModel:
             "path": record_path(record),
             "name": record.name,
             "name_en": data.get("name_en", ""),
-            "aliases": list(data.get("aliases") or []),
+            # an alias spelled as the name says nothing ("又称" the same words)
+            "aliases": [a for a in data.get("aliases") or [] if a != record.name],
             "kind": self.kind_label(record, lang),
             "kind_code": (self.kind_of(record) or Kind("", "", {})).code,
             "status": record.status,
@@ -397,9 +398,9 @@ class SiteModel:
             "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
             "name": record.name,
             "url": self.absolute(view["path"], "zh"),
-            "identifier": record.id,
         }
-        alternates = [a for a in (data.get("name_en"), *(data.get("aliases") or [])) if a]
+        # no "identifier": the id is the last part of "url" (and the page says it)
+        alternates = [a for a in (data.get("name_en"), *view["aliases"]) if a]
         if alternates:
             out["alternateName"] = alternates
         # no "description" (the page's text and its meta description say it: 4 copies were ~0.9 KB of a

@@ -146,13 +146,13 @@ class RecordHTML:
     def render(self, r: dict[str, Any], fix: list[dict[str, Any]], plaque: bool) -> str:
         w, zh, here = self.w, self.zh, r["path"]
         near = r.get("near") or {}
-        o: list[str] = ['<article class="hubdir-record">\n']
+        o: list[str] = ['<article class="hubdir-record">']
         if self.lang == "zh":  # the entity's JSON-LD once, on its canonical page (its "url"), not per language
-            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>\n')
+            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>')
         o.append(f'<p class="hubdir-eyebrow"><span class="hubdir-kind">{esc(r["kind"])}</span>')
         for d in reversed(r["divisions"]):
             o.append(f' · <a href="{esc(short_rel(here, d["path"]))}">{zh(d["name"])}</a>')
-        o.append(f"</p>\n<h1>{zh(r['name'])}</h1>\n")
+        o.append(f"</p><h1>{zh(r['name'])}</h1>")
         if r["name_en"]:
             o.append(f'<p class="hubdir-name-en" lang="en">{esc(r["name_en"])}</p>')
         if r["aliases"]:
@@ -161,20 +161,20 @@ class RecordHTML:
         if status != "active":
             o.append(
                 '<div class="admonition warning hubdir-gone" role="note"><p class="admonition-title">'
-                f"{esc(r['status_label'])}</p>\n<p>{self.tr('site.record.gone_' + status)}"
+                f"{esc(r['status_label'])}</p><p>{self.tr('site.record.gone_' + status)}"
             )
             if r["dissolved_on"]:
                 o.append(" " + self.tr("site.record.since", date=r["dissolved_on"]))
-            o.append("</p>\n")
+            o.append("</p>")
             if r["successor"]:
                 o.append(f"<p>{self.tr('site.record.successor')}{self.ref(r['successor'], here)}</p>")
-            o.append("</div>\n")
-        o.append(f'<dl class="hubdir-facts">\n<dt>{w["site.record.kind"]}</dt><dd>{esc(r["kind"])}')
+            o.append("</div>")
+        o.append(f'<dl class="hubdir-facts"><dt>{w["site.record.kind"]}</dt><dd>{esc(r["kind"])}')
         if r["level"]:
             o.append(f"（{esc(r['level'])}）")
         if r["org_type"]:
             o.append(f"（{esc(r['org_type'])}）")
-        o.append("</dd>\n")
+        o.append("</dd>")
         if r["unit"]:
             o.append(f"<dt>{w['site.record.unit']}</dt><dd>{zh(r['unit'])}</dd>")
         if r["address"]:
@@ -182,18 +182,18 @@ class RecordHTML:
             if r["postal_code"]:
                 o.append(f"（{w['site.record.postal_code']} {esc(r['postal_code'])}）")
             o.append(
-                f' <button type="button" class="hubdir-copy" data-hubdir-copy="{esc(r["address"])}" hidden>'
+                f' <button class="hubdir-copy" data-hubdir-copy="{esc(r["address"])}" hidden>'
                 f'{w["directions.copy"]}</button><span role="status"></span></dd>'
             )
         if r["services"]:
             o.append(f"<dt data-p>{w['site.record.services']}</dt><dd>{esc(self.sep.join(r['services']))}</dd>")
         if r["target_groups"]:
             o.append(f"<dt>{w['site.record.target_groups']}</dt><dd>{esc(self.sep.join(r['target_groups']))}</dd>")
-        o.append("</dl>\n")
+        o.append("</dl>")
         if near.get("dirs"):  # plain links written at build time (directions.py): they work without JavaScript
             links = " ".join(f'<a href="{esc(d["href"])}">{esc(d["label"])}</a>' for d in near["dirs"])
             o.append(f'<p class="hubdir-dirs"><span>{w["directions.title"]}</span> {links}</p>')
-        o.append('<dl class="hubdir-facts">\n')
+        o.append('<dl class="hubdir-facts">')
         for c in r["contacts"]:
             mark = " data-p" if c["kind"] in PHONE_TYPES else ""
             o.append(f"<dt{mark}>{esc(c['type'])}</dt><dd>")
@@ -215,7 +215,7 @@ class RecordHTML:
                 o.append(f'<span class="hubdir-ph">{esc(near["holidays"])}</span><br>')
             if r["hours_note"]:
                 o.append(f"{zh(r['hours_note'])}<br>")
-            o.append(f'<span class="hubdir-small">{w["hours.china_time"]}</span></dd>\n')
+            o.append(f'<span class="hubdir-small">{w["hours.china_time"]}</span></dd>')
         elif r["hours_note"]:
             o.append(f"<dt data-p>{w['site.record.hours']}</dt><dd>{zh(r['hours_note'])}</dd>")
         if r["area_sqm"]:
@@ -228,12 +228,12 @@ class RecordHTML:
             o.append(f"<dt>{w['site.record.established']}</dt><dd>{esc(r['established_on'])}</dd>")
         if r["uscc"]:
             o.append(f"<dt>{w['site.record.uscc']}</dt><dd><code>{esc(r['uscc'])}</code></dd>")
-        o.append("</dl>\n")
+        o.append("</dl>")
         if r["description"]:
             o.append(f'<h2>{w["site.record.about"]}</h2><p class="hubdir-text">{zh(r["description"])}</p>')
-        o.append("<div>\n")
+        o.append("<div>")
         if r["parent"] or r["children"] or r["carriers"] or r["groups"] or r["hosts"] or r["predecessors"]:
-            o.append(f"<h2>{w['site.record.relations']}</h2>\n")
+            o.append(f"<h2>{w['site.record.relations']}</h2>")
             if r["parent"]:
                 o.append(f"<p>{esc(r['parent_label'])}{self.ref(r['parent'], here)}</p>")
             for key, word, more in (
@@ -248,7 +248,7 @@ class RecordHTML:
                     if more:
                         o.append(self.more(r[key + "_more"], r[key + "_kind"], here))
         if r["undertakes"]:
-            o.append(f"<h2>{w['site.record.undertakes']}</h2>\n<ul>")
+            o.append(f"<h2>{w['site.record.undertakes']}</h2><ul>")
             for u in r["undertakes"]:
                 o.append(f"<li>{esc(u['service'])}")
                 if u.get("programme"):
@@ -258,9 +258,9 @@ class RecordHTML:
                 if u.get("since"):
                     o.append(f" {esc(u['since'])}–{esc(u.get('until') or '')}")
                 o.append("</li>")
-            o.append("</ul>\n")
+            o.append("</ul>")
         if r["posts"]:
-            o.append(f"<h2>{w['site.record.posts']}</h2>\n<ul>")
+            o.append(f"<h2>{w['site.record.posts']}</h2><ul>")
             for p in r["posts"]:
                 o.append(f"<li>{esc(p['post'])}（{esc(p['sector'])}）")
                 if p.get("count"):
@@ -270,21 +270,21 @@ class RecordHTML:
                 if p.get("note"):
                     o.append(f"：{zh(p['note'])}")
                 o.append("</li>")
-            o.append("</ul>\n")
+            o.append("</ul>")
         if r["point"]:
             lat, lon = r["point"]
             o.append(
-                f'<h2>{w["site.record.location"]}</h2>\n<div class="hubdir-minimap" data-hubdir-minimap '
-                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" data-name="{esc(r["name"])}" role="region" '
-                f'aria-label="{self.tr("site.record.map_of", name=r["name"])}"></div>\n'
+                f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" data-hubdir-minimap '
+                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" role="region" '
+                f'aria-label="{self.tr("site.record.map_of", name=r["name"])}"></div>'
             )
             loc = r["location"]
             coords = self.tr("site.record.coords", lat=loc.get("lat"), lon=loc.get("lon"))
             o.append(
                 f'<p class="hubdir-small">{coords} · <a href="{esc(short_rel(here, "map/"))}#{esc(r["id"])}">'
-                f"{w['site.record.on_map']}</a></p>\n"
+                f"{w['site.record.on_map']}</a></p>"
             )
-        o.append(f'<h2>{w["site.record.sources"]}</h2>\n<ul class="hubdir-sources">')
+        o.append(f'<h2>{w["site.record.sources"]}</h2><ul class="hubdir-sources">')
         for s in r["sources"]:
             o.append("<li>")
             title = zh(s.get("title", ""))
@@ -296,18 +296,18 @@ class RecordHTML:
             if s.get("note"):
                 o.append(f"。{zh(s['note'])}")
             o.append("</li>")
-        o.append('</ul>\n<p class="hubdir-verified">')
+        o.append('</ul><p class="hubdir-verified">')
         if r["last_verified"]:
             o.append(self.tr("site.record.last_verified", date=r["last_verified"]))
         else:
             o.append(w["site.record.never_verified"])
         o.append(" · " + self.tr("resident.record.id", id=r["id"]))
         if plaque:  # plaque.js shows it and draws the A4 plaque from this page (``site/plaque.py``)
-            button = '<button type="button" class="hubdir-plaque-btn" data-hubdir-plaque hidden>'
+            button = '<button class="hubdir-plaque-btn" data-hubdir-plaque hidden>'
             o.append(f" {button}{w['pages.plaque']}</button>")
-        o.append("</p>\n")
+        o.append("</p>")
         o.append(self.fix(r, fix))
-        o.append("</div>\n</article>")
+        o.append("</div></article>")
         return "".join(o)
 
     def fix(self, v: dict[str, Any], fix: list[dict[str, Any]]) -> str:
@@ -316,9 +316,9 @@ class RecordHTML:
         o: list[str] = []
         if fix:
             o.append(
-                '<section class="hubdir-fix" aria-labelledby="hubdir-fix-h">\n'
-                f'<h2 id="hubdir-fix-h">{w["resident.fix.title"]}</h2>\n'
-                f'<p>{self.tr("resident.fix.intro", id=v["id"])}</p>\n<ul class="hubdir-refs">'
+                '<section class="hubdir-fix" aria-labelledby="hubdir-fix-h">'
+                f'<h2 id="hubdir-fix-h">{w["resident.fix.title"]}</h2>'
+                f'<p>{self.tr("resident.fix.intro", id=v["id"])}</p><ul class="hubdir-refs">'
             )
             for c in fix:
                 o.append(f"<li>{esc(c['label'])}：")
@@ -335,10 +335,10 @@ class RecordHTML:
                         'height="160" loading="lazy">'
                     )
                 o.append("</li>")
-            o.append("</ul>\n</section>")
+            o.append("</ul></section>")
         edit, correction = v["edit_url"], v["correction_url"]
         if edit or correction:
-            o.append(f'<p class="hubdir-staff hubdir-actions">{w["resident.fix.staff"]}')
+            o.append(f'<p class="hubdir-staff">{w["resident.fix.staff"]}')
             if edit:
                 o.append(f'<a href="{esc(edit)}" rel="nofollow">{w["site.record.edit"]}</a>')
             if edit and correction:
