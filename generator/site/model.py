@@ -35,7 +35,7 @@ PHONE_TYPES = ("office_phone", "hotline")
 LIST_LIMIT = 40
 #: The same on a record page: a hub's forty member unions cost 3.6 KB of a light page (the target is
 #: 8 KB); past this many, the page links to the kind's listing, where every one of them is.
-RECORD_LIST_LIMIT = 6
+RECORD_LIST_LIMIT = 5
 
 
 def safe_href(value: Any, kind: str = "url") -> str | None:
