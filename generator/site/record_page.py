@@ -80,6 +80,7 @@ _WORDS = (
     "site.record.posts",
     "site.record.location",
     "site.record.on_map",
+    "site.record.map",
     "site.record.sources",
     "site.record.never_verified",
     "resident.fix.title",
@@ -288,7 +289,7 @@ class RecordHTML:
             o.append(
                 f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" data-hubdir-minimap '
                 f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" role="region" '
-                f'aria-label="{self.tr("site.record.map_of", name=r["name"])}"></div>'
+                f'aria-label="{w["site.record.map"]}"></div>'
             )
             loc = r["location"]
             coords = self.tr("site.record.coords", lat=loc.get("lat"), lon=loc.get("lon"))
