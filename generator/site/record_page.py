@@ -130,10 +130,11 @@ class RecordHTML:
             return out
         return self.zh(item.get("name", ""))
 
-    def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True) -> str:
-        """A list of related records; the kind is said only where it changes along the list."""
+    def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True, known: str | None = None) -> str:
+        """A list of related records; the kind is said only where it changes along the list, starting
+        from ``known`` (the kind the page or the list's label has said already)."""
         parts = ['<ul class="hubdir-refs">']
-        previous = None
+        previous = known
         for item in items:
             kind = item.get("kind")
             parts.append("<li>")
@@ -249,15 +250,17 @@ class RecordHTML:
             o.append(f"<h2>{w['site.record.relations']}</h2>")
             if r["parent"]:
                 o.append(f"<p>{esc(r['parent_label'])}{self.ref(r['parent'], here)}</p>")
-            for key, word, more in (
-                ("hosts", "site.record.hosted_by", True),
-                ("children", "site.record.children", True),
-                ("carriers", "site.record.carriers", True),
-                ("groups", "site.record.groups", False),
-                ("predecessors", "site.record.predecessors", True),
+            # hosts and groups: the label names their kind (入驻的社区青年坊, 入驻的社会组织); the others
+            # start from the page's own kind (a union's member unions say nothing more)
+            for key, word, more, own in (
+                ("hosts", "site.record.hosted_by", True, False),
+                ("children", "site.record.children", True, True),
+                ("carriers", "site.record.carriers", True, True),
+                ("groups", "site.record.groups", False, False),
+                ("predecessors", "site.record.predecessors", True, True),
             ):
                 if r[key]:
-                    o.append(f"<p>{w[word]}</p>{self.refs(r[key], here)}")
+                    o.append(f"<p>{w[word]}</p>{self.refs(r[key], here, show_kind=own, known=r['kind'])}")
                     if more:
                         o.append(self.more(r[key + "_more"], r[key + "_kind"], here))
         if r["undertakes"]:
