@@ -119,29 +119,39 @@ class RecordHTML:
     def link(self, href: str, text: Any) -> str:
         return f'<a href="{esc(href)}"{self.zh_lang(text)}>{esc(text)}</a>'
 
-    def ref(self, item: dict[str, Any] | None, here: str) -> str:
+    def ref(self, item: dict[str, Any] | None, here: str, in_zh: bool = False) -> str:
+        """A link to a related record (its status if not active); ``in_zh``: inside an element already
+        marked Chinese (``refs``), so the name needs no mark and the page's own words need ``lang``."""
         if not item:
             return ""
+        back = f' lang="{self.lang}"' if in_zh else ""
         if item.get("path"):
-            out = self.link(short_rel(here, item["path"]), item["name"])
+            rel = short_rel(here, item["path"])
+            out = f'<a href="{esc(rel)}">{esc(item["name"])}</a>' if in_zh else self.link(rel, item["name"])
             status = item.get("status")
             if status and status != "active":
-                out += f' <span class="hubdir-status hubdir-status--{esc(status)}">{esc(item["status_label"])}</span>'
+                label = esc(item["status_label"])
+                out += f' <span class="hubdir-status hubdir-status--{esc(status)}"{back}>{label}</span>'
             return out
-        return self.zh(item.get("name", ""))
+        return esc(item.get("name", "")) if in_zh else self.zh(item.get("name", ""))
 
     def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True, known: str | None = None) -> str:
         """A list of related records; the kind is said only where it changes along the list, starting
-        from ``known`` (the kind the page or the list's label has said already)."""
-        parts = ['<ul class="hubdir-refs">']
+        from ``known`` (the kind the page or the list's label has said already).
+
+        On an English page a list of Chinese names is marked Chinese once, on the list, and the
+        page's own words in it (kinds, statuses) English: not every name on its own."""
+        in_zh = self.lang != "zh" and bool(items) and all(has_cjk(i.get("name")) for i in items)
+        parts = ['<ul class="hubdir-refs" lang="zh-CN">' if in_zh else '<ul class="hubdir-refs">']
+        back = f' lang="{self.lang}"' if in_zh else ""
         previous = known
         for item in items:
             kind = item.get("kind")
             parts.append("<li>")
             if show_kind and kind and kind != previous:
-                parts.append(f'<span class="hubdir-kind">{esc(kind)}</span> ')
+                parts.append(f'<span class="hubdir-kind"{back}>{esc(kind)}</span> ')
             previous = kind
-            parts.append(self.ref(item, here))
+            parts.append(self.ref(item, here, in_zh))
             parts.append("</li>")
         parts.append("</ul>")
         return "".join(parts)
