@@ -75,6 +75,14 @@ def relative(from_path: str, to_path: str) -> str:
     return "../" * depth + to_path if (depth or to_path) else "./"
 
 
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def _same_words(a: Any, b: Any) -> bool:
+    """The same words but for spaces and punctuation (``法定节假日休息`` = ``法定节假日：休息``)."""
+    return bool(a) and bool(b) and _PUNCTUATION.sub("", str(a)) == _PUNCTUATION.sub("", str(b))
+
+
 def json_ld(data: dict[str, Any]) -> str:
     """JSON for a ``<script>`` element: ``<``, ``>`` and ``&`` escaped so it can never close the element."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -291,6 +299,8 @@ class SiteModel:
             elif kind == "website":
                 href = safe_href(value)
             note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
+            if _same_words(item.get("label"), self.labels.enum("type", kind, "zh")):
+                note = ""  # "传真（传真）", "服务热线（服务热线）": the note says the type again
             out.append(
                 {
                     "type": self.labels.enum("type", kind, lang),
@@ -347,7 +357,7 @@ class SiteModel:
             "contacts": self.contacts(record, lang),
             "hours": opening_hours(str(data["opening_hours"]), lang) if data.get("opening_hours") else [],
             "hours_raw": data.get("opening_hours", ""),
-            "hours_note": data.get("opening_hours_note", ""),
+            "hours_note": self.hours_note(data),
             "services": [self.labels.enum("services", s, lang) for s in data.get("services") or []],
             "target_groups": [
                 self.labels.enum("target_groups", s, lang) for s in data.get("target_groups") or []
@@ -380,6 +390,15 @@ class SiteModel:
         # once per entity, on its canonical (Chinese) page: ``record_page``
         view["json_ld"] = json_ld(self.json_ld(record, view, parent)) if lang == "zh" else ""
         return view
+
+    def hours_note(self, data: dict[str, Any]) -> str:
+        """The record's note on its hours, unless it says what the hours' own lines say ("法定节假日休息"
+        beside "法定节假日：休息")."""
+        note = str(data.get("opening_hours_note") or "")
+        value = data.get("opening_hours")
+        if note and value and any(_same_words(note, line) for line in opening_hours(str(value), "zh")):
+            return ""
+        return note
 
     def edit_url(self, record: Record) -> str | None:
         repo = self.config.site.get("repo_url")
