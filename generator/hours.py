@@ -177,14 +177,19 @@ def describe(value: str, lang: str) -> list[str]:
 
 def compact(hours: Hours) -> str:
     """What the browser needs, small: eight ``|``-separated fields (Monday…Sunday, then holidays),
-    each a comma list of ``start-end`` minutes; empty = closed; ``~`` = holidays keep the weekday's hours.
+    each a comma list of ``start-end`` minutes; empty = closed; ``=`` = a weekday opens as the day
+    before it (most weeks repeat one day: ~60 bytes less in every page and near-me tile);
+    ``~`` = holidays keep the weekday's hours.
 
-    ``Mo-Fr 08:30-17:30; PH off`` → ``510-1050|510-1050|510-1050|510-1050|510-1050|||``.
+    ``Mo-Fr 08:30-17:30; PH off`` → ``510-1050|=|=|=|=|||``.
     """
 
     def field(spans: tuple[Span, ...]) -> str:
         return ",".join(f"{a}-{b}" for a, b in spans)
 
-    days = [field(spans) for spans in hours.week]
+    days: list[str] = []
+    for index, spans in enumerate(hours.week):
+        text = field(spans)
+        days.append("=" if index and text and spans == hours.week[index - 1] else text)
     days.append("~" if hours.holidays is None else field(hours.holidays))
     return "|".join(days)

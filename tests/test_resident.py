@@ -22,14 +22,22 @@ def html_of(site: Path, path: str) -> str:
 
 
 def meta(page: str, attr: str, name: str) -> str:
-    found = re.findall(rf'<meta {attr}="{re.escape(name)}" content="([^"]*)">', page)
+    """The content of the one ``<meta>`` whose ``attr`` is ``name`` (a light page's description is one
+    element with both ``name="description"`` and ``property="og:description"``)."""
+    found = []
+    for tag in re.findall(r"<meta\s[^>]*>", page[: page.index("</head>")]):
+        attrs = dict(re.findall(r'([\w:-]+)="([^"]*)"', tag))
+        if attrs.get(attr) == name:
+            found.append(attrs.get("content", ""))
     assert len(found) == 1, (name, found)
     return unescape(found[0])
 
 
 def article(page: str) -> str:
-    start = page.index('<div class="md-content__inner')
-    return page[start : page.index('<footer class="md-footer"')]
+    # Material's pages nest the content in div.md-content__inner, the light pages in main.md-content
+    start = page.find('<div class="md-content__inner')
+    start = start if start != -1 else page.index('<main id="hubdir-main" class="md-content')
+    return page[start : page.index('<footer class="md-footer')]
 
 
 def line_of(project: Path, text: str) -> int:
@@ -160,7 +168,7 @@ def test_official_footer_on_every_page(resident_site: tuple[Path, Path, object],
     for path in ("", "org/yc-gz/", "area/440606006001/", "map/", "404.html"):
         file = resident_site[1] / prefix / path
         page = (file if path.endswith(".html") else file / "index.html").read_text("utf-8")
-        footer = page[page.index('<footer class="md-footer">') :]
+        footer = page[page.index('<footer class="md-footer') :]
         assert f"<li>{sponsor}</li>" in footer
         assert '<a href="https://beian.miit.gov.cn/" rel="noopener">粤ICP备00000000号-1</a>' in footer
         assert "https://beian.mps.gov.cn/#/query/webSearch?code=44060602000000" in footer
@@ -238,7 +246,7 @@ def test_coverage_scores_stay_on_coverage_and_town_pages(resident_site: tuple[Pa
 # ------------------------------------------------------------------ print plaques
 def test_a_plaque_button_on_every_active_venue_and_no_sheet_pages(resident_site: tuple[Path, Path, object]) -> None:
     site = resident_site[1]
-    button = '<button type="button" class="hubdir-plaque-btn" data-hubdir-plaque hidden>打印挂牌</button>'
+    button = '<button class="hubdir-plaque-btn" data-hubdir-plaque hidden>打印挂牌</button>'  # no form: no type needed
     for path in ("org/yc-gz/", "org/wh-gz/", "org/hub-rg-women/"):
         assert button in html_of(site, path), path
     assert "data-hubdir-plaque" in html_of(site, "en/org/yc-gz/")  # in English too, printed in English

@@ -303,7 +303,7 @@ def test_header_never_scrolls_at_big_text(browser: Browser, base_url: str, mode:
         # have: its scripts, and so the 关怀模式 button, do not load here)
         for control in (
             ".hubdir-lang",
-            ".hubdir-search__button",
+            ".hubdir-search button",
             *((".hubdir-care-toggle",) if "404" not in path else ()),
         ):
             box = page.locator(control).first.bounding_box()

@@ -35,7 +35,7 @@ PHONE_TYPES = ("office_phone", "hotline")
 LIST_LIMIT = 40
 #: The same on a record page: a hub's forty member unions cost 3.6 KB of a light page (the target is
 #: 8 KB); past this many, the page links to the kind's listing, where every one of them is.
-RECORD_LIST_LIMIT = 6
+RECORD_LIST_LIMIT = 4
 
 
 def safe_href(value: Any, kind: str = "url") -> str | None:
@@ -73,6 +73,14 @@ def relative(from_path: str, to_path: str) -> str:
     """Relative link between two directory-style pages of the same language root."""
     depth = from_path.count("/")
     return "../" * depth + to_path if (depth or to_path) else "./"
+
+
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def _same_words(a: Any, b: Any) -> bool:
+    """The same words but for spaces and punctuation (``法定节假日休息`` = ``法定节假日：休息``)."""
+    return bool(a) and bool(b) and _PUNCTUATION.sub("", str(a)) == _PUNCTUATION.sub("", str(b))
 
 
 def json_ld(data: dict[str, Any]) -> str:
@@ -291,6 +299,8 @@ class SiteModel:
             elif kind == "website":
                 href = safe_href(value)
             note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
+            if _same_words(item.get("label"), self.labels.enum("type", kind, "zh")):
+                note = ""  # "传真（传真）", "服务热线（服务热线）": the note says the type again
             out.append(
                 {
                     "type": self.labels.enum("type", kind, lang),
@@ -315,7 +325,8 @@ class SiteModel:
             "path": record_path(record),
             "name": record.name,
             "name_en": data.get("name_en", ""),
-            "aliases": list(data.get("aliases") or []),
+            # an alias spelled as the name says nothing ("又称" the same words)
+            "aliases": [a for a in data.get("aliases") or [] if a != record.name],
             "kind": self.kind_label(record, lang),
             "kind_code": (self.kind_of(record) or Kind("", "", {})).code,
             "status": record.status,
@@ -346,7 +357,7 @@ class SiteModel:
             "contacts": self.contacts(record, lang),
             "hours": opening_hours(str(data["opening_hours"]), lang) if data.get("opening_hours") else [],
             "hours_raw": data.get("opening_hours", ""),
-            "hours_note": data.get("opening_hours_note", ""),
+            "hours_note": self.hours_note(data),
             "services": [self.labels.enum("services", s, lang) for s in data.get("services") or []],
             "target_groups": [
                 self.labels.enum("target_groups", s, lang) for s in data.get("target_groups") or []
@@ -380,6 +391,15 @@ class SiteModel:
         view["json_ld"] = json_ld(self.json_ld(record, view, parent)) if lang == "zh" else ""
         return view
 
+    def hours_note(self, data: dict[str, Any]) -> str:
+        """The record's note on its hours, unless it says what the hours' own lines say ("法定节假日休息"
+        beside "法定节假日：休息")."""
+        note = str(data.get("opening_hours_note") or "")
+        value = data.get("opening_hours")
+        if note and value and any(_same_words(note, line) for line in opening_hours(str(value), "zh")):
+            return ""
+        return note
+
     def edit_url(self, record: Record) -> str | None:
         repo = self.config.site.get("repo_url")
         branch = self.config.site.get("edit_branch", "main")
@@ -390,26 +410,23 @@ class SiteModel:
         return base + ("en/" if lang == "en" else "") + path
 
     def json_ld(self, record: Record, view: dict[str, Any], parent: Record | None) -> dict[str, Any]:
-        """schema.org facts of a record for harvesters: name, address, geo, phone, hours, ids, parent."""
+        """schema.org facts of a record for harvesters: who (name, tax id, parent) and where and when to
+        reach it (address, geo, phone, hours).
+
+        The rest is left to the page's text and the datasets, which carry every field: an id (the last
+        part of "url"), other names, e-mail, founding date and the locality (the root area, the same on
+        every page) were ~0.3 KB of every Chinese page (the target is 8 KB)."""
         data = record.data
         out: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": SCHEMA_TYPE.get(record.registry, "Organization"),
             "name": record.name,
             "url": self.absolute(view["path"], "zh"),
-            "identifier": record.id,
         }
-        alternates = [a for a in (data.get("name_en"), *(data.get("aliases") or [])) if a]
-        if alternates:
-            out["alternateName"] = alternates
         # no "description" (the page's text and its meta description say it: 4 copies were ~0.9 KB of a
         # light page) and no "@id" (the same as "url")
         if data.get("address") or data.get("postal_code"):
-            address = {
-                "@type": "PostalAddress",
-                "addressCountry": "CN",
-                "addressLocality": self.config.root_area.name["zh"],
-            }
+            address = {"@type": "PostalAddress", "addressCountry": "CN"}
             if data.get("address"):
                 address["streetAddress"] = data["address"]
             if data.get("postal_code"):
@@ -421,15 +438,10 @@ class SiteModel:
         phones = [c["value"] for c in data.get("contacts") or [] if c.get("type") in PHONE_TYPES]
         if phones:
             out["telephone"] = phones[0]
-        emails = [c["value"] for c in data.get("contacts") or [] if c.get("type") == "email"]
-        if emails:
-            out["email"] = emails[0]
         if data.get("opening_hours"):
             out["openingHours"] = [part.strip() for part in str(data["opening_hours"]).split(";")]
         if data.get("uscc"):
             out["taxID"] = data["uscc"]
-        if data.get("established_on"):
-            out["foundingDate"] = data["established_on"]
         if data.get("dissolved_on"):
             out["dissolutionDate"] = data["dissolved_on"]
         if parent is not None:

@@ -80,6 +80,7 @@ _WORDS = (
     "site.record.posts",
     "site.record.location",
     "site.record.on_map",
+    "site.record.map",
     "site.record.sources",
     "site.record.never_verified",
     "resident.fix.title",
@@ -91,7 +92,10 @@ _WORDS = (
 
 
 class RecordHTML:
-    """Writes the body of one language's record pages (what ``templates/content/record.html`` did)."""
+    """Writes the body of one language's record pages (what ``templates/content/record.html`` did).
+
+    Classes only where a style or script needs one it cannot get from the structure (the facts are
+    ``.hubdir-record > dl``): a class is bytes in ~200,000 pages."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -107,28 +111,47 @@ class RecordHTML:
             return f'<span lang="zh-CN">{esc(text)}</span>'
         return esc(text)
 
-    def ref(self, item: dict[str, Any] | None, here: str) -> str:
+    def zh_lang(self, text: Any) -> str:
+        """`` lang="zh-CN"`` for an element holding only ``text`` when ``zh`` would mark it: on the
+        element itself, not a span inside (16 bytes less for every Chinese name on an English page)."""
+        return ' lang="zh-CN"' if self.lang != "zh" and has_cjk(text) else ""
+
+    def link(self, href: str, text: Any) -> str:
+        return f'<a href="{esc(href)}"{self.zh_lang(text)}>{esc(text)}</a>'
+
+    def ref(self, item: dict[str, Any] | None, here: str, in_zh: bool = False) -> str:
+        """A link to a related record (its status if not active); ``in_zh``: inside an element already
+        marked Chinese (``refs``), so the name needs no mark and the page's own words need ``lang``."""
         if not item:
             return ""
+        back = f' lang="{self.lang}"' if in_zh else ""
         if item.get("path"):
-            out = f'<a href="{esc(short_rel(here, item["path"]))}">{self.zh(item["name"])}</a>'
+            rel = short_rel(here, item["path"])
+            out = f'<a href="{esc(rel)}">{esc(item["name"])}</a>' if in_zh else self.link(rel, item["name"])
             status = item.get("status")
             if status and status != "active":
-                out += f' <span class="hubdir-status hubdir-status--{esc(status)}">{esc(item["status_label"])}</span>'
+                label = esc(item["status_label"])
+                out += f' <span class="hubdir-status hubdir-status--{esc(status)}"{back}>{label}</span>'
             return out
-        return self.zh(item.get("name", ""))
+        return esc(item.get("name", "")) if in_zh else self.zh(item.get("name", ""))
 
-    def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True) -> str:
-        """A list of related records; the kind is said only where it changes along the list."""
-        parts = ['<ul class="hubdir-refs">']
-        previous = None
+    def refs(self, items: list[dict[str, Any]], here: str, show_kind: bool = True, known: str | None = None) -> str:
+        """A list of related records; the kind is said only where it changes along the list, starting
+        from ``known`` (the kind the page or the list's label has said already).
+
+        On an English page a list of Chinese names is marked Chinese once, on the list, and the
+        page's own words in it (kinds, statuses) English: not every name on its own."""
+        in_zh = self.lang != "zh" and bool(items) and all(has_cjk(i.get("name")) for i in items)
+        parts = ['<ul class="hubdir-refs" lang="zh-CN">' if in_zh else '<ul class="hubdir-refs">']
+        back = f' lang="{self.lang}"' if in_zh else ""
+        previous = known
         for item in items:
             kind = item.get("kind")
             parts.append("<li>")
             if show_kind and kind and kind != previous:
-                parts.append(f'<span class="hubdir-kind">{esc(kind)}</span> ')
+                parts.append(f'<span class="hubdir-kind"{back}>{esc(kind)}</span> ')
             previous = kind
-            parts.append(self.ref(item, here))
+            parts.append(self.ref(item, here, in_zh))
             parts.append("</li>")
         parts.append("</ul>")
         return "".join(parts)
@@ -146,35 +169,35 @@ class RecordHTML:
     def render(self, r: dict[str, Any], fix: list[dict[str, Any]], plaque: bool) -> str:
         w, zh, here = self.w, self.zh, r["path"]
         near = r.get("near") or {}
-        o: list[str] = ['<article class="hubdir-record">\n']
+        o: list[str] = ['<article class="hubdir-record">']
         if self.lang == "zh":  # the entity's JSON-LD once, on its canonical page (its "url"), not per language
-            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>\n')
+            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>')
         o.append(f'<p class="hubdir-eyebrow"><span class="hubdir-kind">{esc(r["kind"])}</span>')
         for d in reversed(r["divisions"]):
-            o.append(f' · <a href="{esc(short_rel(here, d["path"]))}">{zh(d["name"])}</a>')
-        o.append(f"</p>\n<h1>{zh(r['name'])}</h1>\n")
+            o.append(f" · {self.link(short_rel(here, d['path']), d['name'])}")
+        o.append(f"</p><h1{self.zh_lang(r['name'])}>{esc(r['name'])}</h1>")
         if r["name_en"]:
             o.append(f'<p class="hubdir-name-en" lang="en">{esc(r["name_en"])}</p>')
         if r["aliases"]:
-            o.append(f'<p class="hubdir-aliases">{w["site.record.aliases"]}{zh("、".join(r["aliases"]))}</p>')
+            o.append(f'<p>{w["site.record.aliases"]}{zh("、".join(r["aliases"]))}</p>')
         status = r["status"]
         if status != "active":
             o.append(
                 '<div class="admonition warning hubdir-gone" role="note"><p class="admonition-title">'
-                f"{esc(r['status_label'])}</p>\n<p>{self.tr('site.record.gone_' + status)}"
+                f"{esc(r['status_label'])}</p><p>{self.tr('site.record.gone_' + status)}"
             )
             if r["dissolved_on"]:
                 o.append(" " + self.tr("site.record.since", date=r["dissolved_on"]))
-            o.append("</p>\n")
+            o.append("</p>")
             if r["successor"]:
                 o.append(f"<p>{self.tr('site.record.successor')}{self.ref(r['successor'], here)}</p>")
-            o.append("</div>\n")
-        o.append(f'<dl class="hubdir-facts">\n<dt>{w["site.record.kind"]}</dt><dd>{esc(r["kind"])}')
+            o.append("</div>")
+        o.append(f'<dl><dt>{w["site.record.kind"]}</dt><dd>{esc(r["kind"])}')
         if r["level"]:
             o.append(f"（{esc(r['level'])}）")
         if r["org_type"]:
             o.append(f"（{esc(r['org_type'])}）")
-        o.append("</dd>\n")
+        o.append("</dd>")
         if r["unit"]:
             o.append(f"<dt>{w['site.record.unit']}</dt><dd>{zh(r['unit'])}</dd>")
         if r["address"]:
@@ -182,18 +205,18 @@ class RecordHTML:
             if r["postal_code"]:
                 o.append(f"（{w['site.record.postal_code']} {esc(r['postal_code'])}）")
             o.append(
-                f' <button type="button" class="hubdir-copy" data-hubdir-copy="{esc(r["address"])}" hidden>'
+                f' <button class="hubdir-copy" data-hubdir-copy="{esc(r["address"])}" hidden>'
                 f'{w["directions.copy"]}</button><span role="status"></span></dd>'
             )
         if r["services"]:
             o.append(f"<dt data-p>{w['site.record.services']}</dt><dd>{esc(self.sep.join(r['services']))}</dd>")
         if r["target_groups"]:
             o.append(f"<dt>{w['site.record.target_groups']}</dt><dd>{esc(self.sep.join(r['target_groups']))}</dd>")
-        o.append("</dl>\n")
+        o.append("</dl>")
         if near.get("dirs"):  # plain links written at build time (directions.py): they work without JavaScript
             links = " ".join(f'<a href="{esc(d["href"])}">{esc(d["label"])}</a>' for d in near["dirs"])
             o.append(f'<p class="hubdir-dirs"><span>{w["directions.title"]}</span> {links}</p>')
-        o.append('<dl class="hubdir-facts">\n')
+        o.append("<dl>")
         for c in r["contacts"]:
             mark = " data-p" if c["kind"] in PHONE_TYPES else ""
             o.append(f"<dt{mark}>{esc(c['type'])}</dt><dd>")
@@ -210,12 +233,12 @@ class RecordHTML:
             if near.get("open"):
                 o.append(f'<span class="hubdir-open" data-hubdir-open="{esc(near["open"])}" hidden></span>')
             for line in r["hours"]:
-                o.append(f'<span class="hubdir-hours">{esc(line)}</span><br>')
+                o.append(f"{esc(line)}<br>")
             if near.get("holidays"):  # the rule explained (the plaque keeps only the hours lines)
                 o.append(f'<span class="hubdir-ph">{esc(near["holidays"])}</span><br>')
             if r["hours_note"]:
                 o.append(f"{zh(r['hours_note'])}<br>")
-            o.append(f'<span class="hubdir-small">{w["hours.china_time"]}</span></dd>\n')
+            o.append(f'<span class="hubdir-small">{w["hours.china_time"]}</span></dd>')
         elif r["hours_note"]:
             o.append(f"<dt data-p>{w['site.record.hours']}</dt><dd>{zh(r['hours_note'])}</dd>")
         if r["area_sqm"]:
@@ -228,27 +251,30 @@ class RecordHTML:
             o.append(f"<dt>{w['site.record.established']}</dt><dd>{esc(r['established_on'])}</dd>")
         if r["uscc"]:
             o.append(f"<dt>{w['site.record.uscc']}</dt><dd><code>{esc(r['uscc'])}</code></dd>")
-        o.append("</dl>\n")
+        o.append("</dl>")
         if r["description"]:
-            o.append(f'<h2>{w["site.record.about"]}</h2><p class="hubdir-text">{zh(r["description"])}</p>')
-        o.append("<div>\n")
+            text = r["description"]
+            o.append(f'<h2>{w["site.record.about"]}</h2><p class="hubdir-text"{self.zh_lang(text)}>{esc(text)}</p>')
+        o.append("<div>")
         if r["parent"] or r["children"] or r["carriers"] or r["groups"] or r["hosts"] or r["predecessors"]:
-            o.append(f"<h2>{w['site.record.relations']}</h2>\n")
+            o.append(f"<h2>{w['site.record.relations']}</h2>")
             if r["parent"]:
                 o.append(f"<p>{esc(r['parent_label'])}{self.ref(r['parent'], here)}</p>")
-            for key, word, more in (
-                ("hosts", "site.record.hosted_by", True),
-                ("children", "site.record.children", True),
-                ("carriers", "site.record.carriers", True),
-                ("groups", "site.record.groups", False),
-                ("predecessors", "site.record.predecessors", True),
+            # hosts and groups: the label names their kind (入驻的社区青年坊, 入驻的社会组织); the others
+            # start from the page's own kind (a union's member unions say nothing more)
+            for key, word, more, own in (
+                ("hosts", "site.record.hosted_by", True, False),
+                ("children", "site.record.children", True, True),
+                ("carriers", "site.record.carriers", True, True),
+                ("groups", "site.record.groups", False, False),
+                ("predecessors", "site.record.predecessors", True, True),
             ):
                 if r[key]:
-                    o.append(f"<p>{w[word]}</p>{self.refs(r[key], here)}")
+                    o.append(f"<p>{w[word]}</p>{self.refs(r[key], here, show_kind=own, known=r['kind'])}")
                     if more:
                         o.append(self.more(r[key + "_more"], r[key + "_kind"], here))
         if r["undertakes"]:
-            o.append(f"<h2>{w['site.record.undertakes']}</h2>\n<ul>")
+            o.append(f"<h2>{w['site.record.undertakes']}</h2><ul>")
             for u in r["undertakes"]:
                 o.append(f"<li>{esc(u['service'])}")
                 if u.get("programme"):
@@ -258,9 +284,9 @@ class RecordHTML:
                 if u.get("since"):
                     o.append(f" {esc(u['since'])}–{esc(u.get('until') or '')}")
                 o.append("</li>")
-            o.append("</ul>\n")
+            o.append("</ul>")
         if r["posts"]:
-            o.append(f"<h2>{w['site.record.posts']}</h2>\n<ul>")
+            o.append(f"<h2>{w['site.record.posts']}</h2><ul>")
             for p in r["posts"]:
                 o.append(f"<li>{esc(p['post'])}（{esc(p['sector'])}）")
                 if p.get("count"):
@@ -270,25 +296,28 @@ class RecordHTML:
                 if p.get("note"):
                     o.append(f"：{zh(p['note'])}")
                 o.append("</li>")
-            o.append("</ul>\n")
+            o.append("</ul>")
         if r["point"]:
             lat, lon = r["point"]
             o.append(
-                f'<h2>{w["site.record.location"]}</h2>\n<div class="hubdir-minimap" data-hubdir-minimap '
-                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" data-name="{esc(r["name"])}" role="region" '
-                f'aria-label="{self.tr("site.record.map_of", name=r["name"])}"></div>\n'
+                f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" data-hubdir-minimap '
+                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" role="region" '
+                f'aria-label="{w["site.record.map"]}"></div>'
             )
             loc = r["location"]
             coords = self.tr("site.record.coords", lat=loc.get("lat"), lon=loc.get("lon"))
             o.append(
                 f'<p class="hubdir-small">{coords} · <a href="{esc(short_rel(here, "map/"))}#{esc(r["id"])}">'
-                f"{w['site.record.on_map']}</a></p>\n"
+                f"{w['site.record.on_map']}</a></p>"
             )
-        o.append(f'<h2>{w["site.record.sources"]}</h2>\n<ul class="hubdir-sources">')
+        o.append(f'<h2>{w["site.record.sources"]}</h2><ul>')
         for s in r["sources"]:
             o.append("<li>")
-            title = zh(s.get("title", ""))
-            o.append(f'<a href="{esc(s["href"])}" rel="nofollow">{title}</a>' if s.get("href") else title)
+            title = s.get("title", "")
+            if s.get("href"):
+                o.append(f'<a href="{esc(s["href"])}" rel="nofollow"{self.zh_lang(title)}>{esc(title)}</a>')
+            else:
+                o.append(zh(title))
             if s.get("publisher"):
                 o.append(f"，{zh(s['publisher'])}")
             if s.get("date"):
@@ -296,18 +325,18 @@ class RecordHTML:
             if s.get("note"):
                 o.append(f"。{zh(s['note'])}")
             o.append("</li>")
-        o.append('</ul>\n<p class="hubdir-verified">')
+        o.append('</ul><p class="hubdir-verified">')
         if r["last_verified"]:
             o.append(self.tr("site.record.last_verified", date=r["last_verified"]))
         else:
             o.append(w["site.record.never_verified"])
         o.append(" · " + self.tr("resident.record.id", id=r["id"]))
         if plaque:  # plaque.js shows it and draws the A4 plaque from this page (``site/plaque.py``)
-            button = '<button type="button" class="hubdir-plaque-btn" data-hubdir-plaque hidden>'
+            button = '<button class="hubdir-plaque-btn" data-hubdir-plaque hidden>'
             o.append(f" {button}{w['pages.plaque']}</button>")
-        o.append("</p>\n")
+        o.append("</p>")
         o.append(self.fix(r, fix))
-        o.append("</div>\n</article>")
+        o.append("</div></article>")
         return "".join(o)
 
     def fix(self, v: dict[str, Any], fix: list[dict[str, Any]]) -> str:
@@ -316,9 +345,9 @@ class RecordHTML:
         o: list[str] = []
         if fix:
             o.append(
-                '<section class="hubdir-fix" aria-labelledby="hubdir-fix-h">\n'
-                f'<h2 id="hubdir-fix-h">{w["resident.fix.title"]}</h2>\n'
-                f'<p>{self.tr("resident.fix.intro", id=v["id"])}</p>\n<ul class="hubdir-refs">'
+                '<section class="hubdir-fix" aria-labelledby="hubdir-fix-h">'
+                f'<h2 id="hubdir-fix-h">{w["resident.fix.title"]}</h2>'
+                f'<p>{self.tr("resident.fix.intro", id=v["id"])}</p><ul class="hubdir-refs">'
             )
             for c in fix:
                 o.append(f"<li>{esc(c['label'])}：")
@@ -335,10 +364,10 @@ class RecordHTML:
                         'height="160" loading="lazy">'
                     )
                 o.append("</li>")
-            o.append("</ul>\n</section>")
+            o.append("</ul></section>")
         edit, correction = v["edit_url"], v["correction_url"]
         if edit or correction:
-            o.append(f'<p class="hubdir-staff hubdir-actions">{w["resident.fix.staff"]}')
+            o.append(f'<p class="hubdir-staff">{w["resident.fix.staff"]}')
             if edit:
                 o.append(f'<a href="{esc(edit)}" rel="nofollow">{w["site.record.edit"]}</a>')
             if edit and correction:

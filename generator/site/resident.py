@@ -25,8 +25,9 @@ ICP_URL = "https://beian.miit.gov.cn/"
 POLICE_URL = "https://beian.mps.gov.cn/#/query/webSearch?code="
 #: Where brand images (logo, favicon, share image, WeChat QR) are served, relative to a language root.
 BRAND_DIR = "assets/hubdir/brand"
-#: Share cards show two or three lines; the text is printed twice (description and og:description).
-DESCRIPTION_LIMIT = 110
+#: Share cards show two or three lines and search engines ~80 Chinese characters or ~150 Latin ones;
+#: the text is in every page (one ``<meta>`` is both description and og:description).
+DESCRIPTION_LIMIT = {"zh": 80, "en": 110}
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_LOGO = "logo.svg"
 DEFAULT_FAVICON = "favicon.png"
@@ -51,9 +52,10 @@ def zh_marker(lang: str) -> Callable[[Any], Any]:
 
 def _clip(text: str, lang: str) -> str:
     text = " ".join(text.split())
-    if len(text) <= DESCRIPTION_LIMIT:
+    limit = DESCRIPTION_LIMIT.get(lang, DESCRIPTION_LIMIT["en"])
+    if len(text) <= limit:
         return text
-    return text[: DESCRIPTION_LIMIT - 1].rstrip("，,、；; ") + "…"
+    return text[: limit - 1].rstrip("，,、；; ") + "…"
 
 
 def record_description(view: dict[str, Any], lang: str) -> str:

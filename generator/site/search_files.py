@@ -45,8 +45,9 @@ from generator.site.search import (
     shard_of,
 )
 
-#: ``reuse(rel, sha256)``: put the previous build's file ``rel`` (relative to the site), whose bytes
-#: had this digest, in place in the new site; ``False`` when it cannot (then the file is written).
+#: ``reuse(rel, sha256)``: the previous build's file ``rel`` (relative to the site), whose bytes had
+#: this digest, is the new site's file too (the incremental cache keeps it where it is, with its
+#: manifest entry); ``False`` when it cannot be (then the file is written).
 Reuse = Callable[[str, str], bool]
 #: Per key shard: its posting keys, then its place keys, each sorted (the order of the file's entries).
 Buckets = list[tuple[list[str], list[str]]]

@@ -129,6 +129,7 @@ def mkdocs_config(
             "assets/hubdir/contrib.css",
             "assets/hubdir/nearby.css",
             "assets/hubdir/resident.css",
+            "assets/hubdir/listing.css",
             "assets/hubdir/plaque.css",
         ],
         "extra_javascript": [
@@ -178,6 +179,9 @@ def build_language(config: dict[str, Any], work: Path, sections: list[Section], 
 
     extra_css = contrib.css() or "/* no contributed styles */\n"
     (docs / "assets" / "hubdir" / "contrib.css").write_text(extra_css, "utf-8")
+    from generator.site import listing
+
+    (docs / "assets" / "hubdir" / "listing.css").write_text(listing.css(), "utf-8")
     config_path = work / f"mkdocs-{config['theme']['language']}.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     ACTIVE.clear()

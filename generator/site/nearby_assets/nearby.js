@@ -113,7 +113,9 @@
       if (!s) return [];
       return s.split(",").map(function (x) { var ab = x.split("-"); return [Number(ab[0]), Number(ab[1])]; });
     };
-    return { days: fields.slice(0, 7).map(spans), ph: fields[7] === "~" || fields[7] === undefined ? null : spans(fields[7]) };
+    var days = [];  // "=": the day opens as the day before (generator/hours.py compact)
+    fields.slice(0, 7).forEach(function (f, i) { days.push(f === "=" && i ? days[i - 1] : spans(f)); });
+    return { days: days, ph: fields[7] === "~" || fields[7] === undefined ? null : spans(fields[7]) };
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(m) { m = m % 2880; if (m > 1440) m -= 1440; return pad(Math.floor(m / 60)) + ":" + pad(m % 60); }
