@@ -15,8 +15,10 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
   previous file where it is, after checking its size and mtime against the state.
-* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
-  search index and the datasets (keyed by every record) are reused whole or rebuilt whole.
+* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) and the
+  datasets (keyed by every record) are reused whole or rebuilt whole; the search index is reused
+  whole when no record changed, else shard by shard: ``site/search_files.py`` rewrites the shards
+  whose bytes change and keeps the others (``reuse_file``, keyed by their SHA-256).
 
 The previous site plus its state (path → size, mtime, sha256, key, group) is the cache; the state
 lives beside the site (``build/.site-cache/``, git-ignored with ``build/``).  ``--no-cache`` ignores it.

@@ -695,3 +695,28 @@ def test_the_preview_reads_the_cache_again_after_another_build_into_its_folder(p
     assert not (preview.out_dir / "org" / "so-extra").exists()
     build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False, datasets=False)
     assert_same_tree(preview.out_dir, tmp_path / "clean")
+
+
+def test_the_search_memo_keeps_the_keys_of_unchanged_documents_and_drops_those_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A memo made after another shares its key bytes (unchanged documents are not copied); once most
+    of them belong to documents gone it is compacted, every remembered document's keys intact."""
+    import pickle
+
+    from generator.site import search
+
+    monkeypatch.setattr(search, "MEMO_SLACK", 0)
+    first = search.Memo()
+    for n in range(4):
+        first.add(f"d{n}", (n,), [f"row{n}"], "kind", f"名{n}\0n{n}".encode(), f"文{n}".encode())
+    first = pickle.loads(pickle.dumps(first))
+    second = search.Memo(after=first)
+    second.keep("d1", first.docs["d1"])
+    second.add("d9", (9,), ["row9"], "kind", "新".encode(), b"")
+    assert second.keys is first.keys  # nothing copied yet
+    second = pickle.loads(pickle.dumps(second))  # sealed: d0, d2, d3 gone are most of the bytes → compacted
+    assert second.known("d1") == ("名1\0n1".encode(), "文1".encode())
+    assert second.known("d9") == ("新".encode(), b"")
+    assert second.known("d0") is None
+    assert len(second.keys) == sum(len(part) for key in ("d1", "d9") for part in second.known(key) or ())

@@ -357,6 +357,10 @@ class Doc:
         return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
 
 
+#: Keys of gone documents a memo carries before it is compacted (beyond as many as live ones).
+MEMO_SLACK = 1 << 20
+
+
 class Memo:
     """What one build remembers of each document for the next (``write(..., previous=)``).
 
@@ -370,18 +374,22 @@ class Memo:
     when it changes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, after: Memo | None = None) -> None:
+        """An empty memo; ``after``: one that starts from that memo's keys (``keep`` takes its documents
+        without copying their keys; the dead ones are dropped once they are half of them)."""
         self.docs: dict[str, tuple[tuple[Any, ...], list[Any], str, int, int, int]] = {}
-        self.keys = b""
+        self.keys: bytes = after.keys if after is not None else b""
         self._parts: list[bytes] = []
-        self._end = 0
+        self._end = len(self.keys)
+        self._live = 0
 
     def __getstate__(self) -> dict[str, Any]:
         self.seal()
         return {"docs": self.docs, "keys": self.keys}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.docs, self.keys, self._parts, self._end = state["docs"], state["keys"], [], len(state["keys"])
+        self.docs, self.keys, self._parts = state["docs"], state["keys"], []
+        self._end = self._live = len(self.keys)
 
     def known(self, key: str) -> tuple[bytes, bytes] | None:
         """The name and text keys of the document remembered under ``key`` (``None``: not remembered)."""
@@ -395,13 +403,25 @@ class Memo:
         start = self._end
         self._parts += (names, texts)
         self._end += len(names) + len(texts)
+        self._live += len(names) + len(texts)
         self.docs[key] = (rank, row, kind, start, start + len(names), self._end)
+
+    def keep(self, key: str, hit: tuple[tuple[Any, ...], list[Any], str, int, int, int]) -> None:
+        """A document of the memo this one was made ``after``, its keys where they are."""
+        self.docs[key] = hit
+        self._live += hit[5] - hit[3]
 
     def seal(self) -> None:
         """Join what ``add`` collected onto ``keys`` (done before pickling)."""
         if self._parts:
             self.keys += b"".join(self._parts)
             self._parts = []
+        if len(self.keys) > 2 * self._live + MEMO_SLACK:  # mostly the keys of documents gone: compact
+            keys, docs, self.keys, self._end, self._live = self.keys, self.docs, b"", 0, 0
+            self.docs = {}
+            for key, (rank, row, kind, start, middle, end) in docs.items():
+                self.add(key, rank, row, kind, keys[start:middle], keys[middle:end])
+            self.seal()
 
 
 class _Places:
@@ -499,11 +519,13 @@ def documents(
             if hit is not None:
                 rank, row, kind, start, middle, end = hit
                 row = [*row[:3], kind_index.setdefault(kind, len(kind_index)), *row[4:]]
-                known = (old.keys[start:middle], old.keys[middle:end])
-                doc = Doc(rank, row, [], [], set(), kind, known, key)
+                doc = Doc(rank, row, [], [], set(), kind, (old.keys[start:middle], old.keys[middle:end]), key)
                 doc.names = [row[1], *row[7]]
                 if fresh is not None:
-                    fresh.add(key, rank, hit[1], kind, *known)
+                    if fresh.keys is old.keys:
+                        fresh.keep(key, hit)
+                    else:
+                        fresh.add(key, rank, hit[1], kind, *doc.known)  # type: ignore[misc]
                 yield doc
                 continue
         path_key = tuple(reversed(chain))
@@ -678,20 +700,18 @@ def _write(
     lex = lexicon(terms)
     stop = {s for s, c in lex.latin.items() if c == ["x:"]}
     kind_index: dict[str, int] = {}
-    fresh = Memo()
-    memo = previous.docs if previous is not None else None
+    memo = previous.docs if previous is not None and hashes is not None else None
+    fresh = Memo(after=memo)
     docs = sorted(
         documents(model, kind_index, memo, hashes, fresh if hashes is not None else None), key=lambda d: d.rank
     )
     total = len(docs)
     active = sum(1 for d in docs if not d.row[4])
     groups: list[list[int]] = []
-    chars: set[str] = set()
     for number, doc in enumerate(docs):
         if not groups or groups[-1][1] != doc.rank[1]:
             groups.append([number, doc.rank[1]])
-        for name in doc.names:
-            chars.update(name)
+    chars = set("".join(["".join(doc.names) for doc in docs]))
     index = search_files.write(
         site_dir, docs, kind_index, place_entries(model, stop), fresh, previous if hashes is not None else None, reuse
     )
