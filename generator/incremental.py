@@ -351,11 +351,12 @@ class PageKeys:
         links: each area page hashes its children's digests, not its whole subtree again)."""
         digest = self._subtrees.get(code)
         if digest is None:
-            stack, order = [code], []
+            stack, order, seen = [code], [], set()
             while stack:  # children before parents, without recursion (a province is deep enough)
                 node = stack.pop()
-                if node in self._subtrees:
+                if node in self._subtrees or node in seen:
                     continue
+                seen.add(node)
                 order.append(node)
                 stack.extend(c for c in self.children.get(node, ()) if c not in self._subtrees)
             for node in reversed(order):
@@ -856,20 +857,24 @@ def drop(out: Path) -> None:
     shutil.rmtree(cache_dir(out), ignore_errors=True)
 
 
-#: Above this many files the previous site is deleted by a detached process after the swap: deleting
-#: 200,000 pages takes longer than an incremental build of them (the next build removes leftovers).
+#: Above this many files the build's temporary folder is deleted by a detached process once the site
+#: is in place: deleting 200,000 pages (or a rebuilt search index's shards) takes longer than an
+#: incremental build of them (the next build removes leftovers).
 DEFER_DELETE_FILES = 5000
 TRASH = ".{name}.trash-"
 
 
 def discard(tmp: Path, out: Path) -> None:
-    """Delete the build's temporary folder (with the previous site in it), large ones in the background."""
+    """Delete the build's temporary folder (with the previous site in it, or the files an update in
+    place left there), large ones in the background."""
     import subprocess
     import sys
 
     prefix = TRASH.format(name=out.name)
     leftovers = sorted(out.parent.glob(prefix + "*"))
-    big = (tmp / "previous").is_dir() and _more_files_than(tmp / "previous", DEFER_DELETE_FILES)
+    # the previous site after a swap; after an update in place, what was written but not moved in
+    # (a rebuilt search index's unchanged shards, the datasets…: thousands of files at 100k)
+    big = _more_files_than(tmp, DEFER_DELETE_FILES)
     if not big and not leftovers:
         shutil.rmtree(tmp, ignore_errors=True)
         return

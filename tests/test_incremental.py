@@ -469,3 +469,14 @@ def test_the_preview_reads_the_cache_again_after_another_build_into_its_folder(p
     assert not (preview.out_dir / "org" / "so-extra").exists()
     build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False, datasets=False)
     assert_same_tree(preview.out_dir, tmp_path / "clean")
+
+
+def test_the_manifest_is_json_whatever_the_file_names() -> None:
+    import json
+
+    names = ["index.html", "a/中文/index.html", 'we"ird.txt', "back\\slash", "tab\there", "del\x7f", "e\u2028x"]
+    files = {name: incremental.make_entry(n, 1, f"{n:064x}") for n, name in enumerate(names)}
+    text = incremental.manifest_text(files)
+    expected = {"files": [{"path": k, "sha256": files[k][2], "size": files[k][0]} for k in sorted(files)], "format": 1}
+    assert json.loads(text) == expected
+    assert text == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
