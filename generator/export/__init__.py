@@ -23,6 +23,7 @@ Layout of ``out_dir``::
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import shutil
@@ -318,7 +319,8 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     package.write_descriptor(work / "datapackage.json", descriptor)
     rows = sum(f.rows or 0 for f in csv_files)
     validation = (
-        package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
+        package.Validation(work / "datapackage.json", resources, rows, validator=validator, memo=memo)
+        if validate else None
     )
     try:
         result = _write_rest(work, registry, meta, created, edition, csv_files, clock, json_text, memo, jobs)
@@ -468,6 +470,9 @@ class _Background:
 
 
 def _run_child(send: Any, fn: Any, args: tuple[Any, ...], memo: memos.Memo | None) -> None:
+    # The parent's objects are never freed here: kept out of the collector, whose passes over them
+    # would otherwise copy every page of the shared heap (copy-on-write) in each child.
+    gc.freeze()
     if memo is not None:  # send back only what this child uses and makes
         memo.new, memo.hits, memo.made = {}, {}, {}
     try:

@@ -309,10 +309,14 @@ def _validate_group(path: str, names: list[str], metadata: bool) -> list[str]:
     return messages
 
 
-def _fast_group(path: str) -> list[str]:
+def _fast_group(path: str, previous: dict[Any, Any] | None = None) -> tuple[list[str], Any]:
+    """``fastcheck`` of the package, with the previous export's outcomes per resource (``previous``);
+    returns the problems and what to keep of the memo (``memo.Memo.delta``)."""
     from generator.export import fastcheck
+    from generator.export.memo import Memo
 
-    return fastcheck.validate_package(Path(path))
+    memo = Memo(previous)
+    return fastcheck.validate_package(Path(path), memo), memo.delta()
 
 
 #: Up to this many rows the export is validated by Frictionless itself; above, by ``fastcheck``.
@@ -349,24 +353,31 @@ class Validation:
     PARALLEL_ROWS = 50_000
 
     def __init__(self, path: Path, resources: list[dict[str, Any]], rows: int,
-                 workers: int | None = None, validator: str | None = None) -> None:
+                 workers: int | None = None, validator: str | None = None, memo: Any = None) -> None:
+        import gc
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        self.futures: list[Future[list[str]]] = []
+        from generator.export import fastcheck
+
+        self.futures: list[Future[Any]] = []
         self.inline: list[str] | None = None
         self.pool: ProcessPoolExecutor | None = None
+        #: The export's memo (``memo.Memo``): ``fastcheck`` keeps each resource's outcome in it.
+        self.memo = memo
         self.validator = choose_validator(rows, validator)
         names = [r["name"] for r in resources]
         workers = workers if workers is not None else max(2, os.cpu_count() or 1)
         if rows < self.PARALLEL_ROWS or workers < 2:
             if self.validator == "fast":
-                self.inline = _fast_group(str(path))
+                self.inline = fastcheck.validate_package(path, memo)
             else:
                 self.inline = _validate_group(str(path), names, True)
             return
         if self.validator == "fast":
-            self.pool = ProcessPoolExecutor(max_workers=1)
-            self.futures = [self.pool.submit(_fast_group, str(path))]
+            previous = {k: v for k, v in memo.old.items() if k[0] == "fastcheck"} if memo is not None else None
+            # a forked worker: the parent's objects stay out of its collector (copy-on-write)
+            self.pool = ProcessPoolExecutor(max_workers=1, initializer=gc.freeze)
+            self.futures = [self.pool.submit(_fast_group, str(path), previous)]
             return
         groups: list[list[str]] = [[] for _ in range(workers)]
         load = [0] * workers
@@ -382,6 +393,11 @@ class Validation:
         if self.inline is not None:
             return self.inline
         try:
+            if self.validator == "fast":
+                messages, delta = self.futures[0].result()
+                if self.memo is not None:
+                    self.memo.merge(delta)
+                return list(messages)
             return [message for future in self.futures for message in future.result()]
         finally:
             self.close()
