@@ -15,7 +15,8 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   a listing page its records, their divisions and the pager.  An unchanged key reuses the previous
   file (a hard link into the new tree) after checking its size and mtime against the manifest.
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
-  search index and the datasets (keyed by every record) are reused whole or rebuilt whole.
+  search index and the datasets (keyed by every record) are reused whole or rebuilt whole; a rebuilt
+  export takes what an edit did not change from the previous export's fragments (``export/memo.py``).
 
 The previous site plus ``manifest`` (path → size, mtime, sha256, key) is the cache; it lives beside
 the site (``build/.site-cache/``, git-ignored with ``build/``) and is written only after the atomic

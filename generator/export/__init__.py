@@ -243,10 +243,9 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               validate: bool, validator: str | None = None,
-               release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
+               validate: bool, validator: str | None, release: tuple[str, str] | None,
+               memo: memos.Memo) -> ExportResult:
     config = registry.config
-    memo = memo if memo is not None else memos.Memo()
     # The records' JSON first: its hash says whether these data are a published release (D10).
     dumped = jsonout.dump_all(registry, memo)
     everything = jsonout.all_json_chunks(dumped)

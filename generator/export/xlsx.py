@@ -12,8 +12,10 @@ streamed straight into the archive as inline-string worksheet XML (openpyxl's
 own cell writer was 60 s for 20k records; this is linear and a few seconds).
 openpyxl stamps the current time into ``docProps/core.xml`` and every zip
 entry carries a local time; both are replaced by the package's fixed
-timestamp and the archive is re-packed with fixed entry metadata, so two
-exports of the same content are byte-identical.
+timestamp and the archive is written again by ``zipped.write_zip`` with fixed
+entry metadata, so two exports of the same content are byte-identical.  The
+sheets are deflated in chunks of rows (``spans``), so a second export after
+an edit takes the unchanged chunks from the memo (``memo``).
 """
 
 from __future__ import annotations
