@@ -97,14 +97,18 @@ class Memo:
     def dump(self) -> tuple[str, dict[Any, Any]]:
         return environment(), self.new
 
-    # -- forked writers (``export._Background``) send back what they used and made -------------------
-    def delta(self) -> tuple[dict[Any, Any], dict[str, int], dict[str, int]]:
-        return self.new, self.hits, self.made
+    # -- forked writers (``background.Background``) send back what they used and made --------------
+    def delta(self) -> tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]:
+        """What this (forked) memo made, and the keys it took from ``old`` (the parent holds those)."""
+        made = {key: value for key, value in self.new.items() if key not in self.old}
+        return made, [key for key in self.new if key in self.old], self.hits, self.made
 
-    def merge(self, delta: tuple[dict[Any, Any], dict[str, int], dict[str, int]]) -> None:
-        new, hits, made = delta
-        self.new.update(new)
+    def merge(self, delta: tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]) -> None:
+        made, taken, hits, counts = delta
+        self.new.update(made)
+        for key in taken:
+            self.new[key] = self.old[key]
         for name, count in hits.items():
             self.hits[name] = self.hits.get(name, 0) + count
-        for name, count in made.items():
+        for name, count in counts.items():
             self.made[name] = self.made.get(name, 0) + count

@@ -309,16 +309,6 @@ def _validate_group(path: str, names: list[str], metadata: bool) -> list[str]:
     return messages
 
 
-def _fast_group(path: str, previous: dict[Any, Any] | None = None) -> tuple[list[str], Any]:
-    """``fastcheck`` of the package, with the previous export's outcomes per resource (``previous``);
-    returns the problems and what to keep of the memo (``memo.Memo.delta``)."""
-    from generator.export import fastcheck
-    from generator.export.memo import Memo
-
-    memo = Memo(previous)
-    return fastcheck.validate_package(Path(path), memo), memo.delta()
-
-
 #: Up to this many rows the export is validated by Frictionless itself; above, by ``fastcheck``.
 #: About 20,000 records: it was 300,000 rows when ``completeness`` had a row per record × field;
 #: one row per record (issue 16) takes a quarter of the rows away, not the records' share of work.
@@ -354,16 +344,16 @@ class Validation:
 
     def __init__(self, path: Path, resources: list[dict[str, Any]], rows: int,
                  workers: int | None = None, validator: str | None = None, memo: Any = None) -> None:
-        import gc
         from concurrent.futures import Future, ProcessPoolExecutor
 
         from generator.export import fastcheck
+        from generator.export.background import Background
 
         self.futures: list[Future[Any]] = []
         self.inline: list[str] | None = None
         self.pool: ProcessPoolExecutor | None = None
-        #: The export's memo (``memo.Memo``): ``fastcheck`` keeps each resource's outcome in it.
-        self.memo = memo
+        #: ``fastcheck`` in a forked process; it keeps each resource's outcome in the export's memo.
+        self.fast: Background | None = None
         self.validator = choose_validator(rows, validator)
         names = [r["name"] for r in resources]
         workers = workers if workers is not None else max(2, os.cpu_count() or 1)
@@ -374,10 +364,7 @@ class Validation:
                 self.inline = _validate_group(str(path), names, True)
             return
         if self.validator == "fast":
-            previous = {k: v for k, v in memo.old.items() if k[0] == "fastcheck"} if memo is not None else None
-            # a forked worker: the parent's objects stay out of its collector (copy-on-write)
-            self.pool = ProcessPoolExecutor(max_workers=1, initializer=gc.freeze)
-            self.futures = [self.pool.submit(_fast_group, str(path), previous)]
+            self.fast = Background(fastcheck.validate_package, path, memo, fork=True, memo=memo)
             return
         groups: list[list[str]] = [[] for _ in range(workers)]
         load = [0] * workers
@@ -393,16 +380,16 @@ class Validation:
         if self.inline is not None:
             return self.inline
         try:
-            if self.validator == "fast":
-                messages, delta = self.futures[0].result()
-                if self.memo is not None:
-                    self.memo.merge(delta)
-                return list(messages)
+            if self.fast is not None:
+                return list(self.fast.wait())
             return [message for future in self.futures for message in future.result()]
         finally:
             self.close()
 
     def close(self) -> None:
+        if self.fast is not None:
+            self.fast.close()
+            self.fast = None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
