@@ -277,14 +277,16 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     raw = meta.raw
     database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
                            memo=memo)
+    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``).
+    cuts = {table.name: memos.spans(rows, bool(memo.records)) for table, rows in pairs}
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
-                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo,
-                           fork=fork, memo=memo)
+                          _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
+                          fork=fork, memo=memo)
     hsds_job = Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, memo, fork=fork, memo=memo)
     try:
-        return _write_csv(work, registry, meta, created, edition, all_tables, pairs, clock, (dumped, everything),
+        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, (dumped, everything),
                           memo, validate, validator, (database, workbook, hsds_job))
     finally:
         database.close()
@@ -293,7 +295,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, Any]],
+               edition: package.Edition, pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]],
                clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
                validator: str | None, jobs: tuple[Background, Background, Background]) -> ExportResult:
     """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
@@ -305,7 +307,7 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     csv_files: list[ExportedFile] = []
     for table, records in pairs:
         rel = f"csv/{table.name}.csv"
-        rows = csvout.write_csv(work / rel, table, records)
+        rows = csvout.write_csv(work / rel, table, records, memo, cuts[table.name])
         info = _file(work, rel, "csv", rows, table.name, (table.title_zh, table.title_en))
         csv_files.append(info)
         resources.append(package.resource_descriptor(table, rel, info.bytes, info.sha256))

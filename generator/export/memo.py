@@ -45,6 +45,28 @@ def digest(*parts: str | bytes) -> bytes:
     return h.digest()
 
 
+#: Rows ``[start, end)`` of a table and the digest of their values (``b""`` when not memoized).
+Span = tuple[int, int, bytes]
+
+
+def spans(rows: list[list[Any]], keyed: bool) -> list[Span]:
+    """``rows`` cut into runs that end with a record (``zipped.cuts_after`` its id, the first cell: a
+    record's rows of a link table stay together), each with the digest of its rows' ``repr`` (types
+    and values: all that the CSV text or the sheet XML of those rows shows) when ``keyed``."""
+    from generator.export import zipped
+
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(rows)):
+        key = rows[index - 1][0]
+        if key != rows[index][0] and zipped.cuts_after(str(key)):
+            bounds.append((start, index))
+            start = index
+    if start < len(rows):
+        bounds.append((start, len(rows)))
+    return [(a, b, digest(repr(rows[a:b])) if keyed else b"") for a, b in bounds]
+
+
 class Memo:
     """``key → value`` taken from the previous export (``old``) or made now; ``new`` is what to keep.
 
