@@ -16,7 +16,8 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
   previous file where it is, after checking its size and mtime against the state.
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
-  search index and the datasets (keyed by every record) are reused whole or rebuilt whole.
+  search index and the datasets (keyed by every record) are reused whole or rebuilt whole; a rebuilt
+  export takes what an edit did not change from the previous export's fragments (``export/memo.py``).
 
 The previous site plus its state (path → size, mtime, sha256, key, group) is the cache; the state
 lives beside the site (``build/.site-cache/``, git-ignored with ``build/``).  ``--no-cache`` ignores it.

@@ -378,6 +378,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
     # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
     assert 0 < second.made["xlsx"] < second.hits["xlsx"]
+    assert 0 < second.made["csv"] < second.hits["csv"]  # the CSV text of the same spans of rows
     assert result.reused == second.hits
     assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
 
