@@ -69,6 +69,9 @@ class BuildResult:
     renderers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     #: Bulk pages taken unchanged from the previous build (``generator/incremental.py``).
     reused: int = 0
+    #: Files of the search index this build wrote, and those it took from the previous build.
+    search_written: int = 0
+    search_reused: int = 0
 
 
 def default_out(config: Config) -> Path:
@@ -323,6 +326,7 @@ def _build_into(
 
     search_key = incremental.group_key(everything, "search")
     search_job = None
+    search_written = search_reused = 0
     memo_file = tmp / "search-memo.pickle"
     with _timed(timings, "search"):
         if search_index and not state.reuse_group("search", search_key, site):
@@ -343,8 +347,13 @@ def _build_into(
         state.reused = zh_reused + en_reused
     with _timed(timings, "search"):
         if search_job is not None:
-            search_job.result()
-            state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
+            entries, search_written = search_job.result()
+            if entries is None:  # --no-cache: hashed here
+                state.claim_group("search", search_key, site, incremental.files_under(site, search.INDEX_DIR))
+            else:  # the shards it wrote and those it took from the previous site, each with its entry
+                state.new.files.update(entries)
+                state.new.groups["search"] = search_key
+                search_reused = len(entries) - search_written
             if memo_file.is_file():
                 state.keep("search-memo", memo_file)
 
@@ -409,6 +418,8 @@ def _build_into(
         page_paths=page_paths,
         datasets=exported,
         renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
+        search_written=search_written,
+        search_reused=search_reused,
     )
 
 
@@ -419,15 +430,39 @@ def _stable_config(cfg: dict[str, Any]) -> str:
     return json.dumps(stable, sort_keys=True, default=str)
 
 
-def _write_search(model: Any, site: Path, state: Any, hashes: dict[str, str], memo_file: Path) -> None:
-    """The search index; unchanged documents come from the previous build's memo (in the cache)."""
+def _write_search(
+    model: Any, site: Path, state: Any, hashes: dict[str, str], memo_file: Path
+) -> tuple[dict[str, Any] | None, int]:
+    """The search index (in a worker): unchanged documents come from the previous build's memo (in
+    the cache), unchanged shards are the previous site's files.  Returns the manifest entry of every
+    file of the index (``None`` without the cache) and how many it wrote."""
+    from generator import incremental
     from generator.site import search
 
     if not state.enabled:
-        search.write(model, site)
-        return
-    memo = search.write(model, site, state.side_file("search-memo"), hashes)
-    state.write_side_file(memo_file, state.base, memo)
+        return None, len(search.write(model, site).written)
+    entries: dict[str, Any] = {}
+
+    def reuse(rel: str, sha: str) -> bool:
+        entry = state.reuse_file(rel, sha)
+        if entry is not None:
+            entries[rel] = entry
+        return entry is not None
+
+    enabled = gc.isenabled()
+    gc.disable()  # the memo is ~100,000 objects per 20,000 records, none in a cycle (see ``search.write``)
+    try:
+        index = search.write(model, site, state.side_file("search-memo"), hashes, reuse)
+        for rel in index.written:
+            st = os.stat(site / rel)
+            sha = index.files[rel]
+            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, sha, sha, "search")
+        written, index.written = len(index.written), []
+        state.write_side_file(memo_file, state.base, index)
+    finally:
+        if enabled:
+            gc.enable()
+    return entries, written
 
 
 def _source_date(config: Config, loaded: Any) -> str:

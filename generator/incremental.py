@@ -561,11 +561,18 @@ class Cache:
         build updates in place (``apply``).  Returns the file's entry, or ``None`` when it must be
         rendered.
         """
+        entry = self.reuse_file(rel, key)
+        if entry is not None:
+            self.reused += 1
+        return entry
+
+    def reuse_file(self, rel: str, key: str) -> Entry | None:
+        """``reuse_page`` without counting a page: any file whose previous entry carries ``key``
+        (the search index's shards use their sha256 as key: same key, same bytes)."""
         entry = self.old.files.get(rel)
         if entry is None or entry[KEY] != key or not self._valid(rel, entry):
             return None
         self.new.files[rel] = entry
-        self.reused += 1
         return entry
 
     def wrote(self, rel: str, target: Path | str, data: bytes, key: str = "", group: str = "") -> Entry:

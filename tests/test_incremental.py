@@ -81,19 +81,23 @@ class Mutator:
         self.added.append(target)
         return f"add {rid}"
 
+    def _unreferenced(self) -> Path | None:
+        """A random record no other record names (tried in random order: checking all is quadratic)."""
+        records = _records(self.project)
+        self.rng.shuffle(records)
+        return next((p for p in records if not _referenced(self.project, p.stem)), None)
+
     def delete(self) -> str:
-        candidates = [p for p in _records(self.project) if not _referenced(self.project, p.stem)]
-        if not candidates:
+        path = self._unreferenced()
+        if path is None:
             return self.add()
-        path = self.rng.choice(candidates)
         path.unlink()
         return f"delete {path.stem}"
 
     def rename(self) -> str:
-        candidates = [p for p in _records(self.project) if not _referenced(self.project, p.stem)]
-        if not candidates:
+        path = self._unreferenced()
+        if path is None:
             return self.add()
-        path = self.rng.choice(candidates)
         rid = f"{path.stem}-r{self.n}"
         text = re.sub(r"^id: .*$", f"id: {rid}", path.read_text("utf-8"), count=1, flags=re.M)
         path.unlink()
@@ -281,15 +285,15 @@ def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_pat
         return model, incremental.record_hashes(loaded.registry, None)
 
     model, hashes = model_and_hashes()
-    memo = search.write(model, tmp_path / "first", {}, hashes)
-    assert len(memo) == len(model.registry)
+    memo = search.write(model, tmp_path / "first", None, hashes)
+    assert len(memo.docs.docs) == len(model.registry)
     path = project / "content" / "womens_homes" / "wh-gz.yml"
     path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
     model, hashes = model_and_hashes()
-    again = search.write(model, tmp_path / "cached", memo, hashes)
+    again = search.write(model, tmp_path / "cached", memo, hashes)  # without reuse: every file written
     search.write(model, tmp_path / "clean")
     assert_same_tree(tmp_path / "cached", tmp_path / "clean")
-    assert len(set(again) - set(memo)) == 1  # only the edited record's document was made anew
+    assert len(set(again.docs.docs) - set(memo.docs.docs)) == 1  # only the edited record's document was made anew
     assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))
 
 
@@ -321,6 +325,143 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
         assert_same_tree(preview.out_dir, clean, done)
     preview.memory.wait()
     assert preview.status.in_place >= 1
+
+
+# -- the search index: only the shards that change are written ----------------------------------------
+
+
+def _search_state(project: Path) -> tuple[object, dict[str, str]]:
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    config = load_config(project)
+    loaded = load(config)
+    return SiteModel(config, loaded.registry, labels_for(config.schemas_dir)), incremental.record_hashes(
+        loaded.registry, None
+    )
+
+
+def _linker(previous_site: Path, site: Path, taken: list[str]):  # type: ignore[no-untyped-def]
+    """``search.write``'s ``reuse``: the previous file hard-linked into the new site (as the cache does)."""
+
+    def reuse(rel: str, sha: str) -> bool:
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.link(previous_site / rel, site / rel)
+        taken.append(rel)
+        return True
+
+    return reuse
+
+
+@pytest.fixture(scope="module")
+def synth_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic registry large enough for an index of many key and document shards."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench import synth
+
+    out = tmp_path_factory.mktemp("synth") / "p400"
+    synth.write_project(400, out)
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 16])
+def test_the_search_index_after_random_changes_is_the_clean_index(
+    synth_project: Path, tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits, additions, deletions and renames of records and divisions, one build after another, each
+    index made from the previous one (its state through pickle, as the cache keeps it) has the bytes of
+    an index made from nothing; files are taken from the previous index only when their bytes are the same."""
+    import pickle
+    import shutil
+
+    from generator.site import search, search_files
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    model, hashes = _search_state(project)
+    before = tmp_path / "0"
+    index = search.write(model, before, None, hashes)
+    mutator = Mutator(project, seed)
+    paths: list[str] = []  # which way each index was made (both must be held to a clean index)
+    changed_postings = search_files.changed_postings
+
+    def spy(previous, docs, order):  # type: ignore[no-untyped-def]
+        update = changed_postings(previous, docs, order)
+        paths.append("full" if update is None else "changed")
+        return update
+
+    monkeypatch.setattr(search_files, "changed_postings", spy)
+    for step in range(1, 7):
+        done = [
+            getattr(mutator, mutator.rng.choice(["edit", "edit", "edit_division", "add", "delete", "rename"]))()
+            for _ in range(mutator.rng.randint(1, 2))
+        ]
+        model, hashes = _search_state(project)
+        site, clean = tmp_path / str(step), tmp_path / f"clean{step}"
+        taken: list[str] = []
+        previous = pickle.loads(pickle.dumps(index))
+        index = search.write(model, site, previous, hashes, _linker(before, site, taken))
+        search.write(model, clean)
+        assert_same_tree(site, clean, done)
+        assert sorted(index.files) == sorted(incremental.files_under(clean, search.INDEX_DIR))
+        assert all(previous.files[rel] == index.files[rel] for rel in taken), done
+        assert set(taken).isdisjoint(index.written) and len(taken) + len(index.written) == len(index.files)
+        shutil.rmtree(clean)
+        before = site
+    assert set(paths) == {"full", "changed"}, paths
+
+
+def test_an_edit_rewrites_only_the_search_shards_it_changes(synth_project: Path, tmp_path: Path) -> None:
+    """A changed address touches the shards of its words and its document's shard: every other file of
+    the index is the previous build's, and every file written has new bytes (meta.json names them)."""
+    import shutil
+
+    from generator.site import search
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    model, hashes = _search_state(project)
+    index = search.write(model, tmp_path / "first", None, hashes)
+    path = next(p for p in _records(project, ("hubs",)) if re.search(r"^address: ", p.read_text("utf-8"), re.M))
+    path.write_text(re.sub(r"^(address: .*)$", r"\g<1>樱花巷", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    model, hashes = _search_state(project)
+    taken: list[str] = []
+    reuse = _linker(tmp_path / "first", tmp_path / "second", taken)
+    again = search.write(model, tmp_path / "second", index, hashes, reuse)
+    written = set(again.written)
+    assert f"{search.INDEX_DIR}/meta.json" in written
+    shards = {rel for rel in written if rel.startswith(f"{search.INDEX_DIR}/k/")}
+    docs = {rel for rel in written if rel.startswith(f"{search.INDEX_DIR}/d/")}
+    # the shards of the address's new character pairs (樱花, 花巷, the one before 樱…); a row shows no address
+    assert 1 <= len(shards) <= 4 and docs == set()
+    assert len(taken) == len(index.files) - len(written) > 100
+    assert all(index.files.get(rel) != again.files[rel] for rel in written)
+    assert any('"樱花":' in (tmp_path / "second" / rel).read_text("utf-8") for rel in shards)
+
+
+def test_a_second_build_takes_unchanged_search_shards_from_the_previous_site(project: Path, tmp_path: Path) -> None:
+    """Through the cache: after a one-record edit the index is written in part, the rest linked from the
+    previous site with its manifest entry; a shard gone from the previous site is written again."""
+    from generator.site import search
+
+    out = project / "build" / "site"
+    config = load_config(project)
+    first = build.build(config, out, quiet=True)
+    assert first.search_reused == 0 and first.search_written > 0
+    index_files = list(incremental.files_under(out, search.INDEX_DIR))
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例樱花妇女之家", 1), "utf-8")
+    (out / search.INDEX_DIR / "p" / "0.json").unlink()  # damaged: written again, not linked
+    second = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    assert_same_tree(out / "search", clean.out_dir / "search")
+    assert second.search_reused > 0 and second.search_written >= 3  # meta.json, a shard, a document shard
+    assert second.search_reused + second.search_written == len(index_files)
+    manifest = (out / incremental.MANIFEST_NAME).read_text("utf-8")
+    assert manifest == (clean.out_dir / incremental.MANIFEST_NAME).read_text("utf-8")
 
 
 def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(

@@ -40,17 +40,16 @@ other in Chromium.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
-import math
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
@@ -58,6 +57,9 @@ from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 from generator import synonyms
 from generator.geography import HUB_LEVELS
 from generator.site.model import SiteModel, record_path
+
+if TYPE_CHECKING:
+    from generator.site.search_files import Index, Reuse
 
 #: Where the index lives under the site root (both languages use the one index).
 INDEX_DIR = "search/i"
@@ -340,25 +342,66 @@ class Doc:
     facets: set[str]
     #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
     kind: str = ""
-    #: ``keys()`` as computed by an earlier build (``Memo``: each joined by NUL), or ``None``.
-    known: tuple[str, str] | None = None
+    #: ``keys()`` as computed by an earlier build (``Memo.keys``: UTF-8, each joined by NUL), or ``None``.
+    known: tuple[bytes, bytes] | None = None
+    #: The document's memo key ("" when made without record hashes): equal keys, equal documents.
+    key: str = ""
 
     def keys(self) -> tuple[Collection[str], Collection[str]]:
         """(name keys, text-only keys); made one document at a time so the sets never pile up."""
         if self.known is not None:
-            return tuple(part.split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
+            return tuple(part.decode("utf-8").split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(normalize(name), singles=True)
         return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
 
 
-#: What one build remembers of each document for the next (``write(..., memo=)``): document key →
-#: (rank, row, kind, name keys, text keys).  A document's key hashes its record's file and the files of
-#: the divisions it is placed in (its place names, its chain), so an unchanged key is an unchanged
-#: document; everything else a document shows (labels, kinds, configuration) is in the global key of
-#: ``generator/incremental.py``, which empties the memo when it changes.
-Memo = dict[str, tuple[tuple[Any, ...], list[Any], str, str, str]]
+class Memo:
+    """What one build remembers of each document for the next (``write(..., previous=)``).
+
+    ``docs``: document key → (rank, row, kind, start, middle, end); the document's name keys are
+    ``keys[start:middle]`` and its text keys ``keys[middle:end]`` (UTF-8, joined by NUL).  One
+    ``bytes`` for all keys, not two strings per document: at 100k documents that is 150 MB of
+    strings pickled and unpickled every build, and most builds never look at them.  A document's
+    key hashes its record's file and the files of the divisions it is placed in (its place names, its
+    chain), so an unchanged key is an unchanged document; everything else a document shows (labels,
+    kinds, configuration) is in the global key of ``generator/incremental.py``, which empties the memo
+    when it changes.
+    """
+
+    def __init__(self) -> None:
+        self.docs: dict[str, tuple[tuple[Any, ...], list[Any], str, int, int, int]] = {}
+        self.keys = b""
+        self._parts: list[bytes] = []
+        self._end = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.seal()
+        return {"docs": self.docs, "keys": self.keys}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.docs, self.keys, self._parts, self._end = state["docs"], state["keys"], [], len(state["keys"])
+
+    def known(self, key: str) -> tuple[bytes, bytes] | None:
+        """The name and text keys of the document remembered under ``key`` (``None``: not remembered)."""
+        hit = self.docs.get(key)
+        if hit is None:
+            return None
+        self.seal()
+        return self.keys[hit[3] : hit[4]], self.keys[hit[4] : hit[5]]
+
+    def add(self, key: str, rank: tuple[Any, ...], row: list[Any], kind: str, names: bytes, texts: bytes) -> None:
+        start = self._end
+        self._parts += (names, texts)
+        self._end += len(names) + len(texts)
+        self.docs[key] = (rank, row, kind, start, start + len(names), self._end)
+
+    def seal(self) -> None:
+        """Join what ``add`` collected onto ``keys`` (done before pickling)."""
+        if self._parts:
+            self.keys += b"".join(self._parts)
+            self._parts = []
 
 
 class _Places:
@@ -367,6 +410,7 @@ class _Places:
     def __init__(self, model: SiteModel) -> None:
         self.geo = model.registry.geo
         self.cache: dict[str, tuple[str, str]] = {}
+        self.chains: dict[str, list[str]] = {}
 
     def __call__(self, code: str) -> tuple[str, str]:
         """``容桂 · 桂洲社区`` (every level below the root, top down); in English a division without an
@@ -385,7 +429,10 @@ class _Places:
 
     def chain(self, code: str) -> list[str]:
         """The division and its ancestors inside the registry, nearest first (parent links)."""
-        return [d.id for d in self.geo.chain(code)] or [code]
+        chain = self.chains.get(code)
+        if chain is None:
+            chain = self.chains[code] = [d.id for d in self.geo.chain(code)] or [code]
+        return chain
 
 
 def _roman(division: Any) -> str:
@@ -436,25 +483,27 @@ def documents(
     labels = model.labels
     places = _Places(model)
     kind_rank = {k.code: i for i, k in enumerate(model.kinds)}
-    old = memo or {}
+    old = memo or Memo()
+    chain_parts: dict[str, str] = {}  # division → its chain's part of a key, made once
     for record in model.registry.all():
         division = record.division
         chain = places.chain(division)
         key = ""
         if hashes is not None:
-            key = hashlib.sha256(
-                "\0".join([record.id, *(f"{c}={hashes.get(c, '-')}" for c in [record.id, *chain])]).encode(
-                    "utf-8", "surrogatepass"
-                )
-            ).hexdigest()
-            hit = old.get(key)
+            part = chain_parts.get(division)
+            if part is None:
+                part = chain_parts[division] = "".join(f"\0{c}={hashes.get(c, '-')}" for c in chain)
+            ident = f"{record.id}\0{record.id}={hashes.get(record.id, '-')}{part}"
+            key = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
+            hit = old.docs.get(key)
             if hit is not None:
-                rank, row, kind, known_names, known_texts = hit
+                rank, row, kind, start, middle, end = hit
                 row = [*row[:3], kind_index.setdefault(kind, len(kind_index)), *row[4:]]
-                doc = Doc(rank, row, [], [], set(), kind, (known_names, known_texts))
+                known = (old.keys[start:middle], old.keys[middle:end])
+                doc = Doc(rank, row, [], [], set(), kind, known, key)
                 doc.names = [row[1], *row[7]]
                 if fresh is not None:
-                    fresh[key] = hit
+                    fresh.add(key, rank, hit[1], kind, *known)
                 yield doc
                 continue
         path_key = tuple(reversed(chain))
@@ -501,14 +550,15 @@ def documents(
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
-        doc = Doc(rank, row, names, text, facets, kind)
+        doc = Doc(rank, row, names, text, facets, kind, key=key)
         if fresh is not None and key:
             name_keys, text_keys = doc.keys()
-            joined = ("\0".join(name_keys), "\0".join(text_keys))
             if not any(k == "" or "\0" in k for part in (name_keys, text_keys) for k in part):  # joins are exact
-                doc.known = joined
-                fresh[key] = (rank, row, kind, *joined)
+                doc.known = ("\0".join(name_keys).encode("utf-8"), "\0".join(text_keys).encode("utf-8"))
+                fresh.add(key, rank, row, kind, *doc.known)
         yield doc
+    if fresh is not None:
+        fresh.seal()
 
 
 def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
@@ -594,82 +644,66 @@ def _pinyin_table() -> dict[str, str]:
 
 
 def write(
-    model: SiteModel, site_dir: Path, memo: Memo | None = None, hashes: dict[str, str] | None = None
-) -> Memo:
+    model: SiteModel,
+    site_dir: Path,
+    previous: Index | None = None,
+    hashes: dict[str, str] | None = None,
+    reuse: Reuse | None = None,
+) -> Index:
     """Write the index under ``site_dir/search/i``; deterministic (same registry, same bytes).
 
-    ``memo`` (what the previous build returned) and ``hashes`` (record id → content hash) let
-    unchanged documents skip their words, pinyin and keys: the same bytes, a fraction of the work.
-    Returns the memo for the next build (empty without ``hashes``).
+    ``previous`` (the ``search_files.Index`` the previous build returned) and ``hashes`` (record
+    id → content hash) let unchanged documents skip their words, pinyin and keys, and unchanged
+    shards be the previous build's files (``reuse``, see ``search_files``): the same bytes, a
+    fraction of the work.  Returns the ``search_files.Index`` for the next build.
     """
+    # Hundreds of thousands of small lists, tuples and strings, none in a cycle: the collector's
+    # passes over them and over the model (in the build's worker, all of the parent's heap) were a
+    # third of a second build's index at 20k records.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _write(model, site_dir, previous, hashes, reuse)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write(
+    model: SiteModel, site_dir: Path, previous: Index | None, hashes: dict[str, str] | None, reuse: Reuse | None
+) -> Index:
+    from generator.site import search_files
+
     terms = synonyms.all_terms(model.config)
     lex = lexicon(terms)
     stop = {s for s, c in lex.latin.items() if c == ["x:"]}
     kind_index: dict[str, int] = {}
-    fresh: Memo = {}
+    fresh = Memo()
+    memo = previous.docs if previous is not None else None
     docs = sorted(
         documents(model, kind_index, memo, hashes, fresh if hashes is not None else None), key=lambda d: d.rank
     )
     total = len(docs)
     active = sum(1 for d in docs if not d.row[4])
     groups: list[list[int]] = []
+    chars: set[str] = set()
     for number, doc in enumerate(docs):
         if not groups or groups[-1][1] != doc.rank[1]:
             groups.append([number, doc.rank[1]])
-    names: defaultdict[str, list[int]] = defaultdict(list)
-    texts: defaultdict[str, list[int]] = defaultdict(list)
-    chars: set[str] = set()
-    for number, doc in enumerate(docs):
-        name_keys, text_keys = doc.keys()
-        for key in name_keys:
-            names[key].append(number)
-        for key in text_keys:
-            texts[key].append(number)
         for name in doc.names:
             chars.update(name)
-    entries: list[tuple[str, str]] = []
-    size = 0
-    for key in sorted(names.keys() | texts.keys()):
-        in_name, in_text = names.get(key, []), texts.get(key)
-        first = encode(in_name, total) if in_name else "0"
-        second = encode(sorted(in_text + in_name), total) if in_text else "0"
-        entry = f"{_json(key)}:[{first},{second}]"
-        entries.append((key, entry))
-        size += len(entry.encode("utf-8")) + 1
-    for key, value in sorted(place_entries(model, stop).items()):
-        entry = f"{_json(key)}:{_json(value)}"
-        entries.append((key, entry))
-        size += len(entry.encode("utf-8")) + 1
-    shards = max(1, math.ceil(size / SHARD_TARGET))
-    root = site_dir / INDEX_DIR
-    for part in ("k", "d", "p"):
-        (root / part).mkdir(parents=True, exist_ok=True)
-    buckets: list[list[str]] = [[] for _ in range(shards)]
-    for key, entry in entries:
-        buckets[shard_of(bucket(key), shards)].append(entry)
-    digest = hashlib.sha256()
-    for i, items in enumerate(buckets):
-        _write(root / "k" / f"{i}.json", "{" + ",".join(items) + "}", digest)
-    doc_shards = math.ceil(total / DOCS_PER_SHARD)
-    for i in range(doc_shards):
-        rows = [d.row for d in docs[i * DOCS_PER_SHARD : (i + 1) * DOCS_PER_SHARD]]
-        _write(root / "d" / f"{i}.json", _json(rows), digest)
-    table = _pinyin_table()
-    pinyin_shards = max(1, math.ceil(sum(len(c.encode()) + len(r) + 6 for c, r in table.items()) / SHARD_TARGET))
-    readings: list[dict[str, str]] = [{} for _ in range(pinyin_shards)]
-    for char, reading in table.items():
-        readings[shard_of(char, pinyin_shards)][char] = reading
-    for i, reading_part in enumerate(readings):
-        _write(root / "p" / f"{i}.json", _json(reading_part), digest)
+    index = search_files.write(
+        site_dir, docs, kind_index, place_entries(model, stop), fresh, previous if hashes is not None else None, reuse
+    )
     needed = chars | {c for word in lex.han for c in word}
     t2s = "".join(chr(cp) + simple for cp, simple in sorted(_t2s().items()) if simple in needed)
     meta = {
         "format": FORMAT,
-        "version": digest.hexdigest()[:12],
+        "version": index.version(),
         "docs": total,
         "active": active,
-        "key_shards": shards,
-        "pinyin_shards": pinyin_shards,
+        "key_shards": len(index.buckets),
+        "pinyin_shards": index.pinyin_shards,
         "docs_per_shard": DOCS_PER_SHARD,
         "groups": groups,
         "venue_order": list(VENUE_ORDER),
@@ -681,8 +715,12 @@ def write(
         "t2s": t2s,
         "lex": lex.packed(),
     }
-    _write(root / "meta.json", _json(meta), None)
-    return fresh
+    data = _json(meta).encode("utf-8")
+    (site_dir / INDEX_DIR / "meta.json").write_bytes(data)
+    rel = f"{INDEX_DIR}/meta.json"
+    index.files[rel] = hashlib.sha256(data).hexdigest()
+    index.written.append(rel)
+    return index
 
 
 def _json(value: Any) -> str:
@@ -692,10 +730,3 @@ def _json(value: Any) -> str:
 
 
 _JSON_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
-
-
-def _write(path: Path, text: str, digest: Any) -> None:
-    data = text.encode("utf-8")
-    if digest is not None:
-        digest.update(data)
-    path.write_bytes(data)
