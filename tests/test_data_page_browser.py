@@ -37,7 +37,7 @@ def released_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("data-page") / "project"
     shutil.copytree(FIXTURE_PROJECT, root)
-    (root / "datasets").mkdir()
+    (root / "datasets").mkdir(exist_ok=True)
     text = (REPO / "datasets" / "package.yml").read_text("utf-8")
     (root / "datasets" / "package.yml").write_text(text.replace('version: "0.1.0"', 'version: "1.0.0"'), "utf-8")
     runner = CliRunner()

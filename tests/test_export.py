@@ -567,7 +567,7 @@ def test_package_validation_failure_is_reported(project: Path, tmp_path: Path,
 
 
 def test_invalid_dataset_description_is_located(project: Path, run: Any) -> None:
-    (project / "datasets").mkdir()
+    (project / "datasets").mkdir(exist_ok=True)
     meta = (REPO / "datasets" / "package.yml").read_text("utf-8")
     (project / "datasets" / "package.yml").write_text(meta.replace("version: ", "versoin: ", 1), "utf-8")
     result = run(project, "export", "--out", str(project / "out"))

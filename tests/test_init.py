@@ -44,6 +44,43 @@ def nanhai(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_a_project_without_package_yml_publishes_its_own_description(
+    nanhai: Path, tmp_path: Path
+) -> None:
+    """Without datasets/package.yml the data carry what ``init`` writes for the root, never Shunde's."""
+    bare = tmp_path / "nanhai"
+    shutil.copytree(nanhai, bare, ignore=shutil.ignore_patterns("build"))
+    (bare / "datasets" / "package.yml").unlink()
+    code, out, err = invoke("--root", str(bare), "build", "--quiet")
+    assert code == 0, out + err
+    derived = json.loads((bare / "build" / "site" / "data" / "datapackage.json").read_text("utf-8"))
+    written = json.loads((nanhai / "build" / "site" / "data" / "datapackage.json").read_text("utf-8"))
+    assert derived["name"] == "nanhai-hubdir" and "顺德" not in json.dumps(derived, ensure_ascii=False)
+    for key in ("title", "description", "contributors", "sources", "keywords"):
+        assert derived[key] == written[key], key
+
+
+def test_a_division_newer_than_the_table_without_package_yml_is_told_what_to_do(
+    nanhai: Path, tmp_path: Path
+) -> None:
+    """A district created after 2023 is not in the shipped table: no default can be derived."""
+    bare = tmp_path / "new-district"
+    shutil.copytree(nanhai, bare, ignore=shutil.ignore_patterns("build", "content"))
+    (bare / "datasets" / "package.yml").unlink()
+    divisions = bare / "content" / "divisions"
+    divisions.mkdir(parents=True)
+    root = (nanhai / "content" / "divisions" / "440605.yml").read_text("utf-8")
+    (divisions / "440699.yml").write_text(root.replace('"440605"', '"440699"'), "utf-8")
+    config = bare / "site_config.yml"
+    config.write_text(config.read_text("utf-8").replace('"440605"', '"440699"'), "utf-8")
+    code, out, err = invoke("--root", str(bare), "export", "--out", str(tmp_path / "data"))
+    assert code == 1, out + err
+    assert err.strip() == (
+        "找不到数据集说明文件（datasets/package.yml），也无法按根区划代码生成默认说明："
+        "请用 hubdir init 生成一个项目，复制其中的 datasets/package.yml 再修改。"
+    )
+
+
 # -- the national table ------------------------------------------------------------------------------
 
 

@@ -38,8 +38,6 @@ PROFILE_URL = "https://datapackage.org/profiles/2.0/datapackage.json"
 PROFILE_PATH = HERE / "profiles" / "datapackage-2.0.json"
 #: ``package.schema.json`` and the ``common.schema.json`` its validator bundles (same ``$defs``).
 META_SCHEMAS = HERE / "schema"
-#: The description shipped with hubdir, used when a project has no ``datasets/package.yml``.
-BUNDLED_META = HERE.parent.parent / "datasets" / "package.yml"
 META_NAME = Path("datasets") / "package.yml"
 
 
@@ -59,18 +57,20 @@ class Meta:
 
 
 def meta_path(config: Config) -> Path:
-    own = config.root / META_NAME
-    return own if own.is_file() else BUNDLED_META
+    return config.root / META_NAME
 
 
 def load_meta(config: Config) -> Meta:
+    """The project's ``datasets/package.yml``; without one, the description ``hubdir init`` writes.
+
+    A project made by hand (or before ``init`` wrote the file) must not publish another place's
+    title, publisher and citation: the description is derived from its root division, exactly as
+    ``hubdir init`` would have written it, so adding the file later changes nothing unexpected.
+    """
     path = meta_path(config)
-    try:
-        rel = path.relative_to(config.root).as_posix()
-    except ValueError:
-        rel = path.as_posix()
+    rel = META_NAME.as_posix()
     if not path.is_file():
-        raise MetaError(None, [])
+        return Meta(_derived_meta(config), path)
     try:
         raw = yamlio.load_file(path)
     except yamlio.LoadError as exc:
@@ -79,6 +79,18 @@ def load_meta(config: Config) -> Meta:
     if problems:
         raise MetaError(path, problems)
     return Meta(raw, path)
+
+
+def _derived_meta(config: Config) -> dict[str, Any]:
+    """``hubdir init``'s ``package.yml`` for the project's root division (``MetaError`` if unknown)."""
+    from generator.init.project import package_text
+    from generator.init.table import TableError
+
+    try:
+        text = package_text(config.root_area.code)
+    except TableError:
+        raise MetaError(None, []) from None
+    return yamlio.loads(text)
 
 
 @cache

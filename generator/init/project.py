@@ -271,6 +271,11 @@ def _write_all(tmp: Path, found: Place, schemas_dir: Path) -> int:
     return count
 
 
+def package_text(code: str) -> str:
+    """The ``datasets/package.yml`` ``init`` writes for ``code`` (the export's default without one)."""
+    return _env().get_template("package.yml.j2").render(context(place(code)))
+
+
 def skeleton_names() -> list[str]:
     """The template files shipped (a test checks each one is used)."""
     return sorted(p.name for p in resources.files("generator.init").joinpath("skeleton").iterdir())

@@ -16,6 +16,7 @@ results, map popups); the tests hold both to the same URLs.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from generator.site import geo
@@ -39,7 +40,11 @@ def _f(value: float) -> str:
 def _iri(text: str) -> str:
     """``_q`` for ASCII, other characters as they are: an IRI, which a browser percent-encodes (UTF-8)
     when the link is followed, to the very URL of ``_q``; a Chinese name is a third of the bytes."""
-    return "".join(ch if ord(ch) > 127 else _q(ch) for ch in text)
+    return _ASCII_RUN.sub(lambda run: _q(run.group()), text)
+
+
+#: Runs of ASCII characters, percent-encoded a run at a time (per character, 10% of a 20k build).
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
 def links(lat: float, lon: float, name: str, address: str = "", compact: bool = False) -> dict[str, str]:
