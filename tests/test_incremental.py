@@ -321,3 +321,236 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
         assert_same_tree(preview.out_dir, clean, done)
     preview.memory.wait()
     assert preview.status.in_place >= 1
+
+
+def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's fragments (``export.memo``) from the previous build give the bytes of a clean
+    build after an edit, an addition, a deletion, a rename and a division's new name; the records
+    run in short chunks here so that most chunks are reused and only the changed ones made anew."""
+    from generator.export import zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)  # the fixture's ~30 records in ~10 runs (the forked jobs inherit it)
+    out = project / "build" / "site"
+    clean = tmp_path / "clean" / "site"
+    first = build.build(load_config(project), out, quiet=True)
+    assert first.datasets is not None and first.datasets.reused == {}
+    mutator = Mutator(project, 5)
+    for change in (mutator.edit, mutator.add, mutator.delete, mutator.rename, mutator.edit_division):
+        done = change()
+        config = load_config(project)
+        cached = build.build(config, out, quiet=True)
+        build.build(config, clean, quiet=True, cache=False)
+        assert_same_tree(out / "data", clean / "data", done)
+        assert cached.datasets is not None
+        reused = cached.datasets.reused
+        assert reused.get("json", 0) >= cached.records - 2, (done, reused)  # all but the changed record(s)
+        if not done.startswith("edit division"):  # a division's name is in its whole subtree's HSDS rows
+            assert reused.get("hsds", 0) > 0 and reused.get("xlsx", 0) > 0, (done, reused)
+
+
+def test_the_export_memo_makes_only_the_edited_records_fragments_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-record edit: every other record's JSON, HSDS run, GeoJSON run and workbook chunk comes
+    from the memo (counted, not timed), and the files equal an export without a memo."""
+    import pickle
+
+    from generator.export import write_datasets, zipped
+    from generator.export.memo import Memo
+    from generator.validate import load
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    loaded = load(load_config(project))
+    first = Memo(None, incremental.record_hashes(loaded.registry, None))
+    write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
+    assert first.hits == {} and first.made["json"] == len(loaded.registry)
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
+    loaded = load(load_config(project))
+    second = Memo.load(pickle.loads(pickle.dumps(first.dump())), incremental.record_hashes(loaded.registry, None))
+    result = write_datasets(loaded, tmp_path / "cached", validator="fast", memo=second)
+    write_datasets(loaded, tmp_path / "clean", validator="fast")
+    assert_same_tree(tmp_path / "cached", tmp_path / "clean")
+    assert second.made["json"] == 1 and second.hits["json"] == len(loaded.registry) - 1
+    assert second.made["hsds"] == 1 and second.hits["hsds"] >= 3  # the edited record's run, no other
+    assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
+    # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
+    assert 0 < second.made["xlsx"] < second.hits["xlsx"]
+    assert result.reused == second.hits
+    assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
+
+
+def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members deflated in chunks are ordinary zips (Python's zipfile and Info-ZIP test them), also
+    with the zip64 extensions (forced here by a lower limit)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    from generator.export import zipped
+
+    data = [f"{i},名称{i},{'x' * (i % 50)}\r\n".encode() * 40 for i in range(400)]
+    for limit in (zipped.ZIP64_LIMIT, 1000):
+        monkeypatch.setattr(zipped, "ZIP64_LIMIT", limit)
+        target = tmp_path / f"t{limit}.zip"
+        members = [("a.csv", zipped.pieces(data)), ("empty.txt", []), ("b.txt", [zipped.piece(b"x")])]
+        zipped.write_zip(target, members, None)
+        with zipfile.ZipFile(target) as archive:
+            assert archive.testzip() is None
+            assert archive.read("a.csv") == b"".join(data)
+            assert archive.read("empty.txt") == b""
+            assert archive.read("b.txt") == b"x"
+        if shutil.which("unzip"):
+            subprocess.run(["unzip", "-tq", str(target)], check=True, capture_output=True)
+
+
+# -- the update in place and its journal ----------------------------------------------------------------
+
+
+def _edit_name(project: Path, rid: str = "wh-gz", mark: str = "改") -> Path:
+    path = next((project / "content").glob(f"*/{rid}.yml"))
+    path.write_text(re.sub(r"^(name: .*)$", rf"\g<1>{mark}", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    return path
+
+
+def test_an_incremental_build_moves_only_what_changed_into_the_previous_site(project: Path, tmp_path: Path) -> None:
+    """Unchanged pages stay the same files (same inode and time: nothing was rewritten or linked); the
+    edited record's page is new; a deleted record's page and its folder are gone."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    untouched = out / "org" / "hub-rg-youth" / "index.html"
+    before = untouched.stat()
+    edited_page = out / "org" / "wh-gz" / "index.html"
+    old_page = edited_page.read_bytes()
+    _edit_name(project)
+    victim = next(p for p in _records(project) if not _referenced(project, p.stem) and p.stem != "wh-gz")
+    victim.unlink()
+    second = build.build(load_config(project), out, quiet=True)
+    assert second.reused > 0
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert edited_page.read_bytes() != old_page
+    assert not (out / "org" / victim.stem).exists()
+    assert not (incremental.cache_dir(out) / incremental.JOURNAL_NAME).exists()
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")
+
+
+def test_a_build_failing_after_its_pages_are_written_keeps_the_old_site_and_cache(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    contents = {rel: p.read_bytes() for rel, p in _tree(out).items()}
+    cache = incremental.cache_dir(out)
+    state = (cache / incremental.STATE_NAME).read_bytes()
+    _edit_name(project)
+
+    def broken(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "_sitemaps", broken)  # the last step before the manifest
+    with pytest.raises(build.BuildError):
+        build.build(load_config(project), out, quiet=True)
+    assert {rel: p.read_bytes() for rel, p in _tree(out).items()} == contents
+    assert (cache / incremental.STATE_NAME).read_bytes() == state
+    assert not (cache / incremental.JOURNAL_NAME).exists()
+    monkeypatch.undo()
+    assert build.build(load_config(project), out, quiet=True).reused > 0
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")
+
+
+def test_a_build_stopped_while_it_updates_the_site_is_repaired_by_a_full_build(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crash is a failure after the first few moves: the journal stays, the next build trusts
+    nothing of the half-updated site (it rebuilds it whole) and ends in a clean build's bytes."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    for n, rid in enumerate(("wh-gz", "hub-rg-youth", "yc-gz")):
+        _edit_name(project, rid, f"改{n}")
+    real = os.replace
+    calls = [0]
+
+    def dying(src: str, dst: str) -> None:
+        if str(dst).startswith(str(out) + os.sep):
+            calls[0] += 1
+            if calls[0] > 2:
+                raise OSError(5, "Input/output error")
+        real(src, dst)
+
+    monkeypatch.setattr(incremental.os, "replace", dying)
+    with pytest.raises(build.BuildError):
+        build.build(load_config(project), out, quiet=True)
+    monkeypatch.undo()
+    assert calls[0] == 3
+    assert (incremental.cache_dir(out) / incremental.JOURNAL_NAME).is_file()
+    repaired = build.build(load_config(project), out, quiet=True)
+    assert repaired.reused == 0
+    assert not (incremental.cache_dir(out) / incremental.JOURNAL_NAME).exists()
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")
+    assert build.build(load_config(project), out, quiet=True).reused > 0  # and the cache is trusted again
+
+
+def test_hand_edited_and_deleted_output_files_are_written_again(project: Path, tmp_path: Path) -> None:
+    out = project / "build" / "site"
+    config = load_config(project)
+    build.build(config, out, quiet=True)
+    page = out / "org" / "hub-rg-youth" / "index.html"
+    page.write_text(page.read_text("utf-8").replace("<title>", "<title>手改", 1), "utf-8")
+    (out / "area").joinpath(next(p.name for p in (out / "area").iterdir()), "index.html").unlink()
+    (out / "map" / "points.json").unlink()
+    (out / incremental.MANIFEST_NAME).write_text("{}", "utf-8")
+    again = build.build(config, out, quiet=True)
+    assert again.reused > 0
+    build.build(config, tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")
+
+
+def test_one_edit_writes_one_shard_of_the_checked_files_again(project: Path) -> None:
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    cache = incremental.cache_dir(out)
+
+    def shards() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in cache.glob("files-*.pickle")}
+
+    first = shards()
+    assert 1 < len(first) <= incremental.SHARDS
+    _edit_name(project)
+    build.build(load_config(project), out, quiet=True)
+    second = shards()
+    assert set(second) == set(first)
+    rewritten = [name for name in first if first[name] != second[name]]
+    assert rewritten == [incremental.FILES_SHARD.format(incremental.shard_of("content/womens_homes/wh-gz.yml"))]
+    files = incremental.Cache(out, load_config(project)).files
+    assert len(files.entries) == len(files.keys) - 1  # every file's checks found again ("\0validation" aside)
+
+
+def test_the_preview_reads_the_cache_again_after_another_build_into_its_folder(project: Path, tmp_path: Path) -> None:
+    """``hubdir serve`` keeps the last state in memory; a ``build()`` by someone else into the same
+    folder (another process) makes that state stale, and the preview's next build notices."""
+    from generator.serve import Preview
+
+    config = load_config(project)
+    preview = Preview(config, project / "build" / "preview", "zh", echo=lambda _m: None)
+    assert preview.rebuild()
+    preview.memory.wait()
+    source = project / "content" / "social_orgs"
+    added = source / "so-extra.yml"
+    text = next(source.glob("*.yml")).read_text("utf-8")
+    text = re.sub(r"^uscc: .*\n", "", re.sub(r"^id: .*$", "id: so-extra", text, count=1, flags=re.M), flags=re.M)
+    added.write_text(text, "utf-8")
+    build.build(load_config(project), preview.out_dir, quiet=True, datasets=False)  # not through the preview
+    added.unlink()
+    assert preview.rebuild()
+    preview.memory.wait()
+    assert not (preview.out_dir / "org" / "so-extra").exists()
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False, datasets=False)
+    assert_same_tree(preview.out_dir, tmp_path / "clean")

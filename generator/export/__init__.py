@@ -48,6 +48,7 @@ from generator.export import (
     xlsx,
     zipped,
 )
+from generator.export import memo as memos
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -129,6 +130,8 @@ class ExportResult:
     schema_org: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase, wall clock and "(cpu)" of this process (for the benchmark); not part of the output.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Fragments taken from the previous export, by kind (``memo.Memo.hits``); not part of the output.
+    reused: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_records(self) -> int:
@@ -151,13 +154,14 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
                    validate: bool = True, validator: str | None = None,
-                   release: tuple[str, str] | None = None) -> ExportResult:
+                   release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
     ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
     follows the size (``package.choose_validator``).  ``release`` is ``(version, date)`` when
     ``hubdir release`` writes a release (see ``package.edition``).  On any failure raise (``ExportError``
-    for expected ones) and leave ``out_dir`` untouched.
+    for expected ones) and leave ``out_dir`` untouched.  ``memo`` (``hubdir build``) holds the fragments
+    of the previous export (see ``memo``); the files are the same with or without it.
     """
     if loaded.report.errors:
         raise ExportError("content", report=loaded.report)
@@ -173,7 +177,9 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     _sweep(out_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        result = _write_all(work, registry, meta, created, validate, validator, release)
+        memo = memo if memo is not None else memos.Memo()
+        result = _write_all(work, registry, meta, created, validate, validator, release, memo)
+        result.reused = dict(memo.hits)
         started = time.perf_counter()
         # An output from before issue 16 holds one file per record: delete it in the background.
         _swap(work, out_dir, background=(out_dir / "records").is_dir())
@@ -237,12 +243,16 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                validate: bool, validator: str | None = None,
-               release: tuple[str, str] | None = None) -> ExportResult:
+               release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
     config = registry.config
+    memo = memo if memo is not None else memos.Memo()
     # The records' JSON first: its hash says whether these data are a published release (D10).
-    dumped = jsonout.dump_all(registry)
-    everything = jsonout.all_json(dumped)
-    edition = package.edition(config, meta, created, hashlib.sha256(everything).hexdigest(), release)
+    dumped = jsonout.dump_all(registry, memo)
+    everything = jsonout.all_json_chunks(dumped)
+    json_hash = hashlib.sha256()
+    for chunk in everything:
+        json_hash.update(chunk)
+    edition = package.edition(config, meta, created, json_hash.hexdigest(), release)
     base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
@@ -259,6 +269,35 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     pairs += summary.pairs(registry, tuple(table for table, _ in pairs))
     all_tables = tuple(table for table, _ in pairs)
     clock = _Clock()
+    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
+    # large they run in forked processes, started as soon as their inputs are ready, while this one
+    # writes the rest (in an incremental build the pages leave the other core mostly idle, so the
+    # export's wall time is its longest job's).
+    fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS
+    raw = meta.raw
+    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
+                           memo=memo)
+    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
+    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
+                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo,
+                           fork=fork, memo=memo)
+    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
+                           created, memo, fork=fork, memo=memo)
+    try:
+        return _write_csv(work, registry, meta, created, edition, all_tables, pairs, clock, (dumped, everything),
+                          memo, validate, validator, (database, workbook, hsds_job))
+    finally:
+        database.close()
+        workbook.close()
+        hsds_job.close()
+
+
+def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
+               edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, Any]],
+               clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
+               validator: str | None, jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+    """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
+    config = registry.config
 
     # CSV tables and their descriptors.
     (work / "csv").mkdir()
@@ -282,8 +321,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
     )
     try:
-        result = _write_rest(work, registry, meta, created, edition, all_tables, pairs, csv_files, clock,
-                             (dumped, everything))
+        result = _write_rest(work, registry, meta, created, edition, csv_files, clock, json_text, memo, jobs)
         problems = validation.errors() if validation else []
         clock.lap("frictionless (wait)")
     finally:
@@ -294,17 +332,12 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     return result
 
 
-def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-                edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, list[Any]]],
-                csv_files: list[ExportedFile], clock: _Clock,
-                json_text: tuple[jsonout.Lines, bytes]) -> ExportResult:
-    config = registry.config
-    files: list[ExportedFile] = []
-    clock.lap("descriptor")
+def _about(config: Any, meta: package.Meta, edition: package.Edition, created: dt.datetime) -> list[tuple[str, str]]:
+    """The workbook's "about" sheet: title, description, version, dates, licence, citation, sources."""
     cite = package.citation(meta, edition)
     lic = package.licence(config)
     raw = meta.raw
-    about = [
+    return [
         (_both("export.about.title"), package.both(raw["title"])),
         (_both("export.about.description"), f"{raw['description']['zh']}\n\n{raw['description']['en']}"),
         (_both("export.about.version"), edition.version),
@@ -317,33 +350,31 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
             f" {raw['contact']['url']}" if raw["contact"].get("url") else "")),
         (_both("export.about.homepage"), config.site["url"]),
     ] + [(_both("export.about.sources"), _source_text(s)) for s in raw["sources"]]
+
+
+def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
+                edition: package.Edition, csv_files: list[ExportedFile], clock: _Clock,
+                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo,
+                jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+    config = registry.config
+    files: list[ExportedFile] = []
+    clock.lap("descriptor")
+    cite = package.citation(meta, edition)
+    lic = package.licence(config)
+    raw = meta.raw
     rows = sum(f.rows or 0 for f in csv_files)
-    # The workbook, HSDS and the SQLite database are the largest single jobs: when the package is
-    # large they run in forked processes while this one writes the rest (in an incremental build the
-    # pages leave the other core mostly idle, so the export's wall time is its longest job's).
-    fork = rows >= BACKGROUND_ROWS
-    sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
-    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables), about,
-                           created, raw["publisher"]["zh"], fork=fork)
     dumped, everything = json_text
-    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
-                           created, fork=fork)
-    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, fork=fork)
-    try:
-        counts = jsonout.write_all(work, registry, dumped, everything, created)
-        clock.lap("json")
-        features = geojson.write_geojson(work / GEOJSON_NAME, registry, created)
-        clock.lap("geojson")
-        database.wait()
-        clock.lap("sqlite (wait)")
-        workbook.wait()
-        clock.lap("xlsx (wait)")
-        hsds_rows = hsds_job.wait()
-        clock.lap("hsds (wait)")
-    finally:
-        database.close()
-        workbook.close()
-        hsds_job.close()
+    database, workbook, hsds_job = jobs
+    counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
+    clock.lap("json")
+    features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
+    clock.lap("geojson")
+    database.wait()
+    clock.lap("sqlite (wait)")
+    workbook.wait()
+    clock.lap("xlsx (wait)")
+    hsds_rows = hsds_job.wait()
+    clock.lap("hsds (wait)")
 
     files.append(_file(work, "datapackage.json", "datapackage"))
     files.extend(csv_files)
@@ -370,13 +401,13 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo) -> None:
     """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
-    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry)
-    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created)
+    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo)
+    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo)
     (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])
     sqlite.write_datasette_metadata(work / DATASETTE_NAME, Path(SQLITE_NAME).stem, all_tables, {
@@ -394,20 +425,22 @@ class _Background:
 
     Inline when ``fork`` is false or the platform cannot fork.  ``wait``
     returns the function's result (pickled back through a pipe); a failure in
-    the child is raised again there as a RuntimeError with its message.
+    the child is raised again there as a RuntimeError with its message.  What
+    the child added to ``memo`` comes back with the result and is merged.
     """
 
-    def __init__(self, fn: Any, *args: Any, fork: bool) -> None:
+    def __init__(self, fn: Any, *args: Any, fork: bool, memo: memos.Memo | None = None) -> None:
         import multiprocessing
 
         self.process: Any = None
         self.result: Any = None
+        self.memo = memo
         if not fork or "fork" not in multiprocessing.get_all_start_methods():
             self.result = fn(*args)
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_run_child, args=(send, fn, args), daemon=True)
+        self.process = context.Process(target=_run_child, args=(send, fn, args, memo), daemon=True)
         self.process.start()
         send.close()
 
@@ -422,6 +455,9 @@ class _Background:
         self.process = None
         if error:
             raise RuntimeError(error)
+        result, delta = result
+        if self.memo is not None and delta is not None:
+            self.memo.merge(delta)
         return result
 
     def close(self) -> None:
@@ -431,13 +467,15 @@ class _Background:
             self.process = None
 
 
-def _run_child(send: Any, fn: Any, args: tuple[Any, ...]) -> None:
+def _run_child(send: Any, fn: Any, args: tuple[Any, ...], memo: memos.Memo | None) -> None:
+    if memo is not None:  # send back only what this child uses and makes
+        memo.new, memo.hits, memo.made = {}, {}, {}
     try:
         result = fn(*args)
     except BaseException as exc:  # reported to the parent, which fails the export
         send.send((f"{type(exc).__name__}: {exc}", None))
     else:
-        send.send((None, result))
+        send.send((None, (result, memo.delta() if memo is not None else None)))
     finally:
         send.close()
 

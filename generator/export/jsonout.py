@@ -38,38 +38,64 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _array(lines: list[str]) -> str:
-    if not lines:
-        return "[]"
-    return "[\n" + ",\n".join(lines) + "\n]"
+Lines = dict[str, list[tuple[str, str]]]
 
 
-Lines = dict[str, list[str]]
+def dump_all(registry: Registry, memo: Any = None) -> Lines:
+    """Registry → each record's (id, JSON text), in id order: serialized once for both uses.
+
+    With a ``memo`` (``memo.Memo``) a record's text is keyed by its content hash: it shows nothing
+    but the record itself (and the effective defaults, which are code).
+    """
+    out: Lines = {}
+    for name in REGISTRIES:
+        lines: list[tuple[str, str]] = []
+        for record in registry.records(name):
+            content = memo.record_key(record.id) if memo is not None else None
+            if content is None:
+                text = dumps(with_defaults(name, record.data))
+            else:
+                text = memo.cached(("json", content),
+                                   lambda name=name, record=record: dumps(with_defaults(name, record.data)))
+            lines.append((record.id, text))
+        out[name] = lines
+    return out
 
 
-def dump_all(registry: Registry) -> Lines:
-    """Registry → each record's JSON text, in id order: serialized once for both JSON outputs."""
-    return {name: [dumps(with_defaults(name, record.data)) for record in registry.records(name)]
-            for name in REGISTRIES}
+def all_json_chunks(dumped: Lines) -> list[bytes]:
+    """The bytes of ``json/all.json`` in chunks that end at record boundaries (``zipped.Chunks``):
+    one object of every registry, each an array with one record per line."""
+    out = zipped.Chunks()
+    out.add("{\n")
+    for index, name in enumerate(REGISTRIES):
+        out.add(("," if index else "") + f"{dumps(name)}:")
+        lines = dumped[name]
+        if not lines:
+            out.add("[]\n")
+            continue
+        out.add("[\n")
+        for position, (rid, text) in enumerate(lines):
+            out.add(f",\n{text}" if position else text)
+            out.end_record(rid)
+        out.add("\n]\n")
+    out.add("}\n")
+    return out.chunks()
 
 
 def all_json(dumped: Lines) -> bytes:
     """The bytes of ``json/all.json`` (its hash says which release, if any, these data are)."""
-    parts = ["{\n"]
-    for index, name in enumerate(REGISTRIES):
-        parts.append(("," if index else "") + f"{dumps(name)}:{_array(dumped[name])}\n")
-    parts.append("}\n")
-    return "".join(parts).encode("utf-8")
+    return b"".join(all_json_chunks(dumped))
 
 
 def write_all(out: Path, registry: Registry, dumped: Lines | None = None,
-              everything: bytes | None = None, created: dt.datetime | None = None) -> dict[str, int]:
+              chunks: list[bytes] | None = None, created: dt.datetime | None = None,
+              memo: Any = None) -> dict[str, int]:
     """Write ``json/all.json.zip`` (one member, ``all.json``); return registry → record count."""
     dumped = dumped if dumped is not None else dump_all(registry)
     folder = out / "json"
     folder.mkdir(parents=True, exist_ok=True)
-    data = everything if everything is not None else all_json(dumped)
-    zipped.write_bytes(out / ZIP_PATH, MEMBER, data, created)
+    zipped.write_bytes(out / ZIP_PATH, MEMBER, chunks if chunks is not None else all_json_chunks(dumped),
+                       created, memo)
     return {name: len(dumped[name]) for name in REGISTRIES}
 
 

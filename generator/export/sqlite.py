@@ -77,6 +77,12 @@ def segment(text: str) -> str:
     return " ".join(_CJK.sub(grams, text).split())
 
 
+def _segmented(text: str, memo: Any) -> str:
+    if memo is None:
+        return segment(text)
+    return memo.cached(("segment", text), lambda: segment(text))  # type: ignore[no-any-return]
+
+
 class ForeignKeyError(Exception):
     """``PRAGMA foreign_key_check`` found rows whose reference does not resolve."""
 
@@ -104,7 +110,10 @@ def _value(value: Any) -> Any:
     return value
 
 
-def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], registry: Registry) -> None:
+def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], registry: Registry,
+                 memo: Any = None) -> None:
+    """Write the database (rows in key order, so the same data give the same bytes); ``memo`` keeps
+    each record's segmented search text (``segment`` is a pure function of the text)."""
     if path.exists():
         path.unlink()
     db = sqlite3.connect(path, isolation_level=None)
@@ -141,7 +150,7 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
                        rows)
         db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} (rowid, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} (rowid, {columns}, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       ((*row, segment(" ".join((row[3], row[5], row[6])))) for row in rows))
+                       ((*row, _segmented(" ".join((row[3], row[5], row[6])), memo)) for row in rows))
         db.execute("COMMIT")
         bad = db.execute("PRAGMA foreign_key_check").fetchall()
         if bad:

@@ -30,6 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from generator.export import memo as memos
+from generator.export import zipped
 from generator.export.tables import DictionaryRow, Table
 from generator.i18n import t
 from generator.registry import Record
@@ -63,9 +65,31 @@ def _cells(ws: Any, row: Iterable[Any]) -> list[Any]:
 
 
 def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], dictionary: list[DictionaryRow],
-               about: list[tuple[str, str]], created: dt.datetime, creator: str) -> None:
-    """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards."""
+               about: list[tuple[str, str]], created: dt.datetime, creator: str, memo: Any = None) -> None:
+    """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards.
+
+    The layout (every part but the table sheets) shows the about sheet, the dictionary, the sheet
+    names, the date and the creator: with a ``memo`` it is keyed by those.
+    """
     pairs = list(tables)
+    names = [table.name for table, _ in pairs]
+    key = None
+    if memo is not None:
+        key = ("xlsx-layout", memos.digest(repr(about), repr(dictionary), repr(names), created.isoformat(), creator))
+    layout: list[tuple[str, Any]] | None = memo.get(key) if key is not None else None
+    if layout is None:
+        layout = _layout(path, names, dictionary, about, created, creator)
+        if key is not None:
+            memo.put(key, layout)
+    members: list[tuple[str, Iterable[zipped.Piece]]] = [
+        (name, sheet_pieces(*pairs[part], memo) if isinstance(part, int) else [part]) for name, part in layout
+    ]
+    zipped.write_zip(path, members, created)
+
+
+def _layout(path: Path, names: list[str], dictionary: list[DictionaryRow], about: list[tuple[str, str]],
+            created: dt.datetime, creator: str) -> list[tuple[str, Any]]:
+    """The workbook's parts in order: a deflated ``Piece``, or the index of the table whose sheet goes there."""
     wb = Workbook(write_only=True)
     stamp = created.astimezone(dt.UTC).replace(tzinfo=None)
     wb.properties.created = stamp
@@ -93,49 +117,25 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
         for code, zh, en in row.codes:
             sheet.append(_cells(sheet, [row.resource, row.field, code, zh, en]))
 
-    streamed: dict[str, tuple[Table, list[Record]]] = {}
+    streamed: dict[str, int] = {}
     first = len(wb.worksheets) + 1
-    for index, (table, records) in enumerate(pairs):
-        wb.create_sheet(table.name)  # an empty placeholder; its XML is replaced below
-        streamed[f"xl/worksheets/sheet{first + index}.xml"] = (table, records)
+    for index, name in enumerate(names):
+        wb.create_sheet(name)  # an empty placeholder; its XML is replaced by the table's
+        streamed[f"xl/worksheets/sheet{first + index}.xml"] = index
 
     raw = path.with_suffix(".raw.xlsx")
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
     try:
-        _repack(raw, path, created, streamed)
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+        with zipfile.ZipFile(raw) as src:
+            parts = src.namelist()
+            missing = set(streamed) - set(parts)
+            if missing:
+                raise RuntimeError(f"openpyxl did not lay out sheets as expected: {sorted(missing)}")
+            return [(name, streamed[name] if name in streamed else zipped.piece(src.read(name), COMPRESSLEVEL))
+                    for name in parts]
     finally:
-        raw.unlink()
-
-
-def _repack(source: Path, target: Path, created: dt.datetime,
-            streamed: dict[str, tuple[Table, list[Record]]]) -> None:
-    """Copy every entry with a fixed date, permissions and compression (zip entries carry local time);
-    the table sheets are generated straight into the archive."""
-    moment = created.astimezone(dt.UTC)
-    date_time = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    with zipfile.ZipFile(source) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
-                            compresslevel=COMPRESSLEVEL) as dst:
-        names = src.namelist()
-        missing = set(streamed) - set(names)
-        if missing:
-            raise RuntimeError(f"openpyxl did not lay out sheets as expected: {sorted(missing)}")
-        for name in names:
-            entry = zipfile.ZipInfo(name, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            # A ZipInfo passed to open()/writestr() keeps its own level (None: zlib's default, 6), not the
-            # archive's; without this the sheets were compressed at level 6 (several seconds of CPU).
-            entry._compresslevel = COMPRESSLEVEL  # type: ignore[attr-defined]  # 3.13: compress_level
-            entry.external_attr = 0o644 << 16
-            entry.create_system = 0
-            if name in streamed:
-                table, records = streamed[name]
-                with dst.open(entry, "w", force_zip64=True) as handle:
-                    for chunk in sheet_xml(table, records):
-                        handle.write(chunk.encode("utf-8"))
-            else:
-                dst.writestr(entry, src.read(name))
+        raw.unlink(missing_ok=True)
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -182,14 +182,40 @@ def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def sheet_xml(table: Table, records: list[Record], batch: int = 2000) -> Iterator[str]:
-    """A table as worksheet XML (inline strings, frozen Chinese header row), in chunks."""
+def spans(rows: list[list[Any]]) -> Iterator[tuple[int, int]]:
+    """``rows`` cut into runs ``[start, end)`` that end with a record (``zipped.cuts_after`` its id, the
+    first cell: a record's rows of a link table stay together)."""
+    start = 0
+    for index in range(1, len(rows)):
+        key = rows[index - 1][0]
+        if key != rows[index][0] and zipped.cuts_after(str(key)):
+            yield start, index
+            start = index
+    if start < len(rows):
+        yield start, len(rows)
+
+
+def sheet_pieces(table: Table, records: list[Record], memo: Any = None) -> Iterator[zipped.Piece]:
+    """A table as worksheet XML (inline strings, frozen Chinese header row), deflated in chunks.
+
+    A chunk's XML shows its rows' values and their row numbers (``r="…"``), nothing else: with a
+    ``memo`` its compressed bytes are keyed by those, so unchanged rows are not even turned into XML.
+    """
     letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
-    yield _HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])
-    chunk: list[str] = []
-    for number, values in enumerate(table.rows(records), start=2):
-        chunk.append(_row_xml(number, letters, values))
-        if len(chunk) >= batch:
-            yield "".join(chunk)
-            chunk = []
-    yield "".join(chunk) + _TAIL
+    yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
+                       COMPRESSLEVEL)
+    rows = list(table.rows(records))
+    for start, end in spans(rows):
+        block = rows[start:end]
+        first = start + 2
+
+        def make(block: list[list[Any]] = block, first: int = first) -> zipped.Piece:
+            xml = "".join([_row_xml(number, letters, values) for number, values in enumerate(block, start=first)])
+            return zipped.piece(xml.encode("utf-8"), COMPRESSLEVEL)
+
+        if memo is None:
+            yield make()
+            continue
+        key = ("xlsx", COMPRESSLEVEL, memos.digest(str(len(letters)), str(first), repr(block)))
+        yield memo.cached(key, make)
+    yield zipped.piece(_TAIL.encode("utf-8"), COMPRESSLEVEL)

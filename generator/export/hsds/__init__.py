@@ -35,12 +35,12 @@ import hashlib
 import io
 import json
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from generator import schema
 from generator.config import Config
+from generator.export import memo as memos
 from generator.export import zipped
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
@@ -127,6 +127,8 @@ class _Writer:
         self.rows: dict[str, list[dict[str, Any]]] = {r["name"]: [] for r in self.doc["resources"]}
         self.terms: dict[tuple[str, str], str] = {}
         self.kind_labels: dict[str, str] = {}
+        self.names = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in self.doc["resources"]}
+        self.chains: dict[str, str] = {}
 
     def id(self, table: str, key: str) -> str:
         return uid(self.package, table, key)
@@ -291,24 +293,89 @@ class _Writer:
             })
         return lid
 
-    def run(self) -> None:
+    def run(self, memo: Any = None) -> dict[str, list[tuple[zipped.Piece, int]]]:
+        """Every table's rows as deflated CSV pieces with their row counts, in the order written.
+
+        The records are taken in runs (``zipped.groups``), each run deflated on its own per table.
+        A record's rows show the record, whether the hub it names is an organization here, and the
+        names and levels of its division chain (``_key``): with a ``memo`` a run's pieces are keyed
+        by those of its records, so an unchanged run is neither written nor deflated again.
+        """
         self.taxonomies()
-        orgs: dict[str, str] = {}
-        for name in ORG_REGISTRIES:
+        out: dict[str, list[tuple[zipped.Piece, int]]] = {
+            name: [(zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows))] if rows else []
+            for name, rows in self.rows.items()
+        }
+        orgs = {record.id: self.id("organization", record.id)
+                for name in ORG_REGISTRIES for record in self.registry.records(name)}
+        todo: list[tuple[Record, str | None]] = []
+        for name in (*ORG_REGISTRIES, *(n for n in REGISTRIES if n in CARRIER_HUB)):
             for record in self.registry.records(name):
-                orgs[record.id] = self.organization(record)
-                self.service(record, orgs[record.id])
-        for name in REGISTRIES:
-            if name not in CARRIER_HUB:
-                continue
-            for record in self.registry.records(name):
-                hub = record.get(CARRIER_HUB[name])
-                owner = orgs.get(hub) if isinstance(hub, str) else None
+                owner = None
+                if name in CARRIER_HUB:
+                    hub = record.get(CARRIER_HUB[name])
+                    owner = orgs.get(hub) if isinstance(hub, str) else None
+                todo.append((record, owner))
+        for run in zipped.groups(todo, lambda item: item[0].id):
+            found = None
+            key = self._run_key(run, memo)
+            if key is not None:
+                found = memo.get(key)
+            if found is None:
+                found = self._run(run)
+                if key is not None:
+                    memo.put(key, found)
+            for table, made in found:
+                out[table].append(made)
+        return out
+
+    def _run_key(self, run: list[tuple[Record, str | None]], memo: Any) -> tuple[str, bytes] | None:
+        if memo is None:
+            return None
+        parts: list[str] = []
+        for record, owner in run:
+            content = memo.record_key(record.id)
+            if content is None:
+                return None
+            parts += [content, owner or "", self._key(record)]
+        return ("hsds", memos.digest(*parts))
+
+    def _run(self, run: list[tuple[Record, str | None]]) -> tuple[tuple[str, tuple[zipped.Piece, int]], ...]:
+        """The rows of a run of records, per table: organizations and their services, or services
+        of their owner."""
+        self.rows = {name: [] for name in self.names}
+        for record, owner in run:
+            if record.registry in ORG_REGISTRIES:
+                self.service(record, self.organization(record))
+            else:
                 self.service(record, owner or self.organization(record))
+        return tuple((name, (zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows)))
+                     for name, rows in self.rows.items() if rows)
+
+    def _key(self, record: Record) -> str:
+        """What a record's rows show of other records: its hub parent's presence, its division chain."""
+        parent = record.get("parent") if record.registry == "hubs" else record.get("hub")
+        known = bool(parent and isinstance(parent, str) and self.registry.get("hubs", parent))
+        code = record.division
+        chain = self.chains.get(code)
+        if chain is None:
+            division = self.registry.division(code)
+            chain = self.chains[code] = json.dumps(
+                [division.name if division else None,
+                 [(d.id, d.get("level"), d.name) for d in self.registry.geo.chain(code)]],
+                ensure_ascii=False, default=str)
+        return f"{int(known)}{chain}"
+
+def _csv(names: list[str], rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV text (CRLF): the csv module writes None as an empty cell and any other value as
+    str() (a float's shortest round-tripping form), which is what every cell needs."""
+    handle = io.StringIO(newline="")
+    csv.writer(handle, lineterminator="\r\n").writerows([row.get(n) for n in names] for row in rows)
+    return handle.getvalue()
 
 
 def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dict[str, str] | None = None,
-               created: dt.datetime | None = None) -> int:
+               created: dt.datetime | None = None, memo: Any = None) -> int:
     """Write ``hsds.zip`` (21 CSV tables + the official descriptor); return the number of data rows.
 
     One zip rather than a folder: the zipped form of a Frictionless data package (what
@@ -318,19 +385,17 @@ def write_hsds(path: Path, registry: Registry, package_name: str, meta_hsds: dic
     fixed metadata, so two exports of the same data are byte-identical.
     """
     writer = _Writer(registry.config, registry, package_name, meta_hsds or {})
-    writer.run()
+    tables = writer.run(memo)
+    members: list[tuple[str, Any]] = []
     total = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for resource in writer.doc["resources"]:
-            names = [f["name"] for f in resource["schema"]["fields"]]
-            rows = writer.rows[resource["name"]]
-            handle = io.StringIO(newline="")
-            out_csv = csv.writer(handle, lineterminator="\r\n")
-            out_csv.writerow(names)
-            # The csv module writes None as an empty cell and any other value as str() (a float's
-            # shortest round-tripping form), which is what every cell needs.
-            out_csv.writerows([row.get(n) for n in names] for row in rows)
-            total += len(rows)
-            archive.writestr(zipped.entry(resource["path"], created), handle.getvalue().encode("utf-8"))
-        archive.writestr(zipped.entry("datapackage.json", created), OFFICIAL.read_bytes())
+    for resource in writer.doc["resources"]:
+        handle = io.StringIO(newline="")
+        csv.writer(handle, lineterminator="\r\n").writerow(writer.names[resource["name"]])
+        pieces = [zipped.piece(handle.getvalue().encode("utf-8"))]
+        for made, count in tables[resource["name"]]:
+            pieces.append(made)
+            total += count
+        members.append((resource["path"], pieces))
+    members.append(("datapackage.json", [zipped.piece(OFFICIAL.read_bytes())]))
+    zipped.write_zip(path, members, created)
     return total
