@@ -187,6 +187,7 @@ def build(
         with _timed(timings, "manifest"):
             state.finish(tmp / "site")
         with _timed(timings, "swap"), interrupt.held_back():  # never half swapped
+            state.hold()  # one build at a time puts its site in place and saves its state
             if state.moves is None:  # a whole new site: renamed into place
                 _swap(tmp / "site", out, tmp)
             else:  # only what changed, moved into the previous site behind a journal
@@ -198,6 +199,8 @@ def build(
                 incremental.drop(out)
     except BuildError:
         raise
+    except incremental.Concurrent:
+        raise BuildError("incremental.build.concurrent", site=str(out)) from None
     except Exception as exc:
         if oswrite.is_write_failure(exc):
             raise BuildError("hardening.build_failed", detail=oswrite.describe(exc, out)) from None  # type: ignore[arg-type]
@@ -206,6 +209,7 @@ def build(
         # Ctrl-C included: stop the workers before their folder goes, and finish the cleanup.
         with _timed(timings, "cleanup"), interrupt.held_back():
             _Job.stop_all()
+            state.release()
             if tmp is not None:
                 incremental.discard(tmp, out)
             if lock is not None:

@@ -15,10 +15,16 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
   previous file where it is, after checking its size and mtime against the state.
+<<<<<<< HEAD
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) and the
   datasets (keyed by every record) are reused whole or rebuilt whole; the search index is reused
   whole when no record changed, else shard by shard: ``site/search_files.py`` rewrites the shards
   whose bytes change and keeps the others (``reuse_file``, keyed by their SHA-256).
+=======
+* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
+  search index and the datasets (keyed by every record) are reused whole or rebuilt whole; a rebuilt
+  export takes what an edit did not change from the previous export's fragments (``export/memo.py``).
+>>>>>>> main
 
 The previous site plus its state (path → size, mtime, sha256, key, group) is the cache; the state
 lives beside the site (``build/.site-cache/``, git-ignored with ``build/``).  ``--no-cache`` ignores it.
@@ -353,11 +359,12 @@ class PageKeys:
         links: each area page hashes its children's digests, not its whole subtree again)."""
         digest = self._subtrees.get(code)
         if digest is None:
-            stack, order = [code], []
+            stack, order, seen = [code], [], set()
             while stack:  # children before parents, without recursion (a province is deep enough)
                 node = stack.pop()
-                if node in self._subtrees:
+                if node in self._subtrees or node in seen:
                     continue
+                seen.add(node)
                 order.append(node)
                 stack.extend(c for c in self.children.get(node, ()) if c not in self._subtrees)
             for node in reversed(order):
@@ -491,9 +498,14 @@ class Cache:
         if memory is not None:
             memory.wait()  # the previous build's cache is complete on disk before this one reads or writes it
         self.journal = self.folder / JOURNAL_NAME
+        #: The state file as this build found it: ``apply`` refuses to update a site another build
+        #: updated since (its plan would delete what that build wrote, or keep what it replaced).
+        self.read_stamp = _stamp(self.folder / STATE_NAME)
+        self._held: Any = None
+        self._saving = False
         if not enabled or self.journal.exists():  # a journal: the last update in place did not finish
             self.old = State()
-        elif memory is not None and memory.state is not None and memory.stamp == _stamp(self.folder / STATE_NAME):
+        elif memory is not None and memory.state is not None and memory.stamp == self.read_stamp:
             self.old = memory.state
         else:  # (a build by another process since: its state, from the disk)
             self.old = self._read()
@@ -679,6 +691,23 @@ class Cache:
         self.gone = sorted(rel for rel in old if rel not in known)
         (site / MANIFEST_NAME).write_text(manifest_text(known), "utf-8")
 
+    def hold(self) -> None:
+        """Wait for any other build of this site to finish putting its site in place and its state
+        on disk, then keep them out until this build's state is saved (``release``)."""
+        if not self.enabled or self._held is not None:
+            return
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._held = open(self.folder / LOCK_NAME, "a")  # noqa: SIM115 - held until ``release``
+        fcntl.flock(self._held, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        """Let the next build in (``build()`` calls it on every way out; a background save does at its end)."""
+        if self._held is not None and not self._saving:
+            self._held.close()
+            self._held = None
+
     def apply(self, site: Path) -> None:
         """Update the previous site in place by ``finish``'s plan, behind a journal.
 
@@ -687,6 +716,8 @@ class Cache:
         it, trusts nothing of the half-updated site and builds it whole (``Cache.__init__``).
         """
         assert self.moves is not None
+        if _stamp(self.folder / STATE_NAME) != self.read_stamp:
+            raise Concurrent(str(self.out))
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.journal.with_name(f".{JOURNAL_NAME}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -764,11 +795,19 @@ class Cache:
             self.memory.saver = threading.Thread(
                 target=self._save, args=(values, keep), name="hubdir-cache-save", daemon=False
             )
+            self._saving = True  # the thread releases the hold
             self.memory.saver.start()
             return
         self._save(values, keep)
 
     def _save(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
+        try:
+            self._write(values, keep)
+        finally:
+            self._saving = False
+            self.release()
+
+    def _write(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, value in values:
             tmp = self.folder / f".{name}.tmp"
@@ -786,6 +825,11 @@ class Cache:
 
 
 STATE_NAME = "state.pickle"
+LOCK_NAME = ".lock"
+
+
+class Concurrent(Exception):
+    """Another build put its site into the same folder while this one was building."""
 #: Each record file's checks, in ``SHARDS`` files by path (``files-NN.pickle``) beside a header with
 #: every file's key, hash and stat: after one edit only its shard is written again.
 FILES_NAME = "files.pickle"
@@ -865,20 +909,24 @@ def drop(out: Path) -> None:
     shutil.rmtree(cache_dir(out), ignore_errors=True)
 
 
-#: Above this many files the previous site is deleted by a detached process after the swap: deleting
-#: 200,000 pages takes longer than an incremental build of them (the next build removes leftovers).
+#: Above this many files the build's temporary folder is deleted by a detached process once the site
+#: is in place: deleting 200,000 pages (or a rebuilt search index's shards) takes longer than an
+#: incremental build of them (the next build removes leftovers).
 DEFER_DELETE_FILES = 5000
 TRASH = ".{name}.trash-"
 
 
 def discard(tmp: Path, out: Path) -> None:
-    """Delete the build's temporary folder (with the previous site in it), large ones in the background."""
+    """Delete the build's temporary folder (with the previous site in it, or the files an update in
+    place left there), large ones in the background."""
     import subprocess
     import sys
 
     prefix = TRASH.format(name=out.name)
     leftovers = sorted(out.parent.glob(prefix + "*"))
-    big = (tmp / "previous").is_dir() and _more_files_than(tmp / "previous", DEFER_DELETE_FILES)
+    # the previous site after a swap; after an update in place, what was written but not moved in
+    # (a rebuilt search index's unchanged shards, the datasets…: thousands of files at 100k)
+    big = _more_files_than(tmp, DEFER_DELETE_FILES)
     if not big and not leftovers:
         shutil.rmtree(tmp, ignore_errors=True)
         return

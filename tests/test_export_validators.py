@@ -105,6 +105,25 @@ def test_both_reject_a_broken_package(case: str, package_dir: Path, tmp_path: Pa
         assert any(words in m.lower() for m in fast), fast
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fastcheck_with_the_previous_outcomes_reports_what_it_reports_without(
+    case: str, package_dir: Path, tmp_path: Path
+) -> None:
+    """A resource's outcome is kept by its file's hash and its descriptor (``export.memo``): the broken
+    table is checked anew, the others are taken from the memo, and the problems are the same."""
+    from generator.export.memo import Memo
+
+    valid = Memo()
+    assert validate_package(package_dir / "datapackage.json", valid) == []
+    resource, change, raw, fix_hash, _words = CASES[case]
+    descriptor = _broken(package_dir, tmp_path / "pkg", resource, change, raw, fix_hash)
+    again = Memo(valid.new)
+    assert validate_package(descriptor, again) == validate_package(descriptor)
+    assert again.made == {"fastcheck": 1} and again.hits["fastcheck"] == len(valid.new) - 1
+    third = Memo(again.new)
+    assert validate_package(descriptor, third) == validate_package(descriptor) and third.made == {}
+
+
 def test_validator_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HUBDIR_EXPORT_VALIDATOR", raising=False)
     assert choose_validator(20_000) == "frictionless"

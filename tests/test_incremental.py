@@ -519,6 +519,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
     # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
     assert 0 < second.made["xlsx"] < second.hits["xlsx"]
+    assert 0 < second.made["csv"] < second.hits["csv"]  # the CSV text of the same spans of rows
     assert result.reused == second.hits
     assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
 
@@ -720,3 +721,44 @@ def test_the_search_memo_keeps_the_keys_of_unchanged_documents_and_drops_those_g
     assert second.known("d9") == ("新".encode(), b"")
     assert second.known("d0") is None
     assert len(second.keys) == sum(len(part) for key in ("d1", "d9") for part in second.known(key) or ())
+
+
+def test_the_manifest_is_json_whatever_the_file_names() -> None:
+    import json
+
+    names = ["index.html", "a/中文/index.html", 'we"ird.txt', "back\\slash", "tab\there", "del\x7f", "e\u2028x"]
+    files = {name: incremental.make_entry(n, 1, f"{n:064x}") for n, name in enumerate(names)}
+    text = incremental.manifest_text(files)
+    expected = {"files": [{"path": k, "sha256": files[k][2], "size": files[k][0]} for k in sorted(files)], "format": 1}
+    assert json.loads(text) == expected
+    assert text == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_a_build_overtaken_by_another_build_of_the_same_site_writes_nothing(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds into one folder: the one that finishes first wins, the other refuses to update the
+    site by its now stale plan (it would delete what the first wrote) and says to run again."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    real = build._sitemaps
+    nested = [False]
+
+    def overtaken(*args: object) -> None:
+        if not nested[0]:  # another build starts and finishes while this one is writing
+            nested[0] = True
+            _edit_name(project, "hub-rg-youth", "他")
+            build.build(load_config(project), out, quiet=True)
+        real(*args)  # type: ignore[arg-type]
+
+    _edit_name(project)
+    monkeypatch.setattr(build, "_sitemaps", overtaken)
+    with pytest.raises(build.BuildError) as caught:
+        build.build(load_config(project), out, quiet=True)
+    assert caught.value.key == "incremental.build.concurrent"
+    assert "另一次构建" in caught.value.message("zh")
+    monkeypatch.undo()
+    assert "他" in (out / "org" / "hub-rg-youth" / "index.html").read_text("utf-8")
+    build.build(load_config(project), out, quiet=True)  # runs again: both edits
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")

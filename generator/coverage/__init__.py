@@ -248,10 +248,12 @@ class Ratio:
 
 
 def total(ratios: Iterable[Ratio]) -> Ratio:
-    out = Ratio(0, 0)
+    """The sum, counted in plain integers (a ``Ratio`` per addition cost a second at 100k)."""
+    present = count = 0
     for ratio in ratios:
-        out = out + ratio
-    return out
+        present += ratio.present
+        count += ratio.total
+    return Ratio(present, count)
 
 
 @dataclass(frozen=True)
@@ -572,7 +574,7 @@ class Completeness:
     def town_ratio(self, town: str) -> Ratio:
         return total(r.ratio for r in self.in_town(town))
 
-    @property
+    @cached_property
     def overall(self) -> Ratio:
         return total(r.ratio for r in self.records)
 

@@ -49,6 +49,7 @@ from generator.export import (
     zipped,
 )
 from generator.export import memo as memos
+from generator.export.background import Background
 from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
@@ -242,10 +243,9 @@ def _file(root: Path, rel: str, fmt: str, rows: int | None = None, resource: str
 
 
 def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               validate: bool, validator: str | None = None,
-               release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
+               validate: bool, validator: str | None, release: tuple[str, str] | None,
+               memo: memos.Memo) -> ExportResult:
     config = registry.config
-    memo = memo if memo is not None else memos.Memo()
     # The records' JSON first: its hash says whether these data are a published release (D10).
     dumped = jsonout.dump_all(registry, memo)
     everything = jsonout.all_json_chunks(dumped)
@@ -275,16 +275,18 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # export's wall time is its longest job's).
     fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS
     raw = meta.raw
-    database = _Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
+    database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
                            memo=memo)
+    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``).
+    cuts = {table.name: memos.spans(rows, bool(memo.records)) for table, rows in pairs}
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
-    workbook = _Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
-                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo,
-                           fork=fork, memo=memo)
-    hsds_job = _Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
+    workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
+                          _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
+                          fork=fork, memo=memo)
+    hsds_job = Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, memo, fork=fork, memo=memo)
     try:
-        return _write_csv(work, registry, meta, created, edition, all_tables, pairs, clock, (dumped, everything),
+        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, (dumped, everything),
                           memo, validate, validator, (database, workbook, hsds_job))
     finally:
         database.close()
@@ -293,9 +295,9 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
-               edition: package.Edition, all_tables: tuple[Table, ...], pairs: list[tuple[Table, Any]],
+               edition: package.Edition, pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]],
                clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
-               validator: str | None, jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+               validator: str | None, jobs: tuple[Background, Background, Background]) -> ExportResult:
     """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
     config = registry.config
 
@@ -305,7 +307,7 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     csv_files: list[ExportedFile] = []
     for table, records in pairs:
         rel = f"csv/{table.name}.csv"
-        rows = csvout.write_csv(work / rel, table, records)
+        rows = csvout.write_csv(work / rel, table, records, memo, cuts[table.name])
         info = _file(work, rel, "csv", rows, table.name, (table.title_zh, table.title_en))
         csv_files.append(info)
         resources.append(package.resource_descriptor(table, rel, info.bytes, info.sha256))
@@ -318,7 +320,8 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     package.write_descriptor(work / "datapackage.json", descriptor)
     rows = sum(f.rows or 0 for f in csv_files)
     validation = (
-        package.Validation(work / "datapackage.json", resources, rows, validator=validator) if validate else None
+        package.Validation(work / "datapackage.json", resources, rows, validator=validator, memo=memo)
+        if validate else None
     )
     try:
         result = _write_rest(work, registry, meta, created, edition, csv_files, clock, json_text, memo, jobs)
@@ -355,7 +358,7 @@ def _about(config: Any, meta: package.Meta, edition: package.Edition, created: d
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                 edition: package.Edition, csv_files: list[ExportedFile], clock: _Clock,
                 json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo,
-                jobs: tuple[_Background, _Background, _Background]) -> ExportResult:
+                jobs: tuple[Background, Background, Background]) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
     clock.lap("descriptor")
@@ -418,66 +421,6 @@ def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables
         "source": source_titles,
         "source_url": raw["publisher"].get("url", config.site["url"]),
     })
-
-
-class _Background:
-    """Run ``fn(*args)`` in a forked child (the model is shared copy-on-write, nothing is pickled in).
-
-    Inline when ``fork`` is false or the platform cannot fork.  ``wait``
-    returns the function's result (pickled back through a pipe); a failure in
-    the child is raised again there as a RuntimeError with its message.  What
-    the child added to ``memo`` comes back with the result and is merged.
-    """
-
-    def __init__(self, fn: Any, *args: Any, fork: bool, memo: memos.Memo | None = None) -> None:
-        import multiprocessing
-
-        self.process: Any = None
-        self.result: Any = None
-        self.memo = memo
-        if not fork or "fork" not in multiprocessing.get_all_start_methods():
-            self.result = fn(*args)
-            return
-        context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_run_child, args=(send, fn, args, memo), daemon=True)
-        self.process.start()
-        send.close()
-
-    def wait(self) -> Any:
-        if self.process is None:
-            return self.result
-        try:
-            error, result = self.receive.recv()
-        except EOFError:
-            error, result = f"worker process ended with code {self.process.exitcode}", None
-        self.process.join()
-        self.process = None
-        if error:
-            raise RuntimeError(error)
-        result, delta = result
-        if self.memo is not None and delta is not None:
-            self.memo.merge(delta)
-        return result
-
-    def close(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.join()
-            self.process = None
-
-
-def _run_child(send: Any, fn: Any, args: tuple[Any, ...], memo: memos.Memo | None) -> None:
-    if memo is not None:  # send back only what this child uses and makes
-        memo.new, memo.hits, memo.made = {}, {}, {}
-    try:
-        result = fn(*args)
-    except BaseException as exc:  # reported to the parent, which fails the export
-        send.send((f"{type(exc).__name__}: {exc}", None))
-    else:
-        send.send((None, (result, memo.delta() if memo is not None else None)))
-    finally:
-        send.close()
 
 
 def _source_text(source: dict[str, Any]) -> str:

@@ -11,9 +11,11 @@ unchanged.  An absent value and an empty string are both an empty cell
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
+from generator.export.memo import Span
 from generator.export.tables import Table
 from generator.registry import Record
 
@@ -30,14 +32,27 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, table: Table, records: list[Record]) -> int:
-    """Write ``table`` to ``path``; return the number of data rows."""
-    count = 0
+def write_csv(path: Path, table: Table, records: list[Record], memo: Any = None,
+              cut: list[Span] | None = None) -> int:
+    """Write ``table`` to ``path``; return the number of data rows.
+
+    With a ``memo`` and the rows' spans (``memo.spans``) the text of each span is keyed by its rows'
+    digest (the text shows nothing else), so unchanged rows are not written out again.
+    """
+    rows = list(table.rows(records))
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(table.column_names())
-        for row in table.rows(records):
-            # Only booleans and floats differ from str(); a None cell is written empty by the csv module.
-            writer.writerow([v if type(v) is str else cell(v) for v in row])
-            count += 1
-    return count
+        csv.writer(handle, lineterminator="\r\n").writerow(table.column_names())
+        for start, end, rows_digest in cut if cut is not None else [(0, len(rows), b"")]:
+            if memo is None or not rows_digest:
+                handle.write(_text(rows[start:end]))
+            else:
+                handle.write(memo.cached(("csv", rows_digest), lambda a=start, b=end: _text(rows[a:b])))
+    return len(rows)
+
+
+def _text(rows: list[list[Any]]) -> str:
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    # Only booleans and floats differ from str(); a None cell is written empty by the csv module.
+    writer.writerows([v if type(v) is str else cell(v) for v in row] for row in rows)
+    return handle.getvalue()

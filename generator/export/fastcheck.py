@@ -65,8 +65,14 @@ CASTS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def validate_package(path: Path) -> list[str]:
-    """Every problem found in the package at ``path`` (an empty list when it is valid)."""
+def validate_package(path: Path, memo: Any = None) -> list[str]:
+    """Every problem found in the package at ``path`` (an empty list when it is valid).
+
+    Each resource's own checks are a pure function of its file's bytes, its descriptor and the keys
+    other resources want of it: with a ``memo`` (``memo.Memo``) their outcome (problems, the keys
+    it holds, the references it makes) is keyed by those, so an unchanged table is not parsed
+    again.  The foreign keys are always checked across every resource.
+    """
     descriptor = json.loads(path.read_text("utf-8"))
     base = path.parent
     messages: list[str] = []
@@ -75,7 +81,10 @@ def validate_package(path: Path) -> list[str]:
     wanted = {(fk["reference"].get("resource") or res["name"], tuple(fk["reference"]["fields"]))
               for res in descriptor["resources"] for fk in res.get("schema", {}).get("foreignKeys", [])}
     for res in descriptor["resources"]:
-        found = _check_resource(base, res, wanted, keys, pending)
+        if memo is None:
+            found = _check_resource(base, res, wanted, keys, pending)
+        else:
+            found = _check_memoized(base, res, wanted, keys, pending, memo)
         messages.extend(f"{res['name']}: {m}" for m in found[:LIMIT])
     for name, fk, values in pending:
         target = (fk["reference"].get("resource") or name, tuple(fk["reference"]["fields"]))
@@ -89,6 +98,30 @@ def validate_package(path: Path) -> list[str]:
 
 Target = tuple[str, tuple[str, ...]]
 Refs = list[tuple[int, tuple[Any, ...]]]
+
+
+def _check_memoized(base: Path, res: dict[str, Any], wanted: set[Target],
+                    keys: dict[Target, set[tuple[Any, ...]]],
+                    pending: list[tuple[str, dict[str, Any], Refs]], memo: Any) -> list[str]:
+    """``_check_resource`` by way of the memo (keyed by the file's sha256, the resource, ``wanted``)."""
+    from generator.export.memo import digest
+
+    try:
+        data = (base / res["path"]).read_bytes()
+    except OSError:
+        return _check_resource(base, res, wanted, keys, pending)
+    mine = sorted(target for target in wanted if target[0] == res["name"])
+    key = ("fastcheck", digest(hashlib.sha256(data).digest(), json.dumps(res, sort_keys=True), repr(mine)))
+    found = memo.get(key)
+    if found is None:
+        own_keys: dict[Target, set[tuple[Any, ...]]] = {}
+        own_pending: list[tuple[str, dict[str, Any], Refs]] = []
+        errors = _check_resource(base, res, wanted, own_keys, own_pending)
+        found = memo.put(key, (errors, own_keys, own_pending))
+    errors, own_keys, own_pending = found
+    keys.update(own_keys)
+    pending.extend(own_pending)
+    return list(errors)
 
 
 def _check_resource(base: Path, res: dict[str, Any], wanted: set[Target],

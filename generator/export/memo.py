@@ -45,6 +45,28 @@ def digest(*parts: str | bytes) -> bytes:
     return h.digest()
 
 
+#: Rows ``[start, end)`` of a table and the digest of their values (``b""`` when not memoized).
+Span = tuple[int, int, bytes]
+
+
+def spans(rows: list[list[Any]], keyed: bool) -> list[Span]:
+    """``rows`` cut into runs that end with a record (``zipped.cuts_after`` its id, the first cell: a
+    record's rows of a link table stay together), each with the digest of its rows' ``repr`` (types
+    and values: all that the CSV text or the sheet XML of those rows shows) when ``keyed``."""
+    from generator.export import zipped
+
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(rows)):
+        key = rows[index - 1][0]
+        if key != rows[index][0] and zipped.cuts_after(str(key)):
+            bounds.append((start, index))
+            start = index
+    if start < len(rows):
+        bounds.append((start, len(rows)))
+    return [(a, b, digest(repr(rows[a:b])) if keyed else b"") for a, b in bounds]
+
+
 class Memo:
     """``key → value`` taken from the previous export (``old``) or made now; ``new`` is what to keep.
 
@@ -97,14 +119,18 @@ class Memo:
     def dump(self) -> tuple[str, dict[Any, Any]]:
         return environment(), self.new
 
-    # -- forked writers (``export._Background``) send back what they used and made -------------------
-    def delta(self) -> tuple[dict[Any, Any], dict[str, int], dict[str, int]]:
-        return self.new, self.hits, self.made
+    # -- forked writers (``background.Background``) send back what they used and made --------------
+    def delta(self) -> tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]:
+        """What this (forked) memo made, and the keys it took from ``old`` (the parent holds those)."""
+        made = {key: value for key, value in self.new.items() if key not in self.old}
+        return made, [key for key in self.new if key in self.old], self.hits, self.made
 
-    def merge(self, delta: tuple[dict[Any, Any], dict[str, int], dict[str, int]]) -> None:
-        new, hits, made = delta
-        self.new.update(new)
+    def merge(self, delta: tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]) -> None:
+        made, taken, hits, counts = delta
+        self.new.update(made)
+        for key in taken:
+            self.new[key] = self.old[key]
         for name, count in hits.items():
             self.hits[name] = self.hits.get(name, 0) + count
-        for name, count in made.items():
+        for name, count in counts.items():
             self.made[name] = self.made.get(name, 0) + count

@@ -309,12 +309,6 @@ def _validate_group(path: str, names: list[str], metadata: bool) -> list[str]:
     return messages
 
 
-def _fast_group(path: str) -> list[str]:
-    from generator.export import fastcheck
-
-    return fastcheck.validate_package(Path(path))
-
-
 #: Up to this many rows the export is validated by Frictionless itself; above, by ``fastcheck``.
 #: About 20,000 records: it was 300,000 rows when ``completeness`` had a row per record × field;
 #: one row per record (issue 16) takes a quarter of the rows away, not the records' share of work.
@@ -349,24 +343,28 @@ class Validation:
     PARALLEL_ROWS = 50_000
 
     def __init__(self, path: Path, resources: list[dict[str, Any]], rows: int,
-                 workers: int | None = None, validator: str | None = None) -> None:
+                 workers: int | None = None, validator: str | None = None, memo: Any = None) -> None:
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        self.futures: list[Future[list[str]]] = []
+        from generator.export import fastcheck
+        from generator.export.background import Background
+
+        self.futures: list[Future[Any]] = []
         self.inline: list[str] | None = None
         self.pool: ProcessPoolExecutor | None = None
+        #: ``fastcheck`` in a forked process; it keeps each resource's outcome in the export's memo.
+        self.fast: Background | None = None
         self.validator = choose_validator(rows, validator)
         names = [r["name"] for r in resources]
         workers = workers if workers is not None else max(2, os.cpu_count() or 1)
         if rows < self.PARALLEL_ROWS or workers < 2:
             if self.validator == "fast":
-                self.inline = _fast_group(str(path))
+                self.inline = fastcheck.validate_package(path, memo)
             else:
                 self.inline = _validate_group(str(path), names, True)
             return
         if self.validator == "fast":
-            self.pool = ProcessPoolExecutor(max_workers=1)
-            self.futures = [self.pool.submit(_fast_group, str(path))]
+            self.fast = Background(fastcheck.validate_package, path, memo, fork=True, memo=memo)
             return
         groups: list[list[str]] = [[] for _ in range(workers)]
         load = [0] * workers
@@ -382,11 +380,16 @@ class Validation:
         if self.inline is not None:
             return self.inline
         try:
+            if self.fast is not None:
+                return list(self.fast.wait())
             return [message for future in self.futures for message in future.result()]
         finally:
             self.close()
 
     def close(self) -> None:
+        if self.fast is not None:
+            self.fast.close()
+            self.fast = None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None

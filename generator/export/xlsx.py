@@ -12,8 +12,10 @@ streamed straight into the archive as inline-string worksheet XML (openpyxl's
 own cell writer was 60 s for 20k records; this is linear and a few seconds).
 openpyxl stamps the current time into ``docProps/core.xml`` and every zip
 entry carries a local time; both are replaced by the package's fixed
-timestamp and the archive is re-packed with fixed entry metadata, so two
-exports of the same content are byte-identical.
+timestamp and the archive is written again by ``zipped.write_zip`` with fixed
+entry metadata, so two exports of the same content are byte-identical.  The
+sheets are deflated in chunks of rows (``spans``), so a second export after
+an edit takes the unchanged chunks from the memo (``memo``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def _cells(ws: Any, row: Iterable[Any]) -> list[Any]:
 
 
 def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], dictionary: list[DictionaryRow],
-               about: list[tuple[str, str]], created: dt.datetime, creator: str, memo: Any = None) -> None:
+               about: list[tuple[str, str]], created: dt.datetime, creator: str, memo: Any = None,
+               cuts: dict[str, list[memos.Span]] | None = None) -> None:
     """Write the workbook: openpyxl lays out the package, the table sheets are streamed in afterwards.
 
     The layout (every part but the table sheets) shows the about sheet, the dictionary, the sheet
@@ -82,7 +85,9 @@ def write_xlsx(path: Path, tables: Iterable[tuple[Table, list[Record]]], diction
         if key is not None:
             memo.put(key, layout)
     members: list[tuple[str, Iterable[zipped.Piece]]] = [
-        (name, sheet_pieces(*pairs[part], memo) if isinstance(part, int) else [part]) for name, part in layout
+        (name, sheet_pieces(*pairs[part], memo, (cuts or {}).get(pairs[part][0].name)) if isinstance(part, int)
+         else [part])
+        for name, part in layout
     ]
     zipped.write_zip(path, members, created)
 
@@ -182,30 +187,19 @@ def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def spans(rows: list[list[Any]]) -> Iterator[tuple[int, int]]:
-    """``rows`` cut into runs ``[start, end)`` that end with a record (``zipped.cuts_after`` its id, the
-    first cell: a record's rows of a link table stay together)."""
-    start = 0
-    for index in range(1, len(rows)):
-        key = rows[index - 1][0]
-        if key != rows[index][0] and zipped.cuts_after(str(key)):
-            yield start, index
-            start = index
-    if start < len(rows):
-        yield start, len(rows)
-
-
-def sheet_pieces(table: Table, records: list[Record], memo: Any = None) -> Iterator[zipped.Piece]:
+def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
+                 cut: list[memos.Span] | None = None) -> Iterator[zipped.Piece]:
     """A table as worksheet XML (inline strings, frozen Chinese header row), deflated in chunks.
 
     A chunk's XML shows its rows' values and their row numbers (``r="…"``), nothing else: with a
-    ``memo`` its compressed bytes are keyed by those, so unchanged rows are not even turned into XML.
+    ``memo`` its compressed bytes are keyed by those (``cut``: the rows' spans and their digests,
+    ``memo.spans``), so unchanged rows are not even turned into XML.
     """
     letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
     yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
                        COMPRESSLEVEL)
     rows = list(table.rows(records))
-    for start, end in spans(rows):
+    for start, end, rows_digest in cut if cut is not None else memos.spans(rows, memo is not None):
         block = rows[start:end]
         first = start + 2
 
@@ -213,9 +207,9 @@ def sheet_pieces(table: Table, records: list[Record], memo: Any = None) -> Itera
             xml = "".join([_row_xml(number, letters, values) for number, values in enumerate(block, start=first)])
             return zipped.piece(xml.encode("utf-8"), COMPRESSLEVEL)
 
-        if memo is None:
+        if memo is None or not rows_digest:
             yield make()
             continue
-        key = ("xlsx", COMPRESSLEVEL, memos.digest(str(len(letters)), str(first), repr(block)))
+        key = ("xlsx", COMPRESSLEVEL, memos.digest(str(len(letters)), str(first), rows_digest))
         yield memo.cached(key, make)
     yield zipped.piece(_TAIL.encode("utf-8"), COMPRESSLEVEL)
