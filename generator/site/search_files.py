@@ -213,24 +213,60 @@ def changed_postings(
         for key in old_name.keys() | old_text.keys() | add_name.keys() | add_text.keys()
         if old_name.get(key) != add_name.get(key) or old_text.get(key) != add_text.get(key)
     }
-    dropped = set(gone)
+    size = (total + 7) // 8 + 1
+    kept = ~_mask_of(gone, max(len(old), total))
     postings = dict(previous.postings)
     changed: set[str] = set()
     for key in affected:
         before = previous.postings.get(key, ("0", "0"))
-        in_name = decode_text(before[0])
-        in_text = sorted(set(decode_text(before[1])).difference(in_name)) if before[1] != "0" else []
-        in_name = sorted([n for n in in_name if n not in dropped] + add_name.get(key, []))
-        in_text = [n for n in in_text if n not in dropped] + add_text.get(key, [])
-        if not in_name and not in_text:
+        in_name = _mask(before[0])
+        in_all = _mask(before[1]) if before[1] != "0" else in_name
+        added = _mask_of(add_name.get(key, ()), size)
+        in_name = in_name & kept | added
+        in_all = in_all & kept | added | _mask_of(add_text.get(key, ()), size)
+        if not in_all:
             postings.pop(key, None)
         else:
-            first = encode(in_name, total) if in_name else "0"
-            second = encode(sorted(in_text + in_name), total) if in_text else "0"
+            first = _encode_mask(in_name, total) if in_name else "0"
+            second = _encode_mask(in_all, total) if in_all & ~in_name else "0"
             postings[key] = (first, second)
         if postings.get(key) != previous.postings.get(key):
             changed.add(key)
     return postings, changed
+
+
+def _mask_of(numbers: Sequence[int], size: int) -> int:
+    """Document numbers as the bits of an int (``size``: bytes enough for the largest)."""
+    if not numbers:
+        return 0
+    bits = bytearray(max(size, (max(numbers) >> 3) + 1))
+    for n in numbers:
+        bits[n >> 3] |= 1 << (n & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _mask(text: str) -> int:
+    """An encoded posting list as the bits of an int: a bitmap as it is, a gap list decoded."""
+    if text == "0":
+        return 0
+    if text[0] == '"':
+        return int.from_bytes(base64.b64decode(text[1:-1]), "little")
+    docs = decode_text(text)
+    return _mask_of(docs, (docs[-1] >> 3) + 1 if docs else 0)
+
+
+def _encode_mask(bits: int, total: int) -> str:
+    """``encode`` of the documents of ``bits``, without listing them when the bitmap must win.
+
+    A gap list has an element per run at least, and a comma between elements, so ``2 * runs + 1``
+    characters at least: above the bitmap's length it cannot be the shorter form.
+    """
+    words = (total + 31) // 32
+    runs = (bits ^ (bits << 1)).bit_count() // 2
+    if 2 * runs + 1 > (words * 4 + 2) // 3 * 4 + 2:
+        return '"' + base64.b64encode(bits.to_bytes(words * 4, "little")).decode("ascii") + '"'
+    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    return encode([i * 8 + b for i, byte in enumerate(raw) if byte for b in _BITS[byte]], total)
 
 
 def _layout(postings: dict[str, tuple[str, str]], places: dict[str, str], shards: int) -> Buckets:
