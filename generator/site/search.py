@@ -507,13 +507,13 @@ def documents(
     chain_parts: dict[str, str] = {}  # division → its chain's part of a key, made once
     for record in model.registry.all():
         division = record.division
-        chain = places.chain(division)
         key = ""
         if hashes is not None:
             part = chain_parts.get(division)
             if part is None:
-                part = chain_parts[division] = "".join(f"\0{c}={hashes.get(c, '-')}" for c in chain)
-            ident = f"{record.id}\0{record.id}={hashes.get(record.id, '-')}{part}"
+                part = chain_parts[division] = "".join(f"\0{c}={hashes.get(c, '-')}" for c in places.chain(division))
+            rid = record.id
+            ident = f"{rid}\0{rid}={hashes.get(rid, '-')}{part}"
             key = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
             hit = old.docs.get(key)
             if hit is not None:
@@ -528,6 +528,7 @@ def documents(
                         fresh.add(key, rank, hit[1], kind, *doc.known)  # type: ignore[misc]
                 yield doc
                 continue
+        chain = places.chain(division)
         path_key = tuple(reversed(chain))
         facets = {f"@p{code}" for code in chain}
         if record.registry == "divisions":
