@@ -69,7 +69,8 @@ class BuildResult:
     renderers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     #: Bulk pages taken unchanged from the previous build (``generator/incremental.py``).
     reused: int = 0
-    #: Files of the search index this build wrote, and those it took from the previous build.
+    #: Files of the search index this build wrote, and those it kept of the previous build's (both 0
+    #: when no record changed and the index was kept whole).
     search_written: int = 0
     search_reused: int = 0
 
