@@ -56,6 +56,7 @@ from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from generator import synonyms
 from generator.geography import HUB_LEVELS
+from generator.registry import HUB_FIELD, LINKS
 from generator.site.model import SiteModel, record_path
 
 if TYPE_CHECKING:
@@ -601,11 +602,15 @@ def _hotlines(model: SiteModel) -> dict[str, str]:
     """Each kind's hotline: a hub kind's own (configuration), a carrier's that of the hubs it belongs to."""
     own = {k.code: k.hotline for k in model.config.hub_kinds if k.hotline}
     out = dict(own)
+    reg = model.registry
     for registry in synonyms.CARRIERS:
         counts: dict[str, int] = {}
-        for record in model.registry.records(registry):
-            hub = model.registry.hub_of(record)
-            code = str(hub.get("kind")) if hub is not None else ""
+        field = HUB_FIELD.get(registry, "")
+        targets = reg.by_registry.get(LINKS.get(registry, {}).get(field, ""), {})  # ``hub_of``, once per registry
+        for record in reg.by_registry[registry].values():
+            value = record.data.get(field)
+            hub = targets.get(value) if isinstance(value, str) else None
+            code = str(hub.data.get("kind")) if hub is not None else ""
             if code in own:
                 counts[code] = counts.get(code, 0) + 1
         if counts:
