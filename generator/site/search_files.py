@@ -25,6 +25,7 @@ import base64
 import bisect
 import hashlib
 import json
+import marshal
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -79,6 +80,14 @@ class Index:
     written: list[str] = field(default_factory=list)
     pinyin_shards: int = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # marshal, not pickle, for the plain containers: a third of the time to write and read them
+        plain = {name: getattr(self, name) for name in _PLAIN}
+        return {**self.__dict__, **{name: marshal.dumps(value) for name, value in plain.items()}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({**state, **{name: marshal.loads(state[name]) for name in _PLAIN}})
+
     def version(self) -> str:
         """``meta.json``'s version: of the shards' digests in file order (the shards' URLs carry it)."""
         digest = hashlib.sha256()
@@ -88,6 +97,10 @@ class Index:
             for i in range(count):
                 digest.update(self.files[f"{prefix}{i}.json"].encode("ascii"))
         return digest.hexdigest()[:12]
+
+
+#: The fields of ``Index`` stored with ``marshal`` (strings, numbers, lists, tuples and dicts of them).
+_PLAIN = ("order", "kinds", "postings", "places", "buckets", "files")
 
 
 class _Out:
