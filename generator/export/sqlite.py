@@ -44,8 +44,11 @@ and ``PRAGMA foreign_key_check`` must come back empty before the file is used.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import resource
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -156,8 +159,31 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         if bad:
             raise ForeignKeyError(", ".join(f"{row[0]} rowid {row[1]} → {row[2]}" for row in bad[:10]))
         db.execute("PRAGMA optimize")
+    except sqlite3.OperationalError as exc:
+        raise _write_failure(exc, path) from None
     finally:
         db.close()
+
+
+def _write_failure(exc: sqlite3.OperationalError, path: Path) -> Exception:
+    """SQLite's "disk I/O error" / "database or disk is full" as the ``OSError`` a plain write gives.
+
+    SQLite keeps the errno to itself; a full disk is its own code, and a write refused at the size
+    limit (``ulimit -f``, EFBIG) is an I/O error with the file at that limit.  Then the user reads the
+    same located message as for any other file the export writes (``oswrite.describe``).
+    """
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    if code == sqlite3.SQLITE_IOERR:
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        number = errno.EFBIG if limit != resource.RLIM_INFINITY and size + (1 << 16) >= limit else errno.EIO
+        return OSError(number, os.strerror(number), str(path))
+    return exc
 
 
 def write_datasette_metadata(path: Path, database: str, tables: Iterable[Table],
