@@ -580,6 +580,7 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, tuple[str
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     interrupt.quiet_interrupt()
+    interrupt.die_with_parent()
     send.send(_call(fn, args))
     send.close()
 

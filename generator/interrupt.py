@@ -9,9 +9,11 @@ must not be cut in half (swapping the new site in) holds the signal back.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +24,28 @@ def quiet_interrupt() -> None:
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back: take it now
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def die_with_parent() -> None:
+    """In a forked worker: end when the process that forked it dies, SIGKILL included (Linux).
+
+    A killed build cannot stop its workers, and a worker blocked on a pipe that a sibling also
+    holds open would wait for ever; ``PR_SET_PDEATHSIG`` has the kernel send it SIGTERM instead.
+    Elsewhere nothing is done (the worker ends when its pipe breaks).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 @contextmanager
@@ -51,6 +75,7 @@ def handled() -> None:
 
 def _pool_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides; it terminates the pool
+    die_with_parent()
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if initializer is not None:

@@ -352,3 +352,44 @@ def test_ctrl_c_while_the_validation_pool_runs(project: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, out, err) == (130, "", "Interrupted.\n")
     _wait_for(lambda: not _group_members(proc.pid), "the workers to stop")
+
+
+# -- a killed build leaves no workers behind --------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended; only its parent (now init) has not reaped it yet
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_killed_build_leaves_no_workers_behind(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the kernel ends the forked page, search and dataset writers."""
+    from bench import synth
+
+    root = tmp_path / "p"
+    synth.write_project(2000, root)
+    proc = _hubdir(root, "build", "--quiet", "--no-cache")
+    workers: set[int] = set()
+    deadline = time.monotonic() + WAIT
+    while not workers and proc.poll() is None and time.monotonic() < deadline:
+        workers = _children(proc.pid)
+        time.sleep(0.02)
+    assert workers, "the build forked no worker"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=WAIT)
+    deadline = time.monotonic() + WAIT
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)]

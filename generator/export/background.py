@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from generator import interrupt
 from generator.export import memo as memos
 
 
@@ -45,6 +46,8 @@ class Background:
             error, result = f"worker process ended with code {self.process.exitcode}", None
         self.process.join()
         self.process = None
+        if isinstance(error, OSError):
+            raise error
         if error:
             raise RuntimeError(error)
         result, delta = result
@@ -63,10 +66,13 @@ def _child(send: Any, fn: Any, args: tuple[Any, ...], memo: memos.Memo | None) -
     # The parent's objects are never freed here: kept out of the collector, whose passes over them
     # would otherwise copy every page of the shared heap (copy-on-write) in each child.
     gc.freeze()
+    interrupt.die_with_parent()
     if memo is not None:  # send back only what this child uses and makes
         memo.new, memo.hits, memo.made = {}, {}, {}
     try:
         result = fn(*args)
+    except OSError as exc:  # as itself: a full disk in a writer is the same located message
+        send.send((exc, None))
     except BaseException as exc:  # reported to the parent, which fails the export
         send.send((f"{type(exc).__name__}: {exc}", None))
     else:
