@@ -254,7 +254,7 @@ def decode(value: str | list[int] | int) -> list[int]:
     """Sorted document numbers from either form (``0``: the empty list)."""
     if isinstance(value, str):
         raw = base64.b64decode(value)
-        return [i * 8 + b for i, byte in enumerate(raw) for b in range(8) if byte >> b & 1]
+        return [i * 8 + b for i, byte in enumerate(raw) if byte for b in BITS[byte]]
     if not value:
         return []
     out: list[int] = []
@@ -267,6 +267,10 @@ def decode(value: str | list[int] | int) -> list[int]:
             out.append(end + gap)
             end += gap + 1
     return out
+
+
+#: The set bits of each byte value, for decoding bitmaps a byte at a time.
+BITS = [tuple(b for b in range(8) if value >> b & 1) for value in range(256)]
 
 
 # -- the lexicon --------------------------------------------------------------------------------------

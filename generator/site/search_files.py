@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.site.search import (
+    BITS,
     DOCS_PER_SHARD,
     INDEX_DIR,
     SHARD_TARGET,
@@ -42,6 +43,7 @@ from generator.site.search import (
     _json,
     _pinyin_table,
     bucket,
+    decode,
     encode,
     shard_of,
 )
@@ -139,22 +141,7 @@ def decode_text(text: str) -> list[int]:
     """Document numbers of one encoded posting list as the shard holds it (``encode``'s output or "0")."""
     if text == "0":
         return []
-    if text[0] == '"':
-        raw = base64.b64decode(text[1:-1])
-        return [i * 8 + b for i, byte in enumerate(raw) if byte for b in _BITS[byte]]
-    out: list[int] = []
-    end = 0
-    for gap in json.loads(text):
-        if gap < 0:
-            out.extend(range(end, end - gap))
-            end -= gap
-        else:
-            out.append(end + gap)
-            end += gap + 1
-    return out
-
-
-_BITS = [tuple(b for b in range(8) if value >> b & 1) for value in range(256)]
+    return decode(text[1:-1] if text[0] == '"' else json.loads(text))
 
 
 def _entry(key: str, value: tuple[str, str]) -> str:
@@ -279,7 +266,7 @@ def _encode_mask(bits: int, total: int) -> str:
     if 2 * runs + 1 > (words * 4 + 2) // 3 * 4 + 2:
         return '"' + base64.b64encode(bits.to_bytes(words * 4, "little")).decode("ascii") + '"'
     raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    return encode([i * 8 + b for i, byte in enumerate(raw) if byte for b in _BITS[byte]], total)
+    return encode([i * 8 + b for i, byte in enumerate(raw) if byte for b in BITS[byte]], total)
 
 
 def _layout(postings: dict[str, tuple[str, str]], places: dict[str, str], shards: int) -> Buckets:
