@@ -444,10 +444,20 @@ def test_failure_in_the_workbook_process_fails_the_export(project: Path, tmp_pat
 
     monkeypatch.setattr(export_module, "BACKGROUND_ROWS", 0)
     monkeypatch.setattr(xlsx_module, "write_xlsx", broken)
-    with pytest.raises(RuntimeError, match="No space left on device"):
+    # an OSError comes back as itself, so the user reads the located "disk full" message
+    with pytest.raises(OSError, match="No space left on device") as info:
         write_datasets(loaded, out, validate=False)
+    assert info.value.errno == 28
     assert _snapshot(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["data"]
+
+    def wrong(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("a bug in the workbook writer")
+
+    monkeypatch.setattr(xlsx_module, "write_xlsx", wrong)
+    with pytest.raises(RuntimeError, match="ValueError: a bug in the workbook writer"):
+        write_datasets(loaded, out, validate=False)
+    assert _snapshot(out) == before
 
 
 def test_source_date_epoch_sets_every_timestamp(project: Path, tmp_path: Path,

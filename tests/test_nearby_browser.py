@@ -387,6 +387,8 @@ def test_near_me_and_record_additions_pass_axe(
         page.wait_for_selector("[data-hubdir-nearby][data-state=done]", timeout=15000)
     if path.startswith("map/"):
         page.wait_for_selector(".leaflet-popup-content .hubdir-dirs", timeout=15000)
+        # Leaflet fades a popup in: axe measured half-transparent text on a busy machine
+        page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     page.add_script_tag(content=axe_source)
     # this parts of the page (the page as a whole is held to axe by test_browser.py)
     mine = [
