@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from generator import interrupt, oswrite
+from generator import gcpause, interrupt, oswrite
 from generator.config import Config
 from generator.i18n import LANGS, t
 from generator.problems import Report, Text
@@ -450,9 +450,7 @@ def _write_search(
             entries[rel] = entry
         return entry is not None
 
-    enabled = gc.isenabled()
-    gc.disable()  # the memo is ~100,000 objects per 20,000 records, none in a cycle (see ``search.write``)
-    try:
+    with gcpause.paused():  # the memo is ~100,000 objects per 20,000 records, none in a cycle (``search.write``)
         index = search.write(model, site, state.side_file("search-memo"), hashes, reuse)
         for rel in index.written:
             st = os.stat(site / rel)
@@ -460,9 +458,6 @@ def _write_search(
             entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, sha, sha, "search")
         written, index.written = len(index.written), []
         state.write_side_file(memo_file, state.base, index)
-    finally:
-        if enabled:
-            gc.enable()
     return entries, written
 
 

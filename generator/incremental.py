@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import json
 import os
@@ -60,7 +59,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from generator import checks
+from generator import checks, gcpause
 from generator.config import CONFIG_NAME, Config
 from generator.problems import Report
 from generator.registry import LINKS, LIST_LINKS, Record, Registry
@@ -844,14 +843,8 @@ def shard_of(rel: str) -> int:
 def _unpickle(path: Path) -> Any:
     """``pickle.load`` with the cyclic garbage collector paused: loading a 100k project's parsed
     records allocates millions of objects, and the collections that triggers cost twice the load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    finally:
-        if enabled:
-            gc.enable()
+    with gcpause.paused(), open(path, "rb") as fh:
+        return pickle.load(fh)
 #: Written before an update in place, removed once the new state is saved (``Cache.apply``).
 JOURNAL_NAME = "journal.json"
 

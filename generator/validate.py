@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import checks, interrupt, synonyms, yamlio
+from generator import checks, gcpause, interrupt, synonyms, yamlio
 from generator.config import Config
 from generator.problems import Problem, Report
 from generator.registry import REGISTRIES, Record, Registry
@@ -248,14 +248,8 @@ def load(
     # The model is a few hundred thousand small dicts and lists that all stay alive: the cyclic
     # garbage collector would scan them again and again while they are built (3 s of 100k
     # records).  Pause it while loading, then freeze what was built so later collections skip it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused(freeze=True):
         return _load(config, paths, today=today, content_dir=content_dir, workers=workers)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def project_problems(config: Config, registry: Registry) -> list[Problem]:

@@ -40,7 +40,6 @@ other in Chromium.
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import marshal
@@ -55,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
-from generator import synonyms
+from generator import gcpause, synonyms
 from generator.geography import HUB_LEVELS
 from generator.registry import HUB_FIELD, LINKS
 from generator.site.model import SiteModel, record_path
@@ -693,13 +692,8 @@ def write(
     # Hundreds of thousands of small lists, tuples and strings, none in a cycle: the collector's
     # passes over them and over the model (in the build's worker, all of the parent's heap) were a
     # third of a second build's index at 20k records.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         return _write(model, site_dir, previous, hashes, reuse)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write(
