@@ -258,7 +258,7 @@ def _build_into(
         # The datasets are independent of the pages: write them on the other core meanwhile.
         data_job = None
         data_reused = datasets and state.can_reuse_group("datasets", data_key)
-        data_memo = tmp / "datasets-memo.pickle"  # the export's fragments, for the next build
+        data_memo = tmp / "datasets-memo"  # the export's fragments (their changed shards), for the next build
         if datasets and not data_reused:
             data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo)
 
@@ -366,10 +366,9 @@ def _build_into(
             exported, dictionary = _write_datasets(loaded, tmp / "data", state, hashes, data_memo)
         else:
             exported, dictionary = data_job.result() if data_job else (None, None)
-        if data_memo.is_file():
-            from generator.export.memo import SIDE_FILE
-
-            state.keep(SIDE_FILE, data_memo)
+        if data_memo.is_dir():
+            for shard in sorted(data_memo.glob("*.pickle")):
+                state.keep(shard.stem, shard)
     model.extra["datasets"] = exported
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
@@ -585,8 +584,8 @@ def _write_datasets(
 ) -> tuple[Any, Any]:
     """The datasets and their data dictionary rows (``(None, None)`` without the export module).
 
-    With the cache enabled the previous export's fragments (``export.memo``) are read from it and this
-    export's are left in ``memo_file`` for the next build.
+    With the cache enabled the previous export's fragments (``export.memo``) are read from it and the
+    shards of this export's that changed are left in the folder ``memo_file`` for the next build.
 
     The package is checked by ``fastcheck`` (the same rules as Frictionless, held to it by the
     tests), not by Frictionless itself: at district size Frictionless is 3 s of a 10 s build's CPU.
@@ -594,14 +593,19 @@ def _write_datasets(
     """
     try:
         from generator.export import ExportError, data_dictionary, write_datasets
-        from generator.export.memo import SIDE_FILE, Memo
+        from generator.export.memo import SHARDS, SIDE_FILE, Memo, shard_name
     except ImportError:  # the datasets module is not installed in this checkout
         return None, None
-    memo = Memo.load(state.side_file(SIDE_FILE), hashes) if state is not None and state.enabled else None
+    memo = None
+    if state is not None and state.enabled:
+        memo = Memo.load_shards([state.side_file(shard_name(n)) for n in range(SHARDS)], hashes)
+        (state.folder / f"{SIDE_FILE}.pickle").unlink(missing_ok=True)  # the memo in one file, before its shards
     try:
         exported = write_datasets(loaded, target, validator="fast", memo=memo)
         if memo is not None and memo_file is not None:
-            state.write_side_file(memo_file, state.base, memo.dump())
+            memo_file.mkdir(exist_ok=True)
+            for number, value in memo.dump_shards().items():  # the shards left as they were stay in the cache
+                state.write_side_file(memo_file / f"{shard_name(number)}.pickle", state.base, value)
         return exported, data_dictionary(loaded.registry.config)
     except ExportError as exc:
         detail = "; ".join(exc.messages) or exc.kind

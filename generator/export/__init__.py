@@ -277,8 +277,9 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     raw = meta.raw
     database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
                            memo=memo)
-    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``).
-    cuts = {table.name: memos.spans(rows, bool(memo.records)) for table, rows in pairs}
+    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``); a published
+    # table of records is digested by its records' content hashes and places, not cell by cell.
+    cuts = _cuts(pairs, len(base), memo, place_index)
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
@@ -292,6 +293,25 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
         database.close()
         workbook.close()
         hsds_job.close()
+
+
+def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
+          place_index: places.Places) -> dict[str, list[memos.Span]]:
+    """``memo.spans`` of every table: the first ``published`` pairs are ``places.rows`` of records
+    (first cell: the record's id), the rest (coverage, summary) are digested by their values."""
+    if not memo.records:
+        return {table.name: memos.spans(rows, False) for table, rows in pairs}
+    shown = {}
+    for record in place_index.registry.all():
+        place = place_index.of(record.division)
+        shown[record.id] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
+    parts = memos.row_parts(memo.records, shown)
+    cuts: dict[str, list[memos.Span]] = {}
+    for number, (table, rows) in enumerate(pairs):
+        first = table.columns[0].name if table.columns else ""
+        by_record = number < published and first == ("record_id" if table.is_link else "id")
+        cuts[table.name] = memos.spans(rows, True, table.name, parts if by_record else None)
+    return cuts
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,

@@ -9,20 +9,36 @@ export's.  Everything global (hubdir's code, the configuration, ``datasets/packa
 schemas) is in the build cache's own key (``incremental.Cache.base``): a memo from another one is
 never read.
 
-The memo lives in the build cache (``build/.site-cache/datasets-memo.pickle``); only the entries
-this export used or made are kept for the next one, so it does not grow with history.
+The memo lives in the build cache in ``SHARDS`` files (``build/.site-cache/datasets-memo-NN.pickle``,
+a key's file chosen by its ``repr``); only the entries this export used or made are kept for the next
+one, so it does not grow with history.  Why shards: at 100,000 records the memo is some 500 MB, and a
+one-record edit changes a few entries; a shard holding exactly the entries it held before is not
+written again (``dump_shards``).  Any shard can be missing, stale or unreadable: its keys are then
+missed and their values made, which gives the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: The name of the memo in the build cache (``incremental.Cache.side_file``).
+#: The name of the memo in the build cache (``incremental.Cache.side_file``): ``SIDE_FILE-NN`` each shard.
 SIDE_FILE = "datasets-memo"
+#: How many files the memo is kept in.
+SHARDS = 64
+
+
+def shard_name(number: int) -> str:
+    return f"{SIDE_FILE}-{number:02d}"
+
+
+def shard_of(key: tuple[Any, ...]) -> int:
+    """The shard of ``key`` (its ``repr``: str, bytes and ints, the same in every process)."""
+    return zlib.crc32(repr(key).encode("utf-8", "surrogatepass")) % SHARDS
 
 
 def environment() -> str:
@@ -49,10 +65,16 @@ def digest(*parts: str | bytes) -> bytes:
 Span = tuple[int, int, bytes]
 
 
-def spans(rows: list[list[Any]], keyed: bool) -> list[Span]:
+def spans(rows: list[list[Any]], keyed: bool, table: str = "", parts: dict[str, bytes] | None = None) -> list[Span]:
     """``rows`` cut into runs that end with a record (``zipped.cuts_after`` its id, the first cell: a
-    record's rows of a link table stay together), each with the digest of its rows' ``repr`` (types
-    and values: all that the CSV text or the sheet XML of those rows shows) when ``keyed``."""
+    record's rows of a link table stay together), each with a digest of what its rows show when ``keyed``.
+
+    With ``parts`` (record id → the digest of everything that record's rows of ``table`` show:
+    ``row_parts``) a run's digest is made of its records' parts, which costs nothing per cell; a
+    run with a first cell not in ``parts`` (and every run without ``parts``) is digested by its rows'
+    ``repr`` (types and values: all that the CSV text or the sheet XML of those rows shows).  The
+    two kinds of digest never coincide (a different first part).
+    """
     from generator.export import zipped
 
     bounds: list[tuple[int, int]] = []
@@ -64,7 +86,33 @@ def spans(rows: list[list[Any]], keyed: bool) -> list[Span]:
             start = index
     if start < len(rows):
         bounds.append((start, len(rows)))
-    return [(a, b, digest(repr(rows[a:b])) if keyed else b"") for a, b in bounds]
+    if not keyed:
+        return [(a, b, b"") for a, b in bounds]
+    return [(a, b, _span_digest(rows, a, b, table, parts)) for a, b in bounds]
+
+
+def _span_digest(rows: list[list[Any]], start: int, end: int, table: str, parts: dict[str, bytes] | None) -> bytes:
+    if parts is not None:
+        found: list[bytes] = []
+        last: Any = None
+        for index in range(start, end):
+            ident = rows[index][0]
+            if ident != last:
+                part = parts.get(ident) if isinstance(ident, str) else None
+                if part is None:
+                    break
+                found.append(part)
+                last = ident
+        else:
+            return digest("records", table, *found)
+    return digest(repr(rows[start:end]))
+
+
+def row_parts(records: dict[str, str], extra: dict[str, str]) -> dict[str, bytes]:
+    """Record id → a digest of its content hash (``Memo.records``) and ``extra`` (what its rows show
+    of other records: the names of its place), for ``spans``: a record's rows of a published table
+    are a pure function of these and of the configuration and schemas (in the build cache's key)."""
+    return {ident: digest(content, extra.get(ident, "")) for ident, content in records.items()}
 
 
 class Memo:
@@ -82,6 +130,9 @@ class Memo:
         #: How many values came from the previous export / were computed (the tests read these).
         self.hits: dict[str, int] = {}
         self.made: dict[str, int] = {}
+        #: Shard number → how many entries it was loaded with; key → its shard (``load_shards``).
+        self.origin: dict[int, int] = {}
+        self.shard: dict[Any, int] = {}
 
     def get(self, key: tuple[Any, ...]) -> Any:
         """The value of ``key`` (its first element names the kind), or ``None`` if it must be made."""
@@ -118,6 +169,34 @@ class Memo:
 
     def dump(self) -> tuple[str, dict[Any, Any]]:
         return environment(), self.new
+
+    @classmethod
+    def load_shards(cls, saved: list[Any], records: dict[str, str] | None) -> Memo:
+        """A memo from the shards ``dump_shards`` gave (in order; ``None`` or anything else for a shard
+        that is missing, unreadable or made with other libraries: its entries are made again)."""
+        memo = cls(None, records)
+        env = environment()
+        for number, value in enumerate(saved[:SHARDS]):
+            if isinstance(value, tuple) and len(value) == 2 and value[0] == env and isinstance(value[1], dict):
+                memo.old.update(value[1])
+                memo.origin[number] = len(value[1])
+                for key in value[1]:
+                    memo.shard[key] = number
+        return memo
+
+    def dump_shards(self) -> dict[int, tuple[str, dict[Any, Any]]]:
+        """Shard number → its value, for the shards that differ from those loaded (a shard whose
+        entries are exactly the ones it was loaded with is left as it is in the cache)."""
+        groups: dict[int, dict[Any, Any]] = {number: {} for number in range(SHARDS)}
+        known = self.shard
+        for key, value in self.new.items():
+            number = known.get(key)
+            groups[shard_of(key) if number is None else number][key] = value
+        env = environment()
+        return {
+            number: (env, entries) for number, entries in groups.items()
+            if self.origin.get(number) != len(entries) or any(key not in self.old for key in entries)
+        }
 
     # -- forked writers (``background.Background``) send back what they used and made --------------
     def delta(self) -> tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]:
