@@ -1,0 +1,138 @@
+"""The datasets' memo between builds (``export.memo``): sharded, safe when a shard is lost, keyed cheaply."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import build, incremental
+from generator.config import load_config
+from generator.export import memo as memos
+
+
+def _same_tree(cached: Path, clean: Path) -> None:
+    a = sorted(incremental.walk(cached))
+    assert a == sorted(incremental.walk(clean))
+    assert [rel for rel in a if not filecmp.cmp(cached / rel, clean / rel, shallow=False)] == []
+
+
+def _shards(out: Path) -> dict[str, int]:
+    folder = out.parent / ".site-cache"
+    return {p.name: p.stat().st_ino for p in folder.glob(f"{memos.SIDE_FILE}-*.pickle")}
+
+
+def _edit(project: Path, old: str, new: str, rel: str = "content/womens_homes/wh-gz.yml") -> None:
+    path = project / rel
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_a_second_build_rewrites_only_the_memo_shards_an_edit_changed(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One record's new name: the shards of the entries it changed are written again, the others
+    stay the files they were, and the data equal a clean build's."""
+    from generator.export import zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    before = _shards(out)
+    assert len(before) == memos.SHARDS
+    _edit(project, "name: 示例桂洲社区妇女之家", "name: 示例分片妇女之家")
+    cached = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    after = _shards(out)
+    assert sorted(after) == sorted(before)
+    kept = [name for name in before if after[name] == before[name]]
+    assert 0 < len(kept) < memos.SHARDS  # some rewritten (the edit), most kept
+    assert cached.datasets is not None and cached.datasets.reused.get("json", 0) == cached.records - 1
+
+
+def test_a_lost_or_corrupt_memo_shard_costs_only_its_entries(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shards deleted, shards of garbage and the memo of one file from before the shards: the next
+    build makes those entries again, gives the bytes of a clean build, and writes every shard back."""
+    from generator.export import zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    folder = out.parent / ".site-cache"
+    first, count = memos._SHARDS_OF["json"]
+    for number in range(first, first + count):  # the records' JSON: gone
+        (folder / f"{memos.shard_name(number)}.pickle").unlink()
+    first, count = memos._SHARDS_OF["csv"]
+    for number in range(first, first + count):  # the CSV text: garbage
+        (folder / f"{memos.shard_name(number)}.pickle").write_bytes(b"\x80\x05not a pickle")
+    legacy = folder / f"{memos.SIDE_FILE}.pickle"
+    legacy.write_bytes(b"old")
+    _edit(project, "name: 示例桂洲社区妇女之家", "name: 示例损坏妇女之家")
+    cached = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    assert len(_shards(out)) == memos.SHARDS and not legacy.exists()
+    assert cached.datasets is not None
+    reused = cached.datasets.reused
+    assert "json" not in reused and "csv" not in reused and reused.get("xlsx", 0) > 0  # the others still serve
+
+
+def test_shards_are_loaded_by_their_libraries_and_dumped_only_when_changed() -> None:
+    """``dump_shards`` leaves out a shard holding what it was loaded with; a shard of other library
+    versions (or not a memo at all) is not read."""
+    memo = memos.Memo()
+    for n in range(200):
+        memo.put(("json", f"h{n}"), f"text {n}")
+    shards = memo.dump_shards()
+    assert set(shards) == set(range(memos.SHARDS))  # nothing loaded: every shard written
+    saved = [shards[n] for n in range(memos.SHARDS)]
+    again = memos.Memo.load_shards(saved, {})
+    for n in range(200):
+        assert again.get(("json", f"h{n}")) == f"text {n}"
+    assert again.dump_shards() == {}
+    again.put(("json", "new"), "a new record")
+    assert set(again.dump_shards()) == {memos.shard_of(("json", "new"))}
+    assert saved[4][1]  # a shard of records' JSON
+    lost = memos.Memo.load_shards([saved[0], "garbage", *saved[2:4], ("zlib 0.0", saved[4][1]), *saved[5:]], {})
+    assert lost.old and all(key not in lost.old for key in saved[4][1])
+    for key in list(lost.old):  # this export uses every entry again
+        lost.get(key)
+    for key in saved[4][1]:
+        lost.put(key, saved[4][1][key])
+    assert set(lost.dump_shards()) == {1, 4}  # written again: the unreadable shard and the other library's
+
+
+def test_spans_of_records_are_keyed_by_their_parts_and_fall_back_to_their_values() -> None:
+    """A record table's run is digested by its records' parts (content hash and place), so the
+    same parts give the same key and a changed place a new one; a run with an id not in the parts
+    is digested by its values, and the two kinds never share a key."""
+    rows = [["a", 1, "x"], ["a", 2, "y"], ["b", 1, "z"]]
+    parts = memos.row_parts({"a": "hash-a", "b": "hash-b"}, {"a": "镇甲", "b": "镇乙"})
+    keyed = memos.spans(rows, True, "t_aliases", parts)
+    assert keyed == memos.spans([list(r) for r in rows], True, "t_aliases", dict(parts))
+    moved = memos.row_parts({"a": "hash-a", "b": "hash-b"}, {"a": "镇甲", "b": "镇丙"})
+    assert keyed != memos.spans(rows, True, "t_aliases", moved)
+    assert keyed != memos.spans(rows, True, "t_sources", parts)  # another table, other text
+    by_value = memos.spans(rows, True)
+    assert [d for _, _, d in by_value] != [d for _, _, d in keyed]
+    assert memos.spans(rows, True, "t_aliases", {"a": parts["a"]}) == by_value  # "b" unknown: by value
+    assert [d for _, _, d in memos.spans(rows, False)] == [b""] * len(by_value)
+
+
+def test_the_memo_shard_of_a_key_is_the_same_in_every_process() -> None:
+    """The shard comes from the key's bytes, not Python's salted ``hash``."""
+    import subprocess
+    import sys
+
+    key = ("segment", "容桂 街道 工会")
+    code = "from generator.export import memo; print(memo.shard_of(('segment', '容桂 街道 工会')))"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert int(shown.stdout) == memos.shard_of(key)
+    assert memos._SHARDS_OF["segment"][0] <= memos.shard_of(key) < sum(memos._SHARDS_OF["segment"])
