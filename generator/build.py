@@ -252,15 +252,16 @@ def _build_into(
         model.extra["releases"] = _releases(config)
         hashes = incremental.record_hashes(loaded.registry, state.files)
         everything = incremental.group_key(state.base, "records", *sorted(hashes.items()))
+        created = _source_date(config, loaded)  # once: without git it is a stat of every record file
         data_key = incremental.group_key(
-            everything, "datasets", _source_date(config, loaded), json.dumps(model.extra["releases"], default=str)
+            everything, "datasets", str(created), json.dumps(model.extra["releases"], default=str)
         )
         # The datasets are independent of the pages: write them on the other core meanwhile.
         data_job = None
         data_reused = datasets and state.can_reuse_group("datasets", data_key)
         data_memo = tmp / "datasets-memo"  # the export's fragments (their changed shards), for the next build
         if datasets and not data_reused:
-            data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo)
+            data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo, created)
 
     overrides = theme.prepare_overrides(work)
     env = pages.environment()  # the templates compiled once for both languages
@@ -363,7 +364,7 @@ def _build_into(
             exported, dictionary = state.new.extra["datasets"]
         elif data_reused:  # the previous files went missing meanwhile: write them after all
             data_reused = False
-            exported, dictionary = _write_datasets(loaded, tmp / "data", state, hashes, data_memo)
+            exported, dictionary = _write_datasets(loaded, tmp / "data", state, hashes, data_memo, created)
         else:
             exported, dictionary = data_job.result() if data_job else (None, None)
         if data_memo.is_dir():
@@ -460,13 +461,13 @@ def _write_search(
     return entries, written
 
 
-def _source_date(config: Config, loaded: Any) -> str:
+def _source_date(config: Config, loaded: Any) -> Any:
     """The datasets' timestamp (part of their cache key: it comes from git or the files' times)."""
     try:
         from generator.export import package
     except ImportError:
-        return ""
-    return str(package.source_date(config, [r.path for r in loaded.records]))
+        return None
+    return package.source_date(config, [r.path for r in loaded.records])
 
 
 LOCK_NAME = ".lock"
@@ -580,7 +581,8 @@ def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
 
 
 def _write_datasets(
-    loaded: Any, target: Path, state: Any = None, hashes: dict[str, str] | None = None, memo_file: Path | None = None
+    loaded: Any, target: Path, state: Any = None, hashes: dict[str, str] | None = None, memo_file: Path | None = None,
+    created: Any = None,
 ) -> tuple[Any, Any]:
     """The datasets and their data dictionary rows (``(None, None)`` without the export module).
 
@@ -601,7 +603,7 @@ def _write_datasets(
         memo = Memo.load_shards([state.side_file(shard_name(n)) for n in range(SHARDS)], hashes)
         (state.folder / f"{SIDE_FILE}.pickle").unlink(missing_ok=True)  # the memo in one file, before its shards
     try:
-        exported = write_datasets(loaded, target, validator="fast", memo=memo)
+        exported = write_datasets(loaded, target, validator="fast", memo=memo, created=created)
         if memo is not None and memo_file is not None:
             memo_file.mkdir(exist_ok=True)
             for number, value in memo.dump_shards().items():  # the shards left as they were stay in the cache

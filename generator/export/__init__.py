@@ -155,14 +155,16 @@ def data_dictionary(config: Any) -> list[DictionaryRow]:
 
 def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
                    validate: bool = True, validator: str | None = None,
-                   release: tuple[str, str] | None = None, memo: memos.Memo | None = None) -> ExportResult:
+                   release: tuple[str, str] | None = None, memo: memos.Memo | None = None,
+                   created: dt.datetime | None = None) -> ExportResult:
     """Write every format into ``out_dir`` atomically.
 
     ``validator`` (``"frictionless"`` or ``"fast"``) picks the package check; by default it
     follows the size (``package.choose_validator``).  ``release`` is ``(version, date)`` when
     ``hubdir release`` writes a release (see ``package.edition``).  On any failure raise (``ExportError``
     for expected ones) and leave ``out_dir`` untouched.  ``memo`` (``hubdir build``) holds the fragments
-    of the previous export (see ``memo``); the files are the same with or without it.
+    of the previous export (see ``memo``); the files are the same with or without it.  ``created`` is
+    ``package.source_date`` when the caller knows it already (``hubdir build``: its cache key).
     """
     if loaded.report.errors:
         raise ExportError("content", report=loaded.report)
@@ -172,7 +174,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
         meta = package.load_meta(config)
     except package.MetaError as exc:
         raise ExportError("metadata", meta=exc) from None
-    created = package.source_date(config, [r.path for r in loaded.records])
+    created = created or package.source_date(config, [r.path for r in loaded.records])
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _sweep(out_dir)
