@@ -787,37 +787,44 @@ class Cache:
             }
             values.append((FILES_NAME, header))  # after its shards (an entry is valid by its key alone)
             files.saved = dict(files.keys)
-        keep = dict(self._keep)
+        # The side files first, here: they lie in the build's temporary folder, which the build
+        # deletes as soon as this returns (a background thread moving them later found them gone,
+        # and the next build recomputed the whole search index).  Each is valid by its own key, so
+        # one newer than the state is still right.
+        self._move_side_files(dict(self._keep))
         if background and self.memory is not None:
             import threading
 
             self.memory.saver = threading.Thread(
-                target=self._save, args=(values, keep), name="hubdir-cache-save", daemon=False
+                target=self._save, args=(values,), name="hubdir-cache-save", daemon=False
             )
             self._saving = True  # the thread releases the hold
             self.memory.saver.start()
             return
-        self._save(values, keep)
+        self._save(values)
 
-    def _save(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
+    def _move_side_files(self, keep: dict[str, Path]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, path in keep.items():
+            try:
+                shutil.move(str(path), self.folder / f"{name}.pickle")
+            except OSError:
+                (self.folder / f"{name}.pickle").unlink(missing_ok=True)
+
+    def _save(self, values: list[tuple[str, Any]]) -> None:
         try:
-            self._write(values, keep)
+            self._write(values)
         finally:
             self._saving = False
             self.release()
 
-    def _write(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
+    def _write(self, values: list[tuple[str, Any]]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, value in values:
             tmp = self.folder / f".{name}.tmp"
             with open(tmp, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
-        for name, path in keep.items():
-            try:
-                shutil.move(str(path), self.folder / f"{name}.pickle")
-            except OSError:
-                (self.folder / f"{name}.pickle").unlink(missing_ok=True)
         self.journal.unlink(missing_ok=True)  # the state describes the site again
         if self.memory is not None:
             self.memory.stamp = _stamp(self.folder / STATE_NAME)
