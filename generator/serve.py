@@ -176,6 +176,11 @@ class Preview:
         self.files = FileCache()  # each file's checks, kept in memory between rebuilds
         self.memory = Memory()  # the last build's cache state, kept in memory and saved in the background
         self._changes: set[str] = set()
+        #: Files reported changed since the last consolidating build that succeeded: that build's
+        #: load trusts every other file (``build(changed=)``), so a change no build read yet (a
+        #: rebuild that failed early: a broken ``site_config.yml``, an invalid edit the fast path
+        #: refused) is passed again until one succeeds.
+        self._unsettled: set[Path] = set()
         self._by_path: tuple[Any, dict[str, Any]] = (None, {})
         self._wake = threading.Event()
         self._lock_changes = threading.Lock()
@@ -195,6 +200,7 @@ class Preview:
             self.status.building = True
             if changed:
                 self.status.consistent = False
+                self._unsettled.update(changed)  # before anything can fail
             ok = True
             fast: tuple[bool, str] | None = None
             if changed:
@@ -259,7 +265,7 @@ class Preview:
         }
         params = inspect.signature(build).parameters
         if changed is not None and "changed" in params:
-            kwargs["changed"] = changed
+            kwargs["changed"] = sorted(self._unsettled)
         if "files" in params:
             kwargs["files"] = self.files
         if "memory" in params:
@@ -268,6 +274,7 @@ class Preview:
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
             return False, render_text(report, self.lang)
+        self._unsettled.clear()
         # ``BuildResult.renderers``: lang → (page shell, renderer); an injected build without it
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})
