@@ -12,8 +12,10 @@ the errors in Chinese, without learning the build.  Design:
      cross-record checks, and re-renders only the pages that show the changed records;
   2. at once after it, an incremental ``build()`` (``generator/incremental.py``, the cache beside
      ``build/preview``) brings listings, area pages, section pages and the search index up to
-     date, byte-identical to a clean build.  Anything the fast path cannot handle (a new, deleted
-     or renamed record, a division, the configuration) goes straight to step 2;
+     date, byte-identical to a clean build; it too reads only the files reported changed since
+     the last such build that succeeded, the others come from memory.  Anything the fast path
+     cannot handle (a new, deleted or renamed record, a division, the configuration) goes
+     straight to step 2;
 - ``http.server`` on 127.0.0.1 serves the last good build, and adds to every
   HTML page a tiny script that polls ``/__hubdir__/status``: the page reloads
   after a rebuild and shows the validation errors in a banner when the last
