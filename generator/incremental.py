@@ -15,16 +15,11 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
   previous file where it is, after checking its size and mtime against the state.
-<<<<<<< HEAD
-* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) and the
-  datasets (keyed by every record) are reused whole or rebuilt whole; the search index is reused
-  whole when no record changed, else shard by shard: ``site/search_files.py`` rewrites the shards
-  whose bytes change and keeps the others (``reuse_file``, keyed by their SHA-256).
-=======
-* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav), the
-  search index and the datasets (keyed by every record) are reused whole or rebuilt whole; a rebuilt
-  export takes what an edit did not change from the previous export's fragments (``export/memo.py``).
->>>>>>> main
+* **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) are
+  reused whole or rebuilt whole; a rebuilt export takes what an edit did not change from the
+  previous export's fragments (``export/memo.py``); the search index is reused whole when no record
+  changed, else shard by shard: ``site/search_files.py`` rewrites the shards whose bytes change and
+  keeps the others (``reuse_file``, keyed by their SHA-256).
 
 The previous site plus its state (path → size, mtime, sha256, key, group) is the cache; the state
 lives beside the site (``build/.site-cache/``, git-ignored with ``build/``).  ``--no-cache`` ignores it.
@@ -167,8 +162,9 @@ def load(
     The cross-record checks (ids, references, hierarchy, divisions, status, shared credit codes) run
     over the whole new registry exactly as in ``validate.load``, so the report is the same.
     ``changed`` (``hubdir serve``, from file-system events) says which files may differ from the last
-    load: the others are not even read.  The preview's consolidating build passes nothing and so
-    reads every file, which repairs a missed event within seconds.
+    load: the others are not even read (nor ``stat``-ed).  The preview's consolidating build passes
+    them too (``build(changed=)``): at 100,000 records checking every file's stat cost a second of
+    the ten it has; its first build passes nothing and so checks every file.
     """
     from generator import validate
 
@@ -787,37 +783,44 @@ class Cache:
             }
             values.append((FILES_NAME, header))  # after its shards (an entry is valid by its key alone)
             files.saved = dict(files.keys)
-        keep = dict(self._keep)
+        # The side files first, here: they lie in the build's temporary folder, which the build
+        # deletes as soon as this returns (a background thread moving them later found them gone,
+        # and the next build recomputed the whole search index).  Each is valid by its own key, so
+        # one newer than the state is still right.
+        self._move_side_files(dict(self._keep))
         if background and self.memory is not None:
             import threading
 
             self.memory.saver = threading.Thread(
-                target=self._save, args=(values, keep), name="hubdir-cache-save", daemon=False
+                target=self._save, args=(values,), name="hubdir-cache-save", daemon=False
             )
             self._saving = True  # the thread releases the hold
             self.memory.saver.start()
             return
-        self._save(values, keep)
+        self._save(values)
 
-    def _save(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
+    def _move_side_files(self, keep: dict[str, Path]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, path in keep.items():
+            try:
+                shutil.move(str(path), self.folder / f"{name}.pickle")
+            except OSError:
+                (self.folder / f"{name}.pickle").unlink(missing_ok=True)
+
+    def _save(self, values: list[tuple[str, Any]]) -> None:
         try:
-            self._write(values, keep)
+            self._write(values)
         finally:
             self._saving = False
             self.release()
 
-    def _write(self, values: list[tuple[str, Any]], keep: dict[str, Path]) -> None:
+    def _write(self, values: list[tuple[str, Any]]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, value in values:
             tmp = self.folder / f".{name}.tmp"
             with open(tmp, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
-        for name, path in keep.items():
-            try:
-                shutil.move(str(path), self.folder / f"{name}.pickle")
-            except OSError:
-                (self.folder / f"{name}.pickle").unlink(missing_ok=True)
         self.journal.unlink(missing_ok=True)  # the state describes the site again
         if self.memory is not None:
             self.memory.stamp = _stamp(self.folder / STATE_NAME)

@@ -12,8 +12,10 @@ the errors in Chinese, without learning the build.  Design:
      cross-record checks, and re-renders only the pages that show the changed records;
   2. at once after it, an incremental ``build()`` (``generator/incremental.py``, the cache beside
      ``build/preview``) brings listings, area pages, section pages and the search index up to
-     date, byte-identical to a clean build.  Anything the fast path cannot handle (a new, deleted
-     or renamed record, a division, the configuration) goes straight to step 2;
+     date, byte-identical to a clean build; it too reads only the files reported changed since
+     the last such build that succeeded, the others come from memory.  Anything the fast path
+     cannot handle (a new, deleted or renamed record, a division, the configuration) goes
+     straight to step 2;
 - ``http.server`` on 127.0.0.1 serves the last good build, and adds to every
   HTML page a tiny script that polls ``/__hubdir__/status``: the page reloads
   after a rebuild and shows the validation errors in a banner when the last
@@ -176,6 +178,11 @@ class Preview:
         self.files = FileCache()  # each file's checks, kept in memory between rebuilds
         self.memory = Memory()  # the last build's cache state, kept in memory and saved in the background
         self._changes: set[str] = set()
+        #: Files reported changed since the last consolidating build that succeeded: that build's
+        #: load trusts every other file (``build(changed=)``), so a change no build read yet (a
+        #: rebuild that failed early: a broken ``site_config.yml``, an invalid edit the fast path
+        #: refused) is passed again until one succeeds.
+        self._unsettled: set[Path] = set()
         self._by_path: tuple[Any, dict[str, Any]] = (None, {})
         self._wake = threading.Event()
         self._lock_changes = threading.Lock()
@@ -195,6 +202,7 @@ class Preview:
             self.status.building = True
             if changed:
                 self.status.consistent = False
+                self._unsettled.update(changed)  # before anything can fail
             ok = True
             fast: tuple[bool, str] | None = None
             if changed:
@@ -259,7 +267,7 @@ class Preview:
         }
         params = inspect.signature(build).parameters
         if changed is not None and "changed" in params:
-            kwargs["changed"] = changed
+            kwargs["changed"] = sorted(self._unsettled)
         if "files" in params:
             kwargs["files"] = self.files
         if "memory" in params:
@@ -268,6 +276,7 @@ class Preview:
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
             return False, render_text(report, self.lang)
+        self._unsettled.clear()
         # ``BuildResult.renderers``: lang → (page shell, renderer); an injected build without it
         # simply leaves the fast path off (every rebuild is a full one).
         self._shells = dict(getattr(result, "renderers", None) or {})

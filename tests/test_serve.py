@@ -141,3 +141,23 @@ def test_a_plain_edit_is_applied_in_place_and_a_structural_one_is_not(preview: t
     _until(lambda: server.status.generation >= 5 and not server.status.building, "the structural edit")
     assert server.status.in_place == 1 and server.status.ok, server.status.message
     assert "上佳市社区" in (server.out_dir / "org" / "wh-gz" / "index.html").read_text("utf-8")
+
+
+def test_an_edit_no_build_has_read_yet_is_read_by_the_next_one(project: Path, tmp_path: Path):
+    """The consolidating build trusts the files no event reported (``build(changed=)``); a change whose
+    rebuild failed before any build read it (a broken ``site_config.yml`` stops the build first) must
+    still be read by the next build, which only hears of another file."""
+    server = Preview(load_config(project), tmp_path / "preview", "zh", echo=lambda _m: None)
+    assert server.rebuild()
+    config_file = project / "site_config.yml"
+    good_config = config_file.read_text("utf-8")
+    record = project / "content" / "womens_homes" / "wh-gz.yml"
+    record.write_text(record.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例桂洲未读", 1), "utf-8")
+    config_file.write_text(good_config + "\n  : [\n", "utf-8")  # the same save burst breaks the configuration
+    assert not server.rebuild([record, config_file])
+    config_file.write_text(good_config, "utf-8")
+    assert server.rebuild([config_file]), server.status.message  # the event names only the configuration
+    assert server.status.consistent
+    assert "示例桂洲未读" in (server.out_dir / "org" / "wh-gz" / "index.html").read_text("utf-8")
+    docs = "".join(p.read_text("utf-8") for p in (server.out_dir / "search" / "i" / "d").glob("*.json"))
+    assert "示例桂洲未读" in docs

@@ -591,16 +591,18 @@ class Completeness:
 def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
     """Which counted fields each active record has (records with no counted field are skipped)."""
     rows: list[RecordCompleteness] = []
+    fields = spec.fields()  # once, not per record (every section build measures every record)
     for name in COMPLETENESS_REGISTRIES:
         if name not in spec.completeness:
             continue
         for record in registry.records(name):
             if not record.active:
                 continue
-            applicable = [f for f in spec.fields() if spec.applies(record, f)]
+            applicable = [f for f in fields if spec.applies(record, f)]
             if not applicable:
                 continue
             town = registry.town_of(record.division)
+            has = {f: FIELD_TESTS[f](record.data) for f in applicable}
             rows.append(
                 RecordCompleteness(
                     registry=name,
@@ -608,8 +610,8 @@ def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
                     name=record.name,
                     division=record.division,
                     town=town.id if town is not None else "",
-                    present=tuple(f for f in applicable if FIELD_TESTS[f](record.data)),
-                    missing=tuple(f for f in applicable if not FIELD_TESTS[f](record.data)),
+                    present=tuple(f for f in applicable if has[f]),
+                    missing=tuple(f for f in applicable if not has[f]),
                     rel=record.rel,
                     name_en=str(record.get("name_en", "") or ""),
                 )

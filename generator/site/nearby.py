@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,13 @@ def phone_of(record: Record) -> str:
 def hours_of(record: Record) -> str:
     """The compact week of ``generator.hours`` ('' when none or unreadable: validation said so)."""
     value = record.get("opening_hours")
-    if not isinstance(value, str):
-        return ""
+    return _compact_week(value) if isinstance(value, str) else ""
+
+
+@lru_cache(maxsize=8192)
+def _compact_week(value: str) -> str:
+    """Why cached (``hours.parse`` is, ``compact`` is not): the near-me files and the map data need every
+    located record's week, twice per build, and most records share a handful of schedules."""
     try:
         return hours.compact(hours.parse(value))
     except hours.HoursError:
