@@ -787,7 +787,9 @@ def test_a_build_overtaken_by_another_build_of_the_same_site_writes_nothing(
     assert caught.value.key == "incremental.build.concurrent"
     assert "另一次构建" in caught.value.message("zh")
     site = out.resolve()
-    assert caught.value.message("zh") == f"另一次构建在此期间更新了 {site}，本次的改动没有写入（网站保持那次构建的结果）：请再运行一次"
+    assert caught.value.message("zh") == (
+        f"另一次构建在此期间更新了 {site}，本次的改动没有写入（网站保持那次构建的结果）：请再运行一次"
+    )
     assert caught.value.message("en") == (
         f"another build updated {site} meanwhile, so this one wrote nothing (the site is as that build left it): "
         "run the build again"
