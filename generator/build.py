@@ -695,7 +695,10 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
             "shown": t(lang, "site.listing.shown"),
             "sort": t(lang, "site.listing.sort"),
             "search_label": t(lang, "site.search.label"),
-            **{k: t(lang, f"pages.{k}") for k in ("plaque_scan", "plaque_print", "plaque_back", "plaque_label")},
+            "care": t(lang, "resident.care"),
+            "minimap": t(lang, "site.record.map"),
+            **{k: t(lang, f"pages.{k}") for k in ("plaque", "plaque_scan", "plaque_print", "plaque_back")},
+            "plaque_label": t(lang, "pages.plaque_label"),
         }
     )
     return {

@@ -91,7 +91,8 @@ def test_record_pages_keep_everything_a_resident_uses(synth_site: Path, lang: st
         assert f'<meta property="og:url" content="{url}">' in head and 'property="og:image"' in head
         assert re.search(r'<meta name="description" property="og:description" content="[^"]+">', head)
         assert '<a href="#hubdir-main" class="md-skip">' in text and 'id="hubdir-main"' in text
-        assert "data-hubdir-care" in text  # the large-text switch
+        # the search form's button only: JavaScript-only controls (large text, copy, plaque) are made by it
+        assert text.count("<button") == 1
         assert f'class="hubdir-lang" href="{other}org/{rid}/"' in text
         search = r'<form class="hubdir-search" role="search" action="[./]*search/"><input type="search" name="q"'
         assert re.search(search, text)
@@ -103,8 +104,8 @@ def test_record_pages_keep_everything_a_resident_uses(synth_site: Path, lang: st
             counts["dirs"] += 1
             assert all(host in text for host in ("uri.amap.com", "api.map.baidu.com", "apis.map.qq.com"))
         counts["open"] += "data-hubdir-open=" in text
-        counts["plaque"] += "data-hubdir-plaque" in text
-        counts["minimap"] += "data-hubdir-minimap" in text
+        counts["plaque"] += "data-plaque" in text
+        counts["minimap"] += '<div class="hubdir-minimap" data-lat=' in text
         counts["more"] += "../../kinds/" in text[text.index("<article") :]
     # every kind of page is in the sample (venues with directions, hours, plaques, maps; capped lists)
     assert all(n > 20 for n in counts.values()), counts
@@ -186,6 +187,19 @@ def test_the_largest_record_page_in_the_browser(
             assert page.locator(selector).first.is_visible(), selector
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], selector
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        # the controls the scripts make where the page marks them, named like the rest of the page
+        words = {key: t(lang, key) for key in ("resident.care", "directions.copy", "pages.plaque", "site.record.map")}
+        assert page.locator(".md-header .hubdir-care-toggle").inner_text() == words["resident.care"]
+        assert page.locator(".hubdir-care-toggle + .hubdir-lang").count() == 1
+        if page.locator("[data-hubdir-copy]").count():
+            copy = page.locator("dd > .hubdir-copy")
+            assert copy.is_visible() and copy.inner_text() == words["directions.copy"]
+            assert page.locator("dd > .hubdir-copy + [role=status]").count() == 1
+        if page.locator("[data-plaque]").count():
+            assert page.locator(".hubdir-verified > .hubdir-plaque-btn").inner_text() == words["pages.plaque"]
+        if page.locator(".hubdir-minimap").count():
+            assert page.locator(".hubdir-minimap").get_attribute("aria-label") == words["site.record.map"]
+            assert page.locator(".hubdir-minimap").get_attribute("role") == "region"
         main = page.locator("main.md-content").bounding_box()
         assert main and main["width"] <= min(viewport["width"], 61 * 20)  # Material's 61rem column
         assert not page.locator(".hubdir-printinfo").is_visible()

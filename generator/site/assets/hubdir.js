@@ -80,6 +80,8 @@
   var COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#6a3d9a", "#8c564b", "#ad1457", "#b35900", "#00796b"];
 
   function minimap(el) {
+    el.setAttribute("role", "region");
+    el.setAttribute("aria-label", T.minimap || "");
     // Leaflet (~150 KB) is fetched only once the small map scrolls into view.
     if ("IntersectionObserver" in window) {
       var seen = new IntersectionObserver(function (entries) {
@@ -219,7 +221,7 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-listing]"), listing);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-minimap]"), minimap);
+    Array.prototype.forEach.call(document.querySelectorAll(".hubdir-minimap[data-lat]"), minimap);
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-map]"), bigmap);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
