@@ -122,7 +122,7 @@ def test_light_record_page_in_the_browser(browser: Browser, base_url: str, viewp
     page.route("**/*.is.autonavi.com/**", lambda route: route.abort())
     try:
         page.goto(base_url + "org/wh-gz/")
-        for selector in (".hubdir-home", ".hubdir-search__input", ".hubdir-lang", ".hubdir-tabs a", "h1"):
+        for selector in (".hubdir-home", ".hubdir-search input", ".hubdir-lang", ".hubdir-tabs a", "h1"):
             assert page.is_visible(selector), selector
         box = page.locator(".hubdir-tabs").bounding_box()
         assert box is not None and box["width"] <= viewport["width"]
@@ -141,8 +141,8 @@ def test_light_record_page_in_the_browser(browser: Browser, base_url: str, viewp
         page.click(".hubdir-tabs a >> nth=2")
         page.wait_for_url("**/map/")
         page.go_back()
-        page.fill(".hubdir-search__input", "容桂")
-        page.press(".hubdir-search__input", "Enter")
+        page.fill(".hubdir-search input", "容桂")
+        page.press(".hubdir-search input", "Enter")
         page.wait_for_url("**/search/?q=*")
         page.wait_for_selector("[data-hubdir-search][data-state=done]", timeout=15000)
         assert page.locator(".hubdir-result__link").count() > 0

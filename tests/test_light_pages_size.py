@@ -216,7 +216,7 @@ def test_the_largest_record_page_in_the_browser(
         assert page.evaluate("document.activeElement.className") == "md-skip"
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "hubdir-main"
-        for selector in (".hubdir-home", ".hubdir-search__input", ".hubdir-search button", ".hubdir-care-toggle",
+        for selector in (".hubdir-home", ".hubdir-search input", ".hubdir-search button", ".hubdir-care-toggle",
                          ".hubdir-lang", ".hubdir-tabs a", ".hubdir-hotlines a", "h1", ".hubdir-dirs a"):
             box = page.locator(selector).first.bounding_box()
             assert page.locator(selector).first.is_visible(), selector
