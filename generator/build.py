@@ -727,7 +727,13 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
             "shown": t(lang, "site.listing.shown"),
             "sort": t(lang, "site.listing.sort"),
             "search_label": t(lang, "site.search.label"),
-            **{k: t(lang, f"pages.{k}") for k in ("plaque_scan", "plaque_print", "plaque_back", "plaque_label")},
+            "care": t(lang, "resident.care"),
+            "minimap": t(lang, "site.record.map"),
+            "staff": t(lang, "resident.fix.staff"),
+            "edit": t(lang, "site.record.edit"),
+            "correction": t(lang, "site.record.correction"),
+            **{k: t(lang, f"pages.{k}") for k in ("plaque", "plaque_scan", "plaque_print", "plaque_back")},
+            "plaque_label": t(lang, "pages.plaque_label"),
         }
     )
     return {
@@ -744,6 +750,19 @@ def _hub_extra(model: Any, lang: str) -> dict[str, Any]:
         "strings_json": json.dumps(strings, ensure_ascii=False, sort_keys=True),
         "hotlines": hotlines.strip_view(model.config, lang),
         "hotlines_label": t(lang, "hotlines.label"),
+        **_staff_links(model.config),
+    }
+
+
+def _staff_links(config: Config) -> dict[str, str]:
+    """Where a record page's staff links go, but for the record's own file (hubdir.js adds it)."""
+    from generator.site.model import safe_href
+
+    repo = config.site.get("repo_url")
+    branch = config.site.get("edit_branch", "main")
+    return {
+        "edit_base": (safe_href(f"{repo}/edit/{branch}/") or "") if repo else "",
+        "correction_url": safe_href(config.site.get("correction_url")) or "",
     }
 
 

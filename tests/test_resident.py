@@ -203,7 +203,7 @@ def test_record_page_offers_corrections_with_the_record_filled_in(resident_site:
     assert "示例顺德群团" in fix and 'src="../../assets/hubdir/brand/wechat-qr.png"' in fix
     assert (resident_site[1] / "assets/hubdir/brand/wechat-qr.png").is_file()
     # GitHub stays, for staff
-    assert "工作人员：" in fix and "github.com/example/hubdir-fixture/edit/main/content/youth_centers/yc-gz.yml" in fix
+    assert '<p class="hubdir-staff" data-edit="content/youth_centers/yc-gz.yml">' in fix  # links: hubdir.js
     en = html_of(resident_site[1] / "en", "org/yc-gz/")
     assert "Correction: 示例桂洲社区青年坊 (yc-gz)" in unquote(re.search(r'href="(mailto:[^"]+)"', en)[1])
 
@@ -246,12 +246,12 @@ def test_coverage_scores_stay_on_coverage_and_town_pages(resident_site: tuple[Pa
 # ------------------------------------------------------------------ print plaques
 def test_a_plaque_button_on_every_active_venue_and_no_sheet_pages(resident_site: tuple[Path, Path, object]) -> None:
     site = resident_site[1]
-    button = '<button class="hubdir-plaque-btn" data-hubdir-plaque hidden>打印挂牌</button>'  # no form: no type needed
+    mark = '<p class="hubdir-verified" data-plaque>'  # plaque.js puts its button on this line
     for path in ("org/yc-gz/", "org/wh-gz/", "org/hub-rg-women/"):
-        assert button in html_of(site, path), path
-    assert "data-hubdir-plaque" in html_of(site, "en/org/yc-gz/")  # in English too, printed in English
-    assert "data-hubdir-plaque" not in html_of(site, "org/so-rg-fitness/")  # not a venue
-    assert "data-hubdir-plaque" not in html_of(site, "org/hub-dl-old-union/")  # dissolved
+        assert mark in html_of(site, path) and "<button" not in html_of(site, path).split("<main", 1)[1], path
+    assert mark in html_of(site, "en/org/yc-gz/")  # in English too, printed in English
+    assert "data-plaque" not in html_of(site, "org/so-rg-fitness/")  # not a venue
+    assert "data-plaque" not in html_of(site, "org/hub-dl-old-union/")  # dissolved
     assert not list(site.rglob("sheet"))  # no page per venue any more
     # what the plaque prints is marked on the page itself: phone, hours, address, services
     record = html_of(site, "org/yc-gz/")

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import microdata_support
 import pytest
 
 from generator import build
@@ -268,31 +269,56 @@ def test_xss_record_renders_as_inert_text(site: Path) -> None:
         assert "&lt;script&gt;alert" in html
         assert all(not name.startswith("on") for name, _ in links.attrs_seen)
         assert all("javascript:" not in v.lower() for _, _, v in links.refs)
-        assert len(links.jsonld) == (1 if lang_root == site else 0)  # once, on the canonical (Chinese) page
-        for block in links.jsonld:
-            assert "</" not in block and "<" not in block
-            data = json.loads(block)
-            assert data["name"] == '示例桂洲社区妇女之家 <script>alert("x")</script>'
+        assert links.jsonld == []  # the facts are microdata on the text shown
+        found = microdata_support.items(html, "https://example.org/hubdir/org/wh-gz/")
+        assert len(found) == (1 if lang_root == site else 0)  # once, on the canonical (Chinese) page
+        for item in found:
+            assert item.one("name") == '示例桂洲社区妇女之家 <script>alert("x")</script>'
         assert "{{ config }}" in html  # template syntax in data stays text
 
 
-def test_record_page_content(site: Path) -> None:
+def microdata(site: Path, path: str) -> list[microdata_support.Item]:
+    html = (site / path / "index.html").read_text("utf-8")
+    return microdata_support.items(html, "https://example.org/hubdir/" + path)
+
+
+def test_record_page_content(site: Path, loaded) -> None:  # type: ignore[no-untyped-def]
     html = (site / "org" / "hub-d-union" / "index.html").read_text("utf-8")
-    assert '<a href="tel:0757-22220001">0757-22220001</a>' in html
+    # the first phone is the entity's schema.org "telephone" (its number, not the note after it)
+    assert '<a href="tel:0757-22220001"><span itemprop="telephone">0757-22220001</span></a>（办公室）' in html
     assert '<a href="mailto:union@example.org">union@example.org</a>' in html
     assert 'href="https://union.example.org/"' in html
     assert "示例职工之家" in html  # WeChat account as text
     assert "周一至周五：08:30-12:00，14:30-17:30" in html
     assert "维权服务" in html and "外来务工人员" in html
-    assert 'href="https://github.com/example/hubdir-fixture/edit/main/content/hubs/hub-d-union.yml"' in html
-    assert 'href="https://github.com/example/hubdir-fixture/issues/new?template=correction.yml"' in html
+    # the staff links are written by hubdir.js (test_light_pages): the record's file on the page, the
+    # addresses' shared beginnings once in the cached script
+    assert '<p class="hubdir-staff" data-edit="content/hubs/hub-d-union.yml"></p>' in html
+    script = (site / "assets" / "hubdir" / "light.zh.js").read_text("utf-8")
+    shared = json.loads(script.split(";\n", 1)[0].removeprefix("window.hubdirMeta="))
+    assert shared["hubdir-edit"] == "https://github.com/example/hubdir-fixture/edit/main/"
+    assert shared["hubdir-correction"] == "https://github.com/example/hubdir-fixture/issues/new?template=correction.yml"
     assert "最近核实：2025-06-01" in html
-    data = json.loads(parse(site / "org" / "hub-rg-union" / "index.html").jsonld[0])
-    assert data["@type"] == "GovernmentOrganization"
-    assert data["parentOrganization"]["url"] == "https://example.org/hubdir/org/hub-d-union/"
-    full = json.loads(parse(site / "org" / "hub-d-union" / "index.html").jsonld[0])
-    assert full["telephone"] == "0757-22220001" and full["geo"]["latitude"] == 22.8406
-    assert full["address"]["postalCode"] == "528300"
+    (data,) = microdata(site, "org/hub-rg-union/")
+    assert data.type == "https://schema.org/GovernmentOrganization"
+    assert data.one("url") == "https://example.org/hubdir/org/hub-rg-union/"
+    parent = data.one("parentOrganization")
+    assert parent.type == "https://schema.org/GovernmentOrganization"
+    assert parent.one("url") == "https://example.org/hubdir/org/hub-d-union/"
+    assert parent.one("name") == "示例区总工会" == loaded.registry.get("hubs", "hub-d-union").name
+    (full,) = microdata(site, "org/hub-d-union/")
+    record = loaded.registry.get("hubs", "hub-d-union").data
+    assert full.one("name") == record["name"] and full.one("taxID") == record["uscc"] == "81440606MC00000111"
+    assert full.one("telephone") == "0757-22220001"
+    geo = full.one("geo")
+    assert geo.type == "https://schema.org/GeoCoordinates"
+    assert float(geo.one("latitude")) == record["location"]["lat"] == 22.8406
+    assert float(geo.one("longitude")) == record["location"]["lon"]
+    address = full.one("address")
+    assert address.type == "https://schema.org/PostalAddress" and address.one("postalCode") == "528300"
+    assert address.one("streetAddress") == record["address"] and address.one("addressCountry") == "CN"
+    assert full.props["openingHours"] == [record["opening_hours"]] == ["Mo-Fr 08:30-12:00,14:30-17:30"]
+    assert not microdata(site, "en/org/hub-d-union/")  # the English page links to the Chinese one
     en = (site / "en" / "org" / "hub-d-union" / "index.html").read_text("utf-8")
     assert "Mon–Fri: 08:30-12:00, 14:30-17:30" in en and "Rights protection" in en
     assert "Example District Federation of Trade Unions" in en

@@ -3,8 +3,8 @@ a hub's office — drawn by the browser from the record page itself.
 
 Why not a page per venue (as before): at province scale that was ~50,000 extra pages (7.5 KB each,
 ~0.35 GB) and ~1.7 ms of CPU each on every build for a QR code drawn at build time, for a sheet a
-member of staff prints a few times a year.  Now a venue's record page carries one button
-(``打印挂牌``, hidden without JavaScript); ``assets/hubdir/plaque.js`` builds the plaque from what the
+member of staff prints a few times a year.  Now a venue's record page marks one line (``data-plaque``)
+where ``assets/hubdir/plaque.js`` puts its button (``打印挂牌``) and builds the plaque from what the
 page already shows (the name, the rows marked ``data-p``: phone, hours, address, services), loads the
 QR library (qrcode-generator, MIT, vendored under ``assets/vendor/qrcode-generator/``) only when the
 button is pressed, draws the page's address as an SVG QR code and opens the print dialog.  Without

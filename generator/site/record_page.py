@@ -56,7 +56,6 @@ _WORDS = (
     "site.record.unit",
     "site.record.address",
     "site.record.postal_code",
-    "directions.copy",
     "site.record.services",
     "site.record.target_groups",
     "directions.title",
@@ -80,15 +79,14 @@ _WORDS = (
     "site.record.posts",
     "site.record.location",
     "site.record.on_map",
-    "site.record.map",
     "site.record.sources",
     "site.record.never_verified",
     "resident.fix.title",
-    "resident.fix.staff",
-    "site.record.edit",
-    "site.record.correction",
-    "pages.plaque",
 )
+
+
+#: schema.org's types for microdata's ``itemtype`` (https, as the JSON-LD ``@context`` was).
+SCHEMA = "https://schema.org/"
 
 
 class RecordHTML:
@@ -101,6 +99,11 @@ class RecordHTML:
         self.lang = lang
         self.w = {key: esc(t(lang, key)) for key in _WORDS}
         self.sep = "、" if lang == "zh" else ", "
+
+    @staticmethod
+    def prop(md: dict[str, Any] | None, name: str) -> str:
+        """`` itemprop="name"`` on a page with microdata (the Chinese one), nothing on the other."""
+        return f' itemprop="{name}"' if md else ""
 
     def tr(self, key: str, **args: Any) -> str:
         return esc(t(self.lang, key, **args))
@@ -169,13 +172,20 @@ class RecordHTML:
     def render(self, r: dict[str, Any], fix: list[dict[str, Any]], plaque: bool) -> str:
         w, zh, here = self.w, self.zh, r["path"]
         near = r.get("near") or {}
-        o: list[str] = ['<article class="hubdir-record">']
-        if self.lang == "zh":  # the entity's JSON-LD once, on its canonical page (its "url"), not per language
-            o.append(f'<script type="application/ld+json">{r["json_ld"]}</script>')
+        # schema.org microdata once per entity, on its canonical (Chinese) page: properties on the text
+        # the page shows (``model.schema`` says why not JSON-LD); "url" is the page itself
+        md = r.get("schema")
+        if md:
+            o = [f'<article class="hubdir-record" itemscope itemtype="{SCHEMA}{md["type"]}">']
+            o.append('<link itemprop="url" href="./">')
+            if r["dissolved_on"]:
+                o.append(f'<meta itemprop="dissolutionDate" content="{esc(r["dissolved_on"])}">')
+        else:
+            o = ['<article class="hubdir-record">']
         o.append(f'<p class="hubdir-eyebrow"><span class="hubdir-kind">{esc(r["kind"])}</span>')
         for d in reversed(r["divisions"]):
             o.append(f" · {self.link(short_rel(here, d['path']), d['name'])}")
-        o.append(f"</p><h1{self.zh_lang(r['name'])}>{esc(r['name'])}</h1>")
+        o.append(f"</p><h1{self.zh_lang(r['name'])}{self.prop(md, 'name')}>{esc(r['name'])}</h1>")
         if r["name_en"]:
             o.append(f'<p class="hubdir-name-en" lang="en">{esc(r["name_en"])}</p>')
         if r["aliases"]:
@@ -201,13 +211,22 @@ class RecordHTML:
         if r["unit"]:
             o.append(f"<dt>{w['site.record.unit']}</dt><dd>{zh(r['unit'])}</dd>")
         if r["address"]:
-            o.append(f"<dt data-p>{w['site.record.address']}</dt><dd>{zh(r['address'])}")
+            # the copy button and its status line are made by nearby.js from the marked address (a
+            # JavaScript-only control: ~115 bytes of HTML in ~200,000 pages that had them hidden)
+            address = r["address"]
+            o.append(f"<dt data-p>{w['site.record.address']}</dt>")
+            if md:
+                o.append(f'<dd itemprop="address" itemscope itemtype="{SCHEMA}PostalAddress">')
+                o.append('<meta itemprop="addressCountry" content="CN">')
+                o.append('<span itemprop="streetAddress" data-hubdir-copy>')
+            else:
+                o.append(f"<dd><span data-hubdir-copy{self.zh_lang(address)}>")
+            o.append(f"{esc(address)}</span>")
             if r["postal_code"]:
-                o.append(f"（{w['site.record.postal_code']} {esc(r['postal_code'])}）")
-            o.append(
-                f' <button class="hubdir-copy" data-hubdir-copy="{esc(r["address"])}" hidden>'
-                f'{w["directions.copy"]}</button><span role="status"></span></dd>'
-            )
+                code = esc(r["postal_code"])
+                o.append(f"（{w['site.record.postal_code']} ")
+                o.append(f'<span itemprop="postalCode">{code}</span>）' if md else f"{code}）")
+            o.append("</dd>")
         if r["services"]:
             o.append(f"<dt data-p>{w['site.record.services']}</dt><dd>{esc(self.sep.join(r['services']))}</dd>")
         if r["target_groups"]:
@@ -217,19 +236,29 @@ class RecordHTML:
             links = " ".join(f'<a href="{esc(d["href"])}">{esc(d["label"])}</a>' for d in near["dirs"])
             o.append(f'<p class="hubdir-dirs"><span>{w["directions.title"]}</span> {links}</p>')
         o.append("<dl>")
+        telephone = md["telephone"] if md else ""
         for c in r["contacts"]:
             mark = " data-p" if c["kind"] in PHONE_TYPES else ""
-            o.append(f"<dt{mark}>{esc(c['type'])}</dt><dd>")
+            value, prop = esc(c["value"]), ""
+            if telephone and c["kind"] in PHONE_TYPES and c["value"] == telephone:
+                telephone = ""  # the first phone is the entity's "telephone": the row, or its number if noted
+                if c["note"]:
+                    value = f'<span itemprop="telephone">{value}</span>'
+                else:
+                    prop = ' itemprop="telephone"'
+            o.append(f"<dt{mark}>{esc(c['type'])}</dt><dd{prop}>")
             if c["href"]:
                 extra = ' rel="nofollow"' if c["kind"] == "website" else ""
-                o.append(f'<a href="{esc(c["href"])}"{extra}>{esc(c["value"])}</a>')
+                o.append(f'<a href="{esc(c["href"])}"{extra}>{value}</a>')
             else:
-                o.append(esc(c["value"]))
+                o.append(value)
             if c["note"]:
                 o.append(f"（{zh(c['note'])}）")
             o.append("</dd>")
         if r["hours"]:
             o.append(f"<dt data-p>{w['site.record.hours']}</dt><dd>")
+            for part in md["hours"] if md else ():  # schema.org's syntax, not the lines shown
+                o.append(f'<meta itemprop="openingHours" content="{esc(part)}">')
             if near.get("open"):
                 o.append(f'<span class="hubdir-open" data-hubdir-open="{esc(near["open"])}" hidden></span>')
             for line in r["hours"]:
@@ -250,7 +279,7 @@ class RecordHTML:
         if r["established_on"]:
             o.append(f"<dt>{w['site.record.established']}</dt><dd>{esc(r['established_on'])}</dd>")
         if r["uscc"]:
-            o.append(f"<dt>{w['site.record.uscc']}</dt><dd><code>{esc(r['uscc'])}</code></dd>")
+            o.append(f"<dt>{w['site.record.uscc']}</dt><dd><code{self.prop(md, 'taxID')}>{esc(r['uscc'])}</code></dd>")
         o.append("</dl>")
         if r["description"]:
             text = r["description"]
@@ -259,7 +288,7 @@ class RecordHTML:
         if r["parent"] or r["children"] or r["carriers"] or r["groups"] or r["hosts"] or r["predecessors"]:
             o.append(f"<h2>{w['site.record.relations']}</h2>")
             if r["parent"]:
-                o.append(f"<p>{esc(r['parent_label'])}{self.ref(r['parent'], here)}</p>")
+                o.append(self.parent(r, md))
             # hosts and groups: the label names their kind (入驻的社区青年坊, 入驻的社会组织); the others
             # start from the page's own kind (a union's member unions say nothing more)
             for key, word, more, own in (
@@ -299,15 +328,21 @@ class RecordHTML:
             o.append("</ul>")
         if r["point"]:
             lat, lon = r["point"]
+            # hubdir.js draws the map and names it (role, label): an empty box says nothing without it
             o.append(
-                f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" data-hubdir-minimap '
-                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}" role="region" '
-                f'aria-label="{w["site.record.map"]}"></div>'
+                f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" '
+                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}"></div>'
             )
             loc = r["location"]
             coords = self.tr("site.record.coords", lat=loc.get("lat"), lon=loc.get("lon"))
+            scope = ""
+            if md:  # the coordinates shown are the item's "geo"
+                scope = f' itemprop="geo" itemscope itemtype="{SCHEMA}GeoCoordinates"'
+                coords = self.tr("site.record.coords", lat="\x00", lon="\x01")
+                coords = coords.replace("\x00", f'<span itemprop="latitude">{esc(loc.get("lat"))}</span>')
+                coords = coords.replace("\x01", f'<span itemprop="longitude">{esc(loc.get("lon"))}</span>')
             o.append(
-                f'<p class="hubdir-small">{coords} · <a href="{esc(short_rel(here, "map/"))}#{esc(r["id"])}">'
+                f'<p class="hubdir-small"{scope}>{coords} · <a href="{esc(short_rel(here, "map/"))}#{esc(r["id"])}">'
                 f"{w['site.record.on_map']}</a></p>"
             )
         o.append(f'<h2>{w["site.record.sources"]}</h2><ul>')
@@ -325,19 +360,32 @@ class RecordHTML:
             if s.get("note"):
                 o.append(f"。{zh(s['note'])}")
             o.append("</li>")
-        o.append('</ul><p class="hubdir-verified">')
+        # plaque.js puts its button on this line (``site/plaque.py``): the mark, not a hidden button
+        o.append('</ul><p class="hubdir-verified" data-plaque>' if plaque else '</ul><p class="hubdir-verified">')
         if r["last_verified"]:
             o.append(self.tr("site.record.last_verified", date=r["last_verified"]))
         else:
             o.append(w["site.record.never_verified"])
         o.append(" · " + self.tr("resident.record.id", id=r["id"]))
-        if plaque:  # plaque.js shows it and draws the A4 plaque from this page (``site/plaque.py``)
-            button = '<button class="hubdir-plaque-btn" data-hubdir-plaque hidden>'
-            o.append(f" {button}{w['pages.plaque']}</button>")
         o.append("</p>")
         o.append(self.fix(r, fix))
         o.append("</div></article>")
         return "".join(o)
+
+    def parent(self, r: dict[str, Any], md: dict[str, Any] | None) -> str:
+        """The parent organization (or the venue's hub); with microdata its "parentOrganization": a
+        name and the page's link (a relative link is the absolute address microdata reads)."""
+        parent, label = r["parent"], esc(r["parent_label"])
+        if not md or not parent.get("path"):
+            return f"<p>{label}{self.ref(parent, r['path'])}</p>"
+        scope = f' itemprop="parentOrganization" itemscope itemtype="{SCHEMA}{md["parent_type"]}"'
+        link = short_rel(r["path"], parent["path"])
+        name = f'<span itemprop="name">{esc(parent["name"])}</span>'
+        out = f'<p{scope}>{label}<a href="{esc(link)}" itemprop="url">{name}</a>'
+        status = parent.get("status")
+        if status and status != "active":
+            out += f' <span class="hubdir-status hubdir-status--{esc(status)}">{esc(parent["status_label"])}</span>'
+        return out + "</p>"
 
     def fix(self, v: dict[str, Any], fix: list[dict[str, Any]]) -> str:
         """Corrections without GitHub (issue 14): the configured channels with this record filled in."""
@@ -365,14 +413,10 @@ class RecordHTML:
                     )
                 o.append("</li>")
             o.append("</ul></section>")
+        # staff links (edit on GitHub, report a correction there): hubdir.js writes them from the record's
+        # file and the two addresses' shared beginnings in the cached light.<lang>.js (``shell``): ~300
+        # bytes of every page, for pages that need JavaScript themselves (GitHub's editor and issue forms)
         edit, correction = v["edit_url"], v["correction_url"]
         if edit or correction:
-            o.append(f'<p class="hubdir-staff">{w["resident.fix.staff"]}')
-            if edit:
-                o.append(f'<a href="{esc(edit)}" rel="nofollow">{w["site.record.edit"]}</a>')
-            if edit and correction:
-                o.append(" · ")
-            if correction:
-                o.append(f'<a href="{esc(correction)}" rel="nofollow">{w["site.record.correction"]}</a>')
-            o.append("</p>")
+            o.append(f'<p class="hubdir-staff" data-edit="{esc(v["edit_path"]) if edit else ""}"></p>')
         return "".join(o)

@@ -75,6 +75,8 @@ def write_bundles(site: Path, lang: str, stylesheets: list[str], scripts: list[s
         "hubdir-strings": hub["strings_json"],
         "hubdir-root": ROOT,
         "hubdir-site-root": ROOT if lang == "zh" else ROOT + "../",
+        "hubdir-edit": hub.get("edit_base", ""),
+        "hubdir-correction": hub.get("correction_url", ""),
     }
     meta = "window.hubdirMeta=" + json.dumps(values, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
     parts = [meta + ";\n"] + [(site / src).read_text("utf-8") + "\n;\n" for src in scripts]

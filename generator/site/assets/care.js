@@ -5,6 +5,19 @@
   "use strict";
   var KEY = "hubdir-care", root = document.documentElement;
   var buttons = document.querySelectorAll("[data-hubdir-care]");
+  var header = document.querySelector(".hubdir-light .md-header .hubdir-lang");
+  if (!buttons.length && header) {
+    /* the light pages (records, areas, listings) have no button in their HTML: a control that only
+       works with JavaScript is made by it, before the language switch (its label from window.hubdirMeta) */
+    var T = {};
+    try { T = JSON.parse((window.hubdirMeta || {})["hubdir-strings"] || "{}"); } catch (e) { T = {}; }
+    var made = document.createElement("button");
+    made.className = "hubdir-care-toggle";
+    made.setAttribute("data-hubdir-care", "");
+    made.textContent = T.care || "大字模式";
+    header.parentNode.insertBefore(made, header);
+    buttons = [made];
+  }
   function apply(on) {
     root.classList.toggle("hubdir-care", on);
     Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", on ? "true" : "false"); });

@@ -80,6 +80,8 @@
   var COLORS = ["#1f5fa8", "#c0392b", "#2e7d32", "#6a3d9a", "#8c564b", "#ad1457", "#b35900", "#00796b"];
 
   function minimap(el) {
+    el.setAttribute("role", "region");
+    el.setAttribute("aria-label", T.minimap || "");
     // Leaflet (~150 KB) is fetched only once the small map scrolls into view.
     if ("IntersectionObserver" in window) {
       var seen = new IntersectionObserver(function (entries) {
@@ -217,9 +219,38 @@
     }).catch(function (err) { if (list) list.textContent = String(err); });
   }
 
+  /* what a printed light page says first: the site and the page's address (on screen it is hidden).
+     Made here from the header's site name and the canonical address, not written into ~200,000 pages. */
+  function printInfo() {
+    var main = document.querySelector(".hubdir-light main"), home = document.querySelector(".hubdir-home");
+    var canonical = document.querySelector('link[rel="canonical"]');
+    if (!main || !home || !canonical || main.querySelector(".hubdir-printinfo")) return;
+    var line = document.createElement("p");
+    line.className = "hubdir-printinfo";
+    line.textContent = home.textContent + " · " + canonical.href;
+    main.insertBefore(line, main.firstChild);
+  }
+
+  /* a record page's staff links: its file's edit page and the correction form (record_page.fix) */
+  function staffLinks(el) {
+    var edit = meta("hubdir-edit"), path = el.getAttribute("data-edit"), correction = meta("hubdir-correction");
+    var links = [];
+    if (edit && path) links.push([edit + path, T.edit]);
+    if (correction) links.push([correction, T.correction]);
+    el.textContent = T.staff || "";
+    links.forEach(function (link, i) {
+      if (i) el.appendChild(document.createTextNode(" · "));
+      var a = document.createElement("a");
+      a.href = link[0]; a.rel = "nofollow"; a.textContent = link[1] || "";
+      el.appendChild(a);
+    });
+  }
+
   function init() {
+    printInfo();
+    Array.prototype.forEach.call(document.querySelectorAll(".hubdir-staff[data-edit]"), staffLinks);
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-listing]"), listing);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-minimap]"), minimap);
+    Array.prototype.forEach.call(document.querySelectorAll(".hubdir-minimap[data-lat]"), minimap);
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-map]"), bigmap);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();

@@ -1,16 +1,23 @@
 /* hubdir 打印挂牌: a venue's record page prints as an A4 plaque (issue 14 item 11; generator/site/plaque.py).
-   The button is hidden without JavaScript (the page then prints as itself). Pressed, it builds the plaque
+   The button is made by this script (without JavaScript the page prints as itself). Pressed, it builds the plaque
    from what the page shows (the name, the kind, the rows marked data-p: phone, hours, address, services),
    loads the QR library only now (qrcode-generator, served by this site), draws the page's address as an
    SVG QR code and opens the print dialog. "Back" (or Esc) returns to the full page. */
 (function () {
   "use strict";
-  var button = document.querySelector("[data-hubdir-plaque]");
-  if (!button) { return; }
+  /* the page marks the line the button goes on (data-plaque: a JavaScript-only control is made by it) */
+  var mark = document.querySelector("[data-plaque]");
+  if (!mark) { return; }
   var shared = window.hubdirMeta || {};
   var read = function (name) { var m = document.querySelector('meta[name="' + name + '"]'); return m ? m.content : shared[name] || ""; };
   var T = {};
   try { T = JSON.parse(read("hubdir-strings") || "{}"); } catch (e) { T = {}; }
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "hubdir-plaque-btn";
+  button.setAttribute("data-hubdir-plaque", "");
+  button.textContent = T.plaque || "打印挂牌";
+  mark.append(" ", button);
   var root = document.documentElement, plaque = null, loading = null;
 
   function el(tag, cls, text) {
@@ -91,7 +98,6 @@
       window.print();
     }).catch(function () { window.print(); }).then(function () { button.disabled = false; });
   }
-  button.hidden = false;
   button.addEventListener("click", open);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape" && root.classList.contains("hubdir-plaque-on")) { close(); } });
 })();

@@ -181,10 +181,21 @@
   }
 
   /* ---------- copy the address ---------- */
-  function copyButton(button) {
+  /* a button carries its text (near-me results); on a record page the marked address is the text and
+     the button and its status line are made here, at the end of the address's row (no hidden button
+     in every page's HTML) */
+  function copyButton(el) {
+    var button = el;
+    if (el.tagName !== "BUTTON") {
+      button = document.createElement("button");
+      button.type = "button"; button.className = "hubdir-copy"; button.textContent = say("dir_copy");
+      var live = document.createElement("span");
+      live.setAttribute("role", "status");
+      el.parentNode.append(" ", button, live);
+    }
     button.hidden = false;
     button.addEventListener("click", function () {
-      var text = button.getAttribute("data-hubdir-copy"), status = button.nextElementSibling;
+      var text = el === button ? button.getAttribute("data-hubdir-copy") : el.textContent, status = button.nextElementSibling;
       var done = function (ok) { if (status) status.textContent = say(ok ? "dir_copied" : "dir_copy_failed"); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy(text)); });
