@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import gc
+import gzip
 import html
 import json
 import multiprocessing
@@ -817,8 +818,11 @@ def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
         return
     parts = []
     for index in range(0, len(urls), SITEMAP_LIMIT):
-        name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml"
-        (site / name).write_text(urlset(urls[index : index + SITEMAP_LIMIT]), "utf-8")
+        # The parts gzipped (the protocol allows it; crawlers fetch them, people never do): at
+        # province scale five parts of ~4.4 MB each shrink to ~0.5 MB.  ``mtime=0``: the same bytes every build.
+        name = f"sitemap-{index // SITEMAP_LIMIT + 1}.xml.gz"
+        part = urlset(urls[index : index + SITEMAP_LIMIT]).encode("utf-8")
+        (site / name).write_bytes(gzip.compress(part, compresslevel=9, mtime=0))
         parts.append(f"<sitemap><loc>{xml_escape(base + name)}</loc></sitemap>\n")
     (site / "sitemap.xml").write_text(
         f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n", "utf-8"

@@ -194,6 +194,32 @@ def test_sitemap_lists_every_page(site: Path) -> None:
     assert base + "org/wh-sx/" in listed and base + "en/area/440606006001/" in listed
 
 
+def test_a_sitemap_over_the_protocols_limit_is_an_index_of_gzipped_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over 50,000 addresses (a province) the sitemap is an index of parts; together they list every page once."""
+    import gzip
+
+    page_paths = {"zh": [f"org/r{n}/" for n in range(5)], "en": [f"org/r{n}/" for n in range(3)]}
+    monkeypatch.setattr(build, "SITEMAP_LIMIT", 3)
+    (tmp_path / "sitemap-9.xml").write_text("stale", "utf-8")  # a part of an earlier, larger site
+    build._sitemaps(tmp_path, "https://example.org/", page_paths)
+    index = (tmp_path / "sitemap.xml").read_text("utf-8")
+    assert "<sitemapindex" in index
+    parts = re.findall(r"<loc>([^<]+)</loc>", index)
+    assert parts == [f"https://example.org/sitemap-{n}.xml.gz" for n in (1, 2, 3)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["sitemap.xml", *(u.rsplit("/", 1)[1] for u in parts)])
+    listed = []
+    for url in parts:
+        raw = (tmp_path / url.rsplit("/", 1)[1]).read_bytes()
+        assert raw[4:8] == b"\0\0\0\0"  # no timestamp in the gzip header: the same bytes every build
+        text = gzip.decompress(raw).decode("utf-8")
+        assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<urlset')
+        listed += re.findall(r"<loc>([^<]+)</loc>", text)
+    base = "https://example.org/"
+    assert listed == [f"{base}org/r{n}/" for n in range(5)] + [f"{base}en/org/r{n}/" for n in range(3)]
+
+
 def test_internal_links_resolve_and_nothing_loads_from_other_hosts(site: Path) -> None:
     allowed_link_hosts = {"example.org", "github.com", "union.example.org", "creativecommons.org", *directions.HOSTS}
     problems = []
