@@ -63,7 +63,7 @@ CHROMIUM_ARGS = [
 #: ways residents ask (bench/search_bench.py: place + kind, a synonym, a hotline, a typo, English).
 QUERIES = ("妇女之家", "婚姻家庭调解", "巾帼健身队", *search_bench.BROWSER_QUERIES)
 #: Where the site's search lives (generator/site: header form → search/?q= → the search page's own box).
-HEADER_INPUT = "input.hubdir-search__input"
+HEADER_INPUT = ".hubdir-search input"
 SEARCH_INPUT = ".hubdir-search-page__input"
 RESULT = ".hubdir-result"
 INDEX_URL_PART = f"/{INDEX_DIR}/"

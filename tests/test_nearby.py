@@ -238,7 +238,9 @@ def test_built_site_carries_the_nearby_asset_and_holidays(built_site: tuple[Path
     }
     page = (site / "org" / "yc-gz" / "index.html").read_text("utf-8")
     assert 'data-hubdir-open="|540-1260|=|=|=|=|=|"' in page
-    assert page.count('class="hubdir-dirs"') == 1 and "<span data-hubdir-copy>示例容桂桂洲大道 88 号二楼</span>" in page
+    assert page.count('class="hubdir-dirs"') == 1 and (
+        '<span itemprop="streetAddress" data-hubdir-copy>示例容桂桂洲大道 88 号二楼</span>' in page
+    )
 
 
 def test_unlocated_and_dissolved_records_get_no_directions(project: Path, tmp_path: Path) -> None:
