@@ -173,6 +173,15 @@ def test_listing_filter_reaches_the_record(page: Page, base_url: str) -> None:
     assert page.locator("tbody tr:not([hidden]) a").first.get_attribute("href") == "../../org/wh-gz/"
     page.fill("input[data-filter='text']", "穗香")
     assert page.locator("tbody tr:not([hidden])").count() == 0
+    # English cells join labels by ", " (the rows carry no codes: the filter reads the cells)
+    page.goto(base_url + "en/kinds/social_orgs/")
+    assert page.locator("tbody tr[data-services]").count() == 0
+    page.select_option("select[data-filter='service']", "home_visits")
+    visible = page.locator("tbody tr:not([hidden])")
+    assert visible.count() == 1 and visible.locator("a").first.get_attribute("href") == "../../org/so-rg-fitness/"
+    page.select_option("select[data-filter='service']", "")
+    page.select_option("select[data-filter='group']", "youth")
+    assert page.locator("tbody tr:not([hidden])").count() == 2
 
 
 def test_listing_sorts_by_column(page: Page, base_url: str) -> None:

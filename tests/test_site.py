@@ -21,6 +21,7 @@ from generator.i18n import t
 from generator.site import contrib, directions, geo
 from generator.site.labels import labels_for, opening_hours
 from generator.site.model import SiteModel, safe_href
+from generator.site.pages import Renderer
 from generator.validate import load
 
 REPO = Path(__file__).resolve().parent.parent
@@ -379,9 +380,34 @@ def test_area_pages(site: Path) -> None:
 def test_listing_reads_without_javascript(site: Path) -> None:
     html = (site / "kinds" / "social_orgs" / "index.html").read_text("utf-8")
     assert "<table" in html and '<th scope="col"' in html
-    assert 'data-services="fitness_sports home_visits marriage_mediation"' in html
+    # the row's services and groups are read back from the labels it shows (Labels.read_back): no codes
+    assert "<td>健身与体育、入户探访、婚姻家庭调解</td>" in html
+    assert "data-services=" not in html and "data-groups=" not in html
+    assert 'data-sep="、"' in html and 'data-list="service"' in html and 'data-list="group"' in html
+    assert 'data-sep=", "' in (site / "en" / "kinds" / "social_orgs" / "index.html").read_text("utf-8")
     assert "data-hubdir-filters hidden" in html  # the filters appear only with JavaScript
     assert html.count("<tr data-town=") == 3
+
+
+def test_listing_rows_keep_their_codes_when_labels_cannot_be_read_back(project: Path) -> None:
+    """A label that is also a piece of another label ("Culture, creativity and arts" beside "Culture"):
+    a cell cannot tell them apart, so the rows carry their codes."""
+    shutil.copytree(load_config(project).schemas_dir, project / "schemas")  # the project's own schemas
+    common = project / "schemas" / "common.schema.json"
+    assert labels_for(project / "schemas").read_back("services", "en")
+    text = common.read_text("utf-8").replace('"en": "Job services"', '"en": "Culture"')
+    common.write_text(text, "utf-8")
+    labels_for.cache_clear()
+    try:
+        labels = labels_for(project / "schemas")
+        assert labels.read_back("services", "zh") and not labels.read_back("services", "en")
+        config = load_config(project)
+        model = SiteModel(config, load(config).registry, labels, page_size=50)
+        html = Renderer(model, "en").kind_page("social_orgs")
+        assert 'data-services="fitness_sports home_visits marriage_mediation"' in html
+        assert "data-services=" not in Renderer(model, "zh").kind_page("social_orgs")
+    finally:
+        labels_for.cache_clear()
 
 
 def test_big_kinds_are_split_by_town_and_paged(project: Path) -> None:

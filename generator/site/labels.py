@@ -15,6 +15,8 @@ from generator import hours, schema
 from generator.registry import REGISTRIES
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH")
+#: How a list of labels is joined in a sentence or a listing cell, per language.
+LIST_SEPARATOR = {"zh": "、", "en": ", "}
 
 
 class Labels:
@@ -50,6 +52,23 @@ class Labels:
 
     def options(self, field: str, lang: str) -> list[tuple[str, str]]:
         return [(code, self.enum(field, code, lang)) for code in self.enums.get(field, {})]
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one Labels per schemas folder, kept for the build
+    def read_back(self, field: str, lang: str) -> bool:
+        """Whether a listing cell of ``field``'s labels (joined by ``LIST_SEPARATOR``) names its codes
+        exactly: the pieces of the labels between separators all distinct (so a label, as a run of
+        pieces, is found in a cell only where it is listed), none empty or with spaces a browser collapses.
+
+        Then the listing's filter script reads a row's services and target groups from the cells a
+        resident sees, and the rows carry no ``data-services``/``data-groups`` codes (~75 bytes a row,
+        ~15 MB of listings at 100,000 records); otherwise the rows keep the codes.
+        """
+        sep = LIST_SEPARATOR[lang]
+        labels = [label for _, label in self.options(field, lang)]
+        pieces = [piece for label in labels for piece in label.split(sep)]
+        return len(set(pieces)) == len(pieces) and all(
+            piece and piece == " ".join(piece.split()) for piece in pieces
+        ) and all(label == " ".join(label.split()) for label in labels)
 
     def title(self, registry: str, field: str, lang: str) -> str:
         node = self.fields.get(registry, {}).get(field)

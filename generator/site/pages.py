@@ -24,6 +24,7 @@ from generator.i18n import t
 from generator.registry import REGISTRIES, Record
 from generator.site import contrib, nearby, nearby_page, plaque, record_page, resident
 from generator.site.hotlines import strip_view
+from generator.site.labels import LIST_SEPARATOR
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
@@ -110,6 +111,17 @@ class Renderer:
             return relative(path, target)
 
         return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, zh=self.zh, **context)
+
+    def listing_context(self) -> dict[str, Any]:
+        """What the listing macro needs besides its rows: the filters' options, how a cell joins its
+        labels, and whether rows carry their codes (only when the labels cannot be read back)."""
+        labels, lang = self.model.labels, self.lang
+        return {
+            "service_options": labels.options("services", lang),
+            "group_options": labels.options("target_groups", lang),
+            "list_sep": LIST_SEPARATOR[lang],
+            "row_codes": not (labels.read_back("services", lang) and labels.read_back("target_groups", lang)),
+        }
 
     # -- bulk pages -----------------------------------------------------------------
     def record_page(self, record: Record) -> Page:
@@ -270,8 +282,7 @@ class Renderer:
             rows=rows,
             pages=len(town["pages"]),
             pager=pager,
-            service_options=self.model.labels.options("services", self.lang),
-            group_options=self.model.labels.options("target_groups", self.lang),
+            **self.listing_context(),
         )
         return Page(path, title, body)
 
@@ -395,8 +406,7 @@ class Renderer:
             chunks=chunks,
             towns=towns,
             page_size=m.page_size,
-            service_options=m.labels.options("services", lang),
-            group_options=m.labels.options("target_groups", lang),
+            **self.listing_context(),
         )
 
     def map_page(self) -> str:

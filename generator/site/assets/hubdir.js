@@ -19,14 +19,27 @@
     var count = box.querySelector("[data-filter-count]");
     if (filters) {
       filters.hidden = false;
-      var get = function (name) { var el = filters.querySelector('[data-filter="' + name + '"]'); return el ? el.value.trim() : ""; };
+      var field = function (name) { return filters.querySelector('[data-filter="' + name + '"]'); };
+      var get = function (name) { var el = field(name); return el ? el.value.trim() : ""; };
+      /* a row's services and groups: the labels its cells show (joined by data-sep), or its codes in
+         data-services / data-groups where labels could not be read back (generator/site/labels.py) */
+      var sep = filters.getAttribute("data-sep") || "、", cols = {};
+      Array.prototype.forEach.call(box.querySelectorAll("thead th"), function (th, i) {
+        if (th.getAttribute("data-list")) cols[th.getAttribute("data-list")] = i;
+      });
+      var has = function (tr, name, code) {
+        if (!code) return true;
+        var codes = tr.getAttribute("data-" + name + "s");
+        if (codes !== null) return (" " + codes + " ").indexOf(" " + code + " ") !== -1;
+        var el = field(name), cell = tr.cells[cols[name]];
+        return !!cell && (sep + cell.textContent + sep).indexOf(sep + el.options[el.selectedIndex].text + sep) !== -1;
+      };
       var apply = function () {
         var text = get("text").toLowerCase(), town = get("town"), service = get("service"), group = get("group"), shown = 0;
         rows.forEach(function (tr) {
           var ok = (!text || tr.textContent.toLowerCase().indexOf(text) !== -1) &&
             (!town || tr.getAttribute("data-town") === town) &&
-            (!service || (" " + tr.getAttribute("data-services") + " ").indexOf(" " + service + " ") !== -1) &&
-            (!group || (" " + tr.getAttribute("data-groups") + " ").indexOf(" " + group + " ") !== -1);
+            has(tr, "service", service) && has(tr, "group", group);
           tr.hidden = !ok; if (ok) shown++;
         });
         if (count) count.textContent = fmt("shown", { shown: shown, total: rows.length });
