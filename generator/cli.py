@@ -438,7 +438,7 @@ def deploy_command(ctx: click.Context, dest: Path | None, site_dir: Path | None,
                    against: Path | None, verify: bool, lang: str | None) -> None:
     """按清单把网站同步到目录或对象存储：只上传改动的文件，最后删除已不存在的文件。
 
-    Sync the built site to a folder by its manifest (hubdir-manifest.json): upload
+    Sync the built site to a folder by its manifest (hubdir-manifest.json.gz): upload
     what changed (pages last), delete what is gone, then write the manifest.  With
     --plan, print what would be uploaded and deleted as JSON (for an object store's
     own tool, e.g. ossutil, coscli, obsutil) and change nothing.

@@ -2,8 +2,10 @@
 
 Why: at province scale the site has ~200,000 files, and one edit changes a dozen of them; uploading
 the whole tree to a web server or an object store (OSS, COS, OBS, S3) for every edit costs time and
-money.  ``hubdir build`` writes ``hubdir-manifest.json`` (path, size, sha256 of every file) into the
-site; the destination keeps the manifest of what it last received.  Comparing the two gives the plan:
+money.  ``hubdir build`` writes ``hubdir-manifest.json.gz`` (gzipped JSON: path, size, sha256 of every
+file) into the site; the destination keeps the manifest of what it last received (a destination last
+deployed by an older hubdir has a plain ``hubdir-manifest.json``: read, then deleted after the new
+manifest is in place).  Comparing the two gives the plan:
 
 1. upload what is new or changed — everything but HTML first, then the HTML pages, so a page never
    points at a stylesheet, script or data file that is not there yet;
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.incremental import MANIFEST_NAME
+from generator.incremental import LEGACY_MANIFEST_NAME, MANIFEST_NAME, read_manifest_text
 
 
 class DeployError(Exception):
@@ -50,17 +52,24 @@ class Plan:
         )
 
 
+def manifest_path(folder: Path) -> Path:
+    """A folder's manifest: ``MANIFEST_NAME``, else the plain one an older hubdir wrote, if there."""
+    path = folder / MANIFEST_NAME
+    legacy = folder / LEGACY_MANIFEST_NAME
+    return legacy if not path.exists() and legacy.exists() else path
+
+
 def read_manifest(folder: Path, *, required: bool) -> dict[str, dict[str, Any]]:
     """path → {size, sha256} of a site folder's manifest (empty when absent and not required)."""
-    path = folder / MANIFEST_NAME
+    path = manifest_path(folder)
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        doc = json.loads(read_manifest_text(path))
         files = {str(f["path"]): f for f in doc["files"]}
     except FileNotFoundError:
         if required:
             raise DeployError("incremental.deploy.no_manifest", site=str(folder)) from None
         return {}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # gzip: BadGzipFile is an OSError
         if required:
             raise DeployError("incremental.deploy.bad_manifest", path=str(path), detail=str(exc)) from None
         return {}  # a damaged destination manifest: treat the destination as empty (send everything)
@@ -105,6 +114,9 @@ def plan(site: Path, dest: Path | None, *, verify: bool = False, dest_manifest: 
         else:
             out.upload.append(rel)
     out.delete = sorted(rel for rel in old if rel not in new)
+    legacy = dest_manifest if dest_manifest is not None else dest
+    if legacy is not None and manifest_path(legacy).name == LEGACY_MANIFEST_NAME:
+        out.delete.append(LEGACY_MANIFEST_NAME)  # an older hubdir's manifest: replaced by MANIFEST_NAME
     return out
 
 
@@ -123,10 +135,13 @@ def sync_folder(site: Path, dest: Path, *, verify: bool = False) -> Plan:
         for rel in todo.upload:
             _put(site / rel, dest / rel)
         for rel in todo.delete:
+            if rel == LEGACY_MANIFEST_NAME:
+                continue  # deleted once the new manifest is in place (an interrupted deploy still has one)
             target = dest / rel
             target.unlink(missing_ok=True)
             _prune(target.parent, dest)
         _put(site / MANIFEST_NAME, dest / MANIFEST_NAME)
+        (dest / LEGACY_MANIFEST_NAME).unlink(missing_ok=True)
     except OSError as exc:
         raise DeployError("incremental.deploy.failed", detail=f"{exc.strerror or exc}: {exc.filename or ''}") from None
     return todo

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import hashlib
 import json
 import os
@@ -60,8 +61,11 @@ from generator.problems import Report
 from generator.registry import LINKS, LIST_LINKS, Record, Registry
 
 FORMAT = 2
-#: The public manifest of the site (path, size, sha256 of every other file), read by ``hubdir deploy``.
-MANIFEST_NAME = "hubdir-manifest.json"
+#: The public manifest of the site (path, size, sha256 of every other file), read by ``hubdir deploy``:
+#: gzipped JSON (``manifest_bytes``), a third of the bytes (~20 MB less at 100,000 records).
+MANIFEST_NAME = "hubdir-manifest.json.gz"
+#: The plain JSON manifest that builds wrote before; ``hubdir deploy`` still reads it at a destination.
+LEGACY_MANIFEST_NAME = "hubdir-manifest.json"
 _GENERATOR = Path(__file__).resolve().parent
 
 
@@ -664,7 +668,7 @@ class Cache:
             if known[rel] != old.get(rel):  # an entry without its file (never kept from the previous site)
                 del known[rel]
         if not self.linked and len(known) == len(present):  # nothing kept: ``site`` is the whole site
-            (site / MANIFEST_NAME).write_text(manifest_text(known), "utf-8")
+            (site / MANIFEST_NAME).write_bytes(manifest_bytes(known))
             return
         moves = []
         for rel in present:
@@ -684,7 +688,7 @@ class Cache:
         moves.append(MANIFEST_NAME)
         self.moves = moves
         self.gone = sorted(rel for rel in old if rel not in known)
-        (site / MANIFEST_NAME).write_text(manifest_text(known), "utf-8")
+        (site / MANIFEST_NAME).write_bytes(manifest_bytes(known))
 
     def hold(self) -> None:
         """Wait for any other build of this site to finish putting its site in place and its state
@@ -888,7 +892,7 @@ def _json_string(text: str) -> str:
 
 
 def manifest_text(files: dict[str, Entry]) -> str:
-    """``hubdir-manifest.json``: every file's path, SHA-256 and size, sorted by path (``hubdir deploy``).
+    """The manifest's JSON: every file's path, SHA-256 and size, sorted by path (``hubdir deploy``).
 
     Formatted directly rather than through ``json.dumps`` per entry (a 100k site lists ~210,000):
     the same bytes, a tenth of the time.
@@ -898,6 +902,18 @@ def manifest_text(files: dict[str, Entry]) -> str:
         for rel, entry in sorted(files.items())
     )
     return '{"files":[' + body + '],"format":1}\n'
+
+
+def manifest_bytes(files: dict[str, Entry]) -> bytes:
+    """The file ``MANIFEST_NAME``: ``manifest_text`` gzipped with no time or name in its header, so
+    equal sites have equal manifests (SHA-256 digests are hex: gzip keeps about a third)."""
+    return gzip.compress(manifest_text(files).encode("utf-8"), compresslevel=6, mtime=0)
+
+
+def read_manifest_text(path: Path) -> str:
+    """The JSON text of a manifest file, gzipped (``MANIFEST_NAME``) or plain (``LEGACY_MANIFEST_NAME``)."""
+    data = path.read_bytes()
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
 
 
 def drop(out: Path) -> None:

@@ -103,17 +103,43 @@ def test_deploy_command_reports_what_it_did(project: Path, run) -> None:  # type
     dest = project.parent / "www"
     result = run(project, "deploy", "--to", str(dest), "--lang", "en")
     assert result.exit_code == 0
-    count = len(json.loads((dest / incremental.MANIFEST_NAME).read_text("utf-8"))["files"])
+    count = len(json.loads(incremental.read_manifest_text(dest / incremental.MANIFEST_NAME))["files"])
     assert result.output.strip() == f"Synced to {dest}: {count} files uploaded, 0 deleted, 0 unchanged."
     result = run(project, "deploy", "--to", str(dest))
     assert result.output.strip() == f"已同步到 {dest}：上传 0 个文件，删除 0 个，{count} 个未变。"
 
 
+def test_the_manifest_is_gzipped_and_a_destination_with_an_older_plain_manifest_is_read(
+    two_builds: tuple[Path, Path, dict[str, bytes]], run  # type: ignore[no-untyped-def]
+) -> None:
+    """The manifest is gzipped JSON (a third of the bytes); a destination last deployed by an older
+    hubdir has ``hubdir-manifest.json``: deploy reads it, sends only what changed, then deletes it."""
+    import gzip
+
+    site, dest, _ = two_builds
+    data = (site / incremental.MANIFEST_NAME).read_bytes()
+    text = gzip.decompress(data).decode("utf-8")
+    assert json.loads(text)["format"] == 1 and len(data) * 2 < len(text)
+    remote = dest.parent / "remote"
+    remote.mkdir()
+    (remote / incremental.LEGACY_MANIFEST_NAME).write_text(
+        incremental.read_manifest_text(dest / incremental.MANIFEST_NAME), "utf-8"
+    )
+    doc = json.loads(run(site.parent.parent, "deploy", "--plan", "--against", str(remote)).output)
+    assert "org/wh-gz/index.html" in doc["upload"] and "index.html" not in doc["upload"]
+    assert doc["delete"][-1] == incremental.LEGACY_MANIFEST_NAME  # after what is gone
+    (dest / incremental.LEGACY_MANIFEST_NAME).write_bytes(gzip.decompress((dest / incremental.MANIFEST_NAME).read_bytes()))
+    (dest / incremental.MANIFEST_NAME).unlink()
+    todo = deploy.sync_folder(site, dest)
+    assert "org/wh-gz/index.html" in todo.upload and "index.html" not in todo.upload
+    assert _files(dest) == _files(site)  # the plain manifest is gone, the gzipped one in place
+
+
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("zh", "{site} 中没有 hubdir-manifest.json：请先运行 hubdir build"),
-        ("en", "{site} has no hubdir-manifest.json: run hubdir build first"),
+        ("zh", "{site} 中没有 hubdir-manifest.json.gz：请先运行 hubdir build"),
+        ("en", "{site} has no hubdir-manifest.json.gz: run hubdir build first"),
     ],
 )
 def test_deploy_before_build_says_to_build(project: Path, run, lang: str, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -216,7 +216,7 @@ def test_the_site_manifest_lists_every_file_with_its_hash(built_site: tuple[Path
     import json
 
     _, site, _ = built_site
-    manifest = json.loads((site / incremental.MANIFEST_NAME).read_text("utf-8"))
+    manifest = json.loads(incremental.read_manifest_text(site / incremental.MANIFEST_NAME))
     listed = {f["path"]: f for f in manifest["files"]}
     on_disk = {rel for rel in incremental.walk(site) if rel != incremental.MANIFEST_NAME}
     assert set(listed) == on_disk
@@ -460,8 +460,8 @@ def test_a_second_build_takes_unchanged_search_shards_from_the_previous_site(pro
     assert_same_tree(out / "search", clean.out_dir / "search")
     assert second.search_reused > 0 and second.search_written >= 3  # meta.json, a shard, a document shard
     assert second.search_reused + second.search_written == len(index_files)
-    manifest = (out / incremental.MANIFEST_NAME).read_text("utf-8")
-    assert manifest == (clean.out_dir / incremental.MANIFEST_NAME).read_text("utf-8")
+    manifest = (out / incremental.MANIFEST_NAME).read_bytes()
+    assert manifest == (clean.out_dir / incremental.MANIFEST_NAME).read_bytes()
 
 
 def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(
