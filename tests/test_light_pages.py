@@ -66,9 +66,14 @@ def test_every_page_loads_the_same_cached_assets(built_site: tuple[Path, Path, o
     # one copy at the site root for both languages (en/assets is Material's own copy for its pages)
     assert all(not p.is_relative_to((site / "en").resolve()) for p in assets)
     names = sorted(p.name for p in assets)
-    # hubdir's own styles and scripts come joined: one stylesheet, one script per language
+    # Material's stylesheet and hubdir's own styles come joined in one stylesheet (one <link> a page),
+    # hubdir's scripts in one script per language
     assert {"light.css", "light.zh.js", "light.en.js"} <= set(names) and "hubdir.js" not in names
-    assert any(re.fullmatch(r"main\.[0-9a-f]+\.min\.css", n) for n in names)
+    assert not any(re.fullmatch(r"main\.[0-9a-f]+\.min\.css", n) for n in names)
+    assert all(page.read_text("utf-8").count('rel="stylesheet"') == 1 for page in _bulk_pages(site))
+    (material,) = (site / "assets" / "stylesheets").glob("main.*.min.css")
+    bundle = (site / "assets" / "hubdir" / "light.css").read_text("utf-8")
+    assert bundle.startswith(material.read_text("utf-8")) and "hubdir-light" in bundle
 
 
 def test_light_header_and_nav_lead_where_they_say(built_site: tuple[Path, Path, object]) -> None:
