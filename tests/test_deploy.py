@@ -128,8 +128,9 @@ def test_the_manifest_is_gzipped_and_a_destination_with_an_older_plain_manifest_
     doc = json.loads(run(site.parent.parent, "deploy", "--plan", "--against", str(remote)).output)
     assert "org/wh-gz/index.html" in doc["upload"] and "index.html" not in doc["upload"]
     assert doc["delete"][-1] == incremental.LEGACY_MANIFEST_NAME  # after what is gone
-    (dest / incremental.LEGACY_MANIFEST_NAME).write_bytes(gzip.decompress((dest / incremental.MANIFEST_NAME).read_bytes()))
-    (dest / incremental.MANIFEST_NAME).unlink()
+    gzipped = dest / incremental.MANIFEST_NAME
+    (dest / incremental.LEGACY_MANIFEST_NAME).write_bytes(gzip.decompress(gzipped.read_bytes()))
+    gzipped.unlink()
     todo = deploy.sync_folder(site, dest)
     assert "org/wh-gz/index.html" in todo.upload and "index.html" not in todo.upload
     assert _files(dest) == _files(site)  # the plain manifest is gone, the gzipped one in place
