@@ -3,6 +3,7 @@ and in a real browser (phone and desktop) the header, nav, search, language swit
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from urllib.parse import urljoin
@@ -10,7 +11,7 @@ from urllib.parse import urljoin
 import pytest
 from browser_support import check_browser
 
-from generator.site import vendor
+from generator.site import geo, vendor
 
 PAGE_LIMIT = 8 * 1024
 BULK = ("org", "area", "list")
@@ -142,6 +143,12 @@ def test_light_record_page_in_the_browser(browser: Browser, base_url: str, viewp
         assert {staff.nth(i).get_attribute("rel") for i in range(staff.count())} == {"nofollow"}
         page.locator(".hubdir-minimap").scroll_into_view_if_needed()
         page.wait_for_selector(".hubdir-minimap.leaflet-container", timeout=15000)
+        # the box carries no point: hubdir.js reads the WGS-84 coordinates shown below it, for GCJ-02 tiles
+        assert page.locator(".hubdir-minimap").get_attribute("data-lat") is None
+        lat, lon = geo.display(22.7731, 113.2799, "gcj02")
+        x, y = int((lon + 180) / 360 * 2**16), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**16)
+        page.wait_for_selector(f'.hubdir-minimap img[src*="x={x}&y={y}&z=16"]', state="attached", timeout=15000)
+        page.wait_for_selector(".hubdir-minimap path.leaflet-interactive", state="attached")  # the marker
         assert page.evaluate("typeof window.hubdirMeta['hubdir-tiles']") == "string"
         page.click(".hubdir-tabs a >> nth=2")
         page.wait_for_url("**/map/")

@@ -11,11 +11,15 @@ through ``model.safe_href`` upstream (the view), so nothing a record holds can b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.i18n import t
 from generator.site.model import PHONE_TYPES
 from generator.site.resident import has_cjk
+
+#: A number as a coordinate is written (``hubdir.js`` ``minimapPoint`` reads the same).
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 try:  # markupsafe's C escaper (what Jinja's autoescape runs), without wrapping the result in Markup
     from markupsafe._speedups import _escape_inner as _escape
@@ -328,13 +332,16 @@ class RecordHTML:
             o.append("</ul>")
         if r["point"]:
             lat, lon = r["point"]
-            # hubdir.js draws the map and names it (role, label): an empty box says nothing without it
-            o.append(
-                f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap" '
-                f'data-lat="{esc(lat)}" data-lon="{esc(lon)}"></div>'
-            )
             loc = r["location"]
             coords = self.tr("site.record.coords", lat=loc.get("lat"), lon=loc.get("lon"))
+            # hubdir.js draws the map and names it (role, label): an empty box says nothing without it.
+            # It reads the point from the WGS-84 coordinates shown just below (the last two numbers
+            # before " · ") and converts them for the tiles; only where those do not end the line
+            # (a translation that says them otherwise) the box carries the point itself.
+            shown = _NUMBER.findall(coords)[-2:]
+            said = shown == [str(loc.get("lat")), str(loc.get("lon"))] and coords.endswith(shown[1])
+            box = "" if said else f' data-lat="{esc(lat)}" data-lon="{esc(lon)}"'
+            o.append(f'<h2>{w["site.record.location"]}</h2><div class="hubdir-minimap"{box}></div>')
             scope = ""
             if md:  # the coordinates shown are the item's "geo"
                 scope = f' itemprop="geo" itemscope itemtype="{SCHEMA}GeoCoordinates"'

@@ -104,9 +104,20 @@
     } else { drawMinimap(el); }
   }
 
+  /* the point to draw: the WGS-84 coordinates the page shows just below the box (the last two numbers
+     before " · ", record_page.py), converted for the tiles; or the box's own data-lat/data-lon */
+  function minimapPoint(el) {
+    if (el.hasAttribute("data-lat")) return [parseFloat(el.getAttribute("data-lat")), parseFloat(el.getAttribute("data-lon"))];
+    var next = el.nextElementSibling, nums = next ? next.textContent.split(" · ")[0].match(/-?\d+(?:\.\d+)?/g) : null;
+    if (!nums || nums.length < 2) return null;
+    var lat = parseFloat(nums[nums.length - 2]), lon = parseFloat(nums[nums.length - 1]), N = window.hubdirNearby;
+    return tiles.crs === "gcj02" && N ? N.wgs84ToGcj02(lat, lon) : [lat, lon];
+  }
+
   function drawMinimap(el) {
+    var ll = minimapPoint(el);
+    if (!ll) return;
     leaflet().then(function (L) {
-      var ll = [parseFloat(el.getAttribute("data-lat")), parseFloat(el.getAttribute("data-lon"))];
       var map = L.map(el, { scrollWheelZoom: false }).setView(ll, 16);
       baseLayer(L, map);
       L.circleMarker(ll, { radius: 9, color: "#fff", weight: 2, fillColor: COLORS[0], fillOpacity: 1 }).addTo(map);
@@ -263,7 +274,7 @@
     printInfo();
     Array.prototype.forEach.call(document.querySelectorAll(".hubdir-staff[data-edit]"), staffLinks);
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-listing]"), listing);
-    Array.prototype.forEach.call(document.querySelectorAll(".hubdir-minimap[data-lat]"), minimap);
+    Array.prototype.forEach.call(document.querySelectorAll(".hubdir-minimap"), minimap);
     Array.prototype.forEach.call(document.querySelectorAll("[data-hubdir-map]"), bigmap);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
