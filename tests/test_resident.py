@@ -203,7 +203,7 @@ def test_record_page_offers_corrections_with_the_record_filled_in(resident_site:
     assert "示例顺德群团" in fix and 'src="../../assets/hubdir/brand/wechat-qr.png"' in fix
     assert (resident_site[1] / "assets/hubdir/brand/wechat-qr.png").is_file()
     # GitHub stays, for staff
-    assert '<p class="hubdir-staff" data-edit="content/youth_centers/yc-gz.yml">' in fix  # links: hubdir.js
+    assert '<p class="hubdir-staff" data-edit="youth_centers/">' in fix  # links: hubdir.js (+ the page's id)
     en = html_of(resident_site[1] / "en", "org/yc-gz/")
     assert "Correction: 示例桂洲社区青年坊 (yc-gz)" in unquote(re.search(r'href="(mailto:[^"]+)"', en)[1])
 

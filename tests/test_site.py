@@ -18,7 +18,7 @@ import pytest
 from generator import build
 from generator.config import load_config
 from generator.i18n import t
-from generator.site import contrib, directions, geo
+from generator.site import contrib, directions, geo, record_page
 from generator.site.labels import labels_for, opening_hours
 from generator.site.model import SiteModel, safe_href
 from generator.site.pages import Renderer
@@ -320,7 +320,11 @@ def test_record_page_content(site: Path, loaded) -> None:  # type: ignore[no-unt
     assert "维权服务" in html and "外来务工人员" in html
     # the staff links are written by hubdir.js (test_light_pages): the record's file on the page, the
     # addresses' shared beginnings once in the cached script
-    assert '<p class="hubdir-staff" data-edit="content/hubs/hub-d-union.yml"></p>' in html
+    # content/hubs/hub-d-union.yml, said as its folder: hubdir.js adds the id from the canonical address
+    assert '<p class="hubdir-staff" data-edit="hubs/"></p>' in html
+    assert record_page.edit_path("content/hubs/hub-d-union.yml", "hub-d-union") == "hubs/"
+    for elsewhere in ("content/hubs/容桂/hub-d-union.yml", "content/hubs/old-name.yml", "more/hubs/hub-d-union.yml"):
+        assert record_page.edit_path(elsewhere, "hub-d-union") == elsewhere  # said in full
     script = (site / "assets" / "hubdir" / "light.zh.js").read_text("utf-8")
     shared = json.loads(script.split(";\n", 1)[0].removeprefix("window.hubdirMeta="))
     assert shared["hubdir-edit"] == "https://github.com/example/hubdir-fixture/edit/main/"

@@ -258,6 +258,10 @@
   /* a record page's staff links: its file's edit page and the correction form (record_page.fix) */
   function staffLinks(el) {
     var edit = meta("hubdir-edit"), path = el.getAttribute("data-edit"), correction = meta("hubdir-correction");
+    if (path && path.slice(-1) === "/") {  // "<folder>/": the file content/<folder>/<id>.yml (record_page.edit_path)
+      var canonical = document.querySelector('link[rel="canonical"]');
+      path = canonical ? "content/" + path + decodeURIComponent(canonical.href.replace(/\/$/, "").split("/").pop()) + ".yml" : "";
+    }
     var links = [];
     if (edit && path) links.push([edit + path, T.edit]);
     if (correction) links.push([correction, T.correction]);
