@@ -243,6 +243,30 @@ def test_built_site_carries_the_nearby_asset_and_holidays(built_site: tuple[Path
     )
 
 
+def test_direction_links_keep_their_ampersands_as_they_are(built_site: tuple[Path, Path, object]) -> None:
+    """``&`` before a parameter name is no character reference: written as it is (~40 bytes a page),
+    a parser reads back exactly ``directions.links``."""
+    from html.parser import HTMLParser
+
+    hrefs: list[str] = []
+
+    class Dirs(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            href = dict(attrs).get("href") or ""
+            if tag == "a" and href.startswith("https://") and "map" in href.split("/")[2]:
+                hrefs.append(href)
+
+    page = (built_site[1] / "org" / "yc-gz" / "index.html").read_text("utf-8")
+    Dirs().feed(page)
+    from generator.validate import load
+
+    record = load(load_config(built_site[0])).registry.get("youth_centers", "yc-gz")
+    loc = record.get("location")
+    found = directions.links(loc["lat"], loc["lon"], record.name, record.get("address") or "", compact=True)
+    assert hrefs == [found[app] for app in directions.APPS]
+    assert "&amp;" not in page[page.index('class="hubdir-dirs"') :].split("</p>", 1)[0]
+
+
 def test_unlocated_and_dissolved_records_get_no_directions(project: Path, tmp_path: Path) -> None:
     from generator import build
 
