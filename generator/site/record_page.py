@@ -264,7 +264,8 @@ class RecordHTML:
             for part in md["hours"] if md else ():  # schema.org's syntax, not the lines shown
                 o.append(f'<meta itemprop="openingHours" content="{esc(part)}">')
             if near.get("open"):
-                o.append(f'<span class="hubdir-open" data-hubdir-open="{esc(near["open"])}" hidden></span>')
+                # hidden until nearby.js says open or closed, and gives it its class then
+                o.append(f'<span data-hubdir-open="{esc(near["open"])}" hidden></span>')
             for line in r["hours"]:
                 o.append(f"{esc(line)}<br>")
             if near.get("holidays"):  # the rule explained (the plaque keeps only the hours lines)
