@@ -388,7 +388,11 @@ def test_listing_reads_without_javascript(site: Path) -> None:
     assert "<td>健身与体育、入户探访、婚姻家庭调解</td>" in html
     assert "data-services=" not in html and "data-groups=" not in html
     assert 'data-sep="、"' in html and 'data-list="service"' in html and 'data-list="group"' in html
-    assert 'data-sep=", "' in (site / "en" / "kinds" / "social_orgs" / "index.html").read_text("utf-8")
+    en = (site / "en" / "kinds" / "social_orgs" / "index.html").read_text("utf-8")
+    assert 'data-sep=", "' in en
+    # Chinese names in English rows: lang on the link or cell itself, no span inside
+    rows = en[en.index("<tbody>") : en.index("</tbody>")]
+    assert '<a href="../../org/so-rg-fitness/" lang="zh-CN">' in rows and "<span lang" not in rows
     assert "data-hubdir-filters hidden" in html  # the filters appear only with JavaScript
     assert html.count("<tr data-town=") == 3
 

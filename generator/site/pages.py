@@ -26,6 +26,7 @@ from generator.site import contrib, nearby, nearby_page, plaque, record_page, re
 from generator.site.hotlines import strip_view
 from generator.site.labels import LIST_SEPARATOR
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
+from generator.site.resident import has_cjk
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
 
@@ -106,11 +107,18 @@ class Renderer:
     def tr(self, key: str, **args: Any) -> str:
         return t(self.lang, key, **args)
 
+    def zh_lang(self, text: Any) -> Markup:
+        """`` lang="zh-CN"`` for an element holding only ``text`` where ``zh`` would wrap it in a span
+        (on the element itself: 13 bytes less for each Chinese name in an English listing's rows)."""
+        return Markup(' lang="zh-CN"') if self.lang != "zh" and has_cjk(text) else Markup("")
+
     def render(self, name: str, path: str, **context: Any) -> str:
         def rel(target: str) -> str:
             return relative(path, target)
 
-        return self._templates[name].render(t=self.tr, lang=self.lang, rel=rel, zh=self.zh, **context)
+        return self._templates[name].render(
+            t=self.tr, lang=self.lang, rel=rel, zh=self.zh, zh_lang=self.zh_lang, **context
+        )
 
     def listing_context(self) -> dict[str, Any]:
         """What the listing macro needs besides its rows: the filters' options, how a cell joins its
