@@ -345,8 +345,12 @@ def _build_into(
             # the index on the other core while the pages are written here
             search_job = _Job(_write_search, model, site, state, hashes, memo_file)
     with _timed(timings, "pages"):
-        keys = incremental.PageKeys(model, hashes, state.base)
+        memory = state.memory  # ``hubdir serve``: the last build's keys and their dependencies
+        previous = memory.keys if memory is not None else None
+        keys = incremental.PageKeys(model, hashes, state.base, previous=previous, track=memory is not None)
         keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
+        if memory is not None:
+            memory.keys = keys
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick

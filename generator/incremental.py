@@ -311,15 +311,41 @@ class PageKeys:
     A key does not name the language: both languages' pages show the same records, and each file's
     key is only ever compared with the previous key of the same file.  So each key is computed once
     (``prepare``, before the English pages' worker is forked) and serves both languages.
+
+    ``track`` (a long-running caller: ``hubdir serve``, through ``Memory.keys``) also records which
+    pages each record's hash went into; the next build's ``PageKeys(..., previous=)`` then
+    recomputes only the keys of the pages the changed records touch and takes every other key (and
+    the link and division indexes) from ``previous`` — but only when it can prove the indexes
+    unchanged: the same global key, the same records in the same registries, and no changed record
+    with a changed link or ``STRUCTURAL`` field (``structural_change``).  Otherwise everything is
+    computed anew, as without ``previous``.
     """
 
-    def __init__(self, model: Any, hashes: dict[str, str], base: str) -> None:
+    def __init__(
+        self,
+        model: Any,
+        hashes: dict[str, str],
+        base: str,
+        *,
+        previous: PageKeys | None = None,
+        track: bool = False,
+    ) -> None:
         self.model = model
         self.reg: Registry = model.registry
         self.hashes = hashes
         self.base = base
         self._chains: dict[str, list[str]] = {}
         self._memo: dict[str, str] = {}
+        self._subtrees: dict[str, str] = {}
+        #: hash id (a record's id, or ``SUBTREE`` + a division's code) → paths of the pages whose key
+        #: took it in; ``None`` when not tracking.
+        self.deps: dict[str, list[str]] | None = {} if track else None
+        self._path: str | None = None
+        #: Whether the keys of ``previous`` were taken over (for the tests and the benchmark).
+        self.derived = False
+        self.derived = previous is not None and track and self._derive(previous)
+        if self.derived:
+            return
         self.links_out: dict[str, list[str]] = {}
         self.links_in: dict[str, list[str]] = {}
         for record in self.reg.all():
@@ -330,16 +356,55 @@ class PageKeys:
         # division's subtree is its own records and its children's subtrees (``subtree_digest``)
         self.direct: dict[str, list[str]] = {}
         self.children: dict[str, list[str]] = {}
+        self.home: dict[str, str] = {}  # record id → the division whose ``direct`` holds it
         for record in self.reg.all():
             chain = self.reg.division_chain(record.division)
             if chain:
                 self.direct.setdefault(chain[0].id, []).append(record.id)
+                self.home[record.id] = chain[0].id
             if record.registry == "divisions" and len(chain) > 1 and chain[0].id == record.id:
                 self.children.setdefault(chain[1].id, []).append(record.id)
-        self._subtrees: dict[str, str] = {}
+
+    def _derive(self, previous: PageKeys) -> bool:
+        """Take the indexes and the unaffected keys of ``previous`` (see the class docstring)."""
+        if previous.deps is None or previous.base != self.base or len(previous.hashes) != len(self.hashes):
+            return False
+        old_hashes, old_ids, new_ids = previous.hashes, previous.reg.by_id, self.reg.by_id
+        if len(old_ids) != len(new_ids):
+            return False
+        changed = []
+        for rid, digest in self.hashes.items():
+            if old_hashes.get(rid) != digest:
+                before, after = old_ids.get(rid), new_ids.get(rid)
+                if before is None or after is None or before.registry != after.registry:
+                    return False  # a record added, gone or moved to another registry: new indexes
+                if structural_change(after.registry, before.data, after.data):
+                    return False
+                changed.append(rid)
+        self.links_out, self.links_in = previous.links_out, previous.links_in
+        self.direct, self.children, self.home = previous.direct, previous.children, previous.home
+        self._chains = previous._chains
+        # shared, not copied: the pages recomputed here take in the same ids as before (the indexes
+        # are the same), so their dependencies are already recorded (``_key`` skips them)
+        deps = self.deps = previous.deps
+        stale: set[str] = set()
+        subtrees = dict(previous._subtrees)
+        for rid in changed:
+            stale.update(deps.get(rid, ()))
+            home = self.home.get(rid)
+            for node in self._chain(home) if home else ():  # every subtree that holds the record
+                subtrees.pop(node, None)
+                stale.update(deps.get(SUBTREE + node, ()))
+        self._subtrees = subtrees
+        self._memo = {path: key for path, key in previous._memo.items() if path not in stale}
+        return True
 
     def _key(self, kind: str, subject: str, ids: Iterable[str], *extra: str) -> str:
         hashes = self.hashes
+        if self.deps is not None and self._path is not None and kind != "subtree" and not self.derived:
+            ids = set(ids)
+            for rid in ids:
+                self.deps.setdefault(rid, []).append(self._path)
         text = "\0".join([self.base, kind, subject, *extra, *(f"{i}={hashes.get(i, '-')}" for i in sorted(ids))])
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -380,13 +445,17 @@ class PageKeys:
         """The key of a bulk page (``pages.Job``); the same for both languages."""
         key = self._memo.get(job.path)
         if key is None:
-            if job.kind == "record":
-                key = self.record(job.subject)
-            elif job.kind == "area":
-                key = self.area(job.subject)
-            else:
-                records, pages, town = job.subject
-                key = self.chunk(job.path, records, pages, town)
+            self._path = job.path
+            try:
+                if job.kind == "record":
+                    key = self.record(job.subject)
+                elif job.kind == "area":
+                    key = self.area(job.subject)
+                else:
+                    records, pages, town = job.subject
+                    key = self.chunk(job.path, records, pages, town)
+            finally:
+                self._path = None
             self._memo[job.path] = key
         return key
 
@@ -406,6 +475,8 @@ class PageKeys:
         for rid in list(ids):
             if rid in by_id:
                 ids.update(self._chain(by_id[rid].division))
+        if self.deps is not None and self._path is not None and not self.derived:
+            self.deps.setdefault(SUBTREE + area.id, []).append(self._path)
         return self._key("area", area.id, ids, self.subtree_digest(area.id))
 
     def chunk(self, path: str, records: list[Record], pages: list[str], town: str) -> str:
@@ -413,6 +484,10 @@ class PageKeys:
         for record in records:
             ids.update(self._chain(record.division))
         return self._key("chunk", path, ids, *pages)
+
+
+#: ``PageKeys.deps``' name for a division's subtree digest (no record id starts with a NUL).
+SUBTREE: Final = "\0subtree\0"
 
 
 # -- the previous build -------------------------------------------------------------------------------
@@ -461,6 +536,9 @@ class Memory:
     #: (mtime, size, inode) of the state file as saved with ``state``: another value means another
     #: process built into the folder since, and its state is read from the disk.
     stamp: tuple[int, int, int] | None = None
+    #: The last build's page keys with their dependencies (``PageKeys(track=True)``): the next build
+    #: recomputes only the keys of the pages its changed records touch.
+    keys: PageKeys | None = None
 
     def wait(self) -> None:
         if self.saver is not None:

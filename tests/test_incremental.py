@@ -297,6 +297,45 @@ def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_pat
     assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))
 
 
+@pytest.mark.parametrize("seed", [3, 5])
+def test_page_keys_taken_from_the_previous_build_equal_keys_computed_anew(project: Path, seed: int) -> None:
+    """``PageKeys(previous=)`` (the preview's consolidating build) recomputes only the pages a change
+    touches; after any change every page's key is the key a fresh ``PageKeys`` computes, and a change
+    of the indexes (a link, a division, an added or deleted record) computes every key anew."""
+    from generator.site import pages
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def keys(previous: incremental.PageKeys | None) -> incremental.PageKeys:
+        config = load_config(project)
+        registry = load(config).registry
+        model = SiteModel(config, registry, labels_for(config.schemas_dir))
+        made = incremental.PageKeys(
+            model, incremental.record_hashes(registry, None), "base", previous=previous, track=True
+        )
+        made.prepare(pages.Renderer(model, "zh").bulk_jobs())
+        return made
+
+    last = keys(None)
+    assert not last.derived
+    mutator = Mutator(project, seed)
+    derived = 0
+    for step in range(8):
+        if step % 2 == 0:  # the commonest edit: a name or an address, which keeps the indexes
+            done = mutator.edit() if step % 4 == 0 else mutator.edit_division()
+        else:
+            done = mutator.step()
+        kept = keys(last)
+        fresh = keys(None)
+        assert kept._memo == fresh._memo, done
+        derived += kept.derived
+        if kept.derived and done.startswith("edit"):
+            assert kept._memo != last._memo, done  # the edited record's pages have new keys
+        last = kept
+    assert derived >= 3
+
+
 @pytest.mark.parametrize("seed", [11])
 def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
     """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
