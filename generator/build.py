@@ -348,7 +348,8 @@ def _build_into(
         memory = state.memory  # ``hubdir serve``: the last build's keys and their dependencies
         previous = memory.keys if memory is not None else None
         keys = incremental.PageKeys(model, hashes, state.base, previous=previous, track=memory is not None)
-        keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
+        if not keys.derived:  # (derived: only the touched pages lack a key; each process computes those)
+            keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
         if memory is not None:
             memory.keys = keys
         en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)

@@ -184,6 +184,10 @@ def load(
     hashes: dict[str, str] = {}
     results: list[tuple[Any, list[Any]] | None] = []
     suspects = {os.path.abspath(p) for p in changed} if changed is not None else None
+    # ``discover``'s paths are the content folder joined with names read from it: already absolute
+    # and normal when the folder is, so compared as they are (100,000 ``abspath`` calls otherwise)
+    content = os.fspath(config.content_dir)
+    normal = content == os.path.abspath(content)
     same_checks = vkey == files.keys.get("\0validation")
     if not same_checks:
         suspects = None  # another day, other schemas: every file again
@@ -205,7 +209,7 @@ def load(
         rel = rel_of(path)
         rels.append(rel)
         known = files.keys.get(rel)
-        if suspects is not None and known is not None and os.path.abspath(path) not in suspects:
+        if suspects is not None and known is not None and _norm(path, normal) not in suspects:
             key, hashes[rel] = known, files.hashes[rel]
             if rel in files.stats:
                 stats[rel] = files.stats[rel]
@@ -267,6 +271,10 @@ def load(
     problems.extend(checks.run_checks(registry, records, today, record_checks=False))
     problems.extend(validate.project_problems(config, registry))
     return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
+
+
+def _norm(path: Path, normal: bool) -> str:
+    return os.fspath(path) if normal else os.path.abspath(path)
 
 
 # -- page keys ----------------------------------------------------------------------------------------

@@ -620,11 +620,24 @@ def _rows_ratio(rows: Iterable[RecordCompleteness]) -> Ratio:
     return Ratio(present, count)
 
 
+#: The rows of the last ``compute_completeness`` in this process by file: (the record's ``data``
+#: object, its town, its row), with the parts of the spec they were measured under.  ``hubdir serve``
+#: measures a new registry after every edit, whose unchanged records carry the very ``data`` objects
+#: of the last one (``incremental.load`` keeps them; nothing changes a record's data in place, an
+#: edit replaces it): a row is taken again only for the same object, registry, town and spec.
+_ROWS: dict[str, Any] = {"spec": None, "rows": {}}
+
+
 def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
     """Which counted fields each active record has (records with no counted field are skipped)."""
     rows: list[RecordCompleteness] = []
     fields = spec.fields()  # once, not per record (every section build measures every record)
     towns: dict[str, str] = {}  # division → its town's code, once per division, not per record
+    measured = (spec.completeness, spec.hub_uscc_levels)
+    previous: dict[tuple[str, str], tuple[Any, str, RecordCompleteness]] = (
+        _ROWS["rows"] if _ROWS["spec"] == measured else {}
+    )
+    memo: dict[tuple[str, str], tuple[Any, str, RecordCompleteness]] = {}
     for name in COMPLETENESS_REGISTRIES:
         if name not in spec.completeness:
             continue
@@ -648,6 +661,12 @@ def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
             if town is None:
                 found = registry.town_of(division)
                 town = towns[division] = found.id if found is not None else ""
+            slot = (name, record.rel)
+            known = previous.get(slot)
+            if known is not None and known[0] is data and known[1] == town:
+                rows.append(known[2])
+                memo[slot] = known
+                continue
             present: list[str] = []
             missing: list[str] = []
             for f in applicable:
@@ -665,6 +684,8 @@ def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
                     name_en=str(data.get("name_en", "") or ""),
                 )
             )
+            memo[slot] = (data, town, rows[-1])
+    _ROWS["spec"], _ROWS["rows"] = measured, memo
     return Completeness(spec=spec, records=tuple(rows))
 
 

@@ -219,7 +219,8 @@ class SiteModel:
         found = self._latest.get(limit)
         if found is None:
             dated = (r for r in self.organizations() if r.get("last_verified"))
-            found = self._latest[limit] = heapq.nlargest(limit, dated, key=lambda r: (str(r.get("last_verified")), r.id))
+            found = heapq.nlargest(limit, dated, key=lambda r: (str(r.get("last_verified")), r.id))
+            self._latest[limit] = found
         return found
 
     @cached_property
