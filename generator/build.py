@@ -352,12 +352,15 @@ def _build_into(
             keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
         if memory is not None:
             memory.keys = keys
-        en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick
         )
         page_paths["zh"] += zh_paths
-        en_paths, en_entries, en_reused = en_job.result()
+        expanded = incremental.expand_bulk(en_job.result(), zh_paths, "en/", state)
+        if expanded is None:  # the languages' pages differ (never so far): the English ones in full
+            expanded = incremental.write_bulk(renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        en_paths, en_entries, en_reused = expanded
         page_paths["en"] += en_paths
         state.new.files.update(zh_entries)
         state.new.files.update(en_entries)
