@@ -860,3 +860,21 @@ def test_completeness_rows_kept_between_loads_equal_rows_measured_anew(project: 
     edited = next(r for r in kept.records if r.rel == row.rel)
     assert "address" in edited.missing and edited != row
     assert sum(a is b for a, b in zip(first.records, kept.records, strict=True)) == len(first.records) - 1
+
+
+def test_the_english_workers_short_result_stands_only_for_the_same_pages(project: Path) -> None:
+    """The English pages' worker returns a digest of its page paths and only the entries it rendered;
+    the parent rebuilds the rest from the previous state — never for another list of pages."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False)
+    state = incremental.Cache(out, load_config(project))
+    old = state.old.files
+    paths = sorted(rel[len("en/") : -len("index.html")] for rel in old if rel.startswith("en/org/"))
+    rendered = {f"en/{paths[0]}index.html": incremental.make_entry(1, 2, "sha", "key")}
+    result = (incremental.paths_digest(paths), rendered, len(paths) - 1)
+    expanded = incremental.expand_bulk(result, paths, "en/", state)
+    assert expanded is not None
+    assert expanded[0] == paths and expanded[2] == len(paths) - 1
+    assert expanded[1] == {f"en/{p}index.html": old[f"en/{p}index.html"] for p in paths} | rendered
+    assert incremental.expand_bulk(result, paths[1:], "en/", state) is None
+    assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too
