@@ -705,10 +705,17 @@ class Result:
 
     @cached_property
     def _completeness_rolled(self) -> dict[str, tuple[Ratio, int]]:
-        own: dict[str, tuple[Ratio, int]] = {}
+        # plain integers per division first (a ``Ratio`` per record and addition cost a second at 100k)
+        sums: dict[str, list[int]] = {}
         for row in self.completeness.records:
-            ratio, count = own.get(row.division, (Ratio(0, 0), 0))
-            own[row.division] = (ratio + row.ratio, count + 1)
+            found = sums.get(row.division)
+            if found is None:
+                found = sums[row.division] = [0, 0, 0]
+            present = len(row.present)
+            found[0] += present
+            found[1] += present + len(row.missing)
+            found[2] += 1
+        own = {code: (Ratio(p, n), count) for code, (p, n, count) in sums.items()}
         return self.registry.geo.rollup(own, lambda a, b: (a[0] + b[0], a[1] + b[1]), (Ratio(0, 0), 0))
 
     def completeness_below(self, code: str) -> tuple[Ratio, int]:
