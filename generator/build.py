@@ -345,14 +345,22 @@ def _build_into(
             # the index on the other core while the pages are written here
             search_job = _Job(_write_search, model, site, state, hashes, memo_file)
     with _timed(timings, "pages"):
-        keys = incremental.PageKeys(model, hashes, state.base)
-        keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
-        en_job = _Job(incremental.write_bulk, renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        memory = state.memory  # ``hubdir serve``: the last build's keys and their dependencies
+        previous = memory.keys if memory is not None else None
+        keys = incremental.PageKeys(model, hashes, state.base, previous=previous, track=memory is not None)
+        if not keys.derived:  # (derived: only the touched pages lack a key; each process computes those)
+            keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
+        if memory is not None:
+            memory.keys = keys
+        en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick
         )
         page_paths["zh"] += zh_paths
-        en_paths, en_entries, en_reused = en_job.result()
+        expanded = incremental.expand_bulk(en_job.result(), zh_paths, "en/", state)
+        if expanded is None:  # the languages' pages differ (never so far): the English ones in full
+            expanded = incremental.write_bulk(renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        en_paths, en_entries, en_reused = expanded
         page_paths["en"] += en_paths
         state.new.files.update(zh_entries)
         state.new.files.update(en_entries)

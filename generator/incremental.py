@@ -188,6 +188,10 @@ def load(
     hashes: dict[str, str] = {}
     results: list[tuple[Any, list[Any]] | None] = []
     suspects = {os.path.abspath(p) for p in changed} if changed is not None else None
+    # ``discover``'s paths are the content folder joined with names read from it: already absolute
+    # and normal when the folder is, so compared as they are (100,000 ``abspath`` calls otherwise)
+    content = os.fspath(config.content_dir)
+    normal = content == os.path.abspath(content)
     same_checks = vkey == files.keys.get("\0validation")
     if not same_checks:
         suspects = None  # another day, other schemas: every file again
@@ -209,7 +213,7 @@ def load(
         rel = rel_of(path)
         rels.append(rel)
         known = files.keys.get(rel)
-        if suspects is not None and known is not None and os.path.abspath(path) not in suspects:
+        if suspects is not None and known is not None and _norm(path, normal) not in suspects:
             key, hashes[rel] = known, files.hashes[rel]
             if rel in files.stats:
                 stats[rel] = files.stats[rel]
@@ -273,6 +277,10 @@ def load(
     return validate.Loaded(registry, Report(problems=problems, files_checked=len(found)), records)
 
 
+def _norm(path: Path, normal: bool) -> str:
+    return os.fspath(path) if normal else os.path.abspath(path)
+
+
 # -- page keys ----------------------------------------------------------------------------------------
 
 
@@ -315,15 +323,41 @@ class PageKeys:
     A key does not name the language: both languages' pages show the same records, and each file's
     key is only ever compared with the previous key of the same file.  So each key is computed once
     (``prepare``, before the English pages' worker is forked) and serves both languages.
+
+    ``track`` (a long-running caller: ``hubdir serve``, through ``Memory.keys``) also records which
+    pages each record's hash went into; the next build's ``PageKeys(..., previous=)`` then
+    recomputes only the keys of the pages the changed records touch and takes every other key (and
+    the link and division indexes) from ``previous`` — but only when it can prove the indexes
+    unchanged: the same global key, the same records in the same registries, and no changed record
+    with a changed link or ``STRUCTURAL`` field (``structural_change``).  Otherwise everything is
+    computed anew, as without ``previous``.
     """
 
-    def __init__(self, model: Any, hashes: dict[str, str], base: str) -> None:
+    def __init__(
+        self,
+        model: Any,
+        hashes: dict[str, str],
+        base: str,
+        *,
+        previous: PageKeys | None = None,
+        track: bool = False,
+    ) -> None:
         self.model = model
         self.reg: Registry = model.registry
         self.hashes = hashes
         self.base = base
         self._chains: dict[str, list[str]] = {}
         self._memo: dict[str, str] = {}
+        self._subtrees: dict[str, str] = {}
+        #: hash id (a record's id, or ``SUBTREE`` + a division's code) → paths of the pages whose key
+        #: took it in; ``None`` when not tracking.
+        self.deps: dict[str, list[str]] | None = {} if track else None
+        self._path: str | None = None
+        #: Whether the keys of ``previous`` were taken over (for the tests and the benchmark).
+        self.derived = False
+        self.derived = previous is not None and track and self._derive(previous)
+        if self.derived:
+            return
         self.links_out: dict[str, list[str]] = {}
         self.links_in: dict[str, list[str]] = {}
         for record in self.reg.all():
@@ -334,16 +368,55 @@ class PageKeys:
         # division's subtree is its own records and its children's subtrees (``subtree_digest``)
         self.direct: dict[str, list[str]] = {}
         self.children: dict[str, list[str]] = {}
+        self.home: dict[str, str] = {}  # record id → the division whose ``direct`` holds it
         for record in self.reg.all():
             chain = self.reg.division_chain(record.division)
             if chain:
                 self.direct.setdefault(chain[0].id, []).append(record.id)
+                self.home[record.id] = chain[0].id
             if record.registry == "divisions" and len(chain) > 1 and chain[0].id == record.id:
                 self.children.setdefault(chain[1].id, []).append(record.id)
-        self._subtrees: dict[str, str] = {}
+
+    def _derive(self, previous: PageKeys) -> bool:
+        """Take the indexes and the unaffected keys of ``previous`` (see the class docstring)."""
+        if previous.deps is None or previous.base != self.base or len(previous.hashes) != len(self.hashes):
+            return False
+        old_hashes, old_ids, new_ids = previous.hashes, previous.reg.by_id, self.reg.by_id
+        if len(old_ids) != len(new_ids):
+            return False
+        changed = []
+        for rid, digest in self.hashes.items():
+            if old_hashes.get(rid) != digest:
+                before, after = old_ids.get(rid), new_ids.get(rid)
+                if before is None or after is None or before.registry != after.registry:
+                    return False  # a record added, gone or moved to another registry: new indexes
+                if structural_change(after.registry, before.data, after.data):
+                    return False
+                changed.append(rid)
+        self.links_out, self.links_in = previous.links_out, previous.links_in
+        self.direct, self.children, self.home = previous.direct, previous.children, previous.home
+        self._chains = previous._chains
+        # shared, not copied: the pages recomputed here take in the same ids as before (the indexes
+        # are the same), so their dependencies are already recorded (``_key`` skips them)
+        deps = self.deps = previous.deps
+        stale: set[str] = set()
+        subtrees = dict(previous._subtrees)
+        for rid in changed:
+            stale.update(deps.get(rid, ()))
+            home = self.home.get(rid)
+            for node in self._chain(home) if home else ():  # every subtree that holds the record
+                subtrees.pop(node, None)
+                stale.update(deps.get(SUBTREE + node, ()))
+        self._subtrees = subtrees
+        self._memo = {path: key for path, key in previous._memo.items() if path not in stale}
+        return True
 
     def _key(self, kind: str, subject: str, ids: Iterable[str], *extra: str) -> str:
         hashes = self.hashes
+        if self.deps is not None and self._path is not None and kind != "subtree" and not self.derived:
+            ids = set(ids)
+            for rid in ids:
+                self.deps.setdefault(rid, []).append(self._path)
         text = "\0".join([self.base, kind, subject, *extra, *(f"{i}={hashes.get(i, '-')}" for i in sorted(ids))])
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -384,13 +457,17 @@ class PageKeys:
         """The key of a bulk page (``pages.Job``); the same for both languages."""
         key = self._memo.get(job.path)
         if key is None:
-            if job.kind == "record":
-                key = self.record(job.subject)
-            elif job.kind == "area":
-                key = self.area(job.subject)
-            else:
-                records, pages, town = job.subject
-                key = self.chunk(job.path, records, pages, town)
+            self._path = job.path
+            try:
+                if job.kind == "record":
+                    key = self.record(job.subject)
+                elif job.kind == "area":
+                    key = self.area(job.subject)
+                else:
+                    records, pages, town = job.subject
+                    key = self.chunk(job.path, records, pages, town)
+            finally:
+                self._path = None
             self._memo[job.path] = key
         return key
 
@@ -410,6 +487,8 @@ class PageKeys:
         for rid in list(ids):
             if rid in by_id:
                 ids.update(self._chain(by_id[rid].division))
+        if self.deps is not None and self._path is not None and not self.derived:
+            self.deps.setdefault(SUBTREE + area.id, []).append(self._path)
         return self._key("area", area.id, ids, self.subtree_digest(area.id))
 
     def chunk(self, path: str, records: list[Record], pages: list[str], town: str) -> str:
@@ -417,6 +496,10 @@ class PageKeys:
         for record in records:
             ids.update(self._chain(record.division))
         return self._key("chunk", path, ids, *pages)
+
+
+#: ``PageKeys.deps``' name for a division's subtree digest (no record id starts with a NUL).
+SUBTREE: Final = "\0subtree\0"
 
 
 # -- the previous build -------------------------------------------------------------------------------
@@ -465,6 +548,9 @@ class Memory:
     #: (mtime, size, inode) of the state file as saved with ``state``: another value means another
     #: process built into the folder since, and its state is read from the disk.
     stamp: tuple[int, int, int] | None = None
+    #: The last build's page keys with their dependencies (``PageKeys(track=True)``): the next build
+    #: recomputes only the keys of the pages its changed records touch.
+    keys: PageKeys | None = None
 
     def wait(self) -> None:
         if self.saver is not None:
@@ -1074,3 +1160,38 @@ def write_bulk(
         if tick:
             tick(1)
     return paths, entries, reused
+
+
+def paths_digest(paths: list[str]) -> str:
+    """One hash of a list of page paths (``write_bulk_compact``: the worker's list equals the parent's)."""
+    return _h(*paths)
+
+
+def write_bulk_compact(
+    renderer: Any, shell: Any, root: Path, prefix: str, cache: Cache, keys: PageKeys
+) -> tuple[str, dict[str, Entry], int]:
+    """``write_bulk`` for the other language's worker: returns a digest of the page paths instead of
+    the paths, and the entries of the rendered pages only — a reused page's entry is its previous one
+    (``Cache.reuse_file``), which the parent has.  At 100k the full result was ~100,000 paths and
+    entries pickled through a pipe (``expand_bulk`` puts them back together)."""
+    paths, entries, reused = write_bulk(renderer, shell, root, prefix, cache, keys)
+    old = cache.old.files
+    rendered = {rel: entry for rel, entry in entries.items() if old.get(rel) is not entry}
+    return paths_digest(paths), rendered, reused
+
+
+def expand_bulk(
+    result: tuple[str, dict[str, Entry], int], paths: list[str], prefix: str, cache: Cache
+) -> tuple[list[str], dict[str, Entry], int] | None:
+    """``write_bulk``'s result from ``write_bulk_compact``'s, given the page paths of the other
+    language (both languages show the same pages); ``None`` if the paths differ after all."""
+    digest, rendered, reused = result
+    if digest != paths_digest(paths):
+        return None
+    old = cache.old.files
+    entries: dict[str, Entry] = {}
+    for path in paths:
+        rel = f"{prefix}{path}index.html"
+        entry = rendered.get(rel)
+        entries[rel] = entry if entry is not None else old[rel]
+    return list(paths), entries, reused

@@ -297,6 +297,44 @@ def test_the_search_memo_gives_the_bytes_of_a_fresh_index(project: Path, tmp_pat
     assert "示例记忆妇女之家" in "".join(p.read_text("utf-8") for p in (tmp_path / "clean").rglob("d/*.json"))
 
 
+@pytest.mark.parametrize("seed", [3, 5])
+def test_page_keys_taken_from_the_previous_build_equal_keys_computed_anew(project: Path, seed: int) -> None:
+    """``PageKeys(previous=)`` (the preview's consolidating build) recomputes only the pages a change
+    touches; after any change every page's key is the key a fresh ``PageKeys`` computes, and a change
+    of the indexes (a link, a division, an added or deleted record) computes every key anew."""
+    from generator.site import pages
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def keys(previous: incremental.PageKeys | None) -> incremental.PageKeys:
+        config = load_config(project)
+        registry = load(config).registry
+        model = SiteModel(config, registry, labels_for(config.schemas_dir))
+        made = incremental.PageKeys(
+            model, incremental.record_hashes(registry, None), "base", previous=previous, track=True
+        )
+        made.prepare(pages.Renderer(model, "zh").bulk_jobs())
+        return made
+
+    last = keys(None)
+    assert not last.derived
+    mutator = Mutator(project, seed)
+    derived = 0
+    for step in range(8):
+        # every other step the commonest edit (a name, an address), which keeps the indexes
+        plain = mutator.edit if step % 4 == 0 else mutator.edit_division
+        done = plain() if step % 2 == 0 else mutator.step()
+        kept = keys(last)
+        fresh = keys(None)
+        assert kept._memo == fresh._memo, done
+        derived += kept.derived
+        if kept.derived and done.startswith("edit"):
+            assert kept._memo != last._memo, done  # the edited record's pages have new keys
+        last = kept
+    assert derived >= 3
+
+
 @pytest.mark.parametrize("seed", [11])
 def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
     """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
@@ -799,3 +837,44 @@ def test_a_build_overtaken_by_another_build_of_the_same_site_writes_nothing(
     build.build(load_config(project), out, quiet=True)  # runs again: both edits
     build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
     assert_same_tree(out, tmp_path / "clean")
+
+
+def test_completeness_rows_kept_between_loads_equal_rows_measured_anew(project: Path) -> None:
+    """The preview measures a new registry after every edit; the rows of records whose data it kept
+    are taken from the last measurement, and an edited record is measured again."""
+    from generator import coverage
+
+    config = load_config(project)
+    files = incremental.FileCache()
+    spec = coverage.spec_from_config(config)
+    first = coverage.compute_completeness(incremental.load(config, files).registry, spec)
+    row = next(r for r in first.records if "address" in r.present and (project / r.rel).is_file())
+    path = project / row.rel
+    text = path.read_text("utf-8")
+    path.write_text(re.sub(r"^address: .*\n", "", text, count=1, flags=re.M), "utf-8")
+    registry = incremental.load(config, files, changed=[path]).registry
+    kept = coverage.compute_completeness(registry, spec)
+    coverage._ROWS["rows"] = {}  # measured anew
+    fresh = coverage.compute_completeness(registry, spec)
+    assert kept.records == fresh.records
+    edited = next(r for r in kept.records if r.rel == row.rel)
+    assert "address" in edited.missing and edited != row
+    assert sum(a is b for a, b in zip(first.records, kept.records, strict=True)) == len(first.records) - 1
+
+
+def test_the_english_workers_short_result_stands_only_for_the_same_pages(project: Path) -> None:
+    """The English pages' worker returns a digest of its page paths and only the entries it rendered;
+    the parent rebuilds the rest from the previous state — never for another list of pages."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False)
+    state = incremental.Cache(out, load_config(project))
+    old = state.old.files
+    paths = sorted(rel[len("en/") : -len("index.html")] for rel in old if rel.startswith("en/org/"))
+    rendered = {f"en/{paths[0]}index.html": incremental.make_entry(1, 2, "sha", "key")}
+    result = (incremental.paths_digest(paths), rendered, len(paths) - 1)
+    expanded = incremental.expand_bulk(result, paths, "en/", state)
+    assert expanded is not None
+    assert expanded[0] == paths and expanded[2] == len(paths) - 1
+    assert expanded[1] == {f"en/{p}index.html": old[f"en/{p}index.html"] for p in paths} | rendered
+    assert incremental.expand_bulk(result, paths[1:], "en/", state) is None
+    assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too

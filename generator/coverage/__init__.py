@@ -529,31 +529,48 @@ class Completeness:
                 counts[name][1] += 1
         return {f: Ratio(p, n) for f, (p, n) in counts.items()}
 
+    # The figures below are the same for both languages' pages: each is computed once (cached), over
+    # rows grouped once by registry rather than a pass over every record per registry.
+    @cached_property
+    def _by_registry_rows(self) -> dict[str, list[RecordCompleteness]]:
+        grouped: dict[str, list[RecordCompleteness]] = defaultdict(list)
+        for row in self.records:
+            grouped[row.registry].append(row)
+        return grouped
+
+    @cached_property
+    def _by_registry(self) -> dict[str, dict[str, Ratio]]:
+        rows = self._by_registry_rows
+        return {name: self._field_ratios(rows.get(name, ())) for name in self.spec.completeness}
+
     def by_registry(self) -> dict[str, dict[str, Ratio]]:
         """Registry → field → ratio (fields the registry does not count have total 0)."""
-        return {
-            name: self._field_ratios(r for r in self.records if r.registry == name)
-            for name in self.spec.completeness
-        }
+        return {name: dict(ratios) for name, ratios in self._by_registry.items()}
 
     def registry_ratio(self, name: str) -> Ratio:
-        return total(r.ratio for r in self.records if r.registry == name)
+        return _rows_ratio(self._by_registry_rows.get(name, ()))
 
     def registry_count(self, name: str) -> int:
-        return sum(1 for r in self.records if r.registry == name)
+        return len(self._by_registry_rows.get(name, ()))
+
+    @cached_property
+    def _by_field(self) -> dict[str, Ratio]:
+        return self._field_ratios(self.records)
 
     def by_field(self) -> dict[str, Ratio]:
-        return self._field_ratios(self.records)
+        return dict(self._by_field)
 
     def towns(self) -> list[str]:
         """Town codes that hold measured records, ``""`` (district level) first."""
         return sorted({r.town for r in self.records})
 
-    def by_town(self) -> dict[str, dict[str, Ratio]]:
-        grouped: dict[str, list[RecordCompleteness]] = defaultdict(list)
-        for row in self.records:
-            grouped[row.town].append(row)
+    @cached_property
+    def _by_town(self) -> dict[str, dict[str, Ratio]]:
+        grouped = self._grouped[0]
         return {town: self._field_ratios(grouped[town]) for town in sorted(grouped)}
+
+    def by_town(self) -> dict[str, dict[str, Ratio]]:
+        return {town: dict(ratios) for town, ratios in self._by_town.items()}
 
     @cached_property
     def _grouped(self) -> tuple[dict[str, list[RecordCompleteness]], dict[str, list[RecordCompleteness]]]:
@@ -572,50 +589,103 @@ class Completeness:
         return self._grouped[1].get(code, [])
 
     def town_ratio(self, town: str) -> Ratio:
-        return total(r.ratio for r in self.in_town(town))
+        return _rows_ratio(self.in_town(town))
 
     @cached_property
     def overall(self) -> Ratio:
-        return total(r.ratio for r in self.records)
+        return _rows_ratio(self.records)
 
-    def least_complete(self, limit: int | None = None) -> list[RecordCompleteness]:
-        """Lowest share first; ties: more missing fields first, then registry order and id."""
+    @cached_property
+    def _least_complete(self) -> list[RecordCompleteness]:
         order = {name: i for i, name in enumerate(REGISTRIES)}
         rows = [r for r in self.records if r.missing]
         rows.sort(
             key=lambda r: (r.ratio.present * 1.0 / r.ratio.total, -len(r.missing), order[r.registry], r.id)
         )
-        return rows if limit is None else rows[:limit]
+        return rows
+
+    def least_complete(self, limit: int | None = None) -> list[RecordCompleteness]:
+        """Lowest share first; ties: more missing fields first, then registry order and id."""
+        rows = self._least_complete
+        return list(rows) if limit is None else rows[:limit]
+
+
+def _rows_ratio(rows: Iterable[RecordCompleteness]) -> Ratio:
+    """``total(r.ratio for r in rows)`` without a ``Ratio`` per row (100,000 rows at province scale)."""
+    present = count = 0
+    for row in rows:
+        n = len(row.present)
+        present += n
+        count += n + len(row.missing)
+    return Ratio(present, count)
+
+
+#: The rows of the last ``compute_completeness`` in this process by file: (the record's ``data``
+#: object, its town, its row), with the parts of the spec they were measured under.  ``hubdir serve``
+#: measures a new registry after every edit, whose unchanged records carry the very ``data`` objects
+#: of the last one (``incremental.load`` keeps them; nothing changes a record's data in place, an
+#: edit replaces it): a row is taken again only for the same object, registry, town and spec.
+_ROWS: dict[str, Any] = {"spec": None, "rows": {}}
 
 
 def compute_completeness(registry: Registry, spec: Spec) -> Completeness:
     """Which counted fields each active record has (records with no counted field are skipped)."""
     rows: list[RecordCompleteness] = []
     fields = spec.fields()  # once, not per record (every section build measures every record)
+    towns: dict[str, str] = {}  # division → its town's code, once per division, not per record
+    measured = (spec.completeness, spec.hub_uscc_levels)
+    previous: dict[tuple[str, str], tuple[Any, str, RecordCompleteness]] = (
+        _ROWS["rows"] if _ROWS["spec"] == measured else {}
+    )
+    memo: dict[tuple[str, str], tuple[Any, str, RecordCompleteness]] = {}
     for name in COMPLETENESS_REGISTRIES:
         if name not in spec.completeness:
             continue
+        # ``spec.applies`` per registry rather than per record and field: only a hub's uscc depends on
+        # the record (its level), the rest on the registry alone
+        counted = [f for f in fields if f in spec.completeness.get(name, ())]
+        by_level = name == "hubs" and "uscc" in counted
+        without_uscc = [f for f in counted if f != "uscc"]
         for record in registry.records(name):
             if not record.active:
                 continue
-            applicable = [f for f in fields if spec.applies(record, f)]
+            data = record.data
+            if by_level and str(data.get("level", "")) not in spec.hub_uscc_levels:
+                applicable = without_uscc
+            else:
+                applicable = counted
             if not applicable:
                 continue
-            town = registry.town_of(record.division)
-            has = {f: FIELD_TESTS[f](record.data) for f in applicable}
+            division = record.division
+            town = towns.get(division)
+            if town is None:
+                found = registry.town_of(division)
+                town = towns[division] = found.id if found is not None else ""
+            slot = (name, record.rel)
+            known = previous.get(slot)
+            if known is not None and known[0] is data and known[1] == town:
+                rows.append(known[2])
+                memo[slot] = known
+                continue
+            present: list[str] = []
+            missing: list[str] = []
+            for f in applicable:
+                (present if FIELD_TESTS[f](data) else missing).append(f)
             rows.append(
                 RecordCompleteness(
                     registry=name,
                     id=record.id,
                     name=record.name,
-                    division=record.division,
-                    town=town.id if town is not None else "",
-                    present=tuple(f for f in applicable if has[f]),
-                    missing=tuple(f for f in applicable if not has[f]),
+                    division=division,
+                    town=town,
+                    present=tuple(present),
+                    missing=tuple(missing),
                     rel=record.rel,
-                    name_en=str(record.get("name_en", "") or ""),
+                    name_en=str(data.get("name_en", "") or ""),
                 )
             )
+            memo[slot] = (data, town, rows[-1])
+    _ROWS["spec"], _ROWS["rows"] = measured, memo
     return Completeness(spec=spec, records=tuple(rows))
 
 
@@ -635,10 +705,17 @@ class Result:
 
     @cached_property
     def _completeness_rolled(self) -> dict[str, tuple[Ratio, int]]:
-        own: dict[str, tuple[Ratio, int]] = {}
+        # plain integers per division first (a ``Ratio`` per record and addition cost a second at 100k)
+        sums: dict[str, list[int]] = {}
         for row in self.completeness.records:
-            ratio, count = own.get(row.division, (Ratio(0, 0), 0))
-            own[row.division] = (ratio + row.ratio, count + 1)
+            found = sums.get(row.division)
+            if found is None:
+                found = sums[row.division] = [0, 0, 0]
+            present = len(row.present)
+            found[0] += present
+            found[1] += present + len(row.missing)
+            found[2] += 1
+        own = {code: (Ratio(p, n), count) for code, (p, n, count) in sums.items()}
         return self.registry.geo.rollup(own, lambda a, b: (a[0] + b[0], a[1] + b[1]), (Ratio(0, 0), 0))
 
     def completeness_below(self, code: str) -> tuple[Ratio, int]:

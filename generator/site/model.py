@@ -7,6 +7,7 @@ tel links can reach a page.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,12 @@ def schema_hours(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if _SCHEMA_HOURS.match(part.strip())]
 
 
+def _has_point(record: Record) -> bool:
+    """Whether ``record`` has coordinates to draw (``SiteModel.display_point`` converts them)."""
+    loc = record.get("location")
+    return isinstance(loc, dict) and "lat" in loc and "lon" in loc
+
+
 def json_ld(data: dict[str, Any]) -> str:
     """JSON for a ``<script>`` element: ``<``, ``>`` and ``&`` escaped so it can never close the element."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -113,6 +120,7 @@ class SiteModel:
     list_limit: int = LIST_LIMIT
     record_list_limit: int = RECORD_LIST_LIMIT
     _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
+    _latest: dict[int, list[Record]] = field(default_factory=dict, repr=False)
 
     @property
     def record_limit(self) -> int:
@@ -201,9 +209,36 @@ class SiteModel:
         return plan
 
     @cached_property
+    def active_counts(self) -> dict[str, int]:
+        """Active records of each kind: the home page's figures, once for both languages."""
+        return {code: sum(1 for r in records if r.active) for code, records in self.by_kind.items()}
+
+    def latest_verified(self, limit: int) -> list[Record]:
+        """The ``limit`` organizations verified last (newest first, then by id descending), once per
+        model: ``heapq.nlargest`` is ``sorted(reverse=True)[:limit]`` without sorting 100,000 records."""
+        found = self._latest.get(limit)
+        if found is None:
+            dated = (r for r in self.organizations() if r.get("last_verified"))
+            found = heapq.nlargest(limit, dated, key=lambda r: (str(r.get("last_verified")), r.id))
+            self._latest[limit] = found
+        return found
+
+    @cached_property
+    def located_by_kind(self) -> dict[str, list[Record]]:
+        """The records of each kind that have a point on the map (``display_point`` is not ``None``),
+        without converting their coordinates: the section pages need only how many there are, and
+        the map's points (``points_by_kind``) are written in a worker."""
+        out: dict[str, list[Record]] = {}
+        for code, records in self.by_kind.items():
+            for record in records:
+                if _has_point(record):
+                    out.setdefault(code, []).append(record)
+        return out
+
+    @cached_property
     def points_by_kind(self) -> dict[str, list[tuple[Record, tuple[float, float]]]]:
         out: dict[str, list[tuple[Record, tuple[float, float]]]] = {}
-        for code, records in self.by_kind.items():
+        for code, records in self.located_by_kind.items():
             for record in records:
                 point = self.display_point(record)
                 if point is not None:
@@ -227,9 +262,9 @@ class SiteModel:
         return defaults
 
     def display_point(self, record: Record) -> tuple[float, float] | None:
-        loc = record.get("location")
-        if not isinstance(loc, dict) or "lat" not in loc or "lon" not in loc:
+        if not _has_point(record):
             return None
+        loc = record.get("location")
         return geo.display(float(loc["lat"]), float(loc["lon"]), str(self.map_config["crs"]))
 
     # -- words ------------------------------------------------------------------

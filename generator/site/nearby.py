@@ -220,7 +220,7 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
 
 def any_place(model: SiteModel) -> bool:
     """Whether some active organization has coordinates (else near me has nothing to offer)."""
-    return any(record.active for records in model.points_by_kind.values() for record, _ in records)
+    return any(record.active for records in model.located_by_kind.values() for record in records)
 
 
 def any_centre(model: SiteModel) -> bool:

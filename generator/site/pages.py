@@ -39,7 +39,10 @@ FIELDS_DERIVED = "derived"
 CELL_LIMIT = 3
 
 
+@functools.cache
 def environment() -> Environment:
+    """The content templates, compiled once per process (``hubdir serve`` builds again and again;
+    they are hubdir's own files, and a changed one is a new ``incremental.code_version`` too)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(default=True),
@@ -342,7 +345,7 @@ class Renderer:
             {
                 "path": f"kinds/{k.code}/",
                 "name": k.label(lang),
-                "count": sum(1 for r in m.by_kind[k.code] if r.active),
+                "count": m.active_counts[k.code],
             }
             for k in m.kinds
         ]
@@ -357,11 +360,7 @@ class Renderer:
             if d.get("level") != "village" or district is None
         ]
         child_level = geo.child_level(district.id) if district is not None else top_level
-        dated = sorted(
-            (r for r in m.organizations() if r.get("last_verified")),
-            key=lambda r: (str(r.get("last_verified")), r.id),
-            reverse=True,
-        )[:LATEST]
+        dated = m.latest_verified(LATEST)
         latest = [
             {
                 "path": record_path(r),
@@ -419,7 +418,7 @@ class Renderer:
 
     def map_page(self) -> str:
         m, lang = self.model, self.lang
-        kinds = [{"name": k.label(lang), "count": len(m.points_by_kind.get(k.code, []))} for k in m.kinds]
+        kinds = [{"name": k.label(lang), "count": len(m.located_by_kind.get(k.code, []))} for k in m.kinds]
         site_root = "../" if lang == "en" else ""
         return self.render(
             "map",
