@@ -267,6 +267,11 @@ def _build_into(
         data_reused = datasets and state.can_reuse_group("datasets", data_key)
         data_memo = tmp / "datasets-memo"  # the export's fragments (their changed shards), for the next build
         if datasets and not data_reused:
+            # The coverage figures first: the site's coverage and area pages need them too, and the
+            # forked worker then shares them rather than measuring again (``coverage.measured``).
+            from generator.coverage import measured
+
+            measured(loaded.registry)
             data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo, created)
         # The map's points and the near-me files too (2.5 s at 100k): the other core is otherwise idle
         # while the section pages are made.  Into a folder of their own, moved in at "assets": the

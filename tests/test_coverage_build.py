@@ -146,3 +146,33 @@ def test_coverage_page_has_no_serious_accessibility_violations(browser: Any, bas
             assert bad == [], path
     finally:
         context.close()
+
+
+def test_the_datasets_take_the_figures_the_site_measured(project: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Coverage is measured once per registry (``coverage.measured``): the pages and the datasets'
+    two tables share it, so the datasets worker ``hubdir build`` forks after measuring does not
+    measure again; a new registry (the next build, an edit) is measured anew, never taken stale."""
+    import generator.coverage as coverage
+    from generator.config import load_config
+    from generator.coverage.contrib import result_for
+    from generator.coverage.export import pairs as coverage_pairs
+    from generator.export import write_datasets
+    from generator.validate import load
+
+    loaded = load(load_config(project))
+    shared = coverage.measured(loaded.registry)
+    assert result_for(loaded.registry) is shared
+    measured: list[str] = []
+    real = coverage.compute_completeness
+    monkeypatch.setattr(coverage, "compute_completeness",
+                        lambda registry, spec: measured.append("again") or real(registry, spec))
+    write_datasets(loaded, tmp_path / "data")
+    assert measured == []
+    rows = list(csv.DictReader((tmp_path / "data" / "csv" / "completeness.csv").open(encoding="utf-8")))
+    assert len(rows) == len(coverage_pairs(loaded.registry, shared)[1][1]) > 0
+
+    path = project / "content" / "womens_homes" / "wh-gz.yml"
+    path.write_text(path.read_text("utf-8").replace("\nname: ", "\nname: 改", 1), "utf-8")
+    edited = load(load_config(project))
+    assert coverage.measured(edited.registry) is not shared and measured == ["again"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from generator import geography
 from generator.config import Config
@@ -738,3 +739,20 @@ def measure(registry: Registry, spec: Spec | None = None) -> Result:
     """Coverage and completeness of ``registry`` under ``spec`` (read from its config if omitted)."""
     spec = spec or spec_from_config(registry.config)
     return Result(registry, spec, compute_coverage(registry, spec), compute_completeness(registry, spec))
+
+
+_MEASURED: WeakKeyDictionary[Registry, Result] = WeakKeyDictionary()
+
+
+def measured(registry: Registry) -> Result:
+    """``measure(registry)`` under its config's spec, computed once per registry (``hubdir serve``
+    builds with a new registry each time).
+
+    The coverage page, every area page and the datasets' two tables show these figures; ``hubdir
+    build`` asks for them before it forks the datasets worker, which then shares them instead of
+    measuring again (2-3 s of CPU at 100,000 records, in a second build as in a first).
+    """
+    found = _MEASURED.get(registry)
+    if found is None:
+        found = _MEASURED[registry] = measure(registry)
+    return found

@@ -9,9 +9,8 @@ both languages and every page.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
-from generator.coverage import Result, measure
+from generator.coverage import Result, measured
 from generator.coverage.site import CSS, render_area_gaps, render_coverage_page, render_village_link
 from generator.i18n import t
 from generator.site import contrib
@@ -21,16 +20,11 @@ if TYPE_CHECKING:
     from generator.site.model import SiteModel
 
 SLUG = "coverage"
-_RESULTS: WeakKeyDictionary[Registry, Result] = WeakKeyDictionary()
 
 
 def result_for(registry: Registry) -> Result:
-    """Coverage of ``registry``, computed once (``hubdir serve`` rebuilds with a new registry each time)."""
-    found = _RESULTS.get(registry)
-    if found is None:
-        found = measure(registry)
-        _RESULTS[registry] = found
-    return found
+    """Coverage of ``registry``, computed once (``coverage.measured``, shared with the datasets)."""
+    return measured(registry)
 
 
 def _page(model: SiteModel, lang: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generator.coverage import Result, measure
+from generator.coverage import Result, measured
 from generator.coverage.render import DatasetTable, dataset_tables
 from generator.export.tables import Column, ForeignKey, Table
 from generator.registry import Record, Registry
@@ -61,10 +61,12 @@ def specs() -> tuple[Table, ...]:
 
 
 def pairs(registry: Registry, result: Result | None = None) -> list[tuple[Table, list[Record]]]:
-    """``[(coverage table, rows), (completeness table, rows)]`` for the exporter."""
-    result = result or measure(registry)
+    """``[(coverage table, rows), (completeness table, rows)]`` for the exporter (the site's figures:
+    ``coverage.measured``)."""
+    result = result or measured(registry)
     out = []
+    nowhere = Path()  # one for every row (100,000 completeness rows at province scale)
     for table in dataset_tables(result):
-        rows = [Record(table.name, row, Path(), "") for row in table.rows]
+        rows = [Record(table.name, row, nowhere, "") for row in table.rows]
         out.append((as_table(table), rows))
     return out

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import gcpause
 from generator.export import (
     checksums,
     csvout,
@@ -181,7 +182,10 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         memo = memo if memo is not None else memos.Memo()
-        result = _write_all(work, registry, meta, created, validate, validator, release, memo)
+        # The tables' rows (a million lists at 100,000 records) and the memo live until the end and
+        # hold no cycles: collections triggered by making them would only scan them (seconds).
+        with gcpause.paused():
+            result = _write_all(work, registry, meta, created, validate, validator, release, memo)
         result.reused = dict(memo.hits)
         started = time.perf_counter()
         # An output from before issue 16 holds one file per record: delete it in the background.

@@ -121,19 +121,26 @@ def rows(table: Table, base: Table, records: list[Record], places: Places) -> Ro
             source = table.columns[index[column.name[: -len(LABEL_SUFFIX)]]]
             label_of.append((index[source.name], {code: zh for code, zh, _ in source.labels}))
     place_names = [c.name for c in table.columns[width:] if c.name in PLACE]
-    out = Rows()
     produced: Iterator[list[Any]] = base.rows(records)
     if base.is_link:
-        for row in produced:
-            out.append(row + [labels.get(row[i]) if row[i] is not None else None for i, labels in label_of])
-        return out
+        if not label_of:
+            return Rows(produced)
+        return Rows(row + [labels.get(row[i]) if row[i] is not None else None for i, labels in label_of]
+                    for row in produced)
+    out = Rows()
+    shown: dict[str, list[Any]] = {}  # division code → its place cells (a few hundred divisions)
     for record, row in zip(records, produced, strict=True):
         for i, default in defaults:
             if row[i] is None:
                 row[i] = default
-        place = places.of(record.division)  # a division's own code: its chain starts with itself
-        row.extend(getattr(place, name) or None for name in place_names)
-        row.extend(labels.get(row[i]) if row[i] is not None else None for i, labels in label_of)
+        code = record.division  # a division's own code: its chain starts with itself
+        cells = shown.get(code)
+        if cells is None:
+            place = places.of(code)
+            cells = shown[code] = [getattr(place, name) or None for name in place_names]
+        row.extend(cells)
+        if label_of:
+            row.extend([labels.get(row[i]) if row[i] is not None else None for i, labels in label_of])
         out.append(row)
     return out
 

@@ -146,6 +146,13 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         db.execute(f"CREATE VIRTUAL TABLE {_q(TRIGRAM_TABLE)} USING fts5("
                    f"registry UNINDEXED, id UNINDEXED, name, name_en, aliases, address, "
                    f"tokenize='trigram', {content})")
+        # No segment merges while the rows go in (FTS5's ``automerge``/``crisismerge``; the defaults
+        # are set again after): merged segments are rewritten wherever one record changed, so a
+        # one-record edit changed some 49 of the 75 MB of the index (each re-deflated, ``zipped``),
+        # against 13 without; it is also ~15% less CPU and a slightly smaller file.
+        for fts in (SEARCH_TABLE, TRIGRAM_TABLE):
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 0)")
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 2000)")
         rows = [(n, r.registry, r.id, r.name, r.get("name_en", "") or "", " ".join(r.get("aliases") or []),
                  r.get("address", "") or "")
                 for n, r in enumerate((r for name in REGISTRIES for r in registry.records(name)), start=1)]
@@ -154,6 +161,9 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} (rowid, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} (rowid, {columns}, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        ((*row, _segmented(" ".join((row[3], row[5], row[6])), memo)) for row in rows))
+        for fts in (SEARCH_TABLE, TRIGRAM_TABLE):  # FTS5's defaults, for anyone who writes to the copy
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 4)")
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 16)")
         db.execute("COMMIT")
         bad = db.execute("PRAGMA foreign_key_check").fetchall()
         if bad:

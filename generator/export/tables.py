@@ -128,15 +128,28 @@ class Table:
                 yield row
             return
         items_are_scalars = not self.item_columns
+        # Column.get inlined for one-step paths, the record's id read once per record (1.1 million
+        # rows at 100,000 records).
+        flat = all(len(c.path) == 1 for c in self.item_columns)
+        item_keys = [c.path[0] for c in self.item_columns] if flat else []
+        list_field = self.list_field
         for record in records:
-            values = record.data.get(self.list_field)
+            values = record.data.get(list_field)
             if not isinstance(values, list):
                 continue
-            for position, item in enumerate(values, start=1):
-                if items_are_scalars:
-                    yield [record.id, position, item]
-                else:
-                    yield [record.id, position, *(c.get(item) for c in self.item_columns)]
+            ident = record.id
+            if items_are_scalars:
+                yield from ([ident, position, item] for position, item in enumerate(values, start=1))
+            elif flat:
+                for position, item in enumerate(values, start=1):
+                    if isinstance(item, dict):
+                        get = item.get
+                        yield [ident, position, *[get(k) for k in item_keys]]
+                    else:
+                        yield [ident, position, *[None] * len(item_keys)]
+            else:
+                for position, item in enumerate(values, start=1):
+                    yield [ident, position, *(c.get(item) for c in self.item_columns)]
 
 
 class Rows(list[Any]):
