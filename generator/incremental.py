@@ -992,8 +992,9 @@ def manifest_text(files: dict[str, Entry]) -> str:
 
 def manifest_bytes(files: dict[str, Entry]) -> bytes:
     """The file ``MANIFEST_NAME``: ``manifest_text`` gzipped with no time or name in its header, so
-    equal sites have equal manifests (SHA-256 digests are hex: gzip keeps about a third)."""
-    return gzip.compress(manifest_text(files).encode("utf-8"), compresslevel=6, mtime=0)
+    equal sites have equal manifests (SHA-256 digests are hex: gzip keeps about a third).  Level 1:
+    at 100k 0.2 s rather than level 6's 0.5 s in every build and ``serve`` pass, for 5 % more bytes."""
+    return gzip.compress(manifest_text(files).encode("utf-8"), compresslevel=1, mtime=0)
 
 
 def read_manifest_text(path: Path) -> str:
