@@ -18,6 +18,7 @@ from generator.coverage import LEVELS, DivisionCoverage, Ratio, Result, Slot
 from generator.coverage.render import field_label, level_label, registry_label, requirement_label
 from generator.coverage.svg import Bar, bar_chart
 from generator.i18n import t
+from generator.site.labels import LIST_SEPARATOR
 from generator.site.resident import has_cjk
 
 #: Where the coverage page lives, relative to a language root.
@@ -408,7 +409,7 @@ def render_coverage_page(result: Result, lang: str, here: str = PAGE_PATH, data_
             f'<h3 id="least-complete">'
             f"{escape(t(lang, 'coverage.heading.least_complete', limit=len(least)))}</h3>"
         )
-        sep = "、" if lang == "zh" else ", "
+        sep = LIST_SEPARATOR[lang]
         rows = [
             [
                 _a(here, org_path(r.id), r.display_name(lang), lang=lang),

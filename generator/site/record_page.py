@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from generator.i18n import t
+from generator.site.labels import LIST_SEPARATOR
 from generator.site.model import PHONE_TYPES
 from generator.site.resident import has_cjk
 
@@ -102,7 +103,7 @@ class RecordHTML:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.w = {key: esc(t(lang, key)) for key in _WORDS}
-        self.sep = "、" if lang == "zh" else ", "
+        self.sep = LIST_SEPARATOR[lang]
 
     @staticmethod
     def prop(md: dict[str, Any] | None, name: str) -> str:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from generator.config import Config
 from generator.i18n import t
+from generator.site.labels import LIST_SEPARATOR
 
 #: Han characters (BMP blocks and the supplementary ideograph planes).
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -71,8 +72,7 @@ def record_description(view: dict[str, Any], lang: str) -> str:
     if phones:
         parts.append(t(lang, "resident.desc.phone", phone=phones[0]))
     if view.get("services"):
-        joiner = "、" if lang == "zh" else ", "
-        parts.append(t(lang, "resident.desc.services", services=joiner.join(view["services"][:4])))
+        parts.append(t(lang, "resident.desc.services", services=LIST_SEPARATOR[lang].join(view["services"][:4])))
     if view.get("description"):
         parts.append(str(view["description"]))
     return _clip(sep.join(p.rstrip("。. ") for p in parts) + ("。" if lang == "zh" else "."), lang)

@@ -27,19 +27,21 @@
       Array.prototype.forEach.call(box.querySelectorAll("thead th"), function (th, i) {
         if (th.getAttribute("data-list")) cols[th.getAttribute("data-list")] = i;
       });
-      var has = function (tr, name, code) {
+      var chosen = function (name) { var el = field(name); return el ? sep + el.options[el.selectedIndex].text + sep : ""; };
+      var has = function (tr, name, code, label) {
         if (!code) return true;
         var codes = tr.getAttribute("data-" + name + "s");
         if (codes !== null) return (" " + codes + " ").indexOf(" " + code + " ") !== -1;
-        var el = field(name), cell = tr.cells[cols[name]];
-        return !!cell && (sep + cell.textContent + sep).indexOf(sep + el.options[el.selectedIndex].text + sep) !== -1;
+        var cell = tr.cells[cols[name]];
+        return !!cell && (sep + cell.textContent + sep).indexOf(label) !== -1;
       };
       var apply = function () {
         var text = get("text").toLowerCase(), town = get("town"), service = get("service"), group = get("group"), shown = 0;
+        var serviceLabel = chosen("service"), groupLabel = chosen("group");  /* once, not per row */
         rows.forEach(function (tr) {
           var ok = (!text || tr.textContent.toLowerCase().indexOf(text) !== -1) &&
             (!town || tr.getAttribute("data-town") === town) &&
-            has(tr, "service", service) && has(tr, "group", group);
+            has(tr, "service", service, serviceLabel) && has(tr, "group", group, groupLabel);
           tr.hidden = !ok; if (ok) shown++;
         });
         if (count) count.textContent = fmt("shown", { shown: shown, total: rows.length });
