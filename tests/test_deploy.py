@@ -178,3 +178,32 @@ def test_deploy_without_a_destination_says_how(project: Path, run, lang: str, ex
     result = run(project, "deploy", "--lang", lang)
     assert result.exit_code == 2
     assert expected in result.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", "清单 {path} 无法读取："),
+        ("en", "cannot read the manifest {path}: "),
+    ],
+)
+def test_a_damaged_site_manifest_is_reported_and_a_damaged_destination_one_sends_everything(
+    project: Path, run, lang: str, expected: str  # type: ignore[no-untyped-def]
+) -> None:
+    site = project / "build" / "site"
+    build.build(load_config(project), site, quiet=True)
+    manifest = site / incremental.MANIFEST_NAME
+    good = manifest.read_bytes()
+    manifest.write_bytes(good[: len(good) // 2])  # a gzip stream cut short
+    dest = project.parent / "www"
+    result = run(project, "deploy", "--to", str(dest), "--lang", lang)
+    assert result.exit_code == 2
+    assert expected.format(path=manifest) in result.output
+    assert "Traceback" not in result.output and not dest.exists()
+
+    manifest.write_bytes(good)
+    dest.mkdir()
+    (dest / incremental.MANIFEST_NAME).write_bytes(b"\x1f\x8b not gzip")  # the destination's, damaged
+    todo = deploy.sync_folder(site, dest)
+    assert set(todo.upload) == set(_files(site)) - {incremental.MANIFEST_NAME}
+    assert _files(dest) == _files(site)
