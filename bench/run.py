@@ -284,76 +284,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get_json(url: str) -> dict[str, Any] | None:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return json.loads(resp.read().decode("utf-8"))
-    except Exception:
-        return None
-
-
-def serve_rebuild(project: Path, startup_timeout: float = 900) -> dict[str, Any]:
-    """Start ``hubdir serve``, wait for its first build, edit one record, time until the rebuild is served."""
-    if "serve" not in hubdir_commands():
-        return {"status": "n/a"}
-    import urllib.request
-
-    port = free_port()
-    proc = subprocess.Popen(
-        hubdir("--root", str(project), "serve", "--port", str(port)),
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    status_url = f"http://127.0.0.1:{port}/__hubdir__/status"
-    target = sorted((project / "content" / "womens_homes").glob("*.yml"))[0]
-    original = target.read_bytes()
-    out: dict[str, Any] = {}
-    try:
-        deadline = time.monotonic() + startup_timeout
-        status = None
-        while time.monotonic() < deadline:
-            status = _get_json(status_url)
-            if status and status.get("generation", 0) >= 1 and not status.get("building"):
-                break
-            if proc.poll() is not None:
-                return {"status": "failed", "error": f"serve exited with {proc.returncode}"}
-            time.sleep(0.2)
-        else:
-            return {"status": "failed", "error": "first build did not finish"}
-        generation = status["generation"]
-        marker = f"基准测试修改{int(time.time())}"
-        text = original.decode("utf-8").replace("\nname: 示例", f"\nname: 示例{marker}", 1)
-        start = time.perf_counter()
-        target.write_text(text, encoding="utf-8")
-        while time.perf_counter() - start < 600:
-            status = _get_json(status_url)
-            if status and status.get("generation", 0) > generation:
-                break
-            time.sleep(0.05)
-        else:
-            return {"status": "failed", "error": "no rebuild within 600 s"}
-        out["rebuild_s"] = round(time.perf_counter() - start, 3)
-        out["ok"] = bool(status.get("ok"))
-        page_url = f"http://127.0.0.1:{port}/org/{target.stem}/"
-        try:
-            with urllib.request.urlopen(page_url, timeout=10) as resp:
-                out["page_updated"] = marker in resp.read().decode("utf-8")
-        except Exception as exc:
-            out["page_updated"] = f"{type(exc).__name__}"
-        out["status"] = "ok"
-        return out
-    finally:
-        target.write_bytes(original)
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 # -- the mkdocs-material baseline ------------------------------------------------------------------
 
 #: Folders to delete when the run ends.  Deleting tens of thousands of files just before a timed step
@@ -484,9 +414,6 @@ def bench_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
         port=free_port() if n in args.serve_sizes else None,
         peers=not args.no_baseline and n <= args.baseline_max,
     )
-    if n in args.serve_sizes:
-        log(f"[{n}] hubdir serve rebuild")
-        res["serve"] = serve_rebuild(project)
     if not args.keep:
         discard(project)
     return res
@@ -560,7 +487,7 @@ def metrics(res: dict[str, Any]) -> dict[str, Any]:
     m["search_p1"] = relevance.get("p1")
     m["search_p3"] = relevance.get("p3")
     m["search_p3_miss"] = round(1 - relevance["p3"], 3) if "p3" in relevance else None
-    serve = res.get("serve") or {}
+    serve = (res.get("incremental") or {}).get("serve") or {}  # bench/incremental.py's one serve
     m["serve_rebuild_s"] = serve.get("rebuild_s")
     m.update(mobile.metrics(res.get("mobile")))
     base = res.get("baseline") or {}
