@@ -136,3 +136,23 @@ def test_the_memo_shard_of_a_key_is_the_same_in_every_process() -> None:
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert int(shown.stdout) == memos.shard_of(key)
     assert memos._SHARDS_OF["segment"][0] <= memos.shard_of(key) < sum(memos._SHARDS_OF["segment"])
+
+
+def test_a_table_whose_first_cell_is_not_a_record_is_cut_by_its_id_column() -> None:
+    """``completeness`` (registry, id, …): cut by its first cell it was one run of every hub, made
+    again whole after any edit; cut by its id it is in runs like the record tables."""
+    from generator.export import zipped
+
+    assert memos.cut_column(["registry", "id", "score"]) == 1
+    assert memos.cut_column(["id", "name"]) == 0 and memos.cut_column(["record_id", "position"]) == 0
+    assert memos.cut_column(["division", "kind"]) == 0  # no id column: the first
+    ids = [f"hub-{n}" for n in range(5000)]
+    rows = [["hubs", ident, n] for n, ident in enumerate(ids)]
+    runs = memos.spans(rows, True, by=memos.cut_column(["registry", "id", "score"]))
+    assert len(runs) == 1 + sum(zipped.cuts_after(ident) for ident in ids[:-1]) > 1
+    assert [(a, b) for a, b, _ in runs] == [(a, b) for a, b, _ in memos.spans(rows, False, by=1)]
+    assert len(memos.spans(rows, True)) == 1  # by the registry: one run
+    changed = [list(row) for row in rows]
+    changed[17][2] = -1
+    again = memos.spans(changed, True, by=1)
+    assert sum(x != y for x, y in zip(runs, again, strict=True)) == 1  # one run's digest changed
