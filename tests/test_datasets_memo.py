@@ -156,3 +156,34 @@ def test_a_table_whose_first_cell_is_not_a_record_is_cut_by_its_id_column() -> N
     changed[17][2] = -1
     again = memos.spans(changed, True, by=1)
     assert sum(x != y for x, y in zip(runs, again, strict=True)) == 1  # one run's digest changed
+
+
+def test_a_damaged_or_missing_kept_database_is_made_whole(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous database the build cache keeps (``sqlite.Steps``): with it the unchanged tables'
+    pages are copied; damaged (one byte) or gone, the database is made whole; the bytes are always
+    a clean build's."""
+    from generator.export import sqlite, zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    kept = out.parent / ".site-cache" / f"{sqlite.KEPT_FILE}.pickle"
+    assert kept.is_file()
+    _edit(project, "name: 示例桂洲社区妇女之家", "name: 示例拼接妇女之家")
+    spliced = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    assert spliced.datasets is not None and spliced.datasets.reused.get("sqlite-step", 0) > 0
+    for damage, name in ((lambda: kept.write_bytes(kept.read_bytes()[:-1] + b"\x01"), "示例损坏库妇女之家"),
+                         (kept.unlink, "示例无库妇女之家")):
+        damage()
+        _edit(project, "name: 示例拼接妇女之家", f"name: {name}")
+        whole = build.build(load_config(project), out, quiet=True)
+        clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+        _same_tree(out / "data", clean.out_dir / "data")
+        assert whole.datasets is not None and "sqlite-step" not in whole.datasets.reused
+        assert kept.is_file()  # left again for the next build
+        _edit(project, f"name: {name}", "name: 示例拼接妇女之家")
+        build.build(load_config(project), out, quiet=True)

@@ -285,11 +285,11 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # than 22 CPU-s at 100,000 records), while the build's pages keep the other core busy anyway.
     fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS and not memo.old
     raw = meta.raw
-    database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
-                           memo=memo)
-    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``); a published
-    # table of records is digested by its records' content hashes and places, not cell by cell.
+    # The rows' spans and digests, shared by the CSV, the workbook and the database (``memo.spans``); a
+    # published table of records is digested by its records' content hashes and places, not cell by cell.
     cuts = _cuts(pairs, len(base), memo, place_index)
+    database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo,
+                          _step_digests(pairs, cuts, registry, memo), fork=fork, memo=memo)
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
@@ -324,6 +324,24 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
         cuts[table.name] = memos.spans(rows, True, table.name, parts if by_record else None,
                                        by=memos.cut_column(table.column_names()))
     return cuts
+
+
+def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]], registry: Registry,
+                  memo: memos.Memo) -> list[bytes]:
+    """What each step of the database shows (``sqlite.Steps``): a table's definition and its rows'
+    digests, then the search rows' records (their content hashes, in order); ``b""`` when unknown."""
+    out = []
+    for table, _ in pairs:
+        parts = [digest for _, _, digest in cuts[table.name]]
+        out.append(memos.digest("table", sqlite.create_sql(table), *parts) if all(parts) else b"")
+    records: list[str] = []
+    for name in REGISTRIES:
+        for record in registry.records(name):
+            content = memo.record_key(record.id)
+            if content is None:
+                return [*out, b""]
+            records += [name, record.id, content]
+    return [*out, memos.digest("search", *records)]
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
@@ -436,12 +454,13 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo,
+                  digests: list[bytes]) -> None:
     """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
-    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo)
+    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo, digests)
     zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo)
     (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -156,6 +157,10 @@ class Memo:
         #: Shard number → how many entries it was loaded with; key → its shard (``load_shards``).
         self.origin: dict[int, int] = {}
         self.shard: dict[Any, int] = {}
+        #: The build cache's folder, where the previous export left files too large for a shard (the
+        #: SQLite database: ``sqlite.Steps``), and the folder to leave this export's in (``None``: none).
+        self.saved: Path | None = None
+        self.leave: Path | None = None
 
     def get(self, key: tuple[Any, ...]) -> Any:
         """The value of ``key`` (its first element names the kind), or ``None`` if it must be made."""
