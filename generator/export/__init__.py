@@ -289,7 +289,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # published table of records is digested by its records' content hashes and places, not cell by cell.
     cuts = _cuts(pairs, len(base), memo, place_index)
     database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo,
-                          _step_digests(pairs, cuts, registry, memo), fork=fork, memo=memo)
+                          _step_digests(pairs, cuts), fork=fork, memo=memo)
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
@@ -326,22 +326,14 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     return cuts
 
 
-def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]], registry: Registry,
-                  memo: memos.Memo) -> list[bytes]:
-    """What each step of the database shows (``sqlite.Steps``): a table's definition and its rows'
-    digests, then the search rows' records (their content hashes, in order); ``b""`` when unknown."""
+def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:
+    """What each table's step of the database shows (``sqlite.Steps``): its definition and its rows'
+    digests; ``b""`` when unknown."""
     out = []
     for table, _ in pairs:
         parts = [digest for _, _, digest in cuts[table.name]]
         out.append(memos.digest("table", sqlite.create_sql(table), *parts) if all(parts) else b"")
-    records: list[str] = []
-    for name in REGISTRIES:
-        for record in registry.records(name):
-            content = memo.record_key(record.id)
-            if content is None:
-                return [*out, b""]
-            records += [name, record.id, content]
-    return [*out, memos.digest("search", *records)]
+    return out
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,

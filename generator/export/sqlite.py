@@ -57,6 +57,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from generator.export import memo as memos
+from generator.export import zipped
 from generator.export.tables import Table
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
@@ -135,11 +137,14 @@ class Steps:
     So when step ``k``'s inputs (``digests``) are those of the previous file and the file before it
     has the previous page count, the step would write those very pages: they are copied from the
     previous file instead of made (``write_sqlite``).  ``start`` (the bytes of step 0), the SQLite
-    version and an empty free list before the step (``frees``: its length after each step; the search
-    tables leave freed pages) guard the rest; ``file`` is the kept file's sha256.
+    version, the number of tables and an empty free list before the step (``frees``: its length after
+    each step) guard the rest; ``file`` is the kept file's sha256.  Only the tables' steps are copied:
+    the search runs' steps (``digests`` after the ``tables``) also rewrite rows of earlier runs' pages
+    (FTS5's structure and averages), so they are always made.
     """
 
     version: str
+    tables: int
     start: bytes
     digests: tuple[bytes, ...]
     pages: tuple[int, ...]
@@ -183,24 +188,38 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
     With ``memo.leave`` the file is copied there for the next build.  Any doubt: made whole.
     """
     pairs = list(tables)
+    records = [r for name in REGISTRIES for r in registry.records(name)]
     search_rows = [(n, r.registry, r.id, r.name, r.get("name_en", "") or "", " ".join(r.get("aliases") or []),
                     r.get("address", "") or "")
-                   for n, r in enumerate((r for name in REGISTRIES for r in registry.records(name)), start=1)]
-    wanted = list(digests) if digests is not None and len(digests) == len(pairs) + 1 else [b""] * (len(pairs) + 1)
+                   for n, r in enumerate(records, start=1)]
+    # The search rows in runs that end with a record ``zipped.cuts_after`` chooses, each its own step (a
+    # commit: FTS5 writes each run's terms as a segment of their own), so an edit changes one run's
+    # segment rather than every segment after it (its pages and their deflated chunks).  These steps
+    # are always made (``_write_steps``); their digests only say what they showed.
+    runs = list(zipped.groups(search_rows, lambda row: str(row[2])))
+    keys = [memo.record_key(r.id) if memo is not None else None for r in records]
+    searched: list[bytes] = []
+    done = 0
+    for run in runs:
+        parts = [f"{row[0]}\0{row[1]}\0{row[2]}\0{keys[row[0] - 1]}" for row in run]
+        searched.append(b"" if any(k is None for k in keys[done:done + len(run)]) else memos.digest("search", *parts))
+        done += len(run)
+    wanted = [*digests, *searched] if digests is not None and len(digests) == len(pairs) else [b""] * (
+        len(pairs) + len(runs))
     previous: Steps | None = None
     saved = getattr(memo, "saved", None) if memo is not None else None
     kept = Path(saved) / f"{KEPT_FILE}.pickle" if saved is not None else None
     if kept is not None and all(wanted):
         found = memo.get(STEPS_KEY)
         if (isinstance(found, Steps) and found.version == sqlite3.sqlite_version
-                and len(found.digests) == len(wanted) and kept.is_file()):
+                and found.tables == len(pairs) and kept.is_file()):
             previous = found if _sha256(kept) == found.file else None
     try:
-        steps = _write_steps(path, pairs, search_rows, memo, wanted, previous, kept if previous else None)
+        steps = _write_steps(path, pairs, runs, memo, wanted, previous, kept if previous else None)
     except (sqlite3.DatabaseError, OSError, _Unsure):
         if previous is None:
             raise
-        steps = _write_steps(path, pairs, search_rows, memo, wanted, None, None)  # whole, as a clean build
+        steps = _write_steps(path, pairs, runs, memo, wanted, None, None)  # whole, as a clean build
     leave = getattr(memo, "leave", None) if memo is not None else None
     if leave is not None and all(wanted):
         Path(leave).mkdir(parents=True, exist_ok=True)
@@ -217,7 +236,7 @@ class _Unsure(Exception):
     """A spliced step would not provably give a clean build's pages: the file is made whole."""
 
 
-def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], search_rows: list[tuple[Any, ...]],
+def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list[list[tuple[Any, ...]]],
                  memo: Any, wanted: list[bytes], previous: Steps | None, kept: Path | None) -> Steps:
     if path.exists():
         path.unlink()
@@ -259,9 +278,11 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], search_row
         shared: list[dict[int, bytes]] = []
         frees = [free]
         usable = previous is not None and previous.start == start and previous.pages[0] == first
-        for number in range(len(pairs) + 1):
+        for number in range(len(pairs) + len(runs)):
             # With a free list before it, a step would reuse freed pages anywhere in the file: not spliced.
-            if (usable and previous is not None and kept is not None and previous.digests[number] == wanted[number]
+            # The search runs' steps also rewrite FTS5's structure and averages, rows on earlier pages: made.
+            if (number < len(pairs) and usable and previous is not None and kept is not None
+                    and previous.digests[number] == wanted[number]
                     and previous.pages[number] == pages[-1] and previous.frees[number] == 0 == frees[-1]):
                 db.close()
                 changed = previous.shared[number]
@@ -277,7 +298,7 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], search_row
                     db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
                                    table.rows(records))  # sqlite3 binds a bool as the integer 0/1 itself
                 else:
-                    _fill_search(db, search_rows, memo)
+                    _fill_search(db, runs[number - len(pairs)], memo)
                 db.execute("COMMIT")
                 with path.open("rb") as handle:
                     handle.seek(0)
@@ -293,7 +314,13 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], search_row
                 _, count, free = _header(handle)
             pages.append(count)
             frees.append(free)
-        steps = Steps(sqlite3.sqlite_version, start, tuple(wanted), tuple(pages), tuple(frees), tuple(shared), b"")
+        steps = Steps(sqlite3.sqlite_version, len(pairs), start, tuple(wanted), tuple(pages), tuple(frees),
+                      tuple(shared), b"")
+        db.execute("BEGIN")  # after the last step: never copied into a later file
+        for fts in (SEARCH_TABLE, TRIGRAM_TABLE):  # FTS5's defaults, for anyone who writes to the copy
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 4)")
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 16)")
+        db.execute("COMMIT")
         bad = db.execute("PRAGMA foreign_key_check").fetchall()
         if bad:
             raise ForeignKeyError(", ".join(f"{row[0]} rowid {row[1]} → {row[2]}" for row in bad[:10]))
@@ -339,9 +366,6 @@ def _fill_search(db: sqlite3.Connection, rows: list[tuple[Any, ...]], memo: Any)
     db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} (rowid, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} (rowid, {columns}, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    ((*row, _segmented(" ".join((row[3], row[5], row[6])), memo)) for row in rows))
-    for fts in (SEARCH_TABLE, TRIGRAM_TABLE):  # FTS5's defaults, for anyone who writes to the copy
-        db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 4)")
-        db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 16)")
 
 
 def _write_failure(exc: sqlite3.OperationalError, path: Path) -> Exception:
