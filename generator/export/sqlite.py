@@ -182,10 +182,10 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
     """Write the database (rows in key order, so the same data give the same bytes); ``memo`` keeps
     each record's segmented search text (``segment`` is a pure function of the text).
 
-    With ``digests`` (one per table, then one of the search rows: what each step shows, ``b""`` when
-    unknown) and the memo of a previous build (``Steps`` and its kept file: ``memo.saved``), the
-    unchanged tables' pages are copied from the previous file (``Steps``); the file is the same.
-    With ``memo.leave`` the file is copied there for the next build.  Any doubt: made whole.
+    With ``digests`` (one per table: what its step shows, ``b""`` when unknown) and the memo of a
+    previous build (``Steps`` and its kept file: ``memo.saved``), the unchanged tables' pages are
+    copied from the previous file (``Steps``); the file is the same.  With ``memo.leave`` the file is
+    linked (or copied) there for the next build.  Any doubt: made whole.
     """
     pairs = list(tables)
     records = [r for name in REGISTRIES for r in registry.records(name)]
