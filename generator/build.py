@@ -641,6 +641,7 @@ def _write_datasets(
     memo = None
     if state is not None and state.enabled:
         memo = Memo.load_shards([state.side_file(shard_name(n)) for n in range(SHARDS)], hashes)
+        memo.saved, memo.leave = state.folder, memo_file  # (the SQLite database, ``export.sqlite.Steps``)
         (state.folder / f"{SIDE_FILE}.pickle").unlink(missing_ok=True)  # the memo in one file, before its shards
     try:
         exported = write_datasets(loaded, target, validator="fast", memo=memo, created=created)

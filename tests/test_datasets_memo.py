@@ -136,3 +136,54 @@ def test_the_memo_shard_of_a_key_is_the_same_in_every_process() -> None:
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert int(shown.stdout) == memos.shard_of(key)
     assert memos._SHARDS_OF["segment"][0] <= memos.shard_of(key) < sum(memos._SHARDS_OF["segment"])
+
+
+def test_a_table_whose_first_cell_is_not_a_record_is_cut_by_its_id_column() -> None:
+    """``completeness`` (registry, id, …): cut by its first cell it was one run of every hub, made
+    again whole after any edit; cut by its id it is in runs like the record tables."""
+    from generator.export import zipped
+
+    assert memos.cut_column(["registry", "id", "score"]) == 1
+    assert memos.cut_column(["id", "name"]) == 0 and memos.cut_column(["record_id", "position"]) == 0
+    assert memos.cut_column(["division", "kind"]) == 0  # no id column: the first
+    ids = [f"hub-{n}" for n in range(5000)]
+    rows = [["hubs", ident, n] for n, ident in enumerate(ids)]
+    runs = memos.spans(rows, True, by=memos.cut_column(["registry", "id", "score"]))
+    assert len(runs) == 1 + sum(zipped.cuts_after(ident) for ident in ids[:-1]) > 1
+    assert [(a, b) for a, b, _ in runs] == [(a, b) for a, b, _ in memos.spans(rows, False, by=1)]
+    assert len(memos.spans(rows, True)) == 1  # by the registry: one run
+    changed = [list(row) for row in rows]
+    changed[17][2] = -1
+    again = memos.spans(changed, True, by=1)
+    assert sum(x != y for x, y in zip(runs, again, strict=True)) == 1  # one run's digest changed
+
+
+def test_a_damaged_or_missing_kept_database_is_made_whole(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous database the build cache keeps (``sqlite.Steps``): with it the unchanged tables'
+    pages are copied; damaged (one byte) or gone, the database is made whole; the bytes are always
+    a clean build's."""
+    from generator.export import sqlite, zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    kept = out.parent / ".site-cache" / f"{sqlite.KEPT_FILE}.pickle"
+    assert kept.is_file()
+    _edit(project, "name: 示例桂洲社区妇女之家", "name: 示例拼接妇女之家")
+    spliced = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    assert spliced.datasets is not None and spliced.datasets.reused.get("sqlite-step", 0) > 0
+    for damage, name in ((lambda: kept.write_bytes(kept.read_bytes()[:-1] + b"\x01"), "示例损坏库妇女之家"),
+                         (kept.unlink, "示例无库妇女之家")):
+        damage()
+        _edit(project, "name: 示例拼接妇女之家", f"name: {name}")
+        whole = build.build(load_config(project), out, quiet=True)
+        clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+        _same_tree(out / "data", clean.out_dir / "data")
+        assert whole.datasets is not None and "sqlite-step" not in whole.datasets.reused
+        assert kept.is_file()  # left again for the next build
+        _edit(project, f"name: {name}", "name: 示例拼接妇女之家")
+        build.build(load_config(project), out, quiet=True)

@@ -279,13 +279,17 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # large they run in forked processes, started as soon as their inputs are ready, while this one
     # writes the rest (in an incremental build the pages leave the other core mostly idle, so the
     # export's wall time is its longest job's).
-    fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS
+    # Not when the memo holds a previous export (``hubdir build`` after an edit): the writers then
+    # mostly take fragments from it, and a fork costs more than it saves (the children's touches of
+    # the shared heap are copied page by page, what they took from the memo is pickled back: 29 rather
+    # than 22 CPU-s at 100,000 records), while the build's pages keep the other core busy anyway.
+    fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS and not memo.old
     raw = meta.raw
-    database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo, fork=fork,
-                           memo=memo)
-    # The rows' spans and digests, shared by the CSV and the workbook (``memo.spans``); a published
-    # table of records is digested by its records' content hashes and places, not cell by cell.
+    # The rows' spans and digests, shared by the CSV, the workbook and the database (``memo.spans``); a
+    # published table of records is digested by its records' content hashes and places, not cell by cell.
     cuts = _cuts(pairs, len(base), memo, place_index)
+    database = Background(_write_sqlite, work, registry, meta, all_tables, pairs, created, memo,
+                          _step_digests(pairs, cuts), fork=fork, memo=memo)
     sheets = [(table, rows) for table, rows in pairs if table.name != summary.CODES]  # 代码表 holds them
     workbook = Background(xlsx.write_xlsx, work / XLSX_NAME, sheets, places.dictionary(all_tables),
                           _about(config, meta, edition, created), created, raw["publisher"]["zh"], memo, cuts,
@@ -306,7 +310,8 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     """``memo.spans`` of every table: the first ``published`` pairs are ``places.rows`` of records
     (first cell: the record's id), the rest (coverage, summary) are digested by their values."""
     if not memo.records:
-        return {table.name: memos.spans(rows, False) for table, rows in pairs}
+        return {table.name: memos.spans(rows, False, by=memos.cut_column(table.column_names()))
+                for table, rows in pairs}
     shown = {}
     for record in place_index.registry.all():
         place = place_index.of(record.division)
@@ -316,8 +321,19 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     for number, (table, rows) in enumerate(pairs):
         first = table.columns[0].name if table.columns else ""
         by_record = number < published and first == ("record_id" if table.is_link else "id")
-        cuts[table.name] = memos.spans(rows, True, table.name, parts if by_record else None)
+        cuts[table.name] = memos.spans(rows, True, table.name, parts if by_record else None,
+                                       by=memos.cut_column(table.column_names()))
     return cuts
+
+
+def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:
+    """What each table's step of the database shows (``sqlite.Steps``): its definition and its rows'
+    digests; ``b""`` when unknown."""
+    out = []
+    for table, _ in pairs:
+        parts = [digest for _, _, digest in cuts[table.name]]
+        out.append(memos.digest("table", sqlite.create_sql(table), *parts) if all(parts) else b"")
+    return out
 
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
@@ -430,12 +446,13 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
 
 
 def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables: tuple[Table, ...],
-                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo) -> None:
+                  pairs: list[tuple[Table, list[Any]]], created: dt.datetime, memo: memos.Memo,
+                  digests: list[bytes]) -> None:
     """``hubdir.sqlite.zip`` (the database is built beside it, zipped, then removed) and ``metadata.json``."""
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
-    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo)
+    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo, digests)
     zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo)
     (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])

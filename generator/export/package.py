@@ -357,7 +357,8 @@ class Validation:
         self.validator = choose_validator(rows, validator)
         names = [r["name"] for r in resources]
         workers = workers if workers is not None else max(2, os.cpu_count() or 1)
-        if rows < self.PARALLEL_ROWS or workers < 2:
+        # (inline too in an incremental export, for the same reason as its writers: ``_write_all``)
+        if rows < self.PARALLEL_ROWS or workers < 2 or (self.validator == "fast" and getattr(memo, "old", None)):
             if self.validator == "fast":
                 self.inline = fastcheck.validate_package(path, memo)
             else:

@@ -45,15 +45,20 @@ and ``PRAGMA foreign_key_check`` must come back empty before the file is used.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
 import resource
+import shutil
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from generator.export import memo as memos
+from generator.export import zipped
 from generator.export.tables import Table
 from generator.i18n import t
 from generator.registry import REGISTRIES, Record, Registry
@@ -113,29 +118,138 @@ def _value(value: Any) -> Any:
     return value
 
 
+#: The memo key of the previous database's steps (``Steps``); its file is kept beside the memo.
+STEPS_KEY = ("sqlite-steps",)
+#: The previous database in the build cache (which keeps side files under ``.pickle`` names; this one is
+#: a SQLite file, read only through ``Steps``).
+KEPT_FILE = "datasets-sqlite"
+
+
+@dataclass(frozen=True)
+class Steps:
+    """How a database was made, so that the next build can take its unchanged tables' pages as they are.
+
+    The file is made in steps, each its own transaction: step 0 creates every table, index and
+    full-text table (empty); step ``k`` fills table ``k``; the last fills the search tables.  A step
+    writes only the pages it allocates, which follow the file's end in order (``pages``: the page
+    count after each step), the root pages of its own tables and page 1; ``shared[k]`` holds the
+    pages of step 0's region (``pages[0]``: page 1, the schema, every root) as step ``k`` left them.
+    So when step ``k``'s inputs (``digests``) are those of the previous file and the file before it
+    has the previous page count, the step would write those very pages: they are copied from the
+    previous file instead of made (``write_sqlite``).  ``start`` (the bytes of step 0), the SQLite
+    version, the number of tables and an empty free list before the step (``frees``: its length after
+    each step) guard the rest; ``file`` is the kept file's sha256.  Only the tables' steps are copied:
+    the search runs' steps (``digests`` after the ``tables``) also rewrite rows of earlier runs' pages
+    (FTS5's structure and averages), so they are always made.
+    """
+
+    version: str
+    tables: int
+    start: bytes
+    digests: tuple[bytes, ...]
+    pages: tuple[int, ...]
+    frees: tuple[int, ...]
+    shared: tuple[dict[int, bytes], ...]
+    file: bytes
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA foreign_keys=OFF")
+    return db
+
+
+def _header(handle: Any) -> tuple[int, int, int]:
+    """(page size, page count, free-list pages) of the file open in ``handle``."""
+    handle.seek(0)
+    head = handle.read(100)
+    size = int.from_bytes(head[16:18], "big")
+    return (65536 if size == 1 else size), int.from_bytes(head[28:32], "big"), int.from_bytes(head[36:40], "big")
+
+
+def _sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.digest()
+
+
 def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], registry: Registry,
-                 memo: Any = None) -> None:
+                 memo: Any = None, digests: list[bytes] | None = None) -> None:
     """Write the database (rows in key order, so the same data give the same bytes); ``memo`` keeps
-    each record's segmented search text (``segment`` is a pure function of the text)."""
+    each record's segmented search text (``segment`` is a pure function of the text).
+
+    With ``digests`` (one per table: what its step shows, ``b""`` when unknown) and the memo of a
+    previous build (``Steps`` and its kept file: ``memo.saved``), the unchanged tables' pages are
+    copied from the previous file (``Steps``); the file is the same.  With ``memo.leave`` the file is
+    linked (or copied) there for the next build.  Any doubt: made whole.
+    """
+    pairs = list(tables)
+    records = [r for name in REGISTRIES for r in registry.records(name)]
+    search_rows = [(n, r.registry, r.id, r.name, r.get("name_en", "") or "", " ".join(r.get("aliases") or []),
+                    r.get("address", "") or "")
+                   for n, r in enumerate(records, start=1)]
+    # The search rows in runs that end with a record ``zipped.cuts_after`` chooses, each its own step (a
+    # commit: FTS5 writes each run's terms as a segment of their own), so an edit changes one run's
+    # segment rather than every segment after it (its pages and their deflated chunks).  These steps
+    # are always made (``_write_steps``); their digests only say what they showed.
+    runs = list(zipped.groups(search_rows, lambda row: str(row[2])))
+    keys = [memo.record_key(r.id) if memo is not None else None for r in records]
+    searched: list[bytes] = []
+    done = 0
+    for run in runs:
+        parts = [f"{row[0]}\0{row[1]}\0{row[2]}\0{keys[row[0] - 1]}" for row in run]
+        searched.append(b"" if any(k is None for k in keys[done:done + len(run)]) else memos.digest("search", *parts))
+        done += len(run)
+    wanted = [*digests, *searched] if digests is not None and len(digests) == len(pairs) else [b""] * (
+        len(pairs) + len(runs))
+    previous: Steps | None = None
+    saved = getattr(memo, "saved", None) if memo is not None else None
+    kept = Path(saved) / f"{KEPT_FILE}.pickle" if saved is not None else None
+    if kept is not None and all(wanted):
+        found = memo.get(STEPS_KEY)
+        if (isinstance(found, Steps) and found.version == sqlite3.sqlite_version
+                and found.tables == len(pairs) and kept.is_file()):
+            previous = found if _sha256(kept) == found.file else None
+    try:
+        steps = _write_steps(path, pairs, runs, memo, wanted, previous, kept if previous else None)
+    except (sqlite3.DatabaseError, OSError, _Unsure):
+        if previous is None:
+            raise
+        steps = _write_steps(path, pairs, runs, memo, wanted, None, None)  # whole, as a clean build
+    leave = getattr(memo, "leave", None) if memo is not None else None
+    if leave is not None and all(wanted):
+        Path(leave).mkdir(parents=True, exist_ok=True)
+        target = Path(leave) / f"{KEPT_FILE}.pickle"
+        target.unlink(missing_ok=True)
+        try:
+            os.link(path, target)  # the export removes its own name once it is zipped
+        except OSError:
+            shutil.copyfile(path, target)
+        memo.put(STEPS_KEY, replace(steps, file=_sha256(target)))
+
+
+class _Unsure(Exception):
+    """A spliced step would not provably give a clean build's pages: the file is made whole."""
+
+
+def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list[list[tuple[Any, ...]]],
+                 memo: Any, wanted: list[bytes], previous: Steps | None, kept: Path | None) -> Steps:
     if path.exists():
         path.unlink()
-    db = sqlite3.connect(path, isolation_level=None)
+    db = _connect(path)
     try:
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA foreign_keys=OFF")
         db.execute("BEGIN")
-        for table, records in tables:
+        for table, _ in pairs:
             db.execute(create_sql(table))
-            marks = ", ".join("?" for _ in table.columns)
-            db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
-                           table.rows(records))  # sqlite3 binds a bool as the integer 0/1 itself
             for fk in table.foreign_keys:
                 if fk.column == table.primary_key[0]:
                     continue  # the primary key's b-tree is its index
                 db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
                            f"ON {_q(table.name)} ({_q(fk.column)})")
-        columns = "registry, id, name, name_en, aliases, address"
         db.execute(f"CREATE TABLE {_q(SEARCH_ROWS)} (rowid INTEGER PRIMARY KEY, registry TEXT NOT NULL, "
                    "id TEXT NOT NULL, name TEXT, name_en TEXT, aliases TEXT, address TEXT, terms TEXT)")
         # ``content="…"`` in double quotes: the form Datasette recognises as a table's full-text index.
@@ -153,14 +267,56 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         for fts in (SEARCH_TABLE, TRIGRAM_TABLE):
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 0)")
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 2000)")
-        rows = [(n, r.registry, r.id, r.name, r.get("name_en", "") or "", " ".join(r.get("aliases") or []),
-                 r.get("address", "") or "")
-                for n, r in enumerate((r for name in REGISTRIES for r in registry.records(name)), start=1)]
-        db.executemany(f"INSERT INTO {_q(SEARCH_ROWS)} ({'rowid, ' + columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       rows)
-        db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} (rowid, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} (rowid, {columns}, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       ((*row, _segmented(" ".join((row[3], row[5], row[6])), memo)) for row in rows))
+        db.execute("COMMIT")
+        with path.open("rb") as handle:
+            page_size, first, free = _header(handle)
+            handle.seek(0)
+            region = handle.read(first * page_size)
+        start = hashlib.sha256(region).digest()
+        shared_now = {n: region[(n - 1) * page_size:n * page_size] for n in range(1, first + 1)}
+        pages = [first]
+        shared: list[dict[int, bytes]] = []
+        frees = [free]
+        usable = previous is not None and previous.start == start and previous.pages[0] == first
+        for number in range(len(pairs) + len(runs)):
+            # With a free list before it, a step would reuse freed pages anywhere in the file: not spliced.
+            # The search runs' steps also rewrite FTS5's structure and averages, rows on earlier pages: made.
+            if (number < len(pairs) and usable and previous is not None and kept is not None
+                    and previous.digests[number] == wanted[number]
+                    and previous.pages[number] == pages[-1] and previous.frees[number] == 0 == frees[-1]):
+                db.close()
+                changed = previous.shared[number]
+                _splice(path, kept, page_size, previous.pages[number], previous.pages[number + 1], changed)
+                db = _connect(path)
+                _count(memo, "hits")
+            else:
+                _count(memo, "made")
+                db.execute("BEGIN")
+                if number < len(pairs):
+                    table, records = pairs[number]
+                    marks = ", ".join("?" for _ in table.columns)
+                    db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
+                                   table.rows(records))  # sqlite3 binds a bool as the integer 0/1 itself
+                else:
+                    _fill_search(db, runs[number - len(pairs)], memo)
+                db.execute("COMMIT")
+                with path.open("rb") as handle:
+                    handle.seek(0)
+                    region = handle.read(first * page_size)
+                changed = {}
+                for n in range(1, first + 1):
+                    page = region[(n - 1) * page_size:n * page_size]
+                    if page != shared_now[n]:
+                        changed[n] = page
+            shared_now.update(changed)
+            shared.append(changed)
+            with path.open("rb") as handle:
+                _, count, free = _header(handle)
+            pages.append(count)
+            frees.append(free)
+        steps = Steps(sqlite3.sqlite_version, len(pairs), start, tuple(wanted), tuple(pages), tuple(frees),
+                      tuple(shared), b"")
+        db.execute("BEGIN")  # after the last step: never copied into a later file
         for fts in (SEARCH_TABLE, TRIGRAM_TABLE):  # FTS5's defaults, for anyone who writes to the copy
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 4)")
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 16)")
@@ -173,6 +329,43 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
         raise _write_failure(exc, path) from None
     finally:
         db.close()
+    return steps
+
+
+def _count(memo: Any, which: str) -> None:
+    """A step taken from the previous file (``hits``) or made (``made``), as ``ExportResult.reused`` shows."""
+    if memo is not None:
+        counts = getattr(memo, which)
+        counts["sqlite-step"] = counts.get("sqlite-step", 0) + 1
+
+
+def _splice(path: Path, kept: Path, page_size: int, before: int, after: int, shared: dict[int, bytes]) -> None:
+    """Pages ``before+1 … after`` of ``kept`` into ``path`` at the same place, and the region's pages
+    as that step left them (``Steps.shared``)."""
+    with path.open("r+b") as out, kept.open("rb") as source:
+        if _header(out)[1] != before or _header(source)[0] != page_size:
+            raise _Unsure
+        source.seek(before * page_size)
+        out.seek(before * page_size)
+        remaining = (after - before) * page_size
+        while remaining > 0:
+            chunk = source.read(min(remaining, 1 << 22))
+            if not chunk:
+                raise _Unsure
+            out.write(chunk)
+            remaining -= len(chunk)
+        for number, page in sorted(shared.items()):
+            out.seek((number - 1) * page_size)
+            out.write(page)
+        out.truncate(after * page_size)
+
+
+def _fill_search(db: sqlite3.Connection, rows: list[tuple[Any, ...]], memo: Any) -> None:
+    columns = "registry, id, name, name_en, aliases, address"
+    db.executemany(f"INSERT INTO {_q(SEARCH_ROWS)} ({'rowid, ' + columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.executemany(f"INSERT INTO {_q(TRIGRAM_TABLE)} (rowid, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.executemany(f"INSERT INTO {_q(SEARCH_TABLE)} (rowid, {columns}, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   ((*row, _segmented(" ".join((row[3], row[5], row[6])), memo)) for row in rows))
 
 
 def _write_failure(exc: sqlite3.OperationalError, path: Path) -> Exception:

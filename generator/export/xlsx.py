@@ -199,7 +199,8 @@ def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
     yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
                        COMPRESSLEVEL)
     rows = list(table.rows(records))
-    for start, end, rows_digest in cut if cut is not None else memos.spans(rows, memo is not None):
+    for start, end, rows_digest in cut if cut is not None else memos.spans(
+            rows, memo is not None, by=memos.cut_column(table.column_names())):
         block = rows[start:end]
         first = start + 2
 
