@@ -272,6 +272,8 @@ class Preview:
             kwargs["files"] = self.files
         if "memory" in params:
             kwargs["memory"] = self.memory
+        if "manifest" in params:
+            kwargs["manifest"] = False  # for ``hubdir deploy``; a preview is never deployed
         result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:
