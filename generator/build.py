@@ -258,6 +258,10 @@ def _build_into(
         site.mkdir()
         contrib.load()
         model = SiteModel(config, loaded.registry, labels_for(config.schemas_dir))
+        if state.memory is not None:  # ``hubdir serve``: the same registry after a plain edit
+            if state.memory.model is not None:
+                model.adopt(state.memory.model)
+            state.memory.model = model
         model.extra["releases"] = _releases(config)
         hashes = incremental.record_hashes(loaded.registry, state.files)
         everything = incremental.group_key(state.base, "records", *sorted(hashes.items()))

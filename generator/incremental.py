@@ -686,6 +686,8 @@ class Memory:
     keys: PageKeys | None = None
     #: The thread deleting the last build's temporary folder (``discard``).
     cleaner: Any = None
+    #: The last build's ``SiteModel``: the next one takes its structural figures (``SiteModel.adopt``).
+    model: Any = None
 
     def wait(self) -> None:
         if self.saver is not None:

@@ -979,3 +979,46 @@ def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(tmp_path: Pa
         kept = made(paths, fresh=False)
         assert kept == made(paths, fresh=True)
         assert ("sitemap-2.xml.gz" in kept) == (paths is many) and "sitemap-9.xml.gz" not in kept
+
+
+def _figures(model: Any) -> dict[str, object]:
+    """``SiteModel``'s structural figures with records by id (to compare models of two registries)."""
+    from generator.site.model import STRUCTURAL_FIGURES
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return getattr(value, "rel", value)
+
+    return {name: plain(getattr(model, name)) for name in STRUCTURAL_FIGURES}
+
+
+def test_a_model_of_the_same_registry_after_a_plain_edit_adopts_figures_equal_to_a_fresh_models(
+    project: Path,
+) -> None:
+    """``SiteModel.adopt`` (``hubdir serve``) takes the previous model's structural figures only for the
+    same registry object, which a load keeps only after plain edits; they equal a fresh model's."""
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    config = load_config(project)
+    files = incremental.FileCache()
+    labels = labels_for(config.schemas_dir)
+    previous = SiteModel(config, incremental.load(config, files).registry, labels, page_size=2)
+    _figures(previous)
+    rng = random.Random(8)
+    adopted = 0
+    for n in range(10):
+        path = rng.choice(_records(project))
+        name, edit = FIELD_EDITS[n % 2] if n < 6 else rng.choice(FIELD_EDITS[3:7])
+        path.write_text(edit(path.read_text("utf-8"), n), "utf-8")
+        model = SiteModel(config, incremental.load(config, files, changed=[path]).registry, labels, page_size=2)
+        model.adopt(previous)
+        adopted += "counts_in" in model.__dict__
+        fresh = SiteModel(config, load(config).registry, labels, page_size=2)
+        assert _figures(model) == _figures(fresh), (name, path.stem)
+        previous = model
+    assert 0 < adopted < 10
