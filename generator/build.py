@@ -15,6 +15,7 @@ exactly as it was.  ``build()`` can be called repeatedly in one process
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import gc
@@ -284,6 +285,8 @@ def _build_into(
         # The map's points and the near-me files too (2.5 s at 100k): the other core is otherwise idle
         # while the section pages are made.  Into a folder of their own, moved in at "assets": the
         # Chinese mkdocs run claims every file it finds in the site as its own.
+        if state.memory is not None:
+            model.points_by_kind  # noqa: B018 - here, not in the worker: the next model adopts them
         map_job = _Job(_write_map_data, model, tmp / "map-data")
         search_key = incremental.group_key(everything, "search")
         search_job = None
@@ -497,8 +500,10 @@ def _write_search(
         written, index.written = len(index.written), []
 
     def leave_memo() -> None:
+        part = memo_file.with_name(f".{memo_file.name}.part")  # complete or absent, never cut short
         with gcpause.paused():
-            state.write_side_file(memo_file, state.base, index)
+            state.write_side_file(part, state.base, index)
+        os.replace(part, memo_file)
 
     # the build goes on with the entries while the memo for the next build is written
     return Later((entries, written), leave_memo)
@@ -670,7 +675,8 @@ def _child(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     send.send((later.value if later is not None else value, error))
     send.close()
     if later is not None:
-        later.then()
+        with contextlib.suppress(Exception):  # only the next build's memo: without it, it does more
+            later.then()
 
 
 def _write_datasets(

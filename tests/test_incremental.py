@@ -432,6 +432,17 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
             path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
             done = [f"name {path.stem}"]
             plain += 1
+        elif mutator.rng.random() < 0.4:  # lines moved (the registry kept), or a status (a new one)
+            path = mutator.rng.choice(_records(project))
+            text = path.read_text("utf-8")
+            if mutator.rng.random() < 0.5:
+                text = FIELD_EDITS[1][1](text, mutator.n)
+                done = [f"lines {path.stem}"]
+            else:
+                text = re.sub(r"^(status|dissolved_on|successor): .*\n", "", text, flags=re.M)
+                text += 'status: dissolved\ndissolved_on: "2020-01-01"\n'
+                done = [f"dissolved {path.stem}"]
+            path.write_text(text, "utf-8")
         else:
             done = [mutator.step() for _ in range(mutator.rng.randint(1, 2))]
         changed = changed_files(before, stamp(watched_paths(config)))
