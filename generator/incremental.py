@@ -7,9 +7,10 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   mkdocs/mkdocs-material/Jinja, ``site_config.yml``, ``datasets/package.yml`` and the schemas.  If it
   differs from the cached one nothing is reused (a full build).
 * **files** — each record file's load + shape + record checks are cached by (path, bytes, the day:
-  date checks depend on it); the cross-record checks always run over the whole registry (they are
-  linear and cheap), so the report equals a full validation's.  On disk in 64 shards by path, so one
-  edit rewrites one shard.
+  date checks depend on it); the cross-record checks run over the whole registry (they are linear),
+  so the report equals a full validation's — except in a long-running caller (``hubdir serve``) after
+  edits that provably change no registry index and no cross-record problem (``_load_again``): then
+  the last registry and problems stay.  On disk in 64 shards by path, so one edit rewrites one shard.
 * **bulk pages** — each page's key hashes the global key and the content hashes of every record the
   page can show (``PageKeys``): a record page its record, the records it links to and that link to
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
