@@ -874,7 +874,7 @@ def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
     }
 
 
-#: The last sitemap files made in this process and the URLs they list: ``hubdir serve`` makes the same
+#: The last sitemap files made in this process and (base, limit, URLs) they list: ``hubdir serve`` makes the same
 #: ones after every edit that adds or removes no page (five parts gzipped at level 9: 0.3 s at 100k).
 _SITEMAPS: dict[str, Any] = {"urls": None, "files": {}}
 
@@ -883,9 +883,10 @@ def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
     urls = [base + ("en/" if lang == "en" else "") + path for lang in LANGS for path in page_paths[lang]]
     for stale in site.glob("sitemap*.xml*"):
         stale.unlink()
-    if _SITEMAPS["urls"] != urls:
+    made_for = (base, SITEMAP_LIMIT, urls)
+    if _SITEMAPS["urls"] != made_for:
         _SITEMAPS["urls"], _SITEMAPS["files"] = None, _sitemap_files(base, urls)
-        _SITEMAPS["urls"] = urls
+        _SITEMAPS["urls"] = made_for
     for name, data in _SITEMAPS["files"].items():
         (site / name).write_bytes(data)
 

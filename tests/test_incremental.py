@@ -970,7 +970,9 @@ def test_the_english_workers_short_result_stands_only_for_the_same_pages(project
     assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too
 
 
-def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(tmp_path: Path) -> None:
+def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The sitemap files are kept in the process between builds (``hubdir serve``): the same URLs give
     the kept files, other URLs new ones, each the bytes of a first build."""
     base = "https://example.org/"
@@ -990,6 +992,9 @@ def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(tmp_path: Pa
         kept = made(paths, fresh=False)
         assert kept == made(paths, fresh=True)
         assert ("sitemap-2.xml.gz" in kept) == (paths is many) and "sitemap-9.xml.gz" not in kept
+    made(few, fresh=False)
+    monkeypatch.setattr(build, "SITEMAP_LIMIT", 1)  # the same URLs under another limit: other files
+    assert made(few, fresh=False) == made(few, fresh=True) and "sitemap-3.xml.gz" in made(few, fresh=False)
 
 
 def _figures(model: Any) -> dict[str, object]:
