@@ -13,7 +13,9 @@ the errors in Chinese, without learning the build.  Design:
   2. at once after it, an incremental ``build()`` (``generator/incremental.py``, the cache beside
      ``build/preview``) brings listings, area pages, section pages and the search index up to
      date, byte-identical to a clean build; it too reads only the files reported changed since
-     the last such build that succeeded, the others come from memory.  Anything the fast path
+     the last such build that succeeded, the others come from memory; after a plain edit it keeps
+     the last registry, cross-record problems and structural figures (``incremental._load_again``,
+     ``SiteModel.adopt``), and it writes no deploy manifest (a preview is never deployed).  Anything the fast path
      cannot handle (a new, deleted or renamed record, a division, the configuration) goes
      straight to step 2;
 - ``http.server`` on 127.0.0.1 serves the last good build, and adds to every
@@ -272,6 +274,8 @@ class Preview:
             kwargs["files"] = self.files
         if "memory" in params:
             kwargs["memory"] = self.memory
+        if "manifest" in params:
+            kwargs["manifest"] = False  # for ``hubdir deploy``; a preview is never deployed
         result = build(config, self.out_dir, **{k: v for k, v in kwargs.items() if k in params})
         report = getattr(result, "report", None)
         if isinstance(report, Report) and report.errors:

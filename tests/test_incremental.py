@@ -7,7 +7,9 @@ import filecmp
 import os
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +23,13 @@ def _tree(folder: Path) -> dict[str, Path]:
     return {rel: folder / rel for rel in incremental.walk(folder)}
 
 
-def assert_same_tree(cached: Path, clean: Path, note: object = "") -> None:
+def assert_same_tree(cached: Path, clean: Path, note: object = "", *, preview: bool = False) -> None:
+    """The same files with the same bytes; ``preview``: ``cached`` is ``hubdir serve``'s, which has no
+    manifest (it is for ``hubdir deploy``, and a preview is never deployed), not even a stale one."""
     a, b = _tree(cached), _tree(clean)
+    if preview:
+        assert incremental.MANIFEST_NAME not in a, note
+        b.pop(incremental.MANIFEST_NAME, None)
     assert sorted(a) == sorted(b), (note, sorted(set(a) ^ set(b))[:10])
     differ = [rel for rel in sorted(a) if not filecmp.cmp(a[rel], b[rel], shallow=False)]
     assert differ == [], note
@@ -211,6 +218,78 @@ def test_cached_validation_reports_exactly_what_a_full_validation_reports(projec
         ]
 
 
+def _indexes(registry: object) -> list[object]:
+    """What a registry holds and indexes, as plain values (to compare two registries)."""
+    reg: Any = registry
+    groups = (reg.by_division, reg.children, reg.carriers, reg.successors_of)
+    return [
+        [(r.registry, r.id, r.rel, r.data) for r in reg.all()],
+        *({k: [r.id for r in v] for k, v in sorted(g.items()) if v} for g in groups),
+        reg.config.root,
+    ]
+
+
+#: Edits of one record file: (name, change of its text).  Plain ones change no field a registry index
+#: or a cross-record check reads; the others do, or move lines under a cross-record problem.
+FIELD_EDITS: list[tuple[str, Callable[[str, int], str]]] = [
+    ("name", lambda text, n: re.sub(r"^(name: .*)$", rf"\g<1>改{n}", text, count=1, flags=re.M)),
+    ("lines", lambda text, n: text.replace("\nid: ", f"\n# 备注{n}\n# 第二行\nid: ", 1)),
+    ("aliases", lambda text, n: text.replace("\nname: ", f"\naliases:\n  - 别名{n}\nname: ", 1)
+     if "\naliases:" not in text else text),
+    ("dissolved", lambda text, n: re.sub(r"^status: .*\n", "", text, flags=re.M) + "status: dissolved\n"),
+    ("hub", lambda text, n: re.sub(r"^(hub|host|parent): .*$", r"\g<1>: hub-rg-union", text, count=1, flags=re.M)),
+    ("uscc", lambda text, n: re.sub(r"^uscc: .*\n", "", text, flags=re.M) + "uscc: 12440606MB2C62836J\n"),
+    ("level", lambda text, n: re.sub(r"^level: .*$", "level: district", text, count=1, flags=re.M)),
+    ("broken", lambda text, n: text + "name: 重复\n"),
+]
+
+
+@pytest.mark.parametrize("seed", [3, 41])
+def test_a_load_after_plain_edits_keeps_the_registry_and_reports_what_a_full_load_does(
+    project: Path, seed: int
+) -> None:
+    """``load(changed=)`` (``hubdir serve``) takes the registry and the cross-record problems of the last
+    load when the edits cannot change them (``_load_again``); after any edit, plain or not, its records,
+    registry and report are a full validation's."""
+    from generator.validate import load
+
+    config = load_config(project)
+    files = incremental.FileCache()
+    incremental.load(config, files)
+    rng = random.Random(seed)
+    originals = {p: p.read_text("utf-8") for p in _records(project)}
+    kept: list[str] = []
+    anew: list[str] = []
+    for n in range(24):
+        paths = rng.sample(sorted(originals), rng.choice([1, 1, 2]))
+        if n < 2:  # lines moved under a cross-record problem (M009 on its ``level``); a plain name
+            paths = [project / "content" / "hubs" / "hub-rg-commerce.yml"]
+        done = []
+        for path in paths:
+            name, edit = FIELD_EDITS[1 - n] if n < 2 else rng.choice(FIELD_EDITS)
+            if n >= 2 and rng.random() < 0.3:  # back to how it was
+                path.write_text(originals[path], "utf-8")
+                name = "restore"
+            else:
+                path.write_text(edit(path.read_text("utf-8"), n), "utf-8")
+            done.append(f"{name} {path.stem}")
+        previous = files.last.registry if files.last is not None else None
+        cached = incremental.load(config, files, changed=paths)
+        full = load(config)
+        assert cached.report.problems == full.report.problems, done
+        assert [(r.registry, r.rel, r.data) for r in cached.records] == [
+            (r.registry, r.rel, r.data) for r in full.records
+        ], done
+        assert _indexes(cached.registry) == _indexes(full.registry), done
+        (kept if cached.registry is previous else anew).append(" ".join(done))
+        if full.report.errors:  # staff fix the broken file before going on
+            for path in paths:
+                path.write_text(originals[path], "utf-8")
+            incremental.load(config, files, changed=paths)
+    assert kept and anew, (kept, anew)
+    assert any(p.code == "M009" for p in full.report.problems)  # a cross-record problem stayed reported
+
+
 def test_the_site_manifest_lists_every_file_with_its_hash(built_site: tuple[Path, Path, object]) -> None:
     import hashlib
     import json
@@ -353,6 +432,17 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
             path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
             done = [f"name {path.stem}"]
             plain += 1
+        elif mutator.rng.random() < 0.4:  # lines moved (the registry kept), or a status (a new one)
+            path = mutator.rng.choice(_records(project))
+            text = path.read_text("utf-8")
+            if mutator.rng.random() < 0.5:
+                text = FIELD_EDITS[1][1](text, mutator.n)
+                done = [f"lines {path.stem}"]
+            else:
+                text = re.sub(r"^(status|dissolved_on|successor): .*\n", "", text, flags=re.M)
+                text += 'status: dissolved\ndissolved_on: "2020-01-01"\n'
+                done = [f"dissolved {path.stem}"]
+            path.write_text(text, "utf-8")
         else:
             done = [mutator.step() for _ in range(mutator.rng.randint(1, 2))]
         changed = changed_files(before, stamp(watched_paths(config)))
@@ -360,7 +450,7 @@ def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tm
         assert preview.status.consistent or not changed
         clean = tmp_path / f"clean-{mutator.n}"
         build.build(load_config(project), clean, quiet=True, cache=False, datasets=False)
-        assert_same_tree(preview.out_dir, clean, done)
+        assert_same_tree(preview.out_dir, clean, done, preview=True)
     preview.memory.wait()
     assert preview.status.in_place >= 1
 
@@ -738,7 +828,7 @@ def test_the_preview_reads_the_cache_again_after_another_build_into_its_folder(p
     preview.memory.wait()
     assert not (preview.out_dir / "org" / "so-extra").exists()
     build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False, datasets=False)
-    assert_same_tree(preview.out_dir, tmp_path / "clean")
+    assert_same_tree(preview.out_dir, tmp_path / "clean", preview=True)
 
 
 def test_the_previews_first_build_leaves_the_search_memo_for_the_first_edit(
@@ -883,3 +973,73 @@ def test_the_english_workers_short_result_stands_only_for_the_same_pages(project
     assert expanded[1] == {f"en/{p}index.html": old[f"en/{p}index.html"] for p in paths} | rendered
     assert incremental.expand_bulk(result, paths[1:], "en/", state) is None
     assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too
+
+
+def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sitemap files are kept in the process between builds (``hubdir serve``): the same URLs give
+    the kept files, other URLs new ones, each the bytes of a first build."""
+    base = "https://example.org/"
+    many = {"zh": [f"org/so-{i}/" for i in range(build.SITEMAP_LIMIT)], "en": ["", "org/so-1/"]}
+    few = {"zh": ["", "org/a/"], "en": [""]}
+
+    def made(paths: dict[str, list[str]], fresh: bool) -> dict[str, bytes]:
+        if fresh:
+            build._SITEMAPS["urls"] = None
+        folder = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        (folder / "sitemap-9.xml.gz").write_bytes(b"stale")
+        build._sitemaps(folder, base, paths)
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+    for paths in (many, many, few, many, few, few):
+        kept = made(paths, fresh=False)
+        assert kept == made(paths, fresh=True)
+        assert ("sitemap-2.xml.gz" in kept) == (paths is many) and "sitemap-9.xml.gz" not in kept
+    made(few, fresh=False)
+    monkeypatch.setattr(build, "SITEMAP_LIMIT", 1)  # the same URLs under another limit: other files
+    assert made(few, fresh=False) == made(few, fresh=True) and "sitemap-3.xml.gz" in made(few, fresh=False)
+
+
+def _figures(model: Any) -> dict[str, object]:
+    """``SiteModel``'s structural figures with records by id (to compare models of two registries)."""
+    from generator.site.model import STRUCTURAL_FIGURES
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return getattr(value, "rel", value)
+
+    return {name: plain(getattr(model, name)) for name in STRUCTURAL_FIGURES}
+
+
+def test_a_model_of_the_same_registry_after_a_plain_edit_adopts_figures_equal_to_a_fresh_models(
+    project: Path,
+) -> None:
+    """``SiteModel.adopt`` (``hubdir serve``) takes the previous model's structural figures only for the
+    same registry object, which a load keeps only after plain edits; they equal a fresh model's."""
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    config = load_config(project)
+    files = incremental.FileCache()
+    labels = labels_for(config.schemas_dir)
+    previous = SiteModel(config, incremental.load(config, files).registry, labels, page_size=2)
+    _figures(previous)
+    rng = random.Random(8)
+    adopted = 0
+    for n in range(10):
+        path = rng.choice(_records(project))
+        name, edit = FIELD_EDITS[n % 2] if n < 6 else rng.choice(FIELD_EDITS[3:7])
+        path.write_text(edit(path.read_text("utf-8"), n), "utf-8")
+        model = SiteModel(config, incremental.load(config, files, changed=[path]).registry, labels, page_size=2)
+        model.adopt(previous)
+        adopted += "counts_in" in model.__dict__
+        fresh = SiteModel(config, load(config).registry, labels, page_size=2)
+        assert _figures(model) == _figures(fresh), (name, path.stem)
+        previous = model
+    assert 0 < adopted < 10

@@ -756,3 +756,9 @@ def measured(registry: Registry) -> Result:
     if found is None:
         found = _MEASURED[registry] = measure(registry)
     return found
+
+
+def forget(registry: Registry) -> None:
+    """Measure ``registry`` again when next asked: its records took new data in place
+    (``incremental.load`` after an edit in ``hubdir serve``)."""
+    _MEASURED.pop(registry, None)
