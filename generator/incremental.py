@@ -617,6 +617,12 @@ class PageKeys:
         parent = area.get("parent")
         if parent:
             ids.update(d.id for d in self.reg.sub_divisions.get(parent, []))
+        if area.get("level") == "village":
+            # a village without places names its town's hubs, with a phone (``Renderer.help_nearby``);
+            # every village's key has them: which records a page shows is decided by its renderer
+            town = self.reg.town_of(area.id)
+            if town is not None:
+                ids.update(r.id for r in self.reg.by_division.get(town.id, ()) if r.registry == "hubs")
         by_id = self.reg.by_id
         for rid in list(ids):
             if rid in by_id:

@@ -1043,3 +1043,15 @@ def test_a_model_of_the_same_registry_after_a_plain_edit_adopts_figures_equal_to
         assert _figures(model) == _figures(fresh), (name, path.stem)
         previous = model
     assert 0 < adopted < 10
+
+
+def test_an_empty_villages_page_follows_an_edit_of_its_towns_hubs(project: Path, tmp_path: Path) -> None:
+    """An empty village's page names its town's hubs (``Renderer.help_nearby``): their edit is part of
+    its page key, so the next build renders it again rather than keeping the old name."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    page = out / "area" / "440606005002" / "index.html"
+    assert "示例大良总工会<" in page.read_text("utf-8")
+    _edit_name(project, "hub-dl-union", "改")
+    build.build(load_config(project), out, quiet=True)
+    assert "示例大良总工会改<" in page.read_text("utf-8")
