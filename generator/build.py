@@ -282,12 +282,11 @@ def _build_into(
 
             measured(loaded.registry)
             data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo, created)
-        # The map's points and the near-me files too (2.5 s at 100k): the other core is otherwise idle
-        # while the section pages are made.  Into a folder of their own, moved in at "assets": the
-        # Chinese mkdocs run claims every file it finds in the site as its own.
-        if state.memory is not None:
-            model.points_by_kind  # noqa: B018 - here, not in the worker: the next model adopts them
-        map_job = _Job(_write_map_data, model, tmp / "map-data")
+        # The map's points and the near-me files too (2.5 s at 100k when none is kept): the other core
+        # is otherwise idle while the section pages are made.  Into a folder of their own, moved in at
+        # "assets": the Chinese mkdocs run claims every file it finds in the site as its own.
+        map_memo = tmp / "map-memo.pickle"
+        map_job = _Job(_write_map_data, model, tmp / "map-data", state, hashes, map_memo)
         search_key = incremental.group_key(everything, "search")
         search_job = None
         search_written = search_reused = 0
@@ -415,8 +414,10 @@ def _build_into(
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         plaque.copy_library(site)  # the venues' print plaques draw their QR codes with it
-        map_job.result()
+        map_job.result(join=False)  # it writes its memo meanwhile
         _move_into(tmp / "map-data", site)
+        if state.enabled:
+            state.keep("map-memo", map_memo)  # complete once the worker ended (``_Job.join_all``)
         nearby_page.write_assets(site)
         for lang in LANGS:  # the light pages' joined stylesheet and script (site/shell.py)
             shell_bundles(site, lang, configs[lang])
@@ -499,23 +500,39 @@ def _write_search(
             entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, sha, sha, "search")
         written, index.written = len(index.written), []
 
-    def leave_memo() -> None:
-        part = memo_file.with_name(f".{memo_file.name}.part")  # complete or absent, never cut short
+    # the build goes on with the entries while the memo for the next build is written
+    return Later((entries, written), _leave_memo(state, memo_file, index))
+
+
+def _leave_memo(state: Any, memo_file: Path, value: Any) -> Callable[[], None]:
+    """A worker's ``Later.then``: pickle ``value`` for the next build into ``memo_file``, which the
+    build keeps (``Cache.keep``): complete or absent, never cut short."""
+
+    def leave() -> None:
+        part = memo_file.with_name(f".{memo_file.name}.part")
         with gcpause.paused():
-            state.write_side_file(part, state.base, index)
+            state.write_side_file(part, state.base, value)
         os.replace(part, memo_file)
 
-    # the build goes on with the entries while the memo for the next build is written
-    return Later((entries, written), leave_memo)
+    return leave
 
 
-def _write_map_data(model: Any, folder: Path) -> None:
-    """``map/points.json`` and ``near/`` (in a worker; ``_build_into`` moves them into the site)."""
+def _write_map_data(
+    model: Any, folder: Path, state: Any = None, hashes: dict[str, str] | None = None, memo_file: Path | None = None
+) -> Later | None:
+    """``map/points.json`` and ``near/`` (in a worker; ``_build_into`` moves them into the site).
+
+    With the cache, an unchanged record's map row and near-me entry come from the previous build's
+    memo (``site.recordmemo``); the memo for the next build is pickled after the parent has the files."""
     from generator.site import nearby, pages
+    from generator.site.recordmemo import RecordMemo
 
+    enabled = state is not None and state.enabled and memo_file is not None
+    memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
     (folder / "map").mkdir(parents=True)
-    (folder / "map" / "points.json").write_text(pages.map_points(model), "utf-8")
-    nearby.write(model, folder)
+    (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
+    nearby.write(model, folder, memo)
+    return Later(None, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
 
 
 def _move_into(source: Path, site: Path) -> None:

@@ -1055,3 +1055,69 @@ def test_an_empty_villages_page_follows_an_edit_of_its_towns_hubs(project: Path,
     _edit_name(project, "hub-dl-union", "改")
     build.build(load_config(project), out, quiet=True)
     assert "示例大良总工会改<" in page.read_text("utf-8")
+
+
+def _map_data(project: Path, folder: Path, memo: Any) -> None:
+    """What the build's map worker writes (``build._write_map_data``), with ``memo``."""
+    from generator.site import nearby, pages
+
+    model, _ = _search_state(project)
+    (folder / "map").mkdir(parents=True)
+    (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")  # type: ignore[arg-type]
+    nearby.write(model, folder, memo)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [5, 42])
+def test_map_rows_kept_by_record_equal_rows_made_anew_after_every_kind_of_change(
+    synth_project: Path, tmp_path: Path, seed: int
+) -> None:
+    """The map worker's memo (``site.recordmemo``): after moves, renames, new phones and hours, a
+    dissolution, additions, deletions and renames, the map points and near-me files made from the
+    previous build's memo (through pickle, as the cache keeps it) have the bytes of files made from
+    nothing, and only the changed records are computed again."""
+    import pickle
+    import shutil
+
+    from generator.site.recordmemo import RecordMemo
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    rng = random.Random(seed)
+
+    def field_edit() -> str:
+        path = rng.choice([p for p in _records(project) if "\n  lat: " in p.read_text("utf-8")])  # located
+        before = text = path.read_text("utf-8")
+        change = rng.choice(["lat", "lon", "office_phone", "hours", "dissolve", "name_en"])
+        if change in ("lat", "lon"):  # a move within its leaf or into the next one
+            text = re.sub(rf"^(  {change}: )(\S+)$", lambda m: f"{m[1]}{float(m[2]) + rng.choice([1e-6, 0.02])}",
+                          text, count=1, flags=re.M)
+        elif change == "office_phone":
+            text = re.sub(r'(type: office_phone\n    value: )"[^"]+"', r'\g<1>"0757-29999999"', text, count=1)
+        elif change == "hours":
+            text = re.sub(r'^opening_hours: .*$', 'opening_hours: "Mo-Su 09:00-21:00"', text, count=1, flags=re.M)
+        elif change == "dissolve":
+            text = re.sub(r"^status: active$", "status: dissolved\ndissolved_on: \"2026-01-05\"", text,
+                          count=1, flags=re.M)
+        else:
+            text = re.sub(r"^(name_en: .*)$", r"\g<1> (moved)", text, count=1, flags=re.M)
+        if text == before:  # a field this record lacks: its name, then
+            text = re.sub(r"^(name: .*)$", r"\g<1>改", text, count=1, flags=re.M)
+        path.write_text(text, "utf-8")
+        return f"{change} {path.stem}"
+
+    _, hashes = _search_state(project)
+    memo = RecordMemo(hashes)
+    _map_data(project, tmp_path / "0", memo)
+    mutator = Mutator(project, seed)
+    for step in range(1, 6):
+        other = ["add", "delete", "rename", "edit"]
+        done = [field_edit() if rng.random() < 0.6 else getattr(mutator, rng.choice(other))()
+                for _ in range(rng.randint(1, 2))]
+        _, hashes = _search_state(project)
+        memo = RecordMemo(hashes, pickle.loads(pickle.dumps(memo.new)))
+        site, clean = tmp_path / str(step), tmp_path / f"clean{step}"
+        _map_data(project, site, memo)
+        _map_data(project, clean, RecordMemo(None))
+        assert_same_tree(site, clean, done)
+        assert 0 < memo.computed <= 2 * len(done), (memo.computed, done)  # a map row and an entry per change
+        shutil.rmtree(clean)

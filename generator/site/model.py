@@ -115,7 +115,6 @@ STRUCTURAL_FIGURES = (
     "listing_plan",
     "active_counts",
     "located_by_kind",
-    "points_by_kind",
 )
 
 
@@ -257,22 +256,12 @@ class SiteModel:
     def located_by_kind(self) -> dict[str, list[Record]]:
         """The records of each kind that have a point on the map (``display_point`` is not ``None``),
         without converting their coordinates: the section pages need only how many there are, and
-        the map's points (``points_by_kind``) are written in a worker."""
+        the map's points are written in a worker (``pages.map_points``)."""
         out: dict[str, list[Record]] = {}
         for code, records in self.by_kind.items():
             for record in records:
                 if _has_point(record):
                     out.setdefault(code, []).append(record)
-        return out
-
-    @cached_property
-    def points_by_kind(self) -> dict[str, list[tuple[Record, tuple[float, float]]]]:
-        out: dict[str, list[tuple[Record, tuple[float, float]]]] = {}
-        for code, records in self.located_by_kind.items():
-            for record in records:
-                point = self.display_point(record)
-                if point is not None:
-                    out.setdefault(code, []).append((record, point))
         return out
 
     def organizations(self) -> list[Record]:

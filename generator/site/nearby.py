@@ -25,16 +25,18 @@ phone's geolocation gives); the browser converts them only to draw or to link.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from generator import hours
 from generator.registry import Record
 from generator.site.model import PHONE_TYPES, SiteModel, record_path
+from generator.site.recordmemo import RecordMemo
 
 NEAR_DIR = "near"
 #: Side of the top cell in degrees (≈ 350 km: a quadtree whose leaves split where a kind is dense,
@@ -164,26 +166,49 @@ def division_points(model: SiteModel) -> dict[str, tuple[float, float]]:
     return out
 
 
-def write(model: SiteModel, site: Path) -> dict[str, int]:
-    """Write ``near/`` under the site root; return counts (leaves, places, files) for the benchmark."""
+def _spot(model: SiteModel, record: Record, kind: int) -> tuple[float, float, list[Any]] | None:
+    """An active located record's point and entry (``None`` for any other)."""
+    point = located(record) if record.active else None
+    return None if point is None else (point[0], point[1], entry(model, record, point, kind))
+
+
+def _sorted_leaves(spots: list[tuple[float, float, Any]]) -> dict[tuple[int, int, int], list[int]]:
+    """``leaves`` of ``spots``, each leaf as the positions of its spots in the order of their pages."""
+    numbered = [(lat, lon, (n, str(item[0]))) for n, (lat, lon, item) in enumerate(spots)]
+    return {key: [n for n, _ in sorted(items, key=lambda e: e[1])] for key, items in leaves(numbered).items()}
+
+
+def _spots_digest(spots: list[tuple[float, float, Any]]) -> str:
+    """What ``_sorted_leaves`` reads: every point (exactly, as ``repr``) and its page, in order."""
+    text = "\n".join(f"{lat!r} {lon!r} {item[0]}" for lat, lon, item in spots)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write(model: SiteModel, site: Path, memo: RecordMemo | None = None) -> dict[str, int]:
+    """Write ``near/`` under the site root; return counts (leaves, places, files) for the benchmark.
+
+    ``memo`` (the build's, with the cache) gives an unchanged record's entry and an unchanged kind's
+    leaves as the previous build computed them."""
+    memo = memo or RecordMemo(None)
     target = site / NEAR_DIR
     (target / "l").mkdir(parents=True, exist_ok=True)
     (target / "a").mkdir(parents=True, exist_ok=True)
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
-    points: list[tuple[float, float, Any]] = []
-    for code, records in model.by_kind.items():
-        for record in records:
-            point = located(record) if record.active else None
-            if point is not None:
-                points.append((point[0], point[1], entry(model, record, point, kinds[code])))
     by_kind: dict[int, list[tuple[float, float, Any]]] = defaultdict(list)
-    for spot in points:
-        by_kind[spot[2][3]].append(spot)
+    places = 0
+    for code, records in model.by_kind.items():
+        number = kinds[code]
+        for record in records:
+            spot = memo.get("near", record, partial(_spot, model, kind=number))
+            if spot is not None:
+                by_kind[spot[2][3]].append(spot)
+                places += 1
     index = []
     for kind in sorted(by_kind):  # one grid per kind: a sparse kind's leaf covers a wide area
-        cells = leaves(by_kind[kind])
+        spots = by_kind[kind]
+        cells = memo.derived(f"leaves-{kind}", _spots_digest(spots), partial(_sorted_leaves, spots))
         for key in sorted(cells):
-            items = sorted(cells[key], key=lambda e: str(e[0]))
+            items = [spots[n][2] for n in cells[key]]
             index.append([kind, *key, len(items)])
             name = f"{kind}-{key[0]}-{key[1]}-{key[2]}.json"
             (target / "l" / name).write_text(_dump(items), "utf-8")
@@ -215,7 +240,7 @@ def write(model: SiteModel, site: Path) -> dict[str, int]:
             rows.sort(key=lambda r: str(r[0]))
             (target / "a" / f"{parent}.json").write_text(_dump(rows), "utf-8")
             files += 1
-    return {"leaves": len(index), "places": len(points), "files": files}
+    return {"leaves": len(index), "places": places, "files": files}
 
 
 def any_place(model: SiteModel) -> bool:

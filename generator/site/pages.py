@@ -26,6 +26,7 @@ from generator.site import contrib, nearby, nearby_page, plaque, record_page, re
 from generator.site.hotlines import strip_view
 from generator.site.labels import LIST_SEPARATOR
 from generator.site.model import SiteModel, json_ld, record_path, relative, safe_href
+from generator.site.recordmemo import RecordMemo
 from generator.site.resident import has_cjk
 from generator.site.search import INDEX_DIR as SEARCH_INDEX_DIR
 from generator.site.theme import Section, Shell
@@ -688,24 +689,27 @@ def write_bulk(
     return paths
 
 
-def map_points(model: SiteModel) -> str:
+def map_points(model: SiteModel, memo: RecordMemo | None = None) -> str:
     """Compact JSON for the map: ``[lat, lon, kind index, id, name, status, phone, hours]`` per located
-    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line)."""
+    record (``hours`` the compact week of ``generator.hours``, for the popup's open-now line).
+    ``memo`` (the build's, with the cache) gives an unchanged record's row as the previous build made it."""
+    memo = memo or RecordMemo(None)
     kinds = {k.code: i for i, k in enumerate(model.kinds)}
     rows = []
-    for code, records in model.points_by_kind.items():
-        for record, (lat, lon) in records:
-            rows.append(
-                [
-                    lat,
-                    lon,
-                    kinds[code],
-                    record.id,
-                    record.name,
-                    0 if record.active else 1,
-                    nearby.phone_of(record),
-                    nearby.hours_of(record),
-                ]
-            )
+    for code, records in model.by_kind.items():  # ``points_by_kind``'s records, in its order
+        number = kinds[code]
+        for record in records:
+            row = memo.get("map", record, functools.partial(_map_row, model, kind=number))
+            if row is not None:
+                rows.append(row)
     rows.sort(key=lambda r: (r[3],))
     return json.dumps({"points": rows}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _map_row(model: SiteModel, record: Record, kind: int) -> list[Any] | None:
+    """One record's row of ``map_points`` (``None`` without a point on the map)."""
+    point = model.display_point(record)
+    if point is None:
+        return None
+    return [point[0], point[1], kind, record.id, record.name, 0 if record.active else 1,
+            nearby.phone_of(record), nearby.hours_of(record)]
