@@ -285,6 +285,7 @@ def _build_into(
         # The map's points and the near-me files too (2.5 s at 100k when none is kept): the other core
         # is otherwise idle while the section pages are made.  Into a folder of their own, moved in at
         # "assets": the Chinese mkdocs run claims every file it finds in the site as its own.
+        model.counts_in  # noqa: B018 - before the fork: the section pages need it too, the map worker shares it
         map_memo = tmp / "map-memo.pickle"
         map_job = _Job(_write_map_data, model, tmp / "map-data", state, hashes, map_memo)
         search_key = incremental.group_key(everything, "search")
@@ -528,10 +529,11 @@ def _write_map_data(
     from generator.site.recordmemo import RecordMemo
 
     enabled = state is not None and state.enabled and memo_file is not None
-    memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
-    (folder / "map").mkdir(parents=True)
-    (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
-    nearby.write(model, folder, memo)
+    with gcpause.paused():  # the memo is ~200,000 tuples at 100k, none in a cycle: collections would triple the cost
+        memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
+        (folder / "map").mkdir(parents=True)
+        (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
+        nearby.write(model, folder, memo)
     return Later(None, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
 
 
