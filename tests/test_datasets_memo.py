@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,45 @@ def test_new_entries_go_to_shards_written_anyway_and_a_changed_value_rewrites_it
     final = memos.Memo.load_shards([written.get(n, saved[n]) for n in range(memos.SHARDS)], {})
     assert final.get(("sqlite-steps",)) == "steps 2" and final.get(("json", "new 3")) == "an edit's fragment"
     assert final.get(("json", "h7")) is None and final.get(("json", "h9")) == "text 9"
+
+
+def test_a_broken_key_in_a_made_table_or_pointing_into_one_is_found_when_the_rest_is_copied(
+    project: Path, tmp_path: Path
+) -> None:
+    """After a build the database checks the foreign keys of the tables it made and of those pointing
+    into them, not of the tables copied from the previous file: a broken key in either is found."""
+    from generator.export import places, sqlite
+    from generator.export.tables import Rows, table_specs
+    from generator.validate import load
+
+    registry = load(load_config(project)).registry
+    config = registry.config
+    base = table_specs(config.schemas_dir)
+    index = places.Places(registry)
+    pairs = [(table, places.rows(table, spec, registry.records(spec.registry), index))
+             for table, spec in zip(places.publish(config, base), base, strict=True)]
+    cache = tmp_path / "cache"
+    hashes = {r.id: f"hash of {r.id}" for r in registry.all()}
+
+    def write(tables: list[tuple[Any, list[Any]]], old: dict[Any, Any] | None, name: str) -> memos.Memo:
+        memo = memos.Memo(old, hashes)
+        memo.saved = memo.leave = cache
+        digests = [memos.digest(repr(rows)) for _, rows in tables]
+        sqlite.write_sqlite(tmp_path / name, tables, registry, memo, digests)
+        return memo
+
+    first = write(pairs, None, "first.sqlite")
+    names = [table.name for table, _ in pairs]
+    homes = names.index("womens_homes")
+    broken = Rows(list(row) for row in pairs[homes][1])
+    broken[0][[c.name for c in pairs[homes][0].columns].index("division")] = "999999999999"
+    with pytest.raises(sqlite.ForeignKeyError):
+        write([*pairs[:homes], (pairs[homes][0], broken), *pairs[homes + 1:]], first.new, "second.sqlite")
+    divisions = names.index("divisions")
+    used = pairs[homes][1][0][[c.name for c in pairs[homes][0].columns].index("division")]
+    fewer = Rows(row for row in pairs[divisions][1] if row[0] != used)
+    again = write(pairs, None, "third.sqlite")
+    with pytest.raises(sqlite.ForeignKeyError):  # the copied tables pointing into the made one
+        write([*pairs[:divisions], (pairs[divisions][0], fewer), *pairs[divisions + 1:]], again.new, "fourth.sqlite")
+    copied = write(pairs, again.new, "fifth.sqlite")
+    assert copied.hits.get("sqlite-step") == len(pairs)  # every table copied: nothing to check, nothing wrong
