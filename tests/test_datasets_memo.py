@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,138 @@ def test_a_damaged_or_missing_kept_database_is_made_whole(
         assert kept.is_file()  # left again for the next build
         _edit(project, f"name: {name}", "name: 示例拼接妇女之家")
         build.build(load_config(project), out, quiet=True)
+
+
+def test_lazy_record_rows_and_their_runs_equal_the_rows_made_whole(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``places.RecordRows`` (a second build's rows, made where a writer asks): every slice, its
+    length and its runs and digests (``memo.record_spans``) are those of ``places.rows`` made whole,
+    for every published table of records, with runs of a few records and a record without a hash."""
+    from generator.export import places, zipped
+    from generator.export.tables import table_specs
+    from generator.registry import REGISTRIES
+    from generator.validate import load
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    registry = load(load_config(project)).registry
+    config = registry.config
+    base = table_specs(config.schemas_dir)
+    index = places.Places(registry)
+    hashes = {r.id: f"hash of {r.id}" for r in registry.all()}
+    hashes.pop(registry.records("womens_homes")[1].id)  # its runs: digested by their values
+    parts = memos.row_parts(hashes, {r.id: index.of(r.division).division_name for r in registry.all()})
+    checked = 0
+    for table, spec in zip(places.publish(config, base), base, strict=True):
+        assert spec.registry in REGISTRIES
+        records = registry.records(spec.registry)
+        whole = places.rows(table, spec, records, index)
+        lazy = places.RecordRows(table, spec, records, places.Places(registry))
+        assert len(lazy) == len(whole)
+        for start in range(len(whole) + 1):
+            for end in (start, start + 1, start + 4, len(whole) + 2):
+                assert lazy[start:end] == whole[start:end]
+        assert memos.record_spans(lazy, table.name, parts) == memos.spans(whole, True, table.name, parts)
+        assert list(lazy) == whole and lazy[2:5] == whole[2:5]  # made whole once, then sliced
+        checked += len(whole) > 3
+    assert checked >= 10
+
+
+def test_a_second_build_takes_the_runs_of_the_unedited_registries_from_the_memo(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit of a women's home the tables of the other registries are cut as before (their
+    runs from the memo, no row made for them), those of the women's homes again; the data equal a
+    clean build's, and an edit of a division's name (shown in other registries' rows) cuts those
+    again too."""
+    from generator.export import tables, zipped
+
+    monkeypatch.setattr(zipped, "SPAN", 3)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    specs = tables.table_specs(load_config(project).schemas_dir)
+    others = sum(spec.registry != "womens_homes" for spec in specs)
+    _edit(project, "name: 示例桂洲社区妇女之家", "name: 示例分段妇女之家")
+    cached = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    assert cached.datasets is not None and cached.datasets.reused.get("spans") == others
+    division = next(p for p in sorted((project / "content" / "divisions").glob("*.yml"))
+                    if "\nparent: " in p.read_text("utf-8") and "level: village" in p.read_text("utf-8"))
+    text = division.read_text("utf-8")
+    name = next(line for line in text.splitlines() if line.startswith("name: "))
+    division.write_text(text.replace(name, name + "新", 1), "utf-8")
+    moved = build.build(load_config(project), out, quiet=True)
+    clean = build.build(load_config(project), tmp_path / "clean2" / "site", quiet=True, cache=False)
+    _same_tree(out / "data", clean.out_dir / "data")
+    assert moved.datasets is not None and moved.datasets.reused.get("spans", 0) < others
+
+
+def test_new_entries_go_to_shards_written_anyway_and_a_changed_value_rewrites_its_shard() -> None:
+    """An edit's new fragments replace old ones: they go into a shard of their kind that lost
+    entries, so fewer shards are written; an entry loaded and ``put`` again with a new value (the
+    database's ``sqlite-steps``) rewrites its shard, or the next build would read the old one."""
+    memo = memos.Memo()
+    for n in range(400):
+        memo.put(("json", f"h{n}"), f"text {n}")
+    memo.put(("sqlite-steps",), "steps 1")
+    saved = memo.dump_shards()
+    again = memos.Memo.load_shards([saved[n] for n in range(memos.SHARDS)], {})
+    for key in list(again.old):
+        if key not in (("json", "h7"), ("json", "h8")):
+            again.get(key)
+    for n in range(20):
+        again.put(("json", f"new {n}"), "an edit's fragment")
+    lost = {again.shard[("json", "h7")], again.shard[("json", "h8")]}
+    assert set(again.dump_shards()) == lost
+    dumped = again.dump_shards()
+    assert sum(len(entries) for _, entries in dumped.values()) == sum(
+        len(entries) for number, (_, entries) in saved.items() if number in lost) - 2 + 20
+    again.put(("sqlite-steps",), "steps 2")
+    written = again.dump_shards()
+    assert again.shard[("sqlite-steps",)] in written
+    final = memos.Memo.load_shards([written.get(n, saved[n]) for n in range(memos.SHARDS)], {})
+    assert final.get(("sqlite-steps",)) == "steps 2" and final.get(("json", "new 3")) == "an edit's fragment"
+    assert final.get(("json", "h7")) is None and final.get(("json", "h9")) == "text 9"
+
+
+def test_a_broken_key_in_a_made_table_or_pointing_into_one_is_found_when_the_rest_is_copied(
+    project: Path, tmp_path: Path
+) -> None:
+    """After a build the database checks the foreign keys of the tables it made and of those pointing
+    into them, not of the tables copied from the previous file: a broken key in either is found."""
+    from generator.export import places, sqlite
+    from generator.export.tables import Rows, table_specs
+    from generator.validate import load
+
+    registry = load(load_config(project)).registry
+    config = registry.config
+    base = table_specs(config.schemas_dir)
+    index = places.Places(registry)
+    pairs = [(table, places.rows(table, spec, registry.records(spec.registry), index))
+             for table, spec in zip(places.publish(config, base), base, strict=True)]
+    cache = tmp_path / "cache"
+    hashes = {r.id: f"hash of {r.id}" for r in registry.all()}
+
+    def write(tables: list[tuple[Any, list[Any]]], old: dict[Any, Any] | None, name: str) -> memos.Memo:
+        memo = memos.Memo(old, hashes)
+        memo.saved = memo.leave = cache
+        digests = [memos.digest(repr(rows)) for _, rows in tables]
+        sqlite.write_sqlite(tmp_path / name, tables, registry, memo, digests)
+        return memo
+
+    first = write(pairs, None, "first.sqlite")
+    names = [table.name for table, _ in pairs]
+    homes = names.index("womens_homes")
+    broken = Rows(list(row) for row in pairs[homes][1])
+    broken[0][[c.name for c in pairs[homes][0].columns].index("division")] = "999999999999"
+    with pytest.raises(sqlite.ForeignKeyError):
+        write([*pairs[:homes], (pairs[homes][0], broken), *pairs[homes + 1:]], first.new, "second.sqlite")
+    divisions = names.index("divisions")
+    used = pairs[homes][1][0][[c.name for c in pairs[homes][0].columns].index("division")]
+    fewer = Rows(row for row in pairs[divisions][1] if row[0] != used)
+    again = write(pairs, None, "third.sqlite")
+    with pytest.raises(sqlite.ForeignKeyError):  # the copied tables pointing into the made one
+        write([*pairs[:divisions], (pairs[divisions][0], fewer), *pairs[divisions + 1:]], again.new, "fourth.sqlite")
+    copied = write(pairs, again.new, "fifth.sqlite")
+    assert copied.hits.get("sqlite-step") == len(pairs)  # every table copied: nothing to check, nothing wrong

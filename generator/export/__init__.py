@@ -264,8 +264,12 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
     # The published tables add effective defaults, the place and code labels (``places``).
     place_index = places.Places(registry)
+    # With a previous export in the memo (``hubdir build`` after an edit) nearly every run of rows is
+    # taken from it: the rows are made only where a writer asks (``places.RecordRows``).
+    lazy = bool(memo.old and memo.records)
+    make = places.RecordRows if lazy else places.rows
     pairs: list[tuple[Table, Any]] = [
-        (table, places.rows(table, schema_table, by_registry[schema_table.registry], place_index))
+        (table, make(table, schema_table, by_registry[schema_table.registry], place_index))
         for table, schema_table in zip(places.publish(config, base), base, strict=True)
     ]
     # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
@@ -283,7 +287,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # mostly take fragments from it, and a fork costs more than it saves (the children's touches of
     # the shared heap are copied page by page, what they took from the memo is pickled back: 29 rather
     # than 22 CPU-s at 100,000 records), while the build's pages keep the other core busy anyway.
-    fork = sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS and not memo.old
+    fork = not memo.old and sum(len(rows) for _, rows in pairs) >= BACKGROUND_ROWS  # (``len`` of lazy rows: work)
     raw = meta.raw
     # The rows' spans and digests, shared by the CSV, the workbook and the database (``memo.spans``); a
     # published table of records is digested by its records' content hashes and places, not cell by cell.
@@ -308,7 +312,13 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
           place_index: places.Places) -> dict[str, list[memos.Span]]:
     """``memo.spans`` of every table: the first ``published`` pairs are ``places.rows`` of records
-    (first cell: the record's id), the rest (coverage, summary) are digested by their values."""
+    (first cell: the record's id), the rest (coverage, summary) are digested by their values.
+
+    The runs of a table of records (``places.RecordRows``) are a pure function of its definition (in
+    the build cache's key) and of its registry's records' ids, content hashes and places, in order:
+    with the memo they are keyed by those (``_registry_key``), so after an edit only the tables of
+    the edited record's registry are cut again, and those record by record, not row by row.
+    """
     if not memo.records:
         return {table.name: memos.spans(rows, False, by=memos.cut_column(table.column_names()))
                 for table, rows in pairs}
@@ -316,14 +326,57 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     for record in place_index.registry.all():
         place = place_index.of(record.division)
         shown[record.id] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
-    parts = memos.row_parts(memo.records, shown)
+    parts: dict[str, bytes] | None = None
+    registry_keys: dict[str, bytes | None] = {}
+    registry_parts: dict[str, dict[str, bytes]] = {}
     cuts: dict[str, list[memos.Span]] = {}
     for number, (table, rows) in enumerate(pairs):
         first = table.columns[0].name if table.columns else ""
         by_record = number < published and first == ("record_id" if table.is_link else "id")
-        cuts[table.name] = memos.spans(rows, True, table.name, parts if by_record else None,
-                                       by=memos.cut_column(table.column_names()))
+        by = memos.cut_column(table.column_names())
+        if by_record and by == 0:
+            name = table.registry
+            records = place_index.registry.records(name)
+            if name not in registry_keys:
+                registry_keys[name] = _registry_key(records, memo.records, shown)
+            known = registry_keys[name]
+            key = ("spans", zipped.SPAN, table.name, known) if known is not None else None
+            found = memo.get(key) if key is not None else None
+            if found is not None:
+                length, cut = found
+                if isinstance(rows, places.RecordRows):
+                    rows.length = length
+                cuts[table.name] = list(cut)
+                continue
+            if isinstance(rows, places.RecordRows):
+                if name not in registry_parts:  # the parts of this registry's records only
+                    registry_parts[name] = memos.row_parts(
+                        {r.id: memo.records[r.id] for r in records if r.id in memo.records}, shown)
+                cuts[table.name] = memos.record_spans(rows, table.name, registry_parts[name])
+            else:
+                if parts is None:
+                    parts = memos.row_parts(memo.records, shown)
+                cuts[table.name] = memos.spans(rows, True, table.name, parts, by=by)
+            if key is not None:
+                memo.put(key, (len(rows), tuple(cuts[table.name])))
+            continue
+        if isinstance(rows, places.RecordRows):
+            rows = rows.all()
+        cuts[table.name] = memos.spans(rows, True, table.name, None, by=by)
     return cuts
+
+
+def _registry_key(records: list[Any], hashes: dict[str, str], shown: dict[str, str]) -> bytes | None:
+    """A digest of ``records``' ids, content hashes and places in order (``None`` when a record has
+    no hash: its runs are then digested by their rows)."""
+    texts: list[str] = []
+    for record in records:
+        ident = record.id
+        content = hashes.get(ident)
+        if content is None:
+            return None
+        texts += (ident, content, shown.get(ident, ""))
+    return memos.digest("records of a registry", *texts)
 
 
 def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.export.memo import Span
-from generator.export.tables import Table
+from generator.export.tables import LazyRows, Table
 from generator.registry import Record
 
 
@@ -39,7 +39,7 @@ def write_csv(path: Path, table: Table, records: list[Record], memo: Any = None,
     With a ``memo`` and the rows' spans (``memo.spans``) the text of each span is keyed by its rows'
     digest (the text shows nothing else), so unchanged rows are not written out again.
     """
-    rows = list(table.rows(records))
+    rows: Any = records if isinstance(records, LazyRows) else list(table.rows(records))
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\r\n").writerow(table.column_names())
         for start, end, rows_digest in cut if cut is not None else [(0, len(rows), b"")]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,19 +117,35 @@ def cut_column(names: list[str]) -> int:
 
 def _span_digest(rows: list[list[Any]], start: int, end: int, table: str, parts: dict[str, bytes] | None) -> bytes:
     if parts is not None:
-        found: list[bytes] = []
-        last: Any = None
-        for index in range(start, end):
-            ident = rows[index][0]
-            if ident != last:
-                part = parts.get(ident) if isinstance(ident, str) else None
-                if part is None:
-                    break
-                found.append(part)
-                last = ident
-        else:
-            return digest("records", table, *found)
+        found = _parts_digest((rows[index][0] for index in range(start, end)), table, parts)
+        if found is not None:
+            return found
     return digest(repr(rows[start:end]))
+
+
+def _parts_digest(idents: Iterable[Any], table: str, parts: dict[str, bytes]) -> bytes | None:
+    """The digest of a run by its records' ``parts`` (``idents``: its rows' first cells), ``None``
+    when one is not there."""
+    found: list[bytes] = []
+    last: Any = None
+    for ident in idents:
+        if ident != last:
+            part = parts.get(ident) if isinstance(ident, str) else None
+            if part is None:
+                return None
+            found.append(part)
+            last = ident
+    return digest("records", table, *found)
+
+
+def record_spans(rows: Any, table: str, parts: dict[str, bytes]) -> list[Span]:
+    """``spans(rows, True, table, parts)`` of a ``places.RecordRows`` (cut by its first cell), made
+    from its records: no row is made but those of a run with a record not in ``parts``."""
+    out: list[Span] = []
+    for start, end, idents in rows.runs():
+        found = _parts_digest(idents, table, parts)
+        out.append((start, end, found if found is not None else digest(repr(rows[start:end]))))
+    return out
 
 
 def row_parts(records: dict[str, str], extra: dict[str, str]) -> dict[str, bytes]:
@@ -214,17 +230,38 @@ class Memo:
 
     def dump_shards(self) -> dict[int, tuple[str, dict[Any, Any]]]:
         """Shard number → its value, for the shards that differ from those loaded (a shard whose
-        entries are exactly the ones it was loaded with is left as it is in the cache)."""
+        entries are exactly the ones it was loaded with is left as it is in the cache).
+
+        A new key goes into a shard of its kind that is written anyway (one that lost entries: an
+        edit's new fragments replace old ones), the smallest of them, else into ``shard_of`` its
+        key: so an edit rewrites the shards its old fragments were in, not those and as many more
+        (a shard is read whatever shard its keys would be given by ``shard_of``).
+        """
         groups: dict[int, dict[Any, Any]] = {number: {} for number in range(SHARDS)}
-        known = self.shard
+        known, old = self.shard, self.old
+        fresh: list[Any] = []
+        changed: set[int] = set()  # a key loaded from the shard and ``put`` again with a new value
         for key, value in self.new.items():
             number = known.get(key)
-            groups[shard_of(key) if number is None else number][key] = value
+            if number is None:
+                fresh.append(key)
+            else:
+                groups[number][key] = value
+                if value is not old.get(key):
+                    changed.add(number)
+        dirty = changed | {number for number, entries in groups.items() if self.origin.get(number) != len(entries)}
+        for key in fresh:
+            number = shard_of(key)
+            if number not in dirty:
+                first, count = _SHARDS_OF.get(key[0], _OTHER)
+                written = [n for n in range(first, first + count) if n in dirty]
+                if written:
+                    number = min(written, key=lambda n: (len(groups[n]), n))
+                else:
+                    dirty.add(number)
+            groups[number][key] = self.new[key]
         env = environment()
-        return {
-            number: (env, entries) for number, entries in groups.items()
-            if self.origin.get(number) != len(entries) or any(key not in self.old for key in entries)
-        }
+        return {number: (env, groups[number]) for number in sorted(dirty)}
 
     # -- forked writers (``background.Background``) send back what they used and made --------------
     def delta(self) -> tuple[dict[Any, Any], list[Any], dict[str, int], dict[str, int]]:

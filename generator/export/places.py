@@ -20,12 +20,13 @@ them plus the effective defaults (see ``jsonout``).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.config import Config
-from generator.export.tables import Column, DictionaryRow, Rows, Table
+from generator.export.tables import Column, DictionaryRow, LazyRows, Rows, Table
 from generator.i18n import t
 from generator.registry import EFFECTIVE_DEFAULTS, REGISTRIES, Record, Registry
 
@@ -143,6 +144,99 @@ def rows(table: Table, base: Table, records: list[Record], places: Places) -> Ro
             row.extend([labels.get(row[i]) if row[i] is not None else None for i, labels in label_of])
         out.append(row)
     return out
+
+
+class RecordRows(LazyRows):
+    """``rows(table, base, records, places)``, made only for the records a writer asks for.
+
+    A record's rows are its own (its cells, the defaults, its place and the code labels): the rows
+    of any run of records are the same made alone as within the whole table.  What is known without
+    making them: how many rows each record has (one; in a link table as many as its list holds)
+    and each record's first cell, so the runs and their digests (``spans``) need no row.
+    """
+
+    def __init__(self, table: Table, base: Table, records: list[Record], places: Places) -> None:
+        self.table, self.base, self.records, self.places = table, base, records, places
+        self._all: Rows | None = None
+        #: How many rows there are, when the caller knows (``memo.record_spans``'s memo of the runs).
+        self.length: int | None = None
+        self._counts: list[int] | None = None
+        self._firsts: list[Any] = []
+        self._ends: list[int] = []
+
+    def _index(self) -> tuple[list[int], list[Any], list[int]]:
+        """Each record's count of rows, first cell, and the row number after its last row (made on
+        first use: with the runs from the memo, only a table that changed needs them)."""
+        if self._counts is None:
+            base, records = self.base, self.records
+            if base.is_link:
+                field = base.list_field
+                self._counts = [len(v) if isinstance(v := r.data.get(field), list) else 0 for r in records]
+                self._firsts = [r.id for r in records]
+            else:
+                self._counts = [1] * len(records)
+                first = base.columns[0] if base.columns else None
+                self._firsts = [first.get(r.data) if first is not None else None for r in records]
+            total = 0
+            for count in self._counts:
+                total += count
+                self._ends.append(total)
+        return self._counts, self._firsts, self._ends
+
+    def __len__(self) -> int:
+        if self.length is None:
+            ends = self._index()[2]
+            self.length = ends[-1] if ends else 0
+        return self.length
+
+    def all(self) -> Rows:
+        """Every row (made once, then kept: the database's step of a changed table reads them all)."""
+        if self._all is None:
+            self._all = rows(self.table, self.base, self.records, self.places)
+        return self._all
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return iter(self.all())
+
+    def __getitem__(self, part: slice) -> list[list[Any]]:
+        if self._all is not None:
+            return list(self._all[part])
+        start, stop, step = part.indices(len(self))
+        if step != 1:
+            return list(self.all()[part])
+        if start >= stop:
+            return []
+        ends = self._index()[2]
+        first = bisect_right(ends, start)
+        last = bisect_right(ends, stop - 1)
+        offset = ends[first - 1] if first else 0
+        made = rows(self.table, self.base, self.records[first:last + 1], self.places)
+        return list(made[start - offset:stop - offset])
+
+    def runs(self) -> list[tuple[int, int, list[Any]]]:
+        """``memo.spans``'s runs of these rows cut by their first cell (``by=0``), each with the
+        first cells of its records that have rows (in order; a record's rows all share it): the
+        same bounds as ``memo.spans`` gives the rows, made from the records alone."""
+        from generator.export import zipped
+
+        out: list[tuple[int, int, list[Any]]] = []
+        start = 0
+        idents: list[Any] = []
+        previous: Any = _NOTHING
+        for count, ident, end in zip(*self._index(), strict=True):
+            if not count:
+                continue
+            if previous is not _NOTHING and previous != ident and zipped.cuts_after(str(previous)):
+                out.append((start, end - count, idents))
+                start, idents = end - count, []
+            idents.append(ident)
+            previous = ident
+        if start < len(self):
+            out.append((start, len(self), idents))
+        return out
+
+
+_NOTHING = object()
 
 
 def tables(config: Config) -> tuple[Table, ...]:

@@ -34,7 +34,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from generator.export import memo as memos
 from generator.export import zipped
-from generator.export.tables import DictionaryRow, Table
+from generator.export.tables import DictionaryRow, LazyRows, Table
 from generator.i18n import t
 from generator.registry import Record
 
@@ -198,13 +198,14 @@ def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
     letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
     yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
                        COMPRESSLEVEL)
-    rows = list(table.rows(records))
+    rows: Any = records if isinstance(records, LazyRows) else list(table.rows(records))
+    every = list(rows) if isinstance(rows, LazyRows) and cut is None else rows
     for start, end, rows_digest in cut if cut is not None else memos.spans(
-            rows, memo is not None, by=memos.cut_column(table.column_names())):
-        block = rows[start:end]
+            every, memo is not None, by=memos.cut_column(table.column_names())):
         first = start + 2
 
-        def make(block: list[list[Any]] = block, first: int = first) -> zipped.Piece:
+        def make(start: int = start, end: int = end, first: int = first) -> zipped.Piece:
+            block = rows[start:end]  # made only when the memo does not hold the chunk (``LazyRows``)
             xml = "".join([_row_xml(number, letters, values) for number, values in enumerate(block, start=first)])
             return zipped.piece(xml.encode("utf-8"), COMPRESSLEVEL)
 
