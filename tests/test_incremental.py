@@ -290,6 +290,48 @@ def test_a_load_after_plain_edits_keeps_the_registry_and_reports_what_a_full_loa
     assert any(p.code == "M009" for p in full.report.problems)  # a cross-record problem stayed reported
 
 
+@pytest.mark.parametrize("seed", [5, 17])
+def test_a_new_process_reuses_the_saved_cross_record_problems_only_when_a_full_load_agrees(
+    project: Path, tmp_path: Path, seed: int
+) -> None:
+    """A second ``hubdir build`` (a new process: the file cache read from disk) takes the cross-record
+    problems the first one saved (``CrossMemo``) after a plain edit, and runs the checks again after any
+    other; its report and records are always a full validation's."""
+    from generator.validate import load
+
+    out = tmp_path / "site"
+    config = load_config(project)
+    rng = random.Random(seed)
+    originals = {p: p.read_text("utf-8") for p in _records(project)}
+    kept: list[str] = []
+    anew: list[str] = []
+    paths: list[Path] = []
+    done = ""
+    for n in range(10):
+        cache = incremental.Cache(out, config)
+        cached = incremental.load(config, cache.files)
+        full = load(config)
+        assert cached.report.problems == full.report.problems, n
+        assert [(r.registry, r.rel, r.data) for r in cached.records] == [
+            (r.registry, r.rel, r.data) for r in full.records
+        ], n
+        if n:
+            (kept if cache.files.reused_cross else anew).append(done)
+        if full.report.errors:  # staff fix the broken file before going on
+            for path in paths:
+                path.write_text(originals[path], "utf-8")
+        else:
+            cache.save()  # what a build that succeeded leaves for the next
+        paths = [project / "content" / "hubs" / "hub-rg-commerce.yml"] if n == 0 else rng.sample(sorted(originals), 1)
+        name, edit = FIELD_EDITS[1] if n == 0 else FIELD_EDITS[0] if n % 2 else rng.choice(FIELD_EDITS)
+        for path in paths:
+            path.write_text(edit(path.read_text("utf-8"), n), "utf-8")
+        done = f"{name} {paths[0].stem}"
+        config = load_config(project)
+    assert kept and anew, (kept, anew)
+    assert anew[0].startswith("lines ")  # lines moved under a cross-record problem: checked again
+
+
 def test_the_site_manifest_lists_every_file_with_its_hash(built_site: tuple[Path, Path, object]) -> None:
     import hashlib
     import json
