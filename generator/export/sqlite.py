@@ -72,6 +72,18 @@ TRIGRAM_TABLE = "search_trigram"
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 
+#: The search rows go in runs of about this many ``zipped.SPAN``s of records, each its own step
+#: (``write_sqlite``; a run ends where a chunk of the other files does): fewer runs, fewer FTS5 segments
+#: repeating the same terms (the database zipped at 20,000 records: 8.32 MB with runs of ~1024 records,
+#: 8.06 with ~2048, 7.94 with ~4096), but the larger the run an edit falls in, the more pages change and
+#: are deflated again (a chunk of 1 MiB each, ``zipped.FILE_CHUNK``: 15, 11 and 35 MB after the same
+#: one-record edit at 100,000 records).
+SEARCH_SPANS = 2
+#: FTS5's ``hashsize`` while the rows go in: a run's terms are held in memory and written as one segment
+#: (with the default of 1 MiB a run of a few thousand records was flushed as several segments).
+HASH_SIZE = 64 << 20
+
+
 #: Longest run of adjacent Chinese characters indexed as one token of ``search``.
 GRAMS = 3
 
@@ -129,18 +141,20 @@ KEPT_FILE = "datasets-sqlite"
 class Steps:
     """How a database was made, so that the next build can take its unchanged tables' pages as they are.
 
-    The file is made in steps, each its own transaction: step 0 creates every table, index and
-    full-text table (empty); step ``k`` fills table ``k``; the last fills the search tables.  A step
-    writes only the pages it allocates, which follow the file's end in order (``pages``: the page
-    count after each step), the root pages of its own tables and page 1; ``shared[k]`` holds the
-    pages of step 0's region (``pages[0]``: page 1, the schema, every root) as step ``k`` left them.
-    So when step ``k``'s inputs (``digests``) are those of the previous file and the file before it
-    has the previous page count, the step would write those very pages: they are copied from the
-    previous file instead of made (``write_sqlite``).  ``start`` (the bytes of step 0), the SQLite
-    version, the number of tables and an empty free list before the step (``frees``: its length after
-    each step) guard the rest; ``file`` is the kept file's sha256.  Only the tables' steps are copied:
-    the search runs' steps (``digests`` after the ``tables``) also rewrite rows of earlier runs' pages
-    (FTS5's structure and averages), so they are always made.
+    The file is made in steps, each its own transaction: step 0 creates every table and full-text
+    table (empty); step ``k`` fills table ``k``; then one step creates the foreign keys' indexes
+    (``_index``) and the last ones fill the search tables, a run of records each.  A step writes only
+    the pages it allocates, which follow the file's end in order (``pages``: the page count after each
+    step), the root pages of its own tables and page 1; ``shared[k]`` holds the pages of step 0's
+    region (``pages[0]``: page 1, the schema, every table's root) as step ``k`` left them.  So when
+    step ``k``'s inputs (``digests``) are those of the previous file and the file before it has the
+    previous page count, the step would write those very pages: they are copied from the previous file
+    instead of made (``write_sqlite``).  ``start`` (the bytes of step 0), the SQLite version, the
+    number of tables and an empty free list before and after the step (``frees``: its length after
+    each step) guard the rest; ``file`` is the kept file's sha256.  Only the tables' steps are copied;
+    the index step (it reads the tables, writes its own new pages and the schema's, which are step 0's
+    or its own) and the search runs' steps (they also rewrite rows of earlier runs' pages: FTS5's
+    structure and averages) are always made, and no step after a table's writes that table's pages.
     """
 
     version: str
@@ -194,9 +208,9 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
                    for n, r in enumerate(records, start=1)]
     # The search rows in runs that end with a record ``zipped.cuts_after`` chooses, each its own step (a
     # commit: FTS5 writes each run's terms as a segment of their own), so an edit changes one run's
-    # segment rather than every segment after it (its pages and their deflated chunks).  These steps
-    # are always made (``_write_steps``); their digests only say what they showed.
-    runs = list(zipped.groups(search_rows, lambda row: str(row[2])))
+    # segment rather than every segment after it (its pages and their deflated chunks; ``SEARCH_SPANS``).
+    # These steps are always made (``_write_steps``); their digests only say what they showed.
+    runs = list(zipped.groups(search_rows, lambda row: str(row[2]), SEARCH_SPANS * zipped.SPAN))
     keys = [memo.record_key(r.id) if memo is not None else None for r in records]
     searched: list[bytes] = []
     done = 0
@@ -245,11 +259,6 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
         db.execute("BEGIN")
         for table, _ in pairs:
             db.execute(create_sql(table))
-            for fk in table.foreign_keys:
-                if fk.column == table.primary_key[0]:
-                    continue  # the primary key's b-tree is its index
-                db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
-                           f"ON {_q(table.name)} ({_q(fk.column)})")
         db.execute(f"CREATE TABLE {_q(SEARCH_ROWS)} (rowid INTEGER PRIMARY KEY, registry TEXT NOT NULL, "
                    "id TEXT NOT NULL, name TEXT, name_en TEXT, aliases TEXT, address TEXT, terms TEXT)")
         # ``content="…"`` in double quotes: the form Datasette recognises as a table's full-text index.
@@ -267,6 +276,7 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
         for fts in (SEARCH_TABLE, TRIGRAM_TABLE):
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 0)")
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 2000)")
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('hashsize', {HASH_SIZE})")
         db.execute("COMMIT")
         with path.open("rb") as handle:
             page_size, first, free = _header(handle)
@@ -279,12 +289,14 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
         shared: list[dict[int, bytes]] = []
         frees = [free]
         usable = previous is not None and previous.start == start and previous.pages[0] == first
-        for number in range(len(pairs) + len(runs)):
-            # With a free list before it, a step would reuse freed pages anywhere in the file: not spliced.
+        for number in range(len(pairs) + 1 + len(runs)):  # the tables, the indexes (``_index``), the runs
+            # With a free list before it, a step would reuse freed pages anywhere in the file: not spliced;
+            # nor a step that left one (a later step may have written its freed pages in the kept file).
             # The search runs' steps also rewrite FTS5's structure and averages, rows on earlier pages: made.
             if (number < len(pairs) and usable and previous is not None and kept is not None
                     and previous.digests[number] == wanted[number]
-                    and previous.pages[number] == pages[-1] and previous.frees[number] == 0 == frees[-1]):
+                    and previous.pages[number] == pages[-1] and previous.frees[number] == 0 == frees[-1]
+                    and previous.frees[number + 1] == 0):
                 db.close()
                 changed = previous.shared[number]
                 _splice(path, kept, page_size, previous.pages[number], previous.pages[number + 1], changed)
@@ -299,8 +311,10 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
                     marks = ", ".join("?" for _ in table.columns)
                     db.executemany(f"INSERT INTO {_q(table.name)} VALUES ({marks})",
                                    table.rows(records))  # sqlite3 binds a bool as the integer 0/1 itself
+                elif number == len(pairs):
+                    _index(db, [table for table, _ in pairs])
                 else:
-                    _fill_search(db, runs[number - len(pairs)], memo)
+                    _fill_search(db, runs[number - len(pairs) - 1], memo)
                 db.execute("COMMIT")
                 with path.open("rb") as handle:
                     handle.seek(0)
@@ -322,6 +336,7 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
         for fts in (SEARCH_TABLE, TRIGRAM_TABLE):  # FTS5's defaults, for anyone who writes to the copy
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('automerge', 4)")
             db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('crisismerge', 16)")
+            db.execute(f"INSERT INTO {_q(fts)}({_q(fts)}, rank) VALUES ('hashsize', {1 << 20})")
         db.execute("COMMIT")
         bad = []
         # A table copied from the previous file holds the rows it held there, where no key was broken:
@@ -339,6 +354,25 @@ def _write_steps(path: Path, pairs: list[tuple[Table, list[Record]]], runs: list
     finally:
         db.close()
     return steps
+
+
+def _index(db: sqlite3.Connection, tables: list[Table]) -> None:
+    """The foreign keys' indexes, after every row is in: built sorted, their pages are full (an index
+    filled row by row in key order was ~70% full and 10% larger zipped).
+
+    The step after the tables', always made.  It reads the tables' pages and writes only pages it
+    allocates at the file's end (each index, and sqlite_schema's pages when its rows overflow theirs)
+    and step 0's region (page 1, sqlite_schema's pages, which no table step writes): no page of a
+    spliced step changes, so the kept file still holds each step's pages as it left them (``Steps``).
+    Before the search runs rather than after: an edit that changes the page count of a run's segment
+    moves every page after it, and so deflates its chunks again (``zipped.FILE_CHUNK``).
+    """
+    for table in tables:
+        for fk in table.foreign_keys:
+            if fk.column == table.primary_key[0]:
+                continue  # the primary key's b-tree is its index
+            db.execute(f"CREATE INDEX {_q(f'idx_{table.name}_{fk.column}')} "
+                       f"ON {_q(table.name)} ({_q(fk.column)})")
 
 
 def _count(memo: Any, which: str) -> None:

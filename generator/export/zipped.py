@@ -56,11 +56,13 @@ def stamp(created: dt.datetime | None) -> tuple[int, int, int, int, int, int]:
     return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
-def cuts_after(key: str) -> bool:
-    """Whether the record with id ``key`` ends a chunk (about one in ``SPAN``, decided by the id alone)."""
-    found = _CUTS.get((SPAN, key))
+def cuts_after(key: str, span: int | None = None) -> bool:
+    """Whether the record with id ``key`` ends a chunk (about one in ``span``, by default ``SPAN``:
+    read at each call, which a test lowers; decided by the id alone)."""
+    span = span or SPAN
+    found = _CUTS.get((span, key))
     if found is None:
-        found = _CUTS[SPAN, key] = zlib.crc32(key.encode("utf-8", "surrogatepass")) % SPAN == 0
+        found = _CUTS[span, key] = zlib.crc32(key.encode("utf-8", "surrogatepass")) % span == 0
     return found
 
 
@@ -68,12 +70,12 @@ def cuts_after(key: str) -> bool:
 _CUTS: dict[tuple[int, str], bool] = {}
 
 
-def groups(items: Iterable[T], ident: Callable[[T], str]) -> Iterator[list[T]]:
+def groups(items: Iterable[T], ident: Callable[[T], str], span: int | None = None) -> Iterator[list[T]]:
     """``items`` in runs, each ending with an item whose id ``cuts_after`` (the last run: the rest)."""
     run: list[T] = []
     for item in items:
         run.append(item)
-        if cuts_after(ident(item)):
+        if cuts_after(ident(item), span):
             yield run
             run = []
     if run:
