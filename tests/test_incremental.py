@@ -1034,6 +1034,32 @@ def test_the_english_workers_short_result_stands_only_for_the_same_pages(project
     assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too
 
 
+def test_a_second_build_takes_the_sitemap_of_the_first_unless_its_pages_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process (``_SITEMAPS`` empty) keeps the previous sitemap files after an edit that adds or
+    removes no page, makes them anew after one that does, each time a clean build's bytes."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    made = [0]
+    real = build._sitemap_files
+
+    def counted(*args: Any) -> dict[str, bytes]:
+        made[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(build, "_sitemap_files", counted)
+    for change, makes in ((lambda: _edit_name(project), 0), (lambda: Mutator(project, 3).add(), 1)):
+        change()
+        build._SITEMAPS["urls"] = None  # another process
+        made[0] = 0
+        build.build(load_config(project), out, quiet=True)
+        assert made[0] == makes
+        clean = tmp_path / f"clean-{makes}"
+        build.build(load_config(project), clean, quiet=True, cache=False)
+        assert_same_tree(out, clean)
+
+
 def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
