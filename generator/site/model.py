@@ -202,8 +202,8 @@ class SiteModel:
         own: dict[str, int] = {}  # by the records' own division first: one chain per division, not per record
         for record in self.organizations():
             if record.active:
-                division = record.division
-                own[division] = own.get(division, 0) + 1
+                code = record.division
+                own[code] = own.get(code, 0) + 1
         counts: dict[str, int] = {}
         chain = self.registry.geo.chain
         for code, count in own.items():
