@@ -451,7 +451,7 @@ def _build_into(
                 target.write_text(shells[lang].render(fpage.title, fpage.path, fpage.body, fpage.description), "utf-8")
                 page_paths[lang].append(fpage.path)
     with _timed(timings, "sitemap"):
-        _sitemaps(site, str(config.site["url"]), page_paths)
+        _sitemaps(site, str(config.site["url"]), page_paths, state)
     return BuildResult(
         out_dir=out,
         pages=sum(len(v) for v in page_paths.values()),
@@ -899,16 +899,29 @@ def _resident_extra(model: Any, lang: str) -> dict[str, Any]:
 _SITEMAPS: dict[str, Any] = {"urls": None, "files": {}}
 
 
-def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]]) -> None:
+def _sitemaps(site: Path, base: str, page_paths: dict[str, list[str]], state: Any = None) -> None:
+    """The sitemap files of ``page_paths``; with ``state`` (an ``incremental.Cache``) the previous
+    build's files when they list the very same URLs (group ``sitemap``): a second ``hubdir build``
+    after an edit that adds or removes no page made the same five parts again (0.3 s at 100k)."""
+    from generator import incremental
+
     urls = [base + ("en/" if lang == "en" else "") + path for lang in LANGS for path in page_paths[lang]]
     for stale in site.glob("sitemap*.xml*"):
         stale.unlink()
     made_for = (base, SITEMAP_LIMIT, urls)
+    key = ""
+    if state is not None:  # (no URL holds a NUL: the joined URLs name the list)
+        key = incremental.group_key(state.base, "sitemap", base, SITEMAP_LIMIT, "\0".join(urls))
+        if state.reuse_group("sitemap", key, site):
+            return
     if _SITEMAPS["urls"] != made_for:
         _SITEMAPS["urls"], _SITEMAPS["files"] = None, _sitemap_files(base, urls)
         _SITEMAPS["urls"] = made_for
     for name, data in _SITEMAPS["files"].items():
+        (site / name).unlink(missing_ok=True)  # never write through a link into the previous site
         (site / name).write_bytes(data)
+    if state is not None:
+        state.claim_group("sitemap", key, site, sorted(_SITEMAPS["files"]))
 
 
 def _sitemap_files(base: str, urls: list[str]) -> dict[str, bytes]:

@@ -850,6 +850,23 @@ def test_one_edit_writes_one_shard_of_the_checked_files_again(project: Path) -> 
     assert len(files.entries) == len(files.keys) - 1  # every file's checks found again ("\0validation" aside)
 
 
+def test_the_records_in_a_shard_of_the_checked_files_share_their_field_names(project: Path) -> None:
+    """Each record arrives with its own copy of every field name; pickled so, a shard held them all
+    (``incremental.shared``: a fifth of the bytes a second build reads at 100,000 records)."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    shards = sorted(incremental.cache_dir(out).glob("files-*.pickle"))
+    assert sum(len(incremental._unpickle(shard)) > 1 for shard in shards) > 1
+    for shard in shards:
+        entries = incremental._unpickle(shard)
+        copies: dict[str, set[int]] = {}
+        for data, _problems in entries.values():
+            for name in data or {}:
+                copies.setdefault(name, set()).add(id(name))
+        assert "id" in copies or not entries
+        assert {name: len(ids) for name, ids in copies.items() if len(ids) > 1} == {}, shard.name
+
+
 def test_the_preview_reads_the_cache_again_after_another_build_into_its_folder(project: Path, tmp_path: Path) -> None:
     """``hubdir serve`` keeps the last state in memory; a ``build()`` by someone else into the same
     folder (another process) makes that state stale, and the preview's next build notices."""
@@ -1015,6 +1032,32 @@ def test_the_english_workers_short_result_stands_only_for_the_same_pages(project
     assert expanded[1] == {f"en/{p}index.html": old[f"en/{p}index.html"] for p in paths} | rendered
     assert incremental.expand_bulk(result, paths[1:], "en/", state) is None
     assert incremental.expand_bulk(result, [*paths[1:], paths[0]], "en/", state) is None  # order matters too
+
+
+def test_a_second_build_takes_the_sitemap_of_the_first_unless_its_pages_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process (``_SITEMAPS`` empty) keeps the previous sitemap files after an edit that adds or
+    removes no page, makes them anew after one that does, each time a clean build's bytes."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    made = [0]
+    real = build._sitemap_files
+
+    def counted(*args: Any) -> dict[str, bytes]:
+        made[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(build, "_sitemap_files", counted)
+    for change, makes in ((lambda: _edit_name(project), 0), (lambda: Mutator(project, 3).add(), 1)):
+        change()
+        build._SITEMAPS["urls"] = None  # another process
+        made[0] = 0
+        build.build(load_config(project), out, quiet=True)
+        assert made[0] == makes
+        clean = tmp_path / f"clean-{makes}"
+        build.build(load_config(project), clean, quiet=True, cache=False)
+        assert_same_tree(out, clean)
 
 
 def test_sitemaps_taken_from_the_last_ones_equal_sitemaps_made_anew(

@@ -431,6 +431,19 @@ def test_big_kinds_are_split_by_town_and_paged(project: Path) -> None:
     assert "womens_homes" not in model.listing_plan  # 2 records fit on one page
 
 
+def test_counts_in_are_the_active_organizations_in_each_divisions_subtree(project: Path) -> None:
+    """``counts_in`` counts by each record's own division, then along its chain: the per-record count."""
+    config = load_config(project)
+    model = SiteModel(config, load(config).registry, labels_for(config.schemas_dir))
+    expected: dict[str, int] = {}
+    for record in model.organizations():
+        if record.active:
+            for division in model.registry.geo.chain(record.division):
+                expected[division.id] = expected.get(division.id, 0) + 1
+    assert model.counts_in == expected and len(expected) > 3
+    assert any(not r.active for r in model.organizations())
+
+
 def test_long_lists_are_capped_so_pages_stay_small(project: Path) -> None:
     from generator.site.pages import Renderer
 

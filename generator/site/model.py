@@ -199,12 +199,16 @@ class SiteModel:
     @cached_property
     def counts_in(self) -> dict[str, int]:
         """Active organizations in each division, its sub-divisions included."""
-        counts: dict[str, int] = {}
+        own: dict[str, int] = {}  # by the records' own division first: one chain per division, not per record
         for record in self.organizations():
-            if not record.active:
-                continue
-            for division in self.registry.geo.chain(record.division):
-                counts[division.id] = counts.get(division.id, 0) + 1
+            if record.active:
+                code = record.division
+                own[code] = own.get(code, 0) + 1
+        counts: dict[str, int] = {}
+        chain = self.registry.geo.chain
+        for code, count in own.items():
+            for division in chain(code):
+                counts[division.id] = counts.get(division.id, 0) + count
         return counts
 
     @cached_property
@@ -216,12 +220,17 @@ class SiteModel:
         so pages are full (not one page per town with a row or two each, as at province scale)."""
         size = self.page_size
         plan: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, str] = {}  # division → ``group_code`` (it reads the record's division alone)
         for kind, records in self.by_kind.items():
             if len(records) <= size:
                 continue
             by_town: dict[str, list[Record]] = {}
             for record in records:
-                by_town.setdefault(self.group_code(record), []).append(record)
+                division = record.division
+                group = groups.get(division)
+                if group is None:
+                    group = groups[division] = self.group_code(record)
+                by_town.setdefault(group, []).append(record)
             towns = []
             for town in sorted(by_town):
                 items = by_town[town]
