@@ -145,7 +145,8 @@ class Renderer:
                 out.append(f' data-services="{esc(services)}" data-groups="{esc(groups)}"')
             out.append(f'><td><a href="{esc(relative(path, row["path"]))}"{zh_lang(name)}>{esc(name)}</a>')
             if status != "active":
-                out.append(f' <span class="hubdir-status hubdir-status--{esc(status)}">{esc(row["status_label"])}</span>')
+                label = esc(row["status_label"])
+                out.append(f' <span class="hubdir-status hubdir-status--{esc(status)}">{label}</span>')
             town, place = row["town_name"], row["place"]
             out.append(
                 f"</td><td{zh_lang(town)}>{esc(town)}</td><td{zh_lang(place)}>{esc(place)}</td>"
