@@ -47,7 +47,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,12 +153,21 @@ def syllables(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _name_pinyin(name: str) -> tuple[str, tuple[str, ...]]:
+    """``normalize(name)`` and its ``syllables``: a document asks for both of each of its names
+    three times (its row's forms, its exact keys, its name keys); kept for the names of the last
+    few documents only."""
+    text = normalize(name)
+    return text, tuple(syllables(text))
+
+
 def latin_forms(names: Iterable[str]) -> list[str]:
     """Space-separated latin token sequences of names: their pinyin, and their own latin words."""
     forms: dict[str, None] = {}
     for name in names:
-        text = normalize(name)
-        for toks in (syllables(text), _LATIN.findall(text)):
+        text, pinyin = _name_pinyin(name)
+        for toks in (pinyin, _LATIN.findall(text)):
             if toks:
                 forms.setdefault(" ".join(toks))
     return list(forms)
@@ -358,7 +367,7 @@ class Doc:
             return tuple(part.decode("utf-8").split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
         for name in self.names:
-            name_keys |= han_keys(normalize(name), singles=True)
+            name_keys |= han_keys(_name_pinyin(name)[0], singles=True)
         return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
 
 
@@ -484,10 +493,11 @@ def _phones(record: Any) -> set[str]:
 def _exact(names: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for name in names:
-        compact = searchable(name)
+        text, syllables_of = _name_pinyin(name)
+        compact = "".join(tokens(text))  # ``searchable(name)``
         if compact:
             out.add("=" + compact)
-            pinyin = "".join(syllables(normalize(name)))
+            pinyin = "".join(syllables_of)
             if pinyin and pinyin != compact:
                 out.add("=" + pinyin)
     return out
@@ -571,7 +581,7 @@ def documents(
         name_en = str(record.get("name_en") or "")
         facets |= _exact([*names, name_en])
         status = "" if record.active else record.status
-        normalized = list(dict.fromkeys(normalize(n) for n in names))
+        normalized = list(dict.fromkeys(_name_pinyin(n)[0] for n in names))
         if normalized == [record.name, *names[1:]]:
             normalized = []  # the usual case: the names as written are what a query is checked against
         row = [record_path(record), record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status,
@@ -581,8 +591,15 @@ def documents(
         doc = Doc(rank, row, names, text, facets, kind, key=key)
         if fresh is not None and key:
             name_keys, text_keys = doc.keys()
-            if not any(k == "" or "\0" in k for part in (name_keys, text_keys) for k in part):  # joins are exact
-                doc.known = ("\0".join(name_keys).encode("utf-8"), "\0".join(text_keys).encode("utf-8"))
+            names_text, texts_text = "\0".join(name_keys), "\0".join(text_keys)
+            # the joins are exact: no key is empty nor holds a NUL (as many NULs as joins)
+            if (
+                "" not in name_keys
+                and "" not in text_keys
+                and names_text.count("\0") == max(len(name_keys) - 1, 0)
+                and texts_text.count("\0") == max(len(text_keys) - 1, 0)
+            ):
+                doc.known = (names_text.encode("utf-8"), texts_text.encode("utf-8"))
                 fresh.add(key, rank, row, kind, *doc.known)
         yield doc
     if fresh is not None:
