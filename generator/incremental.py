@@ -594,9 +594,7 @@ class PageKeys:
         self.direct: dict[str, list[str]] = {}
         self.children: dict[str, list[str]] = {}
         self.home: dict[str, str] = {}  # record id → the division whose ``direct`` holds it
-        links_out, links_in, direct, home = self.links_out, self.links_in, self.direct, self.home
-        chains = self._chains
-        geo_chain = self.reg.geo.chain
+        links_out, links_in, direct, home, chain_of = self.links_out, self.links_in, self.direct, self.home, self._chain
         # one pass, by the registries' own (id → record) tables: at 100,000 records every property
         # read (``Record.id``, ``.division``) is a measurable part of a second build
         for registry in REGISTRIES:
@@ -613,10 +611,7 @@ class PageKeys:
                         links_in[target].append(rid)
                     else:
                         links_in[target] = [rid]
-                code = rid if registry == "divisions" else str(data.get("division", ""))
-                chain = chains.get(code)
-                if chain is None:
-                    chain = chains[code] = [d.id for d in geo_chain(code)]
+                chain = chain_of(rid if registry == "divisions" else str(data.get("division", "")))
                 if chain:
                     direct.setdefault(chain[0], []).append(rid)
                     home[rid] = chain[0]

@@ -125,7 +125,12 @@ def tokens(text: str) -> list[str]:
 
 def searchable(text: str) -> str:
     """The words of ``text`` run together ("" when nothing in it can be searched)."""
-    return "".join(tokens(normalize(text)))
+    return _run_together(normalize(text))
+
+
+def _run_together(normalized: str) -> str:
+    """``searchable`` of a text already ``normalize``d."""
+    return "".join(tokens(normalized))
 
 
 def stem(word: str) -> str:
@@ -494,7 +499,7 @@ def _exact(names: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for name in names:
         text, syllables_of = _name_pinyin(name)
-        compact = "".join(tokens(text))  # ``searchable(name)``
+        compact = _run_together(text)  # ``searchable(name)``
         if compact:
             out.add("=" + compact)
             pinyin = "".join(syllables_of)
