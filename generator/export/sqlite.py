@@ -216,7 +216,7 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
     done = 0
     for run in runs:
         parts = [f"{row[0]}\0{row[1]}\0{row[2]}\0{keys[row[0] - 1]}" for row in run]
-        searched.append(b"" if any(k is None for k in keys[done:done + len(run)]) else memos.digest("search", *parts))
+        searched.append(b"" if any(k is None for k in keys[done:done + len(run)]) else memos.digest_texts("search", parts))
         done += len(run)
     wanted = [*digests, *searched] if digests is not None and len(digests) == len(pairs) else [b""] * (
         len(pairs) + len(runs))
