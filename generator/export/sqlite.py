@@ -216,7 +216,8 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
     done = 0
     for run in runs:
         parts = [f"{row[0]}\0{row[1]}\0{row[2]}\0{keys[row[0] - 1]}" for row in run]
-        searched.append(b"" if any(k is None for k in keys[done:done + len(run)]) else memos.digest_texts("search", parts))
+        known = all(k is not None for k in keys[done:done + len(run)])
+        searched.append(memos.digest_texts("search", parts) if known else b"")
         done += len(run)
     wanted = [*digests, *searched] if digests is not None and len(digests) == len(pairs) else [b""] * (
         len(pairs) + len(runs))
