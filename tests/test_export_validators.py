@@ -13,6 +13,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,14 @@ def test_fastcheck_with_the_previous_outcomes_reports_what_it_reports_without(
     descriptor = _broken(package_dir, tmp_path / "pkg", resource, change, raw, fix_hash)
     again = Memo(valid.new)
     assert validate_package(descriptor, again) == validate_package(descriptor)
-    assert again.made == {"fastcheck": 1} and again.hits["fastcheck"] == len(valid.new) - 1
+    outcomes = sum(key[0] == "fastcheck" for key in valid.new)
+    assert again.made.get("fastcheck") == 1 and again.hits["fastcheck"] == outcomes - 1
+    # a foreign key's check is kept by the outcomes of both ends: only those from or to the table
+    touching = [(r["name"], fk) for r in json.loads(descriptor.read_text("utf-8"))["resources"]
+                for fk in r["schema"].get("foreignKeys", [])
+                if resource in (r["name"], fk["reference"].get("resource") or r["name"])]
+    assert again.made.get("fastcheck-fk", 0) <= len(touching) < len(valid.new) - outcomes
+    assert again.made.get("fastcheck-fk", 0) > 0 or case == "encoding"  # (no keys read: checked, not kept)
     third = Memo(again.new)
     assert validate_package(descriptor, third) == validate_package(descriptor) and third.made == {}
 
@@ -143,3 +151,67 @@ def test_export_with_the_fast_validator_rejects_nothing_valid(tmp_path: Path,
     monkeypatch.setenv("HUBDIR_EXPORT_VALIDATOR", "fast")
     result = write_datasets(load(load_config(FIXTURE)), tmp_path / "data")
     assert result.total_records == 30
+
+
+def _outcomes(descriptor: Path) -> list[tuple[list[str], dict[Any, Any], list[Any]]]:
+    """Each resource's ``fastcheck._check_resource`` outcome: problems, the keys it holds, its references."""
+    from generator.export import fastcheck
+
+    doc = json.loads(descriptor.read_text("utf-8"))
+    wanted = {(fk["reference"].get("resource") or res["name"], tuple(fk["reference"]["fields"]))
+              for res in doc["resources"] for fk in res.get("schema", {}).get("foreignKeys", [])}
+    out = []
+    for res in doc["resources"]:
+        keys: dict[Any, Any] = {}
+        pending: list[Any] = []
+        errors = fastcheck._check_resource(descriptor.parent, res, wanted, keys, pending)
+        out.append((errors, keys, pending))
+    return out
+
+
+@pytest.mark.parametrize("case", ["valid", *sorted(CASES)])
+def test_fastcheck_by_columns_finds_what_the_row_by_row_pass_finds(
+    case: str, package_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The column-wise pass (``_clean_columns``) answers only for tables that break no rule, with the
+    same keys and references as the row-by-row pass; a broken table goes the row-by-row way."""
+    from generator.export import fastcheck
+
+    if case == "valid":
+        descriptor = package_dir / "datapackage.json"
+    else:
+        resource, change, raw, fix_hash, _words = CASES[case]
+        descriptor = _broken(package_dir, tmp_path / "pkg", resource, change, raw, fix_hash)
+    answered: list[bool] = []
+    clean = fastcheck._clean_columns
+
+    def spy(*args: Any) -> Any:
+        found = clean(*args)
+        answered.append(found is not None)
+        return found
+
+    monkeypatch.setattr(fastcheck, "_clean_columns", spy)
+    quick = _outcomes(descriptor)
+    monkeypatch.setattr(fastcheck, "_clean_columns", lambda *args: None)
+    assert quick == _outcomes(descriptor)
+    assert any(answered)
+    if case in ("primary key", "integer", "required", "enum"):  # a row breaks a rule of its table
+        assert not all(answered)
+    elif case != "encoding":  # (a broken key is checked across tables, a wrong hash is the file's)
+        assert all(answered)
+
+
+def test_a_kept_foreign_key_check_is_not_taken_when_the_keys_it_points_to_changed(
+    package_dir: Path, tmp_path: Path
+) -> None:
+    """Every hub gone, the tables that refer to hubs unchanged: their checks are not taken from the
+    memo (the holder's outcome changed), so the broken references are reported as without it."""
+    from generator.export.memo import Memo
+
+    valid = Memo()
+    assert validate_package(package_dir / "datapackage.json", valid) == []
+    descriptor = _broken(package_dir, tmp_path / "pkg", "hubs", lambda rows: rows[:1])
+    again = Memo(valid.new)
+    found = validate_package(descriptor, again)
+    assert found == validate_package(descriptor)
+    assert any(m.startswith("hubs_contacts: ") and "foreign key" in m for m in found)

@@ -376,7 +376,7 @@ def _registry_key(records: list[Any], hashes: dict[str, str], shown: dict[str, s
         if content is None:
             return None
         texts += (ident, content, shown.get(ident, ""))
-    return memos.digest("records of a registry", *texts)
+    return memos.digest_texts("records of a registry", texts)
 
 
 def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:

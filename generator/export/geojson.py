@@ -122,7 +122,7 @@ def write_geojson(path: Path, registry: Registry, created: Any = None, memo: Any
                 division = registry.division(record.division)
                 parts += [content, division.name if division else ""]
             else:
-                key = ("geojson", memos.digest(*parts))
+                key = ("geojson", memos.digest_texts("features", parts))
         found = memo.get(key) if key is not None else None
         if found is None:
             lines = [line for record in run if (line := _line(registry, record, labels))]

@@ -71,6 +71,13 @@ def digest(*parts: str | bytes) -> bytes:
     return h.digest()
 
 
+def digest_texts(label: str, texts: list[str]) -> bytes:
+    """``digest`` of many short texts under ``label``, by the ``repr`` of their list (one step that
+    tells any two lists apart, where ``digest`` makes two hash updates a part: 0.4 CPU-s for the
+    300,000 parts of a registry key at 100,000 records)."""
+    return digest(label, repr(texts))
+
+
 #: Rows ``[start, end)`` of a table and the digest of their values (``b""`` when not memoized).
 Span = tuple[int, int, bytes]
 

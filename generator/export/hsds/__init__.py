@@ -338,7 +338,7 @@ class _Writer:
             if content is None:
                 return None
             parts += [content, owner or "", self._key(record)]
-        return ("hsds", memos.digest(*parts))
+        return ("hsds", memos.digest_texts("hsds rows", parts))
 
     def _run(self, run: list[tuple[Record, str | None]]) -> tuple[tuple[str, tuple[zipped.Piece, int]], ...]:
         """The rows of a run of records, per table: organizations and their services, or services
