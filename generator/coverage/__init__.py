@@ -542,7 +542,8 @@ class Completeness:
         overall; a registry's rows fall into a few dozen pairs, so one pass counts the pairs and
         every figure adds per pair (``_field_ratios``, ``_ratio``) instead of per row and field."""
         rows = self.records
-        cells = Counter(zip(map(_REGISTRY, rows), map(_TOWN, rows), map(_PRESENT, rows), map(_MISSING, rows), strict=True))
+        columns = (map(_REGISTRY, rows), map(_TOWN, rows), map(_PRESENT, rows), map(_MISSING, rows))
+        cells = Counter(zip(*columns, strict=True))
         every: Counter[Signature] = Counter()
         by_registry: dict[str, Counter[Signature]] = defaultdict(Counter)
         by_town: dict[str, Counter[Signature]] = defaultdict(Counter)
