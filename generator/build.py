@@ -376,14 +376,17 @@ def _build_into(
         memory = state.memory  # ``hubdir serve``: the last build's keys and their dependencies
         previous = memory.keys if memory is not None else None
         keys = incremental.PageKeys(model, hashes, state.base, previous=previous, track=memory is not None)
+        zh_jobs = None
         if not keys.derived:  # (derived: only the touched pages lack a key; each process computes those)
-            keys.prepare(renderers["zh"].bulk_jobs())  # once for both languages, before the fork
+            zh_jobs = list(renderers["zh"].bulk_jobs())  # made once, for the keys and the pages
+            keys.prepare(zh_jobs)  # once for both languages, before the fork
         if memory is not None:
             memory.keys = keys
         en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
-            renderers["zh"], shells["zh"], site, "", state, keys, tick
+            renderers["zh"], shells["zh"], site, "", state, keys, tick, zh_jobs
         )
+        del zh_jobs
         page_paths["zh"] += zh_paths
         expanded = incremental.expand_bulk(en_job.result(), zh_paths, "en/", state)
         if expanded is None:  # the languages' pages differ (never so far): the English ones in full

@@ -217,6 +217,11 @@ def test_completeness_per_town_and_least_complete(result):
     ]
     assert least[-1].ratio == Ratio(1, 6)
     assert all(r.missing for r in comp.least_complete())  # complete records are never listed
+    # a limit picks by a heap before any full sort exists: the same rows as the sorted list's head
+    fresh = type(comp)(spec=comp.spec, records=comp.records)
+    heads = [fresh.least_complete(n) for n in range(len(comp.records) + 2)]
+    assert "_least_complete" not in fresh.__dict__
+    assert heads == [comp.least_complete()[:n] for n in range(len(comp.records) + 2)]
 
 
 # --------------------------------------------------------------------------- command line
