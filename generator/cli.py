@@ -397,6 +397,8 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update,
                              cache=not no_cache)
     except build.BuildError as exc:
+        global _HEAP_LEFT_BEHIND
+        _HEAP_LEFT_BEHIND = True  # refused after loading every record: the same heap, workers stopped
         finish()
         if exc.report is not None:
             click.echo(render_text(exc.report, state.lang), err=True)
@@ -419,7 +421,6 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         steps = ", ".join(f"{t(state.lang, 'site.build.step.' + k)} {v:.1f}s"
                           for k, v in result.timings.items())
         click.echo(t(state.lang, "site.build.timings", steps=steps))
-    global _HEAP_LEFT_BEHIND
     _HEAP_LEFT_BEHIND = True  # every file is closed and every worker joined: see ``run``
 
 
@@ -486,25 +487,29 @@ def init_command(ctx: click.Context, directory: Path, code: str, lang: str | Non
     raise SystemExit(code_out)
 
 
-#: Set by a build that finished: its model, pages and caches are millions of objects, and freeing them
+#: Set by a build that ended (built or refused): its model, pages and caches are millions of objects, and freeing them
 #: one by one as the interpreter shuts down took 2.5 s of a 27 s second build at 100k records.
 _HEAP_LEFT_BEHIND = False
 
 
 def run() -> None:
-    """The ``hubdir`` program: ``main``, then, after a successful build, out without that teardown.
+    """The ``hubdir`` program: ``main``, then, after a build, out without that teardown.
 
-    ``os._exit`` runs no finalizer, so the streams are flushed first; the build has closed its files
-    and joined its workers before it returns.  Callers in the same process (tests, scripts) use
-    ``main``, which always returns or raises normally.
+    ``os._exit`` runs no finalizer, so the streams are flushed first (a failed flush, a closed pipe,
+    takes the normal way out); the build has closed its files and joined or stopped its workers
+    before it returns or raises.  Callers in the same process (tests, scripts) use ``main``, which
+    always returns or raises normally.
     """
     try:
         main()
     except SystemExit as exc:
-        if _HEAP_LEFT_BEHIND and exc.code in (0, None):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(EXIT_OK)
+        if _HEAP_LEFT_BEHIND and isinstance(exc.code, int | None):
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except OSError:
+                raise exc from None
+            os._exit(exc.code or EXIT_OK)
         raise
 
 
