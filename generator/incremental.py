@@ -940,20 +940,11 @@ class Cache:
 
         Nothing is written or linked: the page stays where it is in the previous site, which the
         build updates in place (``apply``).  Returns the file's entry, or ``None`` when it must be
-        rendered.  (``reuse_file`` and ``_valid`` written out: this runs once per page of each
-        language, 200,000 times at 100k.)
+        rendered.
         """
-        entry = self.old.files.get(rel)
-        if entry is None or entry[KEY] != key:
-            return None
-        try:
-            st = os.stat(self._out + rel)
-        except OSError:
-            return None
-        if st.st_size != entry[SIZE] or st.st_mtime_ns != entry[MTIME]:
-            return None
-        self.new.files[rel] = entry
-        self.reused += 1
+        entry = self.reuse_file(rel, key)
+        if entry is not None:
+            self.reused += 1
         return entry
 
     def reuse_file(self, rel: str, key: str) -> Entry | None:
