@@ -117,8 +117,16 @@ def source_date(config: Config, files: list[Path] | None = None) -> dt.datetime:
             return dt.datetime.fromtimestamp(int(out.stdout.strip()), dt.UTC)
     except (OSError, subprocess.SubprocessError):
         pass
-    newest = max((int(p.stat().st_mtime) for p in files or [] if p.exists()), default=0)
+    newest = max((_mtime(p) for p in files or []), default=0)
     return dt.datetime.fromtimestamp(newest, dt.UTC)
+
+
+def _mtime(path: Path) -> int:
+    """A file's modification time in whole seconds, 0 when it is gone: one ``stat`` (100,000 at 100k)."""
+    try:
+        return int(path.stat().st_mtime)
+    except OSError:
+        return 0
 
 
 def iso(moment: dt.datetime) -> str:
