@@ -388,6 +388,7 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
     site in atomically.  Refuses (exit 1) when the registries have errors, or
     warnings with --strict; a failed build leaves the previous site in place.
     """
+    global _HEAP_LEFT_BEHIND
     from generator import build
 
     state = _state(ctx, lang)
@@ -397,7 +398,6 @@ def build_command(ctx: click.Context, out_dir: Path | None, strict: bool, quiet:
         result = build.build(config, out_dir, strict=strict, quiet=quiet, lang=state.lang, progress=update,
                              cache=not no_cache)
     except build.BuildError as exc:
-        global _HEAP_LEFT_BEHIND
         _HEAP_LEFT_BEHIND = True  # refused after loading every record: the same heap, workers stopped
         finish()
         if exc.report is not None:

@@ -78,6 +78,8 @@ def validate_package(path: Path, memo: Any = None) -> list[str]:
     foreign keys from or to a changed table are checked again, and the keys and references of the
     others (tens of MB of tuples at 100,000 records, kept pickled: ``_Outcome``) are never unpickled.
     """
+    from generator.export.memo import digest
+
     descriptor = json.loads(path.read_text("utf-8"))
     base = path.parent
     messages: list[str] = []
@@ -96,8 +98,6 @@ def validate_package(path: Path, memo: Any = None) -> list[str]:
             holder = holders.get(target)
             key = None
             if memo is not None and outcome.key is not None and holder is not None and holder.key is not None:
-                from generator.export.memo import digest
-
                 key = ("fastcheck-fk", digest(outcome.key, holder.key, repr(target), str(index)))
             found = memo.get(key) if key is not None else None
             if found is None:
