@@ -1206,3 +1206,24 @@ def test_map_rows_kept_by_record_equal_rows_made_anew_after_every_kind_of_change
         assert_same_tree(site, clean, done)
         assert 0 < memo.computed <= 2 * len(done), (memo.computed, done)  # a map row and an entry per change
         shutil.rmtree(clean)
+
+
+def test_the_state_files_are_read_when_asked_and_never_from_another_save(project: Path, tmp_path: Path) -> None:
+    """The state's file entries are a part of their own, read only when first asked (the datasets
+    worker is forked before); a part left by another save is not taken for this one's: nothing of
+    the previous site is kept, and the output is still a clean build's."""
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    cache = incremental.cache_dir(out)
+    earlier = (cache / incremental.STATE_FILES_NAME).read_bytes()
+    state = incremental.Cache(out, load_config(project))
+    (cache / incremental.STATE_FILES_NAME).write_bytes(b"\x80garbage")  # after the cache was opened
+    assert state.old.files == {}  # so it was read only now
+    (cache / incremental.STATE_FILES_NAME).write_bytes(earlier)
+    assert incremental.Cache(out, load_config(project)).old.files  # the same save's part is used
+    _edit_name(project)
+    assert build.build(load_config(project), out, quiet=True).reused > 0
+    (cache / incremental.STATE_FILES_NAME).write_bytes(earlier)  # the part of the build before
+    assert build.build(load_config(project), out, quiet=True).reused == 0
+    build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
+    assert_same_tree(out, tmp_path / "clean")
