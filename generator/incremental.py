@@ -1333,10 +1333,14 @@ def manifest_text(files: dict[str, Entry]) -> str:
     Formatted directly rather than through ``json.dumps`` per entry (a 100k site lists ~210,000):
     the same bytes, a tenth of the time.
     """
-    body = ",".join(
-        f'{{"path":{_json_string(rel)},"sha256":"{entry[SHA]}","size":{entry[SIZE]}}}'
-        for rel, entry in sorted(files.items())
-    )
+    listed = sorted(files.items())
+    every = "".join(files)  # one test of all the paths (at 100k all of them are plain) rather than one per path
+    if every.isascii() and every.isprintable() and '"' not in every and "\\" not in every:
+        body = ",".join(f'{{"path":"{rel}","sha256":"{entry[SHA]}","size":{entry[SIZE]}}}' for rel, entry in listed)
+    else:
+        body = ",".join(
+            f'{{"path":{_json_string(rel)},"sha256":"{entry[SHA]}","size":{entry[SIZE]}}}' for rel, entry in listed
+        )
     return '{"files":[' + body + '],"format":1}\n'
 
 
