@@ -273,7 +273,7 @@ def _build_into(
         hashes = incremental.record_hashes(loaded.registry, state.files)
         everything = incremental.group_key(state.base, "records", *sorted(hashes.items()))
         # once: without git it is a stat of every record file (0.3 s at 100k), for the datasets alone
-        created = _source_date(config, loaded) if datasets else None
+        created = _source_date(config, loaded, state.files) if datasets else None
         data_key = incremental.group_key(
             everything, "datasets", str(created), json.dumps(model.extra["releases"], default=str)
         )
@@ -558,13 +558,30 @@ def _move_into(source: Path, site: Path) -> None:
             os.replace(os.path.join(folder, name), target / name)
 
 
-def _source_date(config: Config, loaded: Any) -> Any:
-    """The datasets' timestamp (part of their cache key: it comes from git or the files' times)."""
+def _source_date(config: Config, loaded: Any, files: Any = None) -> Any:
+    """The datasets' timestamp (part of their cache key: it comes from git or the files' times).
+
+    ``files`` (the load's ``incremental.FileCache``) holds the stat the load took of each record file:
+    their times are taken from there, not from 100,000 more ``stat`` calls (0.25 s before the
+    datasets worker is forked at 100k); a file it has none of is stat-ed.
+    """
     try:
         from generator.export import package
     except ImportError:
         return None
-    return package.source_date(config, [r.path for r in loaded.records])
+    records = loaded.records
+    stats = files.stats if files is not None else {}
+
+    def mtimes() -> Iterator[int]:
+        for record in records:
+            stat = stats.get(record.rel)
+            if stat is None:
+                yield package._mtime(record.path)
+            else:  # ``int(st_mtime)``: the float ``os.stat`` makes of the nanoseconds
+                ns = stat[0]
+                yield int(ns // 1_000_000_000 + (ns % 1_000_000_000) * 1e-9)
+
+    return package.source_date(config, mtimes=mtimes)
 
 
 LOCK_NAME = ".lock"

@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -105,8 +106,14 @@ def profile_errors(descriptor: dict[str, Any]) -> list[str]:
             for e in profile_validator().iter_errors(descriptor)]
 
 
-def source_date(config: Config, files: list[Path] | None = None) -> dt.datetime:
-    """The package's timestamp: SOURCE_DATE_EPOCH, else the last git commit, else the newest content file."""
+def source_date(
+    config: Config, files: list[Path] | None = None, mtimes: Callable[[], Iterable[int]] | None = None
+) -> dt.datetime:
+    """The package's timestamp: SOURCE_DATE_EPOCH, else the last git commit, else the newest content file.
+
+    ``mtimes`` (instead of ``files``) gives the files' times in whole seconds as ``_mtime`` reads
+    them, when the caller has them already (``hubdir build``: its load stat-ed every record file).
+    """
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env.isdigit():
         return dt.datetime.fromtimestamp(int(env), dt.UTC)
@@ -117,7 +124,7 @@ def source_date(config: Config, files: list[Path] | None = None) -> dt.datetime:
             return dt.datetime.fromtimestamp(int(out.stdout.strip()), dt.UTC)
     except (OSError, subprocess.SubprocessError):
         pass
-    newest = max((_mtime(p) for p in files or []), default=0)
+    newest = max(mtimes() if mtimes is not None else (_mtime(p) for p in files or []), default=0)
     return dt.datetime.fromtimestamp(newest, dt.UTC)
 
 
