@@ -289,8 +289,10 @@ def _build_into(
             measured(loaded.registry)
             data_job = _Job(_write_datasets, loaded, tmp / "data", state, hashes, data_memo, created)
         # The previous site's file entries (~40 MB at 100k) only now, with the datasets worker running,
-        # which needs none of them; before the other workers, which would each read them again.
-        state.old.load_files()
+        # which needs none of them; before the other workers, which would each read them again.  Frozen
+        # with the records (``build``): ~200,000 tuples the collections would otherwise scan again and again.
+        with gcpause.paused(freeze=True):
+            state.old.load_files()
         # The map's points and the near-me files too (2.5 s at 100k when none is kept): the other core
         # is otherwise idle while the section pages are made.  Into a folder of their own, moved in at
         # "assets": the Chinese mkdocs run claims every file it finds in the site as its own.

@@ -182,10 +182,20 @@ class SiteModel:
     @cached_property
     def by_kind(self) -> dict[str, list[Record]]:
         out: dict[str, list[Record]] = {k.code: [] for k in self.kinds}
-        for record in self.registry.all():
-            kind = self.kind_of(record) if record.registry != "divisions" else None
-            if kind is not None:
-                out[kind.code].append(record)
+        kinds = self._kinds_by_code
+        # ``kind_of`` per registry rather than per record: only a hub's kind is its own
+        for name, records in self.registry.by_registry.items():
+            if name == "divisions":
+                continue
+            if name != "hubs":
+                kind = kinds.get(name)
+                if kind is not None:
+                    out[kind.code].extend(records.values())
+                continue
+            for record in records.values():
+                kind = kinds.get(str(record.data.get("kind")))
+                if kind is not None:
+                    out[kind.code].append(record)
         return out
 
     @cached_property
@@ -258,15 +268,14 @@ class SiteModel:
         model: ``heapq.nlargest`` is ``sorted(reverse=True)[:limit]`` without sorting 100,000 records."""
         found = self._latest.get(limit)
         if found is None:
-            # plain tuples compared in C rather than a key function per record; ``-position`` keeps
-            # equal (date, id) pairs in the records' order, as the stable sort does
             organizations = self.organizations()
-            dated = [
-                (str(r.data["last_verified"]), r.id, -position)
-                for position, r in enumerate(organizations)
-                if r.data.get("last_verified")
-            ]
-            found = [organizations[-position] for _, _, position in heapq.nlargest(limit, dated)]
+            # First the ``limit``-th newest date over plain strings (no tuple per record for the
+            # collector to track): only records at least that new can be among the newest by (date, id).
+            dates = [str(r.data["last_verified"]) for r in organizations if r.data.get("last_verified")]
+            newest = heapq.nlargest(limit, dates)
+            cut = newest[-1] if newest else ""
+            dated = (r for r in organizations if r.data.get("last_verified") and str(r.data["last_verified"]) >= cut)
+            found = heapq.nlargest(limit, dated, key=lambda r: (str(r.data["last_verified"]), r.id))
             self._latest[limit] = found
         return found
 
