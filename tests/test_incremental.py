@@ -1227,3 +1227,34 @@ def test_the_state_files_are_read_when_asked_and_never_from_another_save(project
     assert build.build(load_config(project), out, quiet=True).reused == 0
     build.build(load_config(project), tmp_path / "clean", quiet=True, cache=False)
     assert_same_tree(out, tmp_path / "clean")
+
+
+def test_the_datasets_time_is_the_newest_record_file_even_when_only_a_time_changed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside git the datasets' time is the newest content file's; ``hubdir build`` takes the
+    files' times from the stat its load took (not a second stat of every file), so a file touched
+    since the last build, same bytes, moves it on as a clean build would."""
+    import datetime as dt
+    import json
+    import subprocess
+
+    from generator.export.package import iso
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    if subprocess.run(["git", "rev-parse", "--git-dir"], cwd=project, capture_output=True, check=False).returncode == 0:
+        pytest.skip("the temporary folder is inside a git work tree")
+    files = sorted((project / "content").rglob("*.yml"))
+    for index, path in enumerate(files):
+        os.utime(path, (1_600_000_000 + index, 1_600_000_000 + index))
+    out = project / "build" / "site"
+
+    def created() -> str:
+        return str(json.loads((out / "data" / "datapackage.json").read_text("utf-8"))["created"])
+
+    build.build(load_config(project), out, quiet=True)
+    first = created()
+    assert first == iso(dt.datetime.fromtimestamp(1_600_000_000 + len(files) - 1, dt.UTC))
+    os.utime(files[0], (1_700_000_000, 1_700_000_000))  # only its time: the same bytes
+    assert build.build(load_config(project), out, quiet=True).reused > 0
+    assert created() == "2023-11-14T22:13:20Z" != first
