@@ -75,6 +75,8 @@ class BuildResult:
     #: when no record changed and the index was kept whole).
     search_written: int = 0
     search_reused: int = 0
+    #: Bulk page keys this build computed (the others were the previous build's: ``PageKeys.carry``).
+    keys_computed: int = 0
 
 
 def default_out(config: Config) -> Path:
@@ -199,6 +201,8 @@ def build(
             datasets=datasets,
             search_index=search,
             cache=state,
+            # the files' cache as the previous build saved it with its state: ``changed_records``' proof
+            files_saved_with_state=files is None and memory is None,
         )
         with _timed(timings, "manifest"):
             state.finish(tmp / "site", manifest=manifest)
@@ -251,6 +255,7 @@ def _build_into(
     datasets: bool,
     search_index: bool = True,
     cache: Any = None,
+    files_saved_with_state: bool = False,
 ) -> BuildResult:
     from generator import incremental
     from generator.site import contrib, nearby_page, pages, plaque, search, theme, vendor
@@ -379,7 +384,11 @@ def _build_into(
         zh_jobs = None
         if not keys.derived:  # (derived: only the touched pages lack a key; each process computes those)
             zh_jobs = list(renderers["zh"].bulk_jobs())  # made once, for the keys and the pages
-            keys.prepare(zh_jobs)  # once for both languages, before the fork
+            changed = incremental.changed_records(state.files) if files_saved_with_state else None
+            if changed is not None:  # the previous build's keys of the pages no edit reaches
+                keys.carry(zh_jobs, state.old.files, changed)
+            else:
+                keys.prepare(zh_jobs)  # once for both languages, before the fork
         if memory is not None:
             memory.keys = keys
         en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
@@ -472,6 +481,7 @@ def _build_into(
         renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
         search_written=search_written,
         search_reused=search_reused,
+        keys_computed=keys.computed,
     )
 
 

@@ -456,6 +456,60 @@ def test_page_keys_taken_from_the_previous_build_equal_keys_computed_anew(projec
     assert derived >= 3
 
 
+@pytest.mark.parametrize("seed", [3, 8])
+def test_page_keys_carried_from_the_previous_state_equal_keys_computed_anew(project: Path, seed: int) -> None:
+    """``PageKeys.carry`` (a second ``hubdir build`` after edits that keep the indexes) takes the
+    previous key of every page no edited record reaches and computes only the others; every key is
+    the key a fresh ``PageKeys`` computes."""
+    from generator.site import pages
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def model_and_hashes() -> tuple[Any, dict[str, str]]:
+        config = load_config(project)
+        registry = load(config).registry
+        return SiteModel(config, registry, labels_for(config.schemas_dir)), incremental.record_hashes(registry, None)
+
+    model, hashes = model_and_hashes()
+    last = incremental.PageKeys(model, hashes, "base")
+    last.prepare(pages.Renderer(model, "zh").bulk_jobs())
+    mutator = Mutator(project, seed)
+    for _ in range(4):
+        done = [mutator.edit() for _ in range(mutator.rng.randint(1, 2))]  # names, addresses: no index moves
+        model, new_hashes = model_and_hashes()
+        changed = {rid for rid, digest in new_hashes.items() if hashes.get(rid) != digest}
+        old = {f"{path}index.html": incremental.make_entry(1, 1, "", key) for path, key in last._memo.items()}
+        jobs = list(pages.Renderer(model, "zh").bulk_jobs())
+        kept = incremental.PageKeys(model, new_hashes, "base")
+        kept.carry(jobs, old, changed)
+        fresh = incremental.PageKeys(model, new_hashes, "base")
+        fresh.prepare(jobs)
+        assert kept._memo == fresh._memo, done
+        assert kept._memo != last._memo, done
+        assert 0 < kept.computed < len(jobs) // 2 < fresh.computed, done
+        last, hashes = kept, new_hashes
+
+
+def test_a_second_build_computes_only_the_keys_of_pages_an_edit_reaches(project: Path, tmp_path: Path) -> None:
+    """From the disk (a new process), after a plain edit: a few keys; after an added record (new
+    indexes): every key.  Each time the site equals a clean build."""
+    out, clean = project / "build" / "site", tmp_path / "clean" / "site"
+    first = build.build(load_config(project), out, quiet=True)
+    bulk = first.keys_computed
+    assert bulk > 0
+    _edit_name(project)
+    second = build.build(load_config(project), out, quiet=True)
+    assert 0 < second.keys_computed < bulk // 2
+    build.build(load_config(project), clean, quiet=True, cache=False)
+    assert_same_tree(out, clean)
+    Mutator(project, 1).add()
+    third = build.build(load_config(project), out, quiet=True)
+    assert third.keys_computed > bulk
+    build.build(load_config(project), clean, quiet=True, cache=False)
+    assert_same_tree(out, clean)
+
+
 @pytest.mark.parametrize("seed", [11])
 def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
     """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
