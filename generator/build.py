@@ -20,6 +20,7 @@ import fcntl
 import functools
 import gc
 import gzip
+import hashlib
 import html
 import json
 import multiprocessing
@@ -433,8 +434,10 @@ def _build_into(
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         plaque.copy_library(site)  # the venues' print plaques draw their QR codes with it
-        map_job.result(join=False)  # it writes its memo meanwhile
+        kept = map_job.result(join=False)  # it writes its memo meanwhile
         _move_into(tmp / "map-data", site)
+        if kept:  # the near-me leaves it kept of the previous site, and those it wrote, with their keys
+            state.new.files.update(kept)
         if state.enabled:
             state.keep("map-memo", map_memo)  # complete once the worker ended (``_Job.join_all``)
         nearby_page.write_assets(site)
@@ -543,17 +546,34 @@ def _write_map_data(
     """``map/points.json`` and ``near/`` (in a worker; ``_build_into`` moves them into the site).
 
     With the cache, an unchanged record's map row and near-me entry come from the previous build's
-    memo (``site.recordmemo``); the memo for the next build is pickled after the parent has the files."""
+    memo (``site.recordmemo``), and an unchanged near-me leaf is the previous site's file
+    (``nearby.write(reuse=)``); the result is the manifest entry of every leaf kept or written under
+    a key (the parent adds them to the state), and the memo for the next build is pickled after the
+    parent has them."""
+    from generator import incremental
     from generator.site import nearby, pages
     from generator.site.recordmemo import RecordMemo
 
     enabled = state is not None and state.enabled and memo_file is not None
+    entries: dict[str, Any] = {}
+
+    def reuse(rel: str, key: str) -> bool:
+        entry = state.reuse_file(rel, key)
+        if entry is not None:
+            entries[rel] = entry
+        return entry is not None
+
     with gcpause.paused():  # the memo is ~200,000 tuples at 100k, none in a cycle: collections would triple the cost
         memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
         (folder / "map").mkdir(parents=True)
         (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
-        nearby.write(model, folder, memo)
-    return Later(None, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
+        keyed: dict[str, str] = {}
+        nearby.write(model, folder, memo, reuse if enabled else None, keyed)
+        for rel, key in keyed.items():  # written with a key: its entry carries it, for the next build
+            data = (folder / rel).read_bytes()
+            st = os.stat(folder / rel)
+            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest(), key)
+    return Later(entries, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
 
 
 def _move_into(source: Path, site: Path) -> None:

@@ -1260,3 +1260,62 @@ def test_map_rows_kept_by_record_equal_rows_made_anew_after_every_kind_of_change
         assert_same_tree(site, clean, done)
         assert 0 < memo.computed <= 2 * len(done), (memo.computed, done)  # a map row and an entry per change
         shutil.rmtree(clean)
+
+
+def test_an_edit_writes_only_the_near_me_leaves_it_changes(synth_project: Path, tmp_path: Path) -> None:
+    """``nearby.write(reuse=)``: a leaf whose records all kept their content hash is the previous
+    file (here copied, as the cache keeps it in place); only the edited record's leaf is written, and
+    the files have the bytes of files made from nothing."""
+    import shutil
+
+    from generator.site import nearby
+    from generator.site.recordmemo import RecordMemo
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    model, hashes = _search_state(project)
+    first: dict[str, str] = {}
+    nearby.write(model, tmp_path / "0", RecordMemo(hashes), lambda rel, key: False, first)
+    assert len(first) > 5 and all(rel.startswith("near/l/") for rel in first)
+    path = next(p for p in _records(project) if "\n  lat: " in p.read_text("utf-8") and "\nstatus: active" in
+                p.read_text("utf-8"))
+    path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    model, hashes = _search_state(project)
+    site, clean = tmp_path / "1", tmp_path / "clean"
+
+    def reuse(rel: str, key: str) -> bool:
+        if first.get(rel) != key:
+            return False
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tmp_path / "0" / rel, site / rel)
+        return True
+
+    second: dict[str, str] = {}
+    nearby.write(model, site, RecordMemo(hashes), reuse, second)
+    nearby.write(model, clean, RecordMemo(None))
+    assert_same_tree(site, clean)
+    assert len(second) == 1, second  # the edited record's leaf
+    assert "改" in (site / next(iter(second))).read_text("utf-8")
+
+
+def test_a_build_keeping_near_me_leaves_equals_a_clean_build(synth_project: Path, tmp_path: Path) -> None:
+    """The map worker's kept leaves (``build._write_map_data``) stay in the site and its manifest: after
+    an edit of a located record and after a deletion the site equals a clean build."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    out, clean = project / "build" / "site", tmp_path / "clean" / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False)
+    located = [p for p in _records(project) if "\n  lat: " in p.read_text("utf-8")]
+    path = located[0]
+    path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    for step in range(2):
+        build.build(load_config(project), out, quiet=True, datasets=False)
+        build.build(load_config(project), clean, quiet=True, datasets=False, cache=False)
+        assert_same_tree(out, clean, step)
+        manifest = incremental.read_manifest_text(out / incremental.MANIFEST_NAME)
+        leaves = sorted(p.relative_to(out).as_posix() for p in (out / "near" / "l").iterdir())
+        assert leaves and all(f'"path":"{rel}"' in manifest for rel in leaves)
+        if step == 0:
+            next(p for p in located[1:] if not _referenced(project, p.stem)).unlink()
