@@ -737,18 +737,21 @@ class PageKeys:
         that is not a division (a division's edit never comes here): its own page, the pages of the
         records it links to and that link to it (``record``), the area pages of its divisions and of
         every division beneath its own (their subtree digests; a town's hubs are on its villages'
-        pages: ``area``); every listing page is computed anyway (a few hundred).  The indexes are
-        the previous build's (the caller proved it), so every other page's key takes in the same
-        ids with the same hashes: the previous key.
+        pages: ``area``), the listing pages that show it (``chunk``: which records a listing page
+        shows follows from the kinds, divisions and the files' order alone, ``SiteModel.by_kind``).
+        The indexes are the previous build's (the caller proved it), so every other page's key takes
+        in the same ids with the same hashes: the previous key.
         """
         by_id = self.reg.by_id
         records: set[str] = set()
         areas: set[str] = set()
+        edited: set[int] = set()  # the changed records' objects (a ``Record`` is not hashable)
         for rid in changed:
             record = by_id.get(rid)
             if record is None or record.registry == "divisions":
                 self.prepare(jobs)  # (never, given ``changed_records``'s proof; all anew to be safe)
                 return
+            edited.add(id(record))
             records.add(rid)
             records.update(self.links_out.get(rid, ()))
             records.update(self.links_in.get(rid, ()))
@@ -768,8 +771,8 @@ class PageKeys:
                 fresh = job.subject.id in records
             elif kind == "area":
                 fresh = job.subject.id in areas
-            else:
-                fresh = True
+            else:  # a listing page: its records are a function of the indexes and the files' order
+                fresh = any(map(edited.__contains__, map(id, job.subject[0])))
             entry = None if fresh else old.get(f"{job.path}index.html")
             if entry is not None and entry[KEY]:
                 memo[job.path] = entry[KEY]

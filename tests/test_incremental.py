@@ -469,9 +469,12 @@ def test_page_keys_carried_from_the_previous_state_equal_keys_computed_anew(proj
     def model_and_hashes() -> tuple[Any, dict[str, str]]:
         config = load_config(project)
         registry = load(config).registry
-        return SiteModel(config, registry, labels_for(config.schemas_dir)), incremental.record_hashes(registry, None)
+        # pages of two rows: listing pages of every kind, whose keys are carried too
+        model = SiteModel(config, registry, labels_for(config.schemas_dir), page_size=2)
+        return model, incremental.record_hashes(registry, None)
 
     model, hashes = model_and_hashes()
+    assert sum(1 for job in pages.Renderer(model, "zh").bulk_jobs() if job.kind == "chunk") > 10
     last = incremental.PageKeys(model, hashes, "base")
     last.prepare(pages.Renderer(model, "zh").bulk_jobs())
     mutator = Mutator(project, seed)
