@@ -419,6 +419,10 @@ def _build_into(
             if state.enabled:
                 state.keep("search-memo", memo_file)  # complete once the worker ended (``_Job.join_all``)
 
+    # the map worker's kept leaves (a result of ~300 KB at 100k: taken now, it would otherwise wait
+    # in the pipe, and the worker with it, until the datasets are done)
+    with _timed(timings, "assets"):
+        kept = map_job.result(join=False)  # it writes its memo meanwhile
     with _timed(timings, "datasets"):
         if data_reused and state.reuse_group("datasets", data_key, site):
             exported, dictionary = state.new.extra["datasets"]
@@ -434,7 +438,6 @@ def _build_into(
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         plaque.copy_library(site)  # the venues' print plaques draw their QR codes with it
-        kept = map_job.result(join=False)  # it writes its memo meanwhile
         _move_into(tmp / "map-data", site)
         if kept:  # the near-me leaves it kept of the previous site, and those it wrote, with their keys
             state.new.files.update(kept)
