@@ -15,7 +15,9 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   page can show (``PageKeys``): a record page its record, the records it links to and that link to
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
-  previous file where it is, after checking its size and mtime against the state.
+  previous file where it is, after checking its size and mtime against the state.  After edits
+  that provably keep every index (``changed_records``), a page no edited record reaches keeps the
+  key the state holds, uncomputed (``PageKeys.carry``).
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) are
   reused whole or rebuilt whole; a rebuilt export takes what an edit did not change from the
   previous export's fragments (``export/memo.py``); the search index is reused whole when no record
