@@ -20,6 +20,7 @@ import fcntl
 import functools
 import gc
 import gzip
+import hashlib
 import html
 import json
 import multiprocessing
@@ -75,6 +76,8 @@ class BuildResult:
     #: when no record changed and the index was kept whole).
     search_written: int = 0
     search_reused: int = 0
+    #: Bulk page keys this build computed (the others were the previous build's: ``PageKeys.carry``).
+    keys_computed: int = 0
 
 
 def default_out(config: Config) -> Path:
@@ -199,6 +202,8 @@ def build(
             datasets=datasets,
             search_index=search,
             cache=state,
+            # the files' cache as the previous build saved it with its state: ``changed_records``' proof
+            files_saved_with_state=files is None and memory is None,
         )
         with _timed(timings, "manifest"):
             state.finish(tmp / "site", manifest=manifest)
@@ -251,6 +256,7 @@ def _build_into(
     datasets: bool,
     search_index: bool = True,
     cache: Any = None,
+    files_saved_with_state: bool = False,
 ) -> BuildResult:
     from generator import incremental
     from generator.site import contrib, nearby_page, pages, plaque, search, theme, vendor
@@ -384,7 +390,11 @@ def _build_into(
         zh_jobs = None
         if not keys.derived:  # (derived: only the touched pages lack a key; each process computes those)
             zh_jobs = list(renderers["zh"].bulk_jobs())  # made once, for the keys and the pages
-            keys.prepare(zh_jobs)  # once for both languages, before the fork
+            changed = incremental.changed_records(state.files) if files_saved_with_state else None
+            if changed is not None:  # the previous build's keys of the pages no edit reaches
+                keys.carry(zh_jobs, state.old.files, changed)
+            else:
+                keys.prepare(zh_jobs)  # once for both languages, before the fork
         if memory is not None:
             memory.keys = keys
         en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
@@ -414,6 +424,10 @@ def _build_into(
             if state.enabled:
                 state.keep("search-memo", memo_file)  # complete once the worker ended (``_Job.join_all``)
 
+    # the map worker's kept leaves (a result of ~300 KB at 100k: taken now, it would otherwise wait
+    # in the pipe, and the worker with it, until the datasets are done)
+    with _timed(timings, "assets"):
+        kept = map_job.result(join=False)  # it writes its memo meanwhile
     with _timed(timings, "datasets"):
         if data_reused and state.reuse_group("datasets", data_key, site):
             exported, dictionary = state.new.extra["datasets"]
@@ -429,8 +443,9 @@ def _build_into(
     with _timed(timings, "assets"):
         vendor.copy_leaflet(site / "assets" / "vendor" / "leaflet")
         plaque.copy_library(site)  # the venues' print plaques draw their QR codes with it
-        map_job.result(join=False)  # it writes its memo meanwhile
         _move_into(tmp / "map-data", site)
+        if kept:  # the near-me leaves it kept of the previous site, and those it wrote, with their keys
+            state.new.files.update(kept)
         if state.enabled:
             state.keep("map-memo", map_memo)  # complete once the worker ended (``_Job.join_all``)
         nearby_page.write_assets(site)
@@ -477,6 +492,7 @@ def _build_into(
         renderers={lang: (shells[lang], renderers[lang]) for lang in LANGS},
         search_written=search_written,
         search_reused=search_reused,
+        keys_computed=keys.computed,
     )
 
 
@@ -538,17 +554,34 @@ def _write_map_data(
     """``map/points.json`` and ``near/`` (in a worker; ``_build_into`` moves them into the site).
 
     With the cache, an unchanged record's map row and near-me entry come from the previous build's
-    memo (``site.recordmemo``); the memo for the next build is pickled after the parent has the files."""
+    memo (``site.recordmemo``), and an unchanged near-me leaf is the previous site's file
+    (``nearby.write(reuse=)``); the result is the manifest entry of every leaf kept or written under
+    a key (the parent adds them to the state), and the memo for the next build is pickled after the
+    parent has them."""
+    from generator import incremental
     from generator.site import nearby, pages
     from generator.site.recordmemo import RecordMemo
 
     enabled = state is not None and state.enabled and memo_file is not None
+    entries: dict[str, Any] = {}
+
+    def reuse(rel: str, key: str) -> bool:
+        entry = state.reuse_file(rel, key)
+        if entry is not None:
+            entries[rel] = entry
+        return entry is not None
+
     with gcpause.paused():  # the memo is ~200,000 tuples at 100k, none in a cycle: collections would triple the cost
         memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
         (folder / "map").mkdir(parents=True)
         (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
-        nearby.write(model, folder, memo)
-    return Later(None, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
+        keyed: dict[str, str] = {}
+        nearby.write(model, folder, memo, reuse if enabled else None, keyed)
+        for rel, key in keyed.items():  # written with a key: its entry carries it, for the next build
+            data = (folder / rel).read_bytes()
+            st = os.stat(folder / rel)
+            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest(), key)
+    return Later(entries, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
 
 
 def _move_into(source: Path, site: Path) -> None:

@@ -15,7 +15,9 @@ one edit costs minutes.  The rule is "byte-identical to a clean build, or a clea
   page can show (``PageKeys``): a record page its record, the records it links to and that link to
   it, its divisions; an area page its chain, its whole subtree (as a Merkle digest) and its
   siblings; a listing page its records, their divisions and the pager.  An unchanged key keeps the
-  previous file where it is, after checking its size and mtime against the state.
+  previous file where it is, after checking its size and mtime against the state.  After edits
+  that provably keep every index (``changed_records``), a page no edited record reaches keeps the
+  key the state holds, uncomputed (``PageKeys.carry``).
 * **shared outputs** — the section pages (mkdocs; keyed by their rendered bodies and the nav) are
   reused whole or rebuilt whole; a rebuilt export takes what an edit did not change from the
   previous export's fragments (``export/memo.py``); the search index is reused whole when no record
@@ -535,6 +537,31 @@ def record_hashes(registry: Registry, files: FileCache | None) -> dict[str, str]
     return out
 
 
+def changed_records(files: FileCache) -> set[str] | None:
+    """The ids of the records whose files changed since the build whose state is on disk, when the
+    indexes of ``PageKeys`` are provably that build's (``PageKeys.carry``); else ``None``.
+
+    Only for a ``files`` read from the disk by this build's ``Cache`` and then ``load``-ed: its
+    ``saved`` keys are those of the previous build's load (saved with its state, ``Cache.save``), and
+    ``reused_cross`` says the load proved, against that load, the same checks and configuration, the
+    same files in the same order, and no changed file a division or with a changed link or
+    ``STRUCTURAL`` field (``_memo_holds``).  Equal entry keys under the same checks are equal bytes,
+    so equal content hashes (``record_hashes``).
+    """
+    last = files.last
+    if not files.reused_cross or last is None:
+        return None
+    saved, by_rel = files.saved, last.by_rel
+    out: set[str] = set()
+    for rel, key in files.keys.items():
+        if saved.get(rel) != key:
+            record = by_rel.get(rel)
+            if record is None:  # the checks' own key, or a file without a record: no proof
+                return None
+            out.add(record.id)
+    return out
+
+
 #: Fields the registry, the model or a cross-record check index or compare records by (besides the
 #: links of ``LINKS``/``LIST_LINKS``): an edit of any other field changes only what the record's own
 #: pages and rows show, never which records a check or a page relates.
@@ -586,6 +613,8 @@ class PageKeys:
         self._path: str | None = None
         #: Whether the keys of ``previous`` were taken over (for the tests and the benchmark).
         self.derived = False
+        #: How many keys ``prepare`` or ``carry`` computed (the others were the previous build's).
+        self.computed = 0
         self.derived = previous is not None and track and self._derive(previous)
         if self.derived:
             return
@@ -699,6 +728,61 @@ class PageKeys:
         """Compute the key of every job now (in the parent, so a forked worker finds them all)."""
         for job in jobs:
             self.page(job)
+        self.computed = len(self._memo)
+
+    def carry(self, jobs: list[Any], old: dict[str, Entry], changed: Iterable[str]) -> None:
+        """``prepare`` for a build whose edits provably changed no index (``changed_records``): the
+        key of a page no changed record can reach is its previous key, as the previous site's state
+        holds it (``old``, the Chinese pages' entries); only the others are computed.
+
+        Why: at 100k a second ``hubdir build`` after one edit hashed 100,000 unchanged keys again
+        (~1.2 s of the main process) to find the dozen that change.  Reach, for a changed record
+        that is not a division (a division's edit never comes here): its own page, the pages of the
+        records it links to and that link to it (``record``), the area pages of its divisions and of
+        every division beneath its own (their subtree digests; a town's hubs are on its villages'
+        pages: ``area``), the listing pages that show it (``chunk``: which records a listing page
+        shows follows from the kinds, divisions and the files' order alone, ``SiteModel.by_kind``).
+        The indexes are the previous build's (the caller proved it), so every other page's key takes
+        in the same ids with the same hashes: the previous key.
+        """
+        by_id = self.reg.by_id
+        records: set[str] = set()
+        areas: set[str] = set()
+        edited: set[int] = set()  # the changed records' objects (a ``Record`` is not hashable)
+        for rid in changed:
+            record = by_id.get(rid)
+            if record is None or record.registry == "divisions":
+                self.prepare(jobs)  # (never, given ``changed_records``'s proof; all anew to be safe)
+                return
+            edited.add(id(record))
+            records.add(rid)
+            records.update(self.links_out.get(rid, ()))
+            records.update(self.links_in.get(rid, ()))
+            chain = self._chain(str(record.data.get("division", "")))
+            areas.update(chain)
+            stack, seen = chain[:1], set(chain[:1])
+            while stack:  # its division's subtree (by ``children``, as ``subtree_digest`` walks it)
+                kids = [c for c in self.children.get(stack.pop(), ()) if c not in seen]
+                seen.update(kids)
+                stack.extend(kids)
+            areas |= seen
+        memo = self._memo
+        computed = 0
+        for job in jobs:
+            kind = job.kind
+            if kind == "record":
+                fresh = job.subject.id in records
+            elif kind == "area":
+                fresh = job.subject.id in areas
+            else:  # a listing page: its records are a function of the indexes and the files' order
+                fresh = any(map(edited.__contains__, map(id, job.subject[0])))
+            entry = None if fresh else old.get(f"{job.path}index.html")
+            if entry is not None and entry[KEY]:
+                memo[job.path] = entry[KEY]
+            else:
+                self.page(job)
+                computed += 1
+        self.computed = computed
 
     def page(self, job: Any) -> str:
         """The key of a bulk page (``pages.Job``); the same for both languages."""

@@ -456,6 +456,63 @@ def test_page_keys_taken_from_the_previous_build_equal_keys_computed_anew(projec
     assert derived >= 3
 
 
+@pytest.mark.parametrize("seed", [3, 8])
+def test_page_keys_carried_from_the_previous_state_equal_keys_computed_anew(project: Path, seed: int) -> None:
+    """``PageKeys.carry`` (a second ``hubdir build`` after edits that keep the indexes) takes the
+    previous key of every page no edited record reaches and computes only the others; every key is
+    the key a fresh ``PageKeys`` computes."""
+    from generator.site import pages
+    from generator.site.labels import labels_for
+    from generator.site.model import SiteModel
+    from generator.validate import load
+
+    def model_and_hashes() -> tuple[Any, dict[str, str]]:
+        config = load_config(project)
+        registry = load(config).registry
+        # pages of two rows: listing pages of every kind, whose keys are carried too
+        model = SiteModel(config, registry, labels_for(config.schemas_dir), page_size=2)
+        return model, incremental.record_hashes(registry, None)
+
+    model, hashes = model_and_hashes()
+    assert sum(1 for job in pages.Renderer(model, "zh").bulk_jobs() if job.kind == "chunk") > 10
+    last = incremental.PageKeys(model, hashes, "base")
+    last.prepare(pages.Renderer(model, "zh").bulk_jobs())
+    mutator = Mutator(project, seed)
+    for _ in range(4):
+        done = [mutator.edit() for _ in range(mutator.rng.randint(1, 2))]  # names, addresses: no index moves
+        model, new_hashes = model_and_hashes()
+        changed = {rid for rid, digest in new_hashes.items() if hashes.get(rid) != digest}
+        old = {f"{path}index.html": incremental.make_entry(1, 1, "", key) for path, key in last._memo.items()}
+        jobs = list(pages.Renderer(model, "zh").bulk_jobs())
+        kept = incremental.PageKeys(model, new_hashes, "base")
+        kept.carry(jobs, old, changed)
+        fresh = incremental.PageKeys(model, new_hashes, "base")
+        fresh.prepare(jobs)
+        assert kept._memo == fresh._memo, done
+        assert kept._memo != last._memo, done
+        assert 0 < kept.computed < len(jobs) // 2 < fresh.computed, done
+        last, hashes = kept, new_hashes
+
+
+def test_a_second_build_computes_only_the_keys_of_pages_an_edit_reaches(project: Path, tmp_path: Path) -> None:
+    """From the disk (a new process), after a plain edit: a few keys; after an added record (new
+    indexes): every key.  Each time the site equals a clean build."""
+    out, clean = project / "build" / "site", tmp_path / "clean" / "site"
+    first = build.build(load_config(project), out, quiet=True)
+    bulk = first.keys_computed
+    assert bulk > 0
+    _edit_name(project)
+    second = build.build(load_config(project), out, quiet=True)
+    assert 0 < second.keys_computed < bulk // 2
+    build.build(load_config(project), clean, quiet=True, cache=False)
+    assert_same_tree(out, clean)
+    Mutator(project, 1).add()
+    third = build.build(load_config(project), out, quiet=True)
+    assert third.keys_computed > bulk
+    build.build(load_config(project), clean, quiet=True, cache=False)
+    assert_same_tree(out, clean)
+
+
 @pytest.mark.parametrize("seed", [11])
 def test_the_preview_equals_a_clean_build_after_random_changes(project: Path, tmp_path: Path, seed: int) -> None:
     """``hubdir serve``'s steps (in place, the general fast path, the consolidating build with the cache
@@ -1258,3 +1315,62 @@ def test_the_datasets_time_is_the_newest_record_file_even_when_only_a_time_chang
     os.utime(files[0], (1_700_000_000, 1_700_000_000))  # only its time: the same bytes
     assert build.build(load_config(project), out, quiet=True).reused > 0
     assert created() == "2023-11-14T22:13:20Z" != first
+
+
+def test_an_edit_writes_only_the_near_me_leaves_it_changes(synth_project: Path, tmp_path: Path) -> None:
+    """``nearby.write(reuse=)``: a leaf whose records all kept their content hash is the previous
+    file (here copied, as the cache keeps it in place); only the edited record's leaf is written, and
+    the files have the bytes of files made from nothing."""
+    import shutil
+
+    from generator.site import nearby
+    from generator.site.recordmemo import RecordMemo
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    model, hashes = _search_state(project)
+    first: dict[str, str] = {}
+    nearby.write(model, tmp_path / "0", RecordMemo(hashes), lambda rel, key: False, first)
+    assert len(first) > 5 and all(rel.startswith("near/l/") for rel in first)
+    path = next(p for p in _records(project) if "\n  lat: " in p.read_text("utf-8") and "\nstatus: active" in
+                p.read_text("utf-8"))
+    path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    model, hashes = _search_state(project)
+    site, clean = tmp_path / "1", tmp_path / "clean"
+
+    def reuse(rel: str, key: str) -> bool:
+        if first.get(rel) != key:
+            return False
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tmp_path / "0" / rel, site / rel)
+        return True
+
+    second: dict[str, str] = {}
+    nearby.write(model, site, RecordMemo(hashes), reuse, second)
+    nearby.write(model, clean, RecordMemo(None))
+    assert_same_tree(site, clean)
+    assert len(second) == 1, second  # the edited record's leaf
+    assert "改" in (site / next(iter(second))).read_text("utf-8")
+
+
+def test_a_build_keeping_near_me_leaves_equals_a_clean_build(synth_project: Path, tmp_path: Path) -> None:
+    """The map worker's kept leaves (``build._write_map_data``) stay in the site and its manifest: after
+    an edit of a located record and after a deletion the site equals a clean build."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(synth_project, project)
+    out, clean = project / "build" / "site", tmp_path / "clean" / "site"
+    build.build(load_config(project), out, quiet=True, datasets=False)
+    located = [p for p in _records(project) if "\n  lat: " in p.read_text("utf-8")]
+    path = located[0]
+    path.write_text(re.sub(r"^(name: .*)$", r"\g<1>改", path.read_text("utf-8"), count=1, flags=re.M), "utf-8")
+    for step in range(2):
+        build.build(load_config(project), out, quiet=True, datasets=False)
+        build.build(load_config(project), clean, quiet=True, datasets=False, cache=False)
+        assert_same_tree(out, clean, step)
+        manifest = incremental.read_manifest_text(out / incremental.MANIFEST_NAME)
+        leaves = sorted(p.relative_to(out).as_posix() for p in (out / "near" / "l").iterdir())
+        assert leaves and all(f'"path":"{rel}"' in manifest for rel in leaves)
+        if step == 0:
+            next(p for p in located[1:] if not _referenced(project, p.stem)).unlink()
