@@ -660,7 +660,7 @@ def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(
         assert_same_tree(out / "data", clean / "data", done)
         assert cached.datasets is not None
         reused = cached.datasets.reused
-        assert reused.get("json", 0) >= cached.records - 2, (done, reused)  # all but the changed record(s)
+        assert reused.get("json", 0) >= 3, (done, reused)  # all.json's chunks but the changed one(s)
         assert reused.get("sqlite-step", 0) > 0, (done, reused)  # unchanged tables' pages: the previous file's
         if not done.startswith("edit division"):  # a division's name is in its whole subtree's HSDS rows
             assert reused.get("hsds", 0) > 0 and reused.get("xlsx", 0) > 0, (done, reused)
@@ -673,7 +673,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     from the memo (counted, not timed), and the files equal an export without a memo."""
     import pickle
 
-    from generator.export import write_datasets, zipped
+    from generator.export import jsonout, write_datasets, zipped
     from generator.export.memo import Memo
     from generator.validate import load
 
@@ -681,7 +681,8 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     loaded = load(load_config(project))
     first = Memo(None, incremental.record_hashes(loaded.registry, None))
     write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
-    assert first.hits == {} and first.made["json"] == len(loaded.registry)
+    chunks = len(jsonout.AllJson(loaded.registry).plan)
+    assert first.hits == {} and first.made["json"] == chunks
     path = project / "content" / "womens_homes" / "wh-gz.yml"
     path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
     loaded = load(load_config(project))
@@ -689,7 +690,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     result = write_datasets(loaded, tmp_path / "cached", validator="fast", memo=second)
     write_datasets(loaded, tmp_path / "clean", validator="fast")
     assert_same_tree(tmp_path / "cached", tmp_path / "clean")
-    assert second.made["json"] == 1 and second.hits["json"] == len(loaded.registry) - 1
+    assert second.made["json"] == 1 and second.hits["json"] == chunks - 1  # the edited record's chunk of all.json
     assert second.made["hsds"] == 1 and second.hits["hsds"] >= 3  # the edited record's run, no other
     assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
     # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
@@ -697,6 +698,38 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     assert 0 < second.made["csv"] < second.hits["csv"]  # the CSV text of the same spans of rows
     assert result.reused == second.hits
     assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
+
+
+def test_the_export_memo_keeps_the_derived_description_and_the_profile_check(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``datasets/package.yml`` the description ``init`` would write is taken from the memo, as
+    is the descriptor's profile check; a changed descriptor (another version) is checked anew, and
+    a stale entry (what another descriptor gave) is never used: the files equal an export without a
+    memo."""
+    import pickle
+
+    from generator.export import package, write_datasets
+    from generator.export.memo import Memo
+    from generator.validate import load
+
+    (project / "datasets" / "package.yml").unlink()
+    loaded = load(load_config(project))
+    hashes = incremental.record_hashes(loaded.registry, None)
+    first = Memo(None, hashes)
+    write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
+    assert first.made["meta"] == 1 and first.made["profile"] == 1
+    second = Memo.load(pickle.loads(pickle.dumps(first.dump())), hashes)
+    write_datasets(loaded, tmp_path / "second", validator="fast", memo=second)
+    assert second.hits["meta"] == 1 and second.hits["profile"] == 1 and "profile" not in second.made
+    assert_same_tree(tmp_path / "second", tmp_path / "first")
+    # a stale outcome under the old descriptor's key: a descriptor with another title is checked anew
+    third = Memo.load(pickle.loads(pickle.dumps(second.dump())), hashes)
+    original = package.descriptor
+    monkeypatch.setattr(package, "descriptor", lambda *a, **k: {**original(*a, **k), "title": 5})
+    with pytest.raises(Exception, match="package"):
+        write_datasets(loaded, tmp_path / "third", validator="fast", memo=third)
+    assert third.made["profile"] == 1
 
 
 def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(

@@ -23,7 +23,6 @@ Layout of ``out_dir``::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
@@ -172,7 +171,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     registry = loaded.registry
     config = registry.config
     try:
-        meta = package.load_meta(config)
+        meta = package.load_meta(config, memo)
     except package.MetaError as exc:
         raise ExportError("metadata", meta=exc) from None
     created = created or package.source_date(config, [r.path for r in loaded.records])
@@ -253,12 +252,8 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
                memo: memos.Memo) -> ExportResult:
     config = registry.config
     # The records' JSON first: its hash says whether these data are a published release (D10).
-    dumped = jsonout.dump_all(registry, memo)
-    everything = jsonout.all_json_chunks(dumped)
-    json_hash = hashlib.sha256()
-    for chunk in everything:
-        json_hash.update(chunk)
-    edition = package.edition(config, meta, created, json_hash.hexdigest(), release)
+    records_json = jsonout.AllJson(registry, memo)
+    edition = package.edition(config, meta, created, records_json.sha256, release)
     base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
@@ -301,7 +296,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     hsds_job = Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, memo, fork=fork, memo=memo)
     try:
-        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, (dumped, everything),
+        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, records_json,
                           memo, validate, validator, (database, workbook, hsds_job))
     finally:
         database.close()
@@ -391,7 +386,7 @@ def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Spa
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                edition: package.Edition, pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]],
-               clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
+               clock: _Clock, json_text: jsonout.AllJson, memo: memos.Memo, validate: bool,
                validator: str | None, jobs: tuple[Background, Background, Background]) -> ExportResult:
     """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
     config = registry.config
@@ -409,7 +404,7 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
     clock.lap("csv")
     descriptor = package.descriptor(config, meta, created, edition, resources)
-    problems = package.profile_errors(descriptor)
+    problems = package.profile_errors(descriptor, memo)
     if problems:
         raise ExportError("package", messages=problems)
     package.write_descriptor(work / "datapackage.json", descriptor)
@@ -452,7 +447,7 @@ def _about(config: Any, meta: package.Meta, edition: package.Edition, created: d
 
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                 edition: package.Edition, csv_files: list[ExportedFile], clock: _Clock,
-                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo,
+                json_text: jsonout.AllJson, memo: memos.Memo,
                 jobs: tuple[Background, Background, Background]) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
@@ -461,9 +456,8 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     lic = package.licence(config)
     raw = meta.raw
     rows = sum(f.rows or 0 for f in csv_files)
-    dumped, everything = json_text
     database, workbook, hsds_job = jobs
-    counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
+    counts = json_text.write(work, created)
     clock.lap("json")
     features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
     clock.lap("geojson")
