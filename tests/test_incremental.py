@@ -704,12 +704,12 @@ def test_the_export_memo_keeps_the_derived_description_and_the_profile_check(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without ``datasets/package.yml`` the description ``init`` would write is taken from the memo, as
-    is the descriptor's profile check; a changed descriptor (another version) is checked anew, and
-    a stale entry (what another descriptor gave) is never used: the files equal an export without a
-    memo."""
+    is each resource's profile check; a changed resource is checked anew (a stale outcome is never
+    used), with the problems the whole descriptor's check gives, and the files equal the first's."""
+    import json
     import pickle
 
-    from generator.export import package, write_datasets
+    from generator.export import ExportError, package, write_datasets
     from generator.export.memo import Memo
     from generator.validate import load
 
@@ -718,18 +718,29 @@ def test_the_export_memo_keeps_the_derived_description_and_the_profile_check(
     hashes = incremental.record_hashes(loaded.registry, None)
     first = Memo(None, hashes)
     write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
-    assert first.made["meta"] == 1 and first.made["profile"] == 1
+    resources = len(json.loads((tmp_path / "first" / "datapackage.json").read_text("utf-8"))["resources"])
+    assert first.made["meta"] == 1 and first.made["profile"] == resources > 3
     second = Memo.load(pickle.loads(pickle.dumps(first.dump())), hashes)
     write_datasets(loaded, tmp_path / "second", validator="fast", memo=second)
-    assert second.hits["meta"] == 1 and second.hits["profile"] == 1 and "profile" not in second.made
+    assert second.hits["meta"] == 1 and second.hits["profile"] == resources and "profile" not in second.made
     assert_same_tree(tmp_path / "second", tmp_path / "first")
-    # a stale outcome under the old descriptor's key: a descriptor with another title is checked anew
+    # the third resource has a title of the wrong type: checked anew, the others taken from the memo
     third = Memo.load(pickle.loads(pickle.dumps(second.dump())), hashes)
     original = package.descriptor
-    monkeypatch.setattr(package, "descriptor", lambda *a, **k: {**original(*a, **k), "title": 5})
-    with pytest.raises(Exception, match="package"):
+    broken: list[dict[str, Any]] = []
+
+    def descriptor(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        made = original(*args, **kwargs)
+        made["resources"][2] = {**made["resources"][2], "title": 5}
+        broken.append(made)
+        return made
+
+    monkeypatch.setattr(package, "descriptor", descriptor)
+    with pytest.raises(ExportError) as failed:
         write_datasets(loaded, tmp_path / "third", validator="fast", memo=third)
-    assert third.made["profile"] == 1
+    assert third.made["profile"] == 1 and third.hits["profile"] == resources - 1
+    assert failed.value.messages == package.profile_errors(broken[0]) != []
+    assert failed.value.messages[0].startswith("resources/2/title: ")
 
 
 def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
