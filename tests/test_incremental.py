@@ -769,6 +769,22 @@ def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
             subprocess.run(["unzip", "-tq", str(target)], check=True, capture_output=True)
 
 
+def test_combined_crcs_equal_the_crc_of_the_joined_bytes() -> None:
+    """``zipped.crc_combine`` (by tables of powers of two, not a pass over zero bytes) gives zlib's
+    CRC-32 of the concatenation, for lengths around every power of two up to 2**24 and odd ones."""
+    import random
+    import zlib
+
+    from generator.export import zipped
+
+    rng = random.Random(16)
+    sizes = [0, 1, 2, 3, *(2**k + d for k in range(2, 25) for d in (-1, 0, 1))]
+    sizes += [rng.randrange(1, 3_000_000) for _ in range(8)]
+    for size in sizes:
+        head, tail = rng.randbytes(rng.randrange(0, 64)), rng.randbytes(size)
+        assert zipped.crc_combine(zlib.crc32(head), zlib.crc32(tail), size) == zlib.crc32(head + tail), size
+
+
 # -- the update in place and its journal ----------------------------------------------------------------
 
 
