@@ -317,10 +317,20 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     if not memo.records:
         return {table.name: memos.spans(rows, False, by=memos.cut_column(table.column_names()))
                 for table, rows in pairs}
-    shown = {}
-    for record in place_index.registry.all():
-        place = place_index.of(record.division)
-        shown[record.id] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
+    places_shown: dict[str, str] = {}  # division code → what a record there shows of its place
+
+    def shown_of(records: list[Any]) -> dict[str, str]:
+        """Record id → its place's cells (made for the records of the registries cut again only)."""
+        out = {}
+        for record in records:
+            code = record.division
+            text = places_shown.get(code)
+            if text is None:
+                place = place_index.of(code)
+                text = places_shown[code] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
+            out[record.id] = text
+        return out
+
     parts: dict[str, bytes] | None = None
     registry_keys: dict[str, bytes | None] = {}
     registry_parts: dict[str, dict[str, bytes]] = {}
@@ -333,7 +343,7 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
             name = table.registry
             records = place_index.registry.records(name)
             if name not in registry_keys:
-                registry_keys[name] = _registry_key(records, memo.records, shown)
+                registry_keys[name] = _registry_key(records, memo.records, place_index)
             known = registry_keys[name]
             key = ("spans", zipped.SPAN, table.name, known) if known is not None else None
             found = memo.get(key) if key is not None else None
@@ -346,11 +356,11 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
             if isinstance(rows, places.RecordRows):
                 if name not in registry_parts:  # the parts of this registry's records only
                     registry_parts[name] = memos.row_parts(
-                        {r.id: memo.records[r.id] for r in records if r.id in memo.records}, shown)
+                        {r.id: memo.records[r.id] for r in records if r.id in memo.records}, shown_of(records))
                 cuts[table.name] = memos.record_spans(rows, table.name, registry_parts[name])
             else:
                 if parts is None:
-                    parts = memos.row_parts(memo.records, shown)
+                    parts = memos.row_parts(memo.records, shown_of(place_index.registry.all()))
                 cuts[table.name] = memos.spans(rows, True, table.name, parts, by=by)
             if key is not None:
                 memo.put(key, (len(rows), tuple(cuts[table.name])))
@@ -361,17 +371,27 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     return cuts
 
 
-def _registry_key(records: list[Any], hashes: dict[str, str], shown: dict[str, str]) -> bytes | None:
-    """A digest of ``records``' ids, content hashes and places in order (``None`` when a record has
-    no hash: its runs are then digested by their rows)."""
+def _registry_key(records: list[Any], hashes: dict[str, str], place_index: places.Places) -> bytes | None:
+    """A digest of ``records``' ids and content hashes in order and of the places they show (``None``
+    when a record has no hash: its runs are then digested by their rows).
+
+    A record's place cells are a function of its division's code, which its content holds (a
+    division's own: its id): so the places enter once per division, not once per record.
+    """
     texts: list[str] = []
+    divisions: dict[str, None] = {}
     for record in records:
         ident = record.id
         content = hashes.get(ident)
         if content is None:
             return None
-        texts += (ident, content, shown.get(ident, ""))
-    return memos.digest_texts("records of a registry", texts)
+        texts += (ident, content)
+        divisions[record.division] = None
+    for code in divisions:
+        place = place_index.of(code)
+        texts += (code, place.division_name, place.town_code, place.town_name)
+    texts.append(str(len(divisions)))
+    return memos.digest_texts("records of a registry, then their places", texts)
 
 
 def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:

@@ -38,7 +38,7 @@ def shard_name(number: int) -> str:
 
 
 #: Kind → (first shard, how many): a kind of its own shards, so that the few entries an edit changes
-#: (a deflated chunk of SQLite is one of dozens, a record's JSON one of 100,000) rewrite few bytes.
+#: (a deflated chunk of SQLite is one of dozens, a chunk of all.json one of a hundred) rewrite few bytes.
 _SHARDS_OF = {"deflate": (0, 4), "json": (4, 12), "segment": (16, 4), "csv": (20, 16), "xlsx": (36, 14),
               "hsds": (50, 8), "fastcheck": (58, 4)}
 _OTHER = (62, 2)
@@ -231,8 +231,7 @@ class Memo:
             if isinstance(value, tuple) and len(value) == 2 and value[0] == env and isinstance(value[1], dict):
                 memo.old.update(value[1])
                 memo.origin[number] = len(value[1])
-                for key in value[1]:
-                    memo.shard[key] = number
+                memo.shard.update(dict.fromkeys(value[1], number))  # (a C loop: ~100,000 keys at 100k)
         return memo
 
     def dump_shards(self) -> dict[int, tuple[str, dict[Any, Any]]]:
