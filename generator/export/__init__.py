@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,7 +320,7 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
                 for table, rows in pairs}
     places_shown: dict[str, str] = {}  # division code → what a record there shows of its place
 
-    def shown_of(records: list[Any]) -> dict[str, str]:
+    def shown_of(records: Iterable[Any]) -> dict[str, str]:
         """Record id → its place's cells (made for the records of the registries cut again only)."""
         out = {}
         for record in records:
