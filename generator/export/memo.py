@@ -11,7 +11,7 @@ never read.
 
 The memo lives in the build cache in ``SHARDS`` files (``build/.site-cache/datasets-memo-NN.pickle``,
 a key's file chosen by its ``repr``); only the entries this export used or made are kept for the next
-one, so it does not grow with history.  Why shards: at 100,000 records the memo is some 500 MB, and a
+one, so it does not grow with history.  Why shards: at 100,000 records the memo is some 400 MB, and a
 one-record edit changes a few entries; a shard holding exactly the entries it held before is not
 written again (``dump_shards``).  Any shard can be missing, stale or unreadable: its keys are then
 missed and their values made, which gives the same bytes.
