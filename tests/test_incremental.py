@@ -717,7 +717,7 @@ def test_the_datasets_equal_a_clean_export_after_each_kind_of_change(
         assert_same_tree(out / "data", clean / "data", done)
         assert cached.datasets is not None
         reused = cached.datasets.reused
-        assert reused.get("json", 0) >= cached.records - 2, (done, reused)  # all but the changed record(s)
+        assert reused.get("json", 0) >= 3, (done, reused)  # all.json's chunks but the changed one(s)
         assert reused.get("sqlite-step", 0) > 0, (done, reused)  # unchanged tables' pages: the previous file's
         if not done.startswith("edit division"):  # a division's name is in its whole subtree's HSDS rows
             assert reused.get("hsds", 0) > 0 and reused.get("xlsx", 0) > 0, (done, reused)
@@ -730,7 +730,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     from the memo (counted, not timed), and the files equal an export without a memo."""
     import pickle
 
-    from generator.export import write_datasets, zipped
+    from generator.export import jsonout, write_datasets, zipped
     from generator.export.memo import Memo
     from generator.validate import load
 
@@ -738,7 +738,8 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     loaded = load(load_config(project))
     first = Memo(None, incremental.record_hashes(loaded.registry, None))
     write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
-    assert first.hits == {} and first.made["json"] == len(loaded.registry)
+    chunks = len(jsonout.AllJson(loaded.registry).plan)
+    assert first.hits == {} and first.made["json"] == chunks
     path = project / "content" / "womens_homes" / "wh-gz.yml"
     path.write_text(path.read_text("utf-8").replace("name: 示例桂洲社区妇女之家", "name: 示例记忆妇女之家", 1), "utf-8")
     loaded = load(load_config(project))
@@ -746,7 +747,7 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     result = write_datasets(loaded, tmp_path / "cached", validator="fast", memo=second)
     write_datasets(loaded, tmp_path / "clean", validator="fast")
     assert_same_tree(tmp_path / "cached", tmp_path / "clean")
-    assert second.made["json"] == 1 and second.hits["json"] == len(loaded.registry) - 1
+    assert second.made["json"] == 1 and second.hits["json"] == chunks - 1  # the edited record's chunk of all.json
     assert second.made["hsds"] == 1 and second.hits["hsds"] >= 3  # the edited record's run, no other
     assert second.made["geojson"] == 1 and second.hits["geojson"] >= 3
     # the workbook: the chunks holding the record's rows (its table, its lists, the counts), no others
@@ -754,6 +755,49 @@ def test_the_export_memo_makes_only_the_edited_records_fragments_again(
     assert 0 < second.made["csv"] < second.hits["csv"]  # the CSV text of the same spans of rows
     assert result.reused == second.hits
     assert "示例记忆妇女之家" in zipped.read_member(tmp_path / "cached" / "json" / "all.json.zip", "all.json").decode()
+
+
+def test_the_export_memo_keeps_the_derived_description_and_the_profile_check(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``datasets/package.yml`` the description ``init`` would write is taken from the memo, as
+    is each resource's profile check; a changed resource is checked anew (a stale outcome is never
+    used), with the problems the whole descriptor's check gives, and the files equal the first's."""
+    import json
+    import pickle
+
+    from generator.export import ExportError, package, write_datasets
+    from generator.export.memo import Memo
+    from generator.validate import load
+
+    (project / "datasets" / "package.yml").unlink()
+    loaded = load(load_config(project))
+    hashes = incremental.record_hashes(loaded.registry, None)
+    first = Memo(None, hashes)
+    write_datasets(loaded, tmp_path / "first", validator="fast", memo=first)
+    resources = len(json.loads((tmp_path / "first" / "datapackage.json").read_text("utf-8"))["resources"])
+    assert first.made["meta"] == 1 and first.made["profile"] == resources > 3
+    second = Memo.load(pickle.loads(pickle.dumps(first.dump())), hashes)
+    write_datasets(loaded, tmp_path / "second", validator="fast", memo=second)
+    assert second.hits["meta"] == 1 and second.hits["profile"] == resources and "profile" not in second.made
+    assert_same_tree(tmp_path / "second", tmp_path / "first")
+    # the third resource has a title of the wrong type: checked anew, the others taken from the memo
+    third = Memo.load(pickle.loads(pickle.dumps(second.dump())), hashes)
+    original = package.descriptor
+    broken: list[dict[str, Any]] = []
+
+    def descriptor(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        made = original(*args, **kwargs)
+        made["resources"][2] = {**made["resources"][2], "title": 5}
+        broken.append(made)
+        return made
+
+    monkeypatch.setattr(package, "descriptor", descriptor)
+    with pytest.raises(ExportError) as failed:
+        write_datasets(loaded, tmp_path / "third", validator="fast", memo=third)
+    assert third.made["profile"] == 1 and third.hits["profile"] == resources - 1
+    assert failed.value.messages == package.profile_errors(broken[0]) != []
+    assert failed.value.messages[0].startswith("resources/2/title: ")
 
 
 def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
@@ -780,6 +824,22 @@ def test_chunked_zips_open_in_every_reader_and_use_zip64_when_large(
             assert archive.read("b.txt") == b"x"
         if shutil.which("unzip"):
             subprocess.run(["unzip", "-tq", str(target)], check=True, capture_output=True)
+
+
+def test_combined_crcs_equal_the_crc_of_the_joined_bytes() -> None:
+    """``zipped.crc_combine`` (by tables of powers of two, not a pass over zero bytes) gives zlib's
+    CRC-32 of the concatenation, for lengths around every power of two up to 2**24 and odd ones."""
+    import random
+    import zlib
+
+    from generator.export import zipped
+
+    rng = random.Random(16)
+    sizes = [0, 1, 2, 3, *(2**k + d for k in range(2, 25) for d in (-1, 0, 1))]
+    sizes += [rng.randrange(1, 3_000_000) for _ in range(8)]
+    for size in sizes:
+        head, tail = rng.randbytes(rng.randrange(0, 64)), rng.randbytes(size)
+        assert zipped.crc_combine(zlib.crc32(head), zlib.crc32(tail), size) == zlib.crc32(head + tail), size
 
 
 # -- the update in place and its journal ----------------------------------------------------------------

@@ -23,13 +23,13 @@ Layout of ``out_dir``::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,7 +172,7 @@ def write_datasets(loaded: Loaded, out_dir: Path, *, lang: str = "zh",
     registry = loaded.registry
     config = registry.config
     try:
-        meta = package.load_meta(config)
+        meta = package.load_meta(config, memo)
     except package.MetaError as exc:
         raise ExportError("metadata", meta=exc) from None
     created = created or package.source_date(config, [r.path for r in loaded.records])
@@ -253,12 +253,8 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
                memo: memos.Memo) -> ExportResult:
     config = registry.config
     # The records' JSON first: its hash says whether these data are a published release (D10).
-    dumped = jsonout.dump_all(registry, memo)
-    everything = jsonout.all_json_chunks(dumped)
-    json_hash = hashlib.sha256()
-    for chunk in everything:
-        json_hash.update(chunk)
-    edition = package.edition(config, meta, created, json_hash.hexdigest(), release)
+    records_json = jsonout.AllJson(registry, memo)
+    edition = package.edition(config, meta, created, records_json.sha256, release)
     base: tuple[Table, ...] = table_specs(config.schemas_dir)
     by_registry = {name: registry.records(name) for name in REGISTRIES}
     # Each table's rows are built once and shared by CSV, SQLite and the (forked) XLSX writer.
@@ -301,7 +297,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     hsds_job = Background(hsds.write_hsds, work / hsds.ZIP_NAME, registry, raw["name"], raw.get("hsds"),
                            created, memo, fork=fork, memo=memo)
     try:
-        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, (dumped, everything),
+        return _write_csv(work, registry, meta, created, edition, pairs, cuts, clock, records_json,
                           memo, validate, validator, (database, workbook, hsds_job))
     finally:
         database.close()
@@ -322,10 +318,20 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     if not memo.records:
         return {table.name: memos.spans(rows, False, by=memos.cut_column(table.column_names()))
                 for table, rows in pairs}
-    shown = {}
-    for record in place_index.registry.all():
-        place = place_index.of(record.division)
-        shown[record.id] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
+    places_shown: dict[str, str] = {}  # division code → what a record there shows of its place
+
+    def shown_of(records: Iterable[Any]) -> dict[str, str]:
+        """Record id → its place's cells (made for the records of the registries cut again only)."""
+        out = {}
+        for record in records:
+            code = record.division
+            text = places_shown.get(code)
+            if text is None:
+                place = place_index.of(code)
+                text = places_shown[code] = f"{place.division_name}\0{place.town_code}\0{place.town_name}"
+            out[record.id] = text
+        return out
+
     parts: dict[str, bytes] | None = None
     registry_keys: dict[str, bytes | None] = {}
     registry_parts: dict[str, dict[str, bytes]] = {}
@@ -338,7 +344,7 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
             name = table.registry
             records = place_index.registry.records(name)
             if name not in registry_keys:
-                registry_keys[name] = _registry_key(records, memo.records, shown)
+                registry_keys[name] = _registry_key(records, memo.records, place_index)
             known = registry_keys[name]
             key = ("spans", zipped.SPAN, table.name, known) if known is not None else None
             found = memo.get(key) if key is not None else None
@@ -351,11 +357,11 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
             if isinstance(rows, places.RecordRows):
                 if name not in registry_parts:  # the parts of this registry's records only
                     registry_parts[name] = memos.row_parts(
-                        {r.id: memo.records[r.id] for r in records if r.id in memo.records}, shown)
+                        {r.id: memo.records[r.id] for r in records if r.id in memo.records}, shown_of(records))
                 cuts[table.name] = memos.record_spans(rows, table.name, registry_parts[name])
             else:
                 if parts is None:
-                    parts = memos.row_parts(memo.records, shown)
+                    parts = memos.row_parts(memo.records, shown_of(place_index.registry.all()))
                 cuts[table.name] = memos.spans(rows, True, table.name, parts, by=by)
             if key is not None:
                 memo.put(key, (len(rows), tuple(cuts[table.name])))
@@ -366,17 +372,27 @@ def _cuts(pairs: list[tuple[Table, Any]], published: int, memo: memos.Memo,
     return cuts
 
 
-def _registry_key(records: list[Any], hashes: dict[str, str], shown: dict[str, str]) -> bytes | None:
-    """A digest of ``records``' ids, content hashes and places in order (``None`` when a record has
-    no hash: its runs are then digested by their rows)."""
+def _registry_key(records: list[Any], hashes: dict[str, str], place_index: places.Places) -> bytes | None:
+    """A digest of ``records``' ids and content hashes in order and of the places they show (``None``
+    when a record has no hash: its runs are then digested by their rows).
+
+    A record's place cells are a function of its division's code, which its content holds (a
+    division's own: its id): so the places enter once per division, not once per record.
+    """
     texts: list[str] = []
+    divisions: dict[str, None] = {}
     for record in records:
         ident = record.id
         content = hashes.get(ident)
         if content is None:
             return None
-        texts += (ident, content, shown.get(ident, ""))
-    return memos.digest_texts("records of a registry", texts)
+        texts += (ident, content)
+        divisions[record.division] = None
+    for code in divisions:
+        place = place_index.of(code)
+        texts += (code, place.division_name, place.town_code, place.town_name)
+    texts.append(str(len(divisions)))
+    return memos.digest_texts("records of a registry, then their places", texts)
 
 
 def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]]) -> list[bytes]:
@@ -391,7 +407,7 @@ def _step_digests(pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Spa
 
 def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                edition: package.Edition, pairs: list[tuple[Table, Any]], cuts: dict[str, list[memos.Span]],
-               clock: _Clock, json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo, validate: bool,
+               clock: _Clock, json_text: jsonout.AllJson, memo: memos.Memo, validate: bool,
                validator: str | None, jobs: tuple[Background, Background, Background]) -> ExportResult:
     """The CSV tables and the descriptor, then the rest (``_write_rest``) while the package is checked."""
     config = registry.config
@@ -409,7 +425,7 @@ def _write_csv(work: Path, registry: Registry, meta: package.Meta, created: dt.d
 
     clock.lap("csv")
     descriptor = package.descriptor(config, meta, created, edition, resources)
-    problems = package.profile_errors(descriptor)
+    problems = package.profile_errors(descriptor, memo)
     if problems:
         raise ExportError("package", messages=problems)
     package.write_descriptor(work / "datapackage.json", descriptor)
@@ -452,7 +468,7 @@ def _about(config: Any, meta: package.Meta, edition: package.Edition, created: d
 
 def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.datetime,
                 edition: package.Edition, csv_files: list[ExportedFile], clock: _Clock,
-                json_text: tuple[jsonout.Lines, list[bytes]], memo: memos.Memo,
+                json_text: jsonout.AllJson, memo: memos.Memo,
                 jobs: tuple[Background, Background, Background]) -> ExportResult:
     config = registry.config
     files: list[ExportedFile] = []
@@ -461,9 +477,8 @@ def _write_rest(work: Path, registry: Registry, meta: package.Meta, created: dt.
     lic = package.licence(config)
     raw = meta.raw
     rows = sum(f.rows or 0 for f in csv_files)
-    dumped, everything = json_text
     database, workbook, hsds_job = jobs
-    counts = jsonout.write_all(work, registry, dumped, everything, created, memo)
+    counts = json_text.write(work, created)
     clock.lap("json")
     features = geojson.write_geojson(work / GEOJSON_NAME, registry, created, memo)
     clock.lap("geojson")

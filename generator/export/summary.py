@@ -72,19 +72,24 @@ def summary_rows(registry: Registry) -> Rows:
     """Counts in one pass over the records (each walks its division chain once, cached per division)."""
     config = registry.config
     kinds = kind_labels(config)
-    chains: dict[str, list[str]] = {}
-    counts: dict[tuple[str, str], int] = {}
+    # Records are counted by their own division first (one count each), then each division's counts
+    # are added up its chain (a few thousand divisions and kinds, not 100,000 records × the chain).
+    local: dict[tuple[str, str], int] = {}
     for record in registry.all():
         if record.registry == "divisions" or not record.active:
             continue
         kind = str(record.get("kind", "")) if record.registry == "hubs" else record.registry
-        code = record.division
+        slot = (record.division, kind)
+        local[slot] = local.get(slot, 0) + 1
+    chains: dict[str, list[str]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for (code, kind), count in local.items():
         chain = chains.get(code)
         if chain is None:
             chain = [d.id for d in registry.geo.chain(code) if d.get("level") in LEVELS]
             chains[code] = chain
         for area in chain:
-            counts[area, kind] = counts.get((area, kind), 0) + 1
+            counts[area, kind] = counts.get((area, kind), 0) + count
     out = Rows()
     for division in registry.records("divisions"):
         if division.get("level") not in LEVELS:

@@ -60,14 +60,18 @@ def cuts_after(key: str, span: int | None = None) -> bool:
     """Whether the record with id ``key`` ends a chunk (about one in ``span``, by default ``SPAN``:
     read at each call, which a test lowers; decided by the id alone)."""
     span = span or SPAN
-    found = _CUTS.get((span, key))
+    known = _CUTS.get(span)
+    if known is None:
+        known = _CUTS[span] = {}
+    found = known.get(key)
     if found is None:
-        found = _CUTS[span, key] = zlib.crc32(key.encode("utf-8", "surrogatepass")) % span == 0
+        found = known[key] = zlib.crc32(key.encode("utf-8", "surrogatepass")) % span == 0
     return found
 
 
-#: ``cuts_after`` of the ids seen (each id is asked once per table of every format).
-_CUTS: dict[tuple[int, str], bool] = {}
+#: ``cuts_after`` of the ids seen, by span (each id is asked once per table of every format: half a
+#: million times at 100,000 records, so no tuple is made per question).
+_CUTS: dict[int, dict[str, bool]] = {}
 
 
 def groups(items: Iterable[T], ident: Callable[[T], str], span: int | None = None) -> Iterator[list[T]]:
@@ -141,9 +145,48 @@ def file_chunks(path: Path) -> Iterator[bytes]:
 
 
 def crc_combine(crc1: int, crc2: int, size2: int) -> int:
-    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)`` (the CRC is affine over GF(2))."""
-    zeros = bytes(size2)
-    return zlib.crc32(zeros, crc1) ^ zlib.crc32(zeros) ^ crc2
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)``.
+
+    The CRC is affine over GF(2): ``crc32(a + b) = Z(crc32(a)) ^ crc32(b)``, where ``Z`` (what
+    ``len(b)`` zero bytes do to a CRC: ``crc32(zeros, c) ^ crc32(zeros)``) is linear.  ``Z`` is
+    applied as the product of its powers of two (``_shift``), some twenty table lookups, not a
+    pass over ``len(b)`` zero bytes (2,000 members' chunks, 0.3 CPU-s at 100,000 records).
+    """
+    crc, bit = crc1, 0
+    while size2:
+        if size2 & 1:
+            t0, t1, t2, t3 = _shift(bit)
+            crc = t0[crc & 0xFF] ^ t1[(crc >> 8) & 0xFF] ^ t2[(crc >> 16) & 0xFF] ^ t3[crc >> 24]
+        size2 >>= 1
+        bit += 1
+    return crc ^ crc2
+
+
+#: ``_shift(k)``: ``Z`` of 2**k zero bytes as four tables, one per byte of the CRC it is applied to.
+_SHIFTS: list[tuple[list[int], ...]] = []
+
+
+def _shift(k: int) -> tuple[list[int], ...]:
+    while len(_SHIFTS) <= k:
+        if not _SHIFTS:  # one zero byte: the images of the 32 unit vectors
+            columns = [zlib.crc32(b"\0", 1 << i) ^ zlib.crc32(b"\0", 0) for i in range(32)]
+        else:  # Z(2n) = Z(n) applied twice
+            t0, t1, t2, t3 = _SHIFTS[-1]
+            columns = []
+            for i in range(32):
+                c = 1 << i
+                for _ in range(2):
+                    c = t0[c & 0xFF] ^ t1[(c >> 8) & 0xFF] ^ t2[(c >> 16) & 0xFF] ^ t3[c >> 24]
+                columns.append(c)
+        tables = []
+        for part in range(4):
+            table = [0] * 256
+            for byte in range(1, 256):
+                low = byte & -byte
+                table[byte] = table[byte ^ low] ^ columns[8 * part + low.bit_length() - 1]
+            tables.append(table)
+        _SHIFTS.append(tuple(tables))
+    return _SHIFTS[k]
 
 
 def _dos(created: dt.datetime | None) -> tuple[int, int]:

@@ -306,15 +306,17 @@ class _Writer:
             name: [(zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows))] if rows else []
             for name, rows in self.rows.items()
         }
-        orgs = {record.id: self.id("organization", record.id)
-                for name in ORG_REGISTRIES for record in self.registry.records(name)}
+        # A carrier's owner: the id of its hub when that is an organization here (its UUID is made
+        # only for the runs written: ``_run``; a run's key names the hub, whose UUID is a pure
+        # function of it and of the package's name, in the build cache's key).
+        orgs = {record.id for name in ORG_REGISTRIES for record in self.registry.records(name)}
         todo: list[tuple[Record, str | None]] = []
         for name in (*ORG_REGISTRIES, *(n for n in REGISTRIES if n in CARRIER_HUB)):
             for record in self.registry.records(name):
                 owner = None
                 if name in CARRIER_HUB:
                     hub = record.get(CARRIER_HUB[name])
-                    owner = orgs.get(hub) if isinstance(hub, str) else None
+                    owner = hub if isinstance(hub, str) and hub in orgs else None
                 todo.append((record, owner))
         for run in zipped.groups(todo, lambda item: item[0].id):
             found = None
@@ -342,13 +344,13 @@ class _Writer:
 
     def _run(self, run: list[tuple[Record, str | None]]) -> tuple[tuple[str, tuple[zipped.Piece, int]], ...]:
         """The rows of a run of records, per table: organizations and their services, or services
-        of their owner."""
+        of their owner (the id of the organization record that holds them, if any)."""
         self.rows = {name: [] for name in self.names}
         for record, owner in run:
             if record.registry in ORG_REGISTRIES:
                 self.service(record, self.organization(record))
             else:
-                self.service(record, owner or self.organization(record))
+                self.service(record, self.id("organization", owner) if owner else self.organization(record))
         return tuple((name, (zipped.piece(_csv(self.names[name], rows).encode("utf-8")), len(rows)))
                      for name, rows in self.rows.items() if rows)
 
