@@ -195,12 +195,14 @@ def test_only_the_edited_search_run_and_those_after_it_are_made_again(
 ) -> None:
     """The search runs before the edited record's are copied from the kept database (``sqlite.Steps``:
     the pages each run changed, from its journal, and as it left them); that run and those after it are
-    made; the database is byte for byte a clean build's, and so is a third build's from the second's."""
+    made; the database is byte for byte a clean build's, and so is a third build's from the second's.
+    The zip's chunks of pages no step wrote anew are the previous zip's, not read again."""
     from generator.export import sqlite, zipped
     from generator.registry import REGISTRIES
     from generator.validate import load
 
     monkeypatch.setattr(zipped, "SPAN", 2)
+    monkeypatch.setattr(zipped, "FILE_CHUNK", 4 * 4096)
     out = project / "build" / "site"
     build.build(load_config(project), out, quiet=True)
     log = tmp_path / "made.txt"  # the datasets are written in a forked process
@@ -215,8 +217,9 @@ def test_only_the_edited_search_run_and_those_after_it_are_made_again(
     for step, name in enumerate(("示例拼接妇女之家", "示例再拼妇女之家")):
         _edit(project, "name: 示例桂洲社区妇女之家" if step == 0 else "name: 示例拼接妇女之家", f"name: {name}")
         log.write_text("")
-        build.build(load_config(project), out, quiet=True)
+        result = build.build(load_config(project), out, quiet=True)
         made = [int(line) for line in log.read_text().split()]
+        assert result.datasets is not None and result.datasets.reused.get("sqlite-chunk", 0) > 0
         registry = load(load_config(project)).registry
         records = [r for kind in REGISTRIES for r in registry.records(kind)]
         edited = next(n for n, r in enumerate(records) if r.id == "wh-gz" and r.name.startswith(name))
