@@ -613,15 +613,7 @@ def _splice(path: Path, kept: Path, page_size: int, previous: Steps, number: int
     with path.open("r+b") as out, kept.open("rb") as source:
         if _header(out)[1] != before or _header(source)[0] != page_size:
             raise _Unsure
-        source.seek(before * page_size)
-        out.seek(before * page_size)
-        remaining = (after - before) * page_size
-        while remaining > 0:
-            chunk = source.read(min(remaining, 1 << 22))
-            if not chunk:
-                raise _Unsure
-            out.write(chunk)
-            remaining -= len(chunk)
+        _copy(source, out, before * page_size, (after - before) * page_size)
         for page in previous.dirty[number]:
             source.seek((page - 1) * page_size)
             data = source.read(page_size)
@@ -633,6 +625,32 @@ def _splice(path: Path, kept: Path, page_size: int, previous: Steps, number: int
             out.seek((page - 1) * page_size)
             out.write(data)
         out.truncate(after * page_size)
+
+
+def _copy(source: Any, out: Any, offset: int, length: int) -> None:
+    """``length`` bytes at ``offset`` of ``source`` to the same place in ``out``: in the kernel
+    (``os.copy_file_range``, no copy through this process: some 160 MB at 100,000 records) where it can,
+    else read and written."""
+    done = 0
+    copy = getattr(os, "copy_file_range", None)
+    if copy is not None:
+        out.flush()
+        try:
+            while done < length:
+                moved = copy(source.fileno(), out.fileno(), length - done, offset + done, offset + done)
+                if moved <= 0:
+                    raise _Unsure
+                done += moved
+        except OSError:
+            pass  # not on this file system: the rest read and written
+    source.seek(offset + done)
+    out.seek(offset + done)
+    while done < length:
+        chunk = source.read(min(length - done, 1 << 22))
+        if not chunk:
+            raise _Unsure
+        out.write(chunk)
+        done += len(chunk)
 
 
 def _fill_search(db: sqlite3.Connection, run: Run, memo: Any) -> None:
