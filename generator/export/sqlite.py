@@ -316,9 +316,9 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
     if begin < len(records):
         runs.append((begin, len(records)))
     searched: list[bytes] = []
+    hashes: dict[str, str] = getattr(memo, "records", None) or {}  # ``Memo.record_key`` of each record
     for begin, end in runs:
-        shown = [(r.registry, r.id, memo.record_key(r.id) if memo is not None else None)
-                 for r in records[begin:end]]
+        shown = [(r.registry, r.id, hashes.get(r.id)) for r in records[begin:end]]
         known = all(key is not None for _, _, key in shown)
         searched.append(memos.digest("search", str(begin), repr(shown)) if known else b"")
     wanted = [*digests, *searched] if digests is not None and len(digests) == len(pairs) else [b""] * (
