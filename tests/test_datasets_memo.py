@@ -190,6 +190,51 @@ def test_a_damaged_or_missing_kept_database_is_made_whole(
         build.build(load_config(project), out, quiet=True)
 
 
+def test_only_the_edited_search_run_and_those_after_it_are_made_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search runs before the edited record's are copied from the kept database (``sqlite.Steps``:
+    the pages each run changed, from its journal, and as it left them); that run and those after it are
+    made; the database is byte for byte a clean build's, and so is a third build's from the second's.
+    The zip's chunks of pages no step wrote anew are the previous zip's, not read again."""
+    from generator.export import sqlite, zipped
+    from generator.registry import REGISTRIES
+    from generator.validate import load
+
+    monkeypatch.setattr(zipped, "SPAN", 2)
+    monkeypatch.setattr(zipped, "FILE_CHUNK", 4 * 4096)
+    out = project / "build" / "site"
+    build.build(load_config(project), out, quiet=True)
+    log = tmp_path / "made.txt"  # the datasets are written in a forked process
+    fill = sqlite._fill_search
+
+    def counted(db: Any, run: Any, memo: Any) -> None:
+        with log.open("a") as handle:
+            handle.write(f"{run[1]}\n")
+        fill(db, run, memo)
+
+    monkeypatch.setattr(sqlite, "_fill_search", counted)
+    for step, name in enumerate(("示例拼接妇女之家", "示例再拼妇女之家")):
+        _edit(project, "name: 示例桂洲社区妇女之家" if step == 0 else "name: 示例拼接妇女之家", f"name: {name}")
+        log.write_text("")
+        result = build.build(load_config(project), out, quiet=True)
+        made = [int(line) for line in log.read_text().split()]
+        assert result.datasets is not None and result.datasets.reused.get("sqlite-chunk", 0) > 0
+        registry = load(load_config(project)).registry
+        records = [r for kind in REGISTRIES for r in registry.records(kind)]
+        edited = next(n for n, r in enumerate(records) if r.id == "wh-gz" and r.name.startswith(name))
+        begins, begin = [], 0
+        for n, record in enumerate(records):
+            if zipped.cuts_after(record.id, sqlite.SEARCH_SPANS * zipped.SPAN):
+                begins.append(begin)
+                begin = n + 1
+        begins += [begin] if begin < len(records) else []
+        first = max(b for b in begins if b <= edited)
+        assert made == [b for b in begins if b >= first] and first > 0, (made, begins, edited)
+        clean = build.build(load_config(project), tmp_path / f"clean{step}" / "site", quiet=True, cache=False)
+        _same_tree(out / "data", clean.out_dir / "data")
+
+
 def test_lazy_record_rows_and_their_runs_equal_the_rows_made_whole(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -322,7 +367,8 @@ def test_a_broken_key_in_a_made_table_or_pointing_into_one_is_found_when_the_res
     with pytest.raises(sqlite.ForeignKeyError):  # the copied tables pointing into the made one
         write([*pairs[:divisions], (pairs[divisions][0], fewer), *pairs[divisions + 1:]], again.new, "fourth.sqlite")
     copied = write(pairs, again.new, "fifth.sqlite")
-    assert copied.hits.get("sqlite-step") == len(pairs)  # every table copied: nothing to check, nothing wrong
+    # every table and search run copied (only the index step made): nothing to check, nothing wrong
+    assert copied.made.get("sqlite-step") == 1 and copied.hits.get("sqlite-step", 0) > len(pairs)
 
 
 

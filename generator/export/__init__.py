@@ -520,8 +520,8 @@ def _write_sqlite(work: Path, registry: Registry, meta: package.Meta, all_tables
     config = registry.config
     raw = meta.raw
     lic = package.licence(config)
-    sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo, digests)
-    zipped.write_file(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo)
+    written = sqlite.write_sqlite(work / SQLITE_NAME, pairs, registry, memo, digests)
+    sqlite.write_zip(work / SQLITE_ZIP, work / SQLITE_NAME, created, memo, written)
     (work / SQLITE_NAME).unlink()
     source_titles = "; ".join(s["title"] for s in raw["sources"])
     sqlite.write_datasette_metadata(work / DATASETTE_NAME, Path(SQLITE_NAME).stem, all_tables, {
