@@ -516,13 +516,7 @@ def _write_search(
     if not state.enabled:
         return None, len(search.write(model, site).written)
     entries: dict[str, Any] = {}
-
-    def reuse(rel: str, sha: str) -> bool:
-        entry = state.reuse_file(rel, sha)
-        if entry is not None:
-            entries[rel] = entry
-        return entry is not None
-
+    reuse = _reuser(state, entries)
     with gcpause.paused():  # the memo is ~100,000 objects per 20,000 records, none in a cycle (``search.write``)
         index = search.write(model, site, state.side_file("search-memo"), hashes, reuse)
         for rel in index.written:
@@ -533,6 +527,19 @@ def _write_search(
 
     # the build goes on with the entries while the memo for the next build is written
     return Later((entries, written), _leave_memo(state, memo_file, index))
+
+
+def _reuser(state: Any, entries: dict[str, Any]) -> Callable[[str, str], bool]:
+    """A worker's ``reuse(rel, key)``: whether the previous site's file ``rel`` stays (``Cache.reuse_file``);
+    the entry of each kept file goes into ``entries``, which the worker returns for the parent's state."""
+
+    def reuse(rel: str, key: str) -> bool:
+        entry = state.reuse_file(rel, key)
+        if entry is not None:
+            entries[rel] = entry
+        return entry is not None
+
+    return reuse
 
 
 def _leave_memo(state: Any, memo_file: Path, value: Any) -> Callable[[], None]:
@@ -564,13 +571,7 @@ def _write_map_data(
 
     enabled = state is not None and state.enabled and memo_file is not None
     entries: dict[str, Any] = {}
-
-    def reuse(rel: str, key: str) -> bool:
-        entry = state.reuse_file(rel, key)
-        if entry is not None:
-            entries[rel] = entry
-        return entry is not None
-
+    reuse = _reuser(state, entries)
     with gcpause.paused():  # the memo is ~200,000 tuples at 100k, none in a cycle: collections would triple the cost
         memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
         (folder / "map").mkdir(parents=True)
