@@ -20,7 +20,6 @@ import fcntl
 import functools
 import gc
 import gzip
-import hashlib
 import html
 import json
 import multiprocessing
@@ -576,12 +575,11 @@ def _write_map_data(
         memo = RecordMemo(hashes, state.side_file("map-memo")) if enabled else RecordMemo(None)
         (folder / "map").mkdir(parents=True)
         (folder / "map" / "points.json").write_text(pages.map_points(model, memo), "utf-8")
-        keyed: dict[str, str] = {}
+        keyed: dict[str, tuple[str, str]] = {}
         nearby.write(model, folder, memo, reuse if enabled else None, keyed)
-        for rel, key in keyed.items():  # written with a key: its entry carries it, for the next build
-            data = (folder / rel).read_bytes()
+        for rel, (key, sha) in keyed.items():  # written with a key: its entry carries it, for the next build
             st = os.stat(folder / rel)
-            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest(), key)
+            entries[rel] = incremental.make_entry(st.st_size, st.st_mtime_ns, sha, key)
     return Later(entries, _leave_memo(state, memo_file, memo.new)) if enabled and memo_file is not None else None
 
 

@@ -1389,7 +1389,7 @@ def test_an_edit_writes_only_the_near_me_leaves_it_changes(synth_project: Path, 
     project = tmp_path / "project"
     shutil.copytree(synth_project, project)
     model, hashes = _search_state(project)
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}  # rel → (key, sha256)
     nearby.write(model, tmp_path / "0", RecordMemo(hashes), lambda rel, key: False, first)
     assert len(first) > 5 and all(rel.startswith("near/l/") for rel in first)
     path = next(p for p in _records(project) if "\n  lat: " in p.read_text("utf-8") and "\nstatus: active" in
@@ -1399,13 +1399,13 @@ def test_an_edit_writes_only_the_near_me_leaves_it_changes(synth_project: Path, 
     site, clean = tmp_path / "1", tmp_path / "clean"
 
     def reuse(rel: str, key: str) -> bool:
-        if first.get(rel) != key:
+        if first.get(rel, ("",))[0] != key:
             return False
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tmp_path / "0" / rel, site / rel)
         return True
 
-    second: dict[str, str] = {}
+    second: dict[str, tuple[str, str]] = {}
     nearby.write(model, site, RecordMemo(hashes), reuse, second)
     nearby.write(model, clean, RecordMemo(None))
     assert_same_tree(site, clean)

@@ -357,8 +357,8 @@ def write_sqlite(path: Path, tables: Iterable[tuple[Table, list[Record]]], regis
 
 
 def write_zip(target: Path, path: Path, created: Any, memo: Any, written: Written | None = None) -> None:
-    """``target`` = a zip of the database ``path``, as ``zipped.write_file`` makes it (the same chunks,
-    the same memo keys).  A chunk none of whose pages may differ from the previous file's
+    """``target`` = a zip of the database ``path`` in ``zipped.FILE_CHUNK`` chunks, each deflated
+    as ``zipped.piece`` does (its memo key).  A chunk none of whose pages may differ from the previous file's
     (``Written.changed``) and of the same length is the previous file's chunk: its digest and CRC are
     taken from ``Steps.chunks`` and its deflated bytes from the memo, without reading it (265 MB at
     100,000 records).  The chunks' digests are kept in the memo's ``Steps`` for the next build."""

@@ -86,30 +86,6 @@ def groups(items: Iterable[T], ident: Callable[[T], str], span: int | None = Non
         yield run
 
 
-class Chunks:
-    """The bytes of one member, collected in chunks that end after records ``cuts_after`` chooses."""
-
-    def __init__(self) -> None:
-        self.done: list[bytes] = []
-        self._open: list[str] = []
-
-    def add(self, text: str) -> None:
-        self._open.append(text)
-
-    def end_record(self, key: str) -> None:
-        if cuts_after(key):
-            self.cut()
-
-    def cut(self) -> None:
-        if self._open:
-            self.done.append("".join(self._open).encode("utf-8", "surrogatepass"))
-            self._open = []
-
-    def chunks(self) -> list[bytes]:
-        self.cut()
-        return self.done
-
-
 @dataclass(frozen=True)
 class Piece:
     """One chunk deflated on its own: the compressed bytes, and the CRC-32 and length of the chunk."""
@@ -136,12 +112,6 @@ def piece(chunk: bytes, level: int = LEVEL, memo: Any = None) -> Piece:
 def pieces(chunks: Iterable[bytes], level: int = LEVEL, memo: Any = None) -> Iterator[Piece]:
     for chunk in chunks:
         yield piece(chunk, level, memo)
-
-
-def file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(FILE_CHUNK):
-            yield chunk
 
 
 def crc_combine(crc1: int, crc2: int, size2: int) -> int:
@@ -243,18 +213,6 @@ def write_zip(path: Path, members: Iterable[tuple[str, Iterable[Piece]]], create
             out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0))
         else:
             out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0))
-
-
-def write_bytes(path: Path, name: str, data: bytes | list[bytes], created: dt.datetime | None,
-                memo: Any = None) -> None:
-    """``path`` = a zip of one member ``name`` holding ``data`` (or its chunks, in order)."""
-    chunks = [data] if isinstance(data, bytes) else data
-    write_zip(path, [(name, pieces(chunks, LEVEL, memo))], created)
-
-
-def write_file(path: Path, source: Path, created: dt.datetime | None, memo: Any = None) -> None:
-    """``path`` = a zip of ``source`` (under its own name), read in chunks of ``FILE_CHUNK`` bytes."""
-    write_zip(path, [(source.name, pieces(file_chunks(source), LEVEL, memo))], created)
 
 
 def read_member(path: Path, name: str) -> bytes:

@@ -197,7 +197,7 @@ def write(
     site: Path,
     memo: RecordMemo | None = None,
     reuse: Callable[[str, str], bool] | None = None,
-    keyed: dict[str, str] | None = None,
+    keyed: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, int]:
     """Write ``near/`` under the site root; return counts (leaves, places, files) for the benchmark.
 
@@ -205,7 +205,7 @@ def write(
     leaves as the previous build computed them.  ``reuse(rel, key)`` (with ``memo``'s record hashes):
     whether the previous site's leaf file ``rel``, written under ``key`` (``_leaf_key``), stays as it
     is; the leaves it keeps are neither dumped nor written (at 100k one edit changes one or two of
-    ~1,800), and ``keyed`` receives the key of every leaf written."""
+    ~1,800), and ``keyed`` receives the key and sha256 of every leaf written."""
     memo = memo or RecordMemo(None)
     hashes = memo.hashes if reuse is not None else None
     target = site / NEAR_DIR
@@ -239,9 +239,10 @@ def write(
                     leaf = _leaf_key(kind, name, who)
                     if reuse(f"{NEAR_DIR}/l/{name}", leaf):
                         continue
-            (target / "l" / name).write_text(_dump([spots[n][2] for n in positions]), "utf-8")
+            data = _dump([spots[n][2] for n in positions]).encode("utf-8")
+            (target / "l" / name).write_bytes(data)
             if leaf is not None and keyed is not None:
-                keyed[f"{NEAR_DIR}/l/{name}"] = leaf
+                keyed[f"{NEAR_DIR}/l/{name}"] = (leaf, hashlib.sha256(data).hexdigest())
     where = division_points(model)
     # ``centres``: divisions with a point, so a phone's position can find the nearest town
     (target / "index.json").write_text(
