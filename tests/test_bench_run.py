@@ -102,3 +102,22 @@ def test_targets_and_growth_from_numbers() -> None:
     assert verdicts["full build 100k ≤ 240 s"] == "PASS"
     assert verdicts["growth build(100k)/build(20k) ≤ 5.5"] == "PASS"
     assert verdicts["full build 2k ≤ 8 s"] == "n/a"
+
+
+def test_set_aside_defers_the_deletion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An earlier run's folder is renamed out of the way and deleted only when the run ends.
+
+    Deleting tens of thousands of files just before a timed step slows that step on ext4, so the
+    benchmark must not do it between its measures.
+    """
+    monkeypatch.setattr(bench_run, "DISCARDED", [])
+    old = tmp_path / "synth-50"
+    (old / "content").mkdir(parents=True)
+    (old / "content" / "r.yml").write_text("id: r\n", encoding="utf-8")
+    bench_run.set_aside(old)
+    assert not old.exists()
+    [aside] = bench_run.DISCARDED
+    assert aside.parent == tmp_path and aside.name.startswith(".discarded-synth-50-")
+    assert (aside / "content" / "r.yml").read_text(encoding="utf-8") == "id: r\n"  # still there: deleted at the end
+    bench_run.set_aside(tmp_path / "never-made")  # nothing to set aside: nothing listed
+    assert len(bench_run.DISCARDED) == 1
