@@ -62,7 +62,8 @@ def _segment_by_grams(text: str) -> str:
     return " ".join(sqlite._CJK.sub(grams, text).split())
 
 
-@pytest.mark.parametrize("text", ["", "a", "容", "容桂", "容桂街道 abc 工会", " x 中文 y ", "𠀀𠀁a𠀂", "妇女之家（大良）"])
+@pytest.mark.parametrize("text", ["", "a", "容", "容桂", "容桂街道 abc 工会", " x 中文 y ", "𠀀𠀁a𠀂",
+                                  "妇女之家（大良）"])
 def test_search_terms_are_every_short_piece(text: str) -> None:
     assert sqlite.segment(text) == _segment_by_grams(text)
 
