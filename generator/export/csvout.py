@@ -53,6 +53,8 @@ def write_csv(path: Path, table: Table, records: list[Record], memo: Any = None,
 def _text(rows: list[list[Any]]) -> str:
     handle = io.StringIO(newline="")
     writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    # Only booleans and floats differ from str(); a None cell is written empty by the csv module.
-    writer.writerows([v if type(v) is str else cell(v) for v in row] for row in rows)
+    # The csv module writes every cell as ``cell`` does (None empty, a float by its repr, the rest
+    # by str()) but a boolean ("True"): only a row holding one is converted (a test in C, where
+    # converting every cell in Python was most of the CSV's CPU).
+    writer.writerows(row if bool not in map(type, row) else [cell(v) for v in row] for row in rows)
     return handle.getvalue()

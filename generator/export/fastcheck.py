@@ -163,31 +163,41 @@ def _checked(base: Path, res: dict[str, Any], wanted: set[Target], memo: Any) ->
         pending: list[tuple[str, dict[str, Any], Refs]] = []
         return _Outcome.made(None, _check_resource(base, res, wanted, keys, pending), keys, pending)
     mine = sorted(target for target in wanted if target[0] == res["name"])
-    key = digest("outcome", hashlib.sha256(data).digest(), json.dumps(res, sort_keys=True), repr(mine))
+    sha256 = hashlib.sha256(data)
+    key = digest("outcome", sha256.digest(), json.dumps(res, sort_keys=True), repr(mine))
     found = memo.get(("fastcheck", key))
     if found is not None:
         errors, targets, links, blob = found
         return _Outcome(key, list(errors), targets, links, blob)
     keys, pending = {}, []
-    outcome = _Outcome.made(key, _check_resource(base, res, wanted, keys, pending), keys, pending)
+    outcome = _Outcome.made(key, _check_resource(base, res, wanted, keys, pending, (data, sha256.hexdigest())),
+                            keys, pending)
     memo.put(("fastcheck", key), outcome.saved())
     return outcome
 
 
 def _check_resource(base: Path, res: dict[str, Any], wanted: set[Target],
                     keys: dict[Target, set[tuple[Any, ...]]],
-                    pending: list[tuple[str, dict[str, Any], Refs]]) -> list[str]:
+                    pending: list[tuple[str, dict[str, Any], Refs]],
+                    read: tuple[bytes, str] | None = None) -> list[str]:
+    """The problems of one resource; ``read``: its file's bytes and their SHA-256 (hex) when the
+    caller has them (``_checked``: the memo's key), so that the file is neither read nor hashed twice."""
     name = res["name"]
     errors: list[str] = []
-    try:
-        data = (base / res["path"]).read_bytes()
-    except OSError as exc:
-        return [f"cannot read {res['path']}: {exc.strerror}"]
+    if read is not None:
+        data, sha256 = read
+    else:
+        try:
+            data = (base / res["path"]).read_bytes()
+        except OSError as exc:
+            return [f"cannot read {res['path']}: {exc.strerror}"]
+        sha256 = ""
     if "bytes" in res and res["bytes"] != len(data):
         errors.append(f"size is {len(data)} bytes, the descriptor says {res['bytes']}")
     if "hash" in res:
         algorithm, _, digest = str(res["hash"]).rpartition(":")
-        if hashlib.new(algorithm or "md5", data).hexdigest() != digest:
+        found = sha256 if sha256 and algorithm == "sha256" else hashlib.new(algorithm or "md5", data).hexdigest()
+        if found != digest:
             errors.append("hash does not match the descriptor")
     try:
         text = data.decode(res.get("encoding", "utf-8"))

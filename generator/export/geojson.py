@@ -8,12 +8,12 @@ its page on the site, so a map or GIS user can link back.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from generator import schema
 from generator.config import Config
+from generator.export.jsonout import dumps
 from generator.i18n import t
 from generator.registry import Record, Registry
 
@@ -94,7 +94,7 @@ def feature(registry: Registry, record: Record, labels: Labels) -> dict[str, Any
 def _line(registry: Registry, record: Record, labels: Labels) -> str:
     """The feature as one line of JSON ("" without coordinates)."""
     found = feature(registry, record, labels)
-    return "" if found is None else json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+    return "" if found is None else dumps(found)
 
 
 def write_geojson(path: Path, registry: Registry, created: Any = None, memo: Any = None) -> int:

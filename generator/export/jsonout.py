@@ -36,8 +36,13 @@ ZIP_PATH = "json/all.json.zip"
 PLAIN_PATH = "json/all.json"
 
 
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without making an encoder at each
+#: call (``dumps`` is called once per record by ``all.json`` and the GeoJSON).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 #: One part of ``all.json``: literal text, or a record's JSON after a prefix (``(prefix, registry, record)``).

@@ -93,7 +93,11 @@ def segment(text: str) -> str:
     """Chinese runs → every 1- to ``GRAMS``-character piece, space-separated; other text unchanged."""
     def grams(match: re.Match[str]) -> str:
         run = match.group()
-        return " " + " ".join(run[i:i + n] for n in range(1, GRAMS + 1) for i in range(len(run) - n + 1)) + " "
+        size = len(run)
+        # The single characters joined in C; the spaces around and between the groups (none when a
+        # group is empty) collapse in the ``split`` below.
+        longer = [run[i:i + n] for n in range(2, GRAMS + 1) for i in range(size - n + 1)]
+        return f" {' '.join(run)} {' '.join(longer)} "
 
     return " ".join(_CJK.sub(grams, text).split())
 

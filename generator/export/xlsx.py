@@ -21,9 +21,10 @@ an edit takes the unchanged chunks from the memo (``memo``).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -173,10 +174,20 @@ def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
     cells: list[str] = []
     append = cells.append
     for letter, value in zip(letters, values, strict=False):
+        if type(value) is str:
+            # The common cell (a sheet has a million) in one step: text that needs neither an escape
+            # nor ``xml:space`` is written as it is (what ``_xml_text`` gives it).
+            if not value:
+                continue
+            if _SEARCH_ESCAPE(value) or value[0].isspace() or value[-1].isspace():
+                append(f'<c r="{letter}{number}" t="inlineStr"><is>{_xml_text(value)}</is></c>')
+            else:
+                append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
+            continue
         if value is None or value == "":
             continue
         ref = f"{letter}{number}"
-        if type(value) is str or isinstance(value, str):
+        if isinstance(value, str):
             append(f'<c r="{ref}" t="inlineStr"><is>{_xml_text(value)}</is></c>')
         elif isinstance(value, bool):
             cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
@@ -185,6 +196,75 @@ def _row_xml(number: int, letters: list[str], values: Iterable[Any]) -> str:
         else:
             cells.append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+#: ``_NEEDS_ESCAPE`` (its characters; its ``_xHHHH_`` is looked for only after an ``_x``) and a space
+#: that begins or ends a text, in a row's texts joined between DELs (``RowXml``; a DEL within a text
+#: can only make them match where no text needs care).  Three searches a regular expression engine
+#: runs fast (a set of characters; a literal first character), not one with alternatives at every place.
+_ROW_CHARACTERS = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]").search
+_ROW_EDGE_SPACE = re.compile(r"\x7f(?:\s|(?<=\s\x7f))").search
+
+
+def _needs_care(joined: str) -> bool:
+    return (_ROW_CHARACTERS(joined) is not None or ("_x" in joined and _SEARCH_ESCAPE(joined) is not None)
+            or _ROW_EDGE_SPACE(joined) is not None)
+
+
+#: Placeholder in ``RowXml.templates``: not looked at yet.
+_UNSEEN: Any = object()
+
+
+class RowXml:
+    """``_row_xml`` of a sheet's rows, a row in one ``str.format`` of a template per shape.
+
+    Why: ``_row_xml`` takes some ten Python steps per cell and a sheet has a million cells. A row's
+    XML depends on its cells' types (which cells are skipped, how each is written) and, for its texts,
+    on whether one needs an escape or ``xml:space``; a table has a few dozen shapes of types. So a
+    template per shape (the cells' types) writes a row whose texts need no care and hold no empty
+    one (nearly all) in C; any other row, or a shape with another type, goes through ``_row_xml``.
+    """
+
+    def __init__(self, letters: list[str]) -> None:
+        self.letters = letters
+        self.templates: dict[tuple[type, ...], tuple[str, Callable[[list[Any]], Any] | None] | None] = {}
+
+    def __call__(self, number: int, values: Iterable[Any]) -> str:
+        row = values if type(values) is list else list(values)
+        shape = tuple(map(type, row))
+        found = self.templates.get(shape, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.templates[shape] = self._template(shape)
+        if found is not None and "" not in row:
+            template, texts = found
+            if texts is None or not _needs_care("\x7f" + "\x7f".join(texts(row)) + "\x7f"):
+                return template.format(number, *row)
+        return _row_xml(number, self.letters, row)
+
+    def _template(self, shape: tuple[type, ...]) -> tuple[str, Callable[[list[Any]], Any] | None] | None:
+        """The row's XML with ``{0}`` for its number and ``{i}`` for cell ``i - 1``, as ``_row_xml``
+        writes each type, and a getter of its texts; ``None`` with a type it does not know."""
+        parts = ['<row r="{0}">']
+        texts: list[int] = []
+        for index, (letter, kind) in enumerate(zip(self.letters, shape, strict=False)):
+            ref, slot = f'<c r="{letter}{{0}}"', index + 1
+            if kind is type(None):
+                continue
+            if kind is str:
+                parts.append(f'{ref} t="inlineStr"><is><t>{{{slot}}}</t></is></c>')
+                texts.append(index)
+            elif kind is bool:
+                parts.append(f'{ref} t="b"><v>{{{slot}:d}}</v></c>')
+            elif kind is float:
+                parts.append(f'{ref} t="n"><v>{{{slot}!r}}</v></c>')
+            elif kind is int:
+                parts.append(f'{ref} t="n"><v>{{{slot}}}</v></c>')
+            else:
+                return None
+        parts.append("</row>")
+        # (one text twice: ``itemgetter`` of one index gives the item, not a tuple)
+        getter = operator.itemgetter(*(texts if len(texts) > 1 else texts * 2)) if texts else None
+        return "".join(parts), getter
 
 
 def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
@@ -198,6 +278,7 @@ def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
     letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
     yield zipped.piece((_HEAD + _row_xml(1, letters, [c.title_zh for c in table.columns])).encode("utf-8"),
                        COMPRESSLEVEL)
+    row_xml = RowXml(letters)
     rows: Any = records if isinstance(records, LazyRows) else list(table.rows(records))
     every = list(rows) if isinstance(rows, LazyRows) and cut is None else rows
     for start, end, rows_digest in cut if cut is not None else memos.spans(
@@ -206,7 +287,7 @@ def sheet_pieces(table: Table, records: list[Record], memo: Any = None,
 
         def make(start: int = start, end: int = end, first: int = first) -> zipped.Piece:
             block = rows[start:end]  # made only when the memo does not hold the chunk (``LazyRows``)
-            xml = "".join([_row_xml(number, letters, values) for number, values in enumerate(block, start=first)])
+            xml = "".join([row_xml(number, values) for number, values in enumerate(block, start=first)])
             return zipped.piece(xml.encode("utf-8"), COMPRESSLEVEL)
 
         if memo is None or not rows_digest:
