@@ -40,6 +40,10 @@ LIST_LIMIT = 40
 RECORD_LIST_LIMIT = 4
 
 
+#: ``SiteModel.capped``'s other two keys for the lists a record page caps (made once, not per page).
+_CAPPED_KEYS = {key: (f"{key}_more", f"{key}_kind") for key in ("predecessors", "children", "carriers", "hosts")}
+
+
 def safe_href(value: Any, kind: str = "url") -> str | None:
     """A link target for ``value`` or ``None``: only http(s), mailto and tel ever become links."""
     if not isinstance(value, str):
@@ -82,7 +86,24 @@ _PUNCTUATION = re.compile(r"[\s\W_]+")
 
 def _same_words(a: Any, b: Any) -> bool:
     """The same words but for spaces and punctuation (``法定节假日休息`` = ``法定节假日：休息``)."""
+    if a.__class__ is str and b.__class__ is str:  # a contact's label beside its type's: a few pairs
+        key = (a, b)
+        found = _SAME.get(key)
+        if found is None:
+            found = _words_equal(a, b)
+            if len(_SAME) < _SAME_LIMIT:
+                _SAME[key] = found
+        return found
+    return _words_equal(a, b)
+
+
+def _words_equal(a: Any, b: Any) -> bool:
     return bool(a) and bool(b) and _PUNCTUATION.sub("", str(a)) == _PUNCTUATION.sub("", str(b))
+
+
+#: ``_same_words``' answers for pairs of strings (bounded: past the limit, no more are kept).
+_SAME: dict[tuple[str, str], bool] = {}
+_SAME_LIMIT = 10_000
 
 
 #: A rule of the opening hours schema.org's ``openingHours`` can say: days (Mo…Su), then times.
@@ -134,6 +155,7 @@ class SiteModel:
     record_list_limit: int = RECORD_LIST_LIMIT
     _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
     _latest: dict[int, list[Record]] = field(default_factory=dict, repr=False)
+    _places: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict, repr=False)
 
     @property
     def record_limit(self) -> int:
@@ -369,6 +391,9 @@ class SiteModel:
         """At most ``limit`` (``LIST_LIMIT``) links, how many were left out and the kind of the
         first (its listing holds them all): a town union may have thousands of member unions,
         and a page must stay small whatever N."""
+        if not records:  # most records have no children, carriers, hosts or predecessors
+            more, kind_key = _CAPPED_KEYS.get(key) or (f"{key}_more", f"{key}_kind")
+            return {key: [], more: 0, kind_key: ""}
         limit = self.list_limit if limit is None else limit
         kind = self.kind_of(records[0]) if len(records) > limit else None
         return {
@@ -407,9 +432,9 @@ class SiteModel:
         """Everything a record page shows, as plain data."""
         data = record.data
         reg = self.registry
-        chain = reg.geo.chain(record.division)
         successor = reg.link(record, "successor")
         parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
+        limit = self.record_limit
         view: dict[str, Any] = {
             "id": record.id,
             "registry": record.registry,
@@ -423,22 +448,22 @@ class SiteModel:
             "status": record.status,
             "status_label": self.status_label(record, lang),
             "successor": self.link(successor, lang),
-            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang, self.record_limit),
+            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang, limit),
             "dissolved_on": data.get("dissolved_on", ""),
             "established_on": data.get("established_on", ""),
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
             "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
             "unit": data.get("unit", ""),
-            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain],
+            "divisions": self.places(record.division, lang),
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
-            **self.capped("children", reg.children.get(record.id, []), lang, self.record_limit),
-            **self.capped("carriers", reg.carriers.get(record.id, []), lang, self.record_limit),
+            **self.capped("children", reg.children.get(record.id, []), lang, limit),
+            **self.capped("carriers", reg.carriers.get(record.id, []), lang, limit),
             "groups": [
                 self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
                 for g in data.get("groups") or []
             ],
-            **self.capped("hosts", self.group_hosts.get(record.id, []), lang, self.record_limit),
+            **self.capped("hosts", self.group_hosts.get(record.id, []), lang, limit),
             "address": data.get("address_en")
             if lang == "en" and data.get("address_en")
             else data.get("address", ""),
@@ -477,11 +502,23 @@ class SiteModel:
             "last_verified": data.get("last_verified", ""),
             "edit_url": self.edit_url(record),
             "edit_path": record.rel,
-            "correction_url": safe_href(self.config.site.get("correction_url")),
+            "correction_url": self._correction_url,
         }
         # once per entity, on its canonical (Chinese) page: ``record_page``
         view["schema"] = self.schema(record, parent) if lang == "zh" else None
         return view
+
+    def places(self, code: str, lang: str) -> list[dict[str, str]]:
+        """A record page's divisions (its own first, then up the chain): the same for every record of
+        a village, so made once per division and language; callers must not change the list."""
+        key = (code, lang)
+        found = self._places.get(key)
+        if found is None:
+            chain = self.registry.geo.chain(code)
+            found = self._places[key] = [
+                {"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain
+            ]
+        return found
 
     def hours_note(self, data: dict[str, Any]) -> str:
         """The record's note on its hours, unless it says what the hours' own lines say ("法定节假日休息"
@@ -491,6 +528,11 @@ class SiteModel:
         if note and value and any(_same_words(note, line) for line in opening_hours(str(value), "zh")):
             return ""
         return note
+
+    @cached_property
+    def _correction_url(self) -> str | None:
+        """The site's correction link, the same on every record page."""
+        return safe_href(self.config.site.get("correction_url"))
 
     def edit_url(self, record: Record) -> str | None:
         repo = self.config.site.get("repo_url")
