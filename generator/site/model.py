@@ -404,7 +404,8 @@ class SiteModel:
 
     def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
         out = []
-        for item in record.get("contacts") or []:
+        enum = self.labels.enum
+        for item in record.data.get("contacts") or []:
             kind = str(item.get("type", ""))
             value = str(item.get("value", ""))
             href = None
@@ -414,12 +415,13 @@ class SiteModel:
                 href = safe_href(value, "email")
             elif kind == "website":
                 href = safe_href(value)
-            note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
-            if _same_words(item.get("label"), self.labels.enum("type", kind, "zh")):
+            label = item.get("label")
+            note = item.get("label_en") if lang == "en" and item.get("label_en") else label
+            if _same_words(label, enum("type", kind, "zh")):
                 note = ""  # "传真（传真）", "服务热线（服务热线）": the note says the type again
             out.append(
                 {
-                    "type": self.labels.enum("type", kind, lang),
+                    "type": enum("type", kind, lang),
                     "value": value,
                     "href": href,
                     "note": note or "",
@@ -435,20 +437,22 @@ class SiteModel:
         successor = reg.link(record, "successor")
         parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
         limit = self.record_limit
+        # read once each (properties over ``data``; ``kind_label`` is the kind's label)
+        rid, name, status, kind = record.id, record.name, record.status, self.kind_of(record)
         view: dict[str, Any] = {
-            "id": record.id,
+            "id": rid,
             "registry": record.registry,
             "path": record_path(record),
-            "name": record.name,
+            "name": name,
             "name_en": data.get("name_en", ""),
             # an alias spelled as the name says nothing ("又称" the same words)
-            "aliases": [a for a in data.get("aliases") or [] if a != record.name],
-            "kind": self.kind_label(record, lang),
-            "kind_code": (self.kind_of(record) or Kind("", "", {})).code,
-            "status": record.status,
-            "status_label": self.status_label(record, lang),
+            "aliases": [a for a in data.get("aliases") or [] if a != name],
+            "kind": kind.label(lang) if kind else record.registry,
+            "kind_code": kind.code if kind else "",
+            "status": status,
+            "status_label": self.labels.enum("status", status, lang),
             "successor": self.link(successor, lang),
-            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang, limit),
+            **self.capped("predecessors", reg.successors_of.get(rid, []), lang, limit),
             "dissolved_on": data.get("dissolved_on", ""),
             "established_on": data.get("established_on", ""),
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
@@ -457,13 +461,13 @@ class SiteModel:
             "divisions": self.places(record.division, lang),
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
-            **self.capped("children", reg.children.get(record.id, []), lang, limit),
-            **self.capped("carriers", reg.carriers.get(record.id, []), lang, limit),
+            **self.capped("children", reg.children.get(rid, []), lang, limit),
+            **self.capped("carriers", reg.carriers.get(rid, []), lang, limit),
             "groups": [
                 self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
                 for g in data.get("groups") or []
             ],
-            **self.capped("hosts", self.group_hosts.get(record.id, []), lang, limit),
+            **self.capped("hosts", self.group_hosts.get(rid, []), lang, limit),
             "address": data.get("address_en")
             if lang == "en" and data.get("address_en")
             else data.get("address", ""),

@@ -104,6 +104,9 @@ class RecordHTML:
         self.lang = lang
         self.w = {key: esc(t(lang, key)) for key in _WORDS}
         self.sep = LIST_SEPARATOR[lang]
+        #: ``places``' links by the identity of the divisions' list (``SiteModel.places`` shares one
+        #: list per division); the list is kept with them, so its id stays its own.
+        self._places: dict[int, tuple[list[dict[str, Any]], str]] = {}
 
     @staticmethod
     def prop(md: dict[str, Any] | None, name: str) -> str:
@@ -188,8 +191,7 @@ class RecordHTML:
         else:
             o = ['<article class="hubdir-record">']
         o.append(f'<p class="hubdir-eyebrow"><span class="hubdir-kind">{esc(r["kind"])}</span>')
-        for d in reversed(r["divisions"]):
-            o.append(f" · {self.link(short_rel(here, d['path']), d['name'])}")
+        o.append(self.places(here, r["divisions"]))
         o.append(f"</p><h1{self.zh_lang(r['name'])}{self.prop(md, 'name')}>{esc(r['name'])}</h1>")
         if r["name_en"]:
             o.append(f'<p class="hubdir-name-en" lang="en">{esc(r["name_en"])}</p>')
@@ -380,6 +382,21 @@ class RecordHTML:
         o.append(self.fix(r, fix))
         o.append("</div></article>")
         return "".join(o)
+
+    def places(self, here: str, divisions: list[dict[str, Any]]) -> str:
+        """The eyebrow's links to the page's divisions, the largest first: the same on every page of
+        one village (from a page two folders deep outside ``area/``, a link to ``area/<code>/`` is
+        ``../../area/<code>/`` whichever page it is), so joined once per village and language."""
+        top, _, rest = here.partition("/")
+        deep = top != "area" and rest.count("/") == 1
+        if deep:
+            found = self._places.get(id(divisions))
+            if found is not None and found[0] is divisions:
+                return found[1]
+        text = "".join(f" · {self.link(short_rel(here, d['path']), d['name'])}" for d in reversed(divisions))
+        if deep and all(str(d["path"]).startswith("area/") for d in divisions):
+            self._places[id(divisions)] = (divisions, text)
+        return text
 
     def parent(self, r: dict[str, Any], md: dict[str, Any] | None) -> str:
         """The parent organization (or the venue's hub); with microdata its "parentOrganization": a
