@@ -156,6 +156,7 @@ class SiteModel:
     _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
     _latest: dict[int, list[Record]] = field(default_factory=dict, repr=False)
     _places: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict, repr=False)
+    _row_places: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def record_limit(self) -> int:
@@ -524,6 +525,21 @@ class SiteModel:
             ]
         return found
 
+    def _row_place(self, code: str, lang: str) -> tuple[str, str, str]:
+        """A listing row's town (code and name) and village name (``""`` outside a village): the same
+        for every record of a division, so found once per division and language."""
+        key = (code, lang)
+        found = self._row_places.get(key)
+        if found is None:
+            town = self.registry.town_of(code)
+            village = self.registry.division(code)
+            found = self._row_places[key] = (
+                town.id if town else "",
+                self.division_name(town.id, lang) if town else "",
+                self.division_name(code, lang) if village and village.get("level") == "village" else "",
+            )
+        return found
+
     def hours_note(self, data: dict[str, Any]) -> str:
         """The record's note on its hours, unless it says what the hours' own lines say ("法定节假日休息"
         beside "法定节假日：休息")."""
@@ -568,18 +584,15 @@ class SiteModel:
 
     def row(self, record: Record, lang: str) -> dict[str, Any]:
         """One listing row: shown cells plus the codes filters use."""
-        town = self.registry.town_of(record.division)
-        village = self.registry.division(record.division)
+        town, town_name, place = self._row_place(record.division, lang)
         return {
             "path": record_path(record),
             "name": record.name,
             "status": record.status,
             "status_label": self.status_label(record, lang),
-            "town": town.id if town else "",
-            "town_name": self.division_name(town.id, lang) if town else "",
-            "place": self.division_name(record.division, lang)
-            if village and village.get("level") == "village"
-            else "",
+            "town": town,
+            "town_name": town_name,
+            "place": place,
             "type": self.labels.enum("level", record.get("level"), lang)
             if record.get("level")
             else (
