@@ -109,6 +109,8 @@ class RecordHTML:
         #: ``places``' links by the identity of the divisions' list (``SiteModel.places`` shares one
         #: list per division); the list is kept with them, so its id stays its own.
         self._places: dict[int, tuple[list[dict[str, Any]], str]] = {}
+        #: ``parent``'s lines by the parent's link (``SiteModel.link``'s shared dict), kept with it.
+        self._parents: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
 
     @staticmethod
     def prop(md: dict[str, Any] | None, name: str) -> str:
@@ -401,6 +403,21 @@ class RecordHTML:
         return text
 
     def parent(self, r: dict[str, Any], md: dict[str, Any] | None) -> str:
+        """``parent_line``, the same for every member of one hub (``SiteModel.link`` shares one dict
+        per record): made once per hub, page kind and label when the page and the parent's are two
+        folders deep and not the same page (then the link is ``../<id>/`` or ``../../<path>``)."""
+        parent, here = r["parent"], r["path"]
+        path = str(parent.get("path") or "")
+        top, _, rest = here.partition("/")
+        if rest.count("/") != 1 or (path and (path.count("/") != 2 or path == here)):
+            return self.parent_line(r, md)
+        key = (id(parent), top, r["parent_label"], md["parent_type"] if md else None)
+        found = self._parents.get(key)
+        if found is None or found[0] is not parent:
+            found = self._parents[key] = (parent, self.parent_line(r, md))
+        return found[1]
+
+    def parent_line(self, r: dict[str, Any], md: dict[str, Any] | None) -> str:
         """The parent organization (or the venue's hub); with microdata its "parentOrganization": a
         name and the page's link (a relative link is the absolute address microdata reads)."""
         parent, label = r["parent"], _escape(r["parent_label"])
