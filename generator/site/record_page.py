@@ -356,8 +356,9 @@ class RecordHTML:
                 coords = self.tr("site.record.coords", lat="\x00", lon="\x01")
                 coords = coords.replace("\x00", f'<span itemprop="latitude">{esc(loc.get("lat"))}</span>')
                 coords = coords.replace("\x01", f'<span itemprop="longitude">{esc(loc.get("lon"))}</span>')
+            to_map = _escape(short_rel(here, "map/"))
             o.append(
-                f'<p class="hubdir-small"{scope}>{coords} · <a href="{_escape(short_rel(here, "map/"))}#{_escape(r["id"])}">'
+                f'<p class="hubdir-small"{scope}>{coords} · <a href="{to_map}#{_escape(r["id"])}">'
                 f"{w['site.record.on_map']}</a></p>"
             )
         o.append(f'<h2>{w["site.record.sources"]}</h2><ul>')
@@ -429,7 +430,8 @@ class RecordHTML:
         out = f'<p{scope}>{label}<a href="{_escape(link)}" itemprop="url">{name}</a>'
         status = parent.get("status")
         if status and status != "active":
-            out += f' <span class="hubdir-status hubdir-status--{_escape(status)}">{_escape(parent["status_label"])}</span>'
+            gone = _escape(parent["status_label"])
+            out += f' <span class="hubdir-status hubdir-status--{_escape(status)}">{gone}</span>'
         return out + "</p>"
 
     def fix(self, v: dict[str, Any], fix: list[dict[str, Any]]) -> str:
