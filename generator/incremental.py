@@ -1612,14 +1612,29 @@ def write_bulk(
             target = folder + "index.html"
             page = job.render()
             data = shell.render(page.title, page.path, page.body, page.description).encode("utf-8")
-            with open(target, "wb") as fh:
-                fh.write(data)
+            _write_new(target, data)
             entry = cache.wrote(rel, target, data, key)
         entries[rel] = entry
         paths.append(job.path)
         if tick:
             tick(1)
     return paths, entries, reused
+
+
+#: ``open(target, "wb")``'s flags (``O_BINARY``: no newline translation on Windows).
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+def _write_new(target: str, data: bytes) -> None:
+    """``data`` into the file ``target`` through a bare descriptor: no buffered file object for a
+    page written in one piece (``write_bulk`` writes ~200,000 of them at 100k records)."""
+    fd = os.open(target, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def paths_digest(paths: list[str]) -> str:

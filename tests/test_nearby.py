@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -108,6 +108,16 @@ def test_direction_links_use_each_apps_coordinates() -> None:
     assert parse_qs(urlsplit(links["baidu"]).query)["content"] == ["大道 1 号"]
     assert parse_qs(urlsplit(links["tencent"]).query)["tocoord"] == [f"{g_lat:.6f},{g_lon:.6f}"]
     assert "%26" in links["amap"] and " " not in links["amap"]  # the name cannot break the query
+
+
+def test_compact_links_are_the_same_urls_once_a_browser_encodes_them() -> None:
+    """A page's IRI (``compact``), its non-ASCII characters percent-encoded as UTF-8 the way a browser
+    follows it, is the full URL: for names with nothing to encode as for names with ``&``, spaces, ``%``."""
+    for name in ("容桂妇女之家", "容桂-妇女之家_1.(二)~!*'", "容桂 & 妇女之家", "A/B?c=d#e", "100% 青年", ""):
+        compact = directions.links(22.777477, 113.311848, name, "", compact=True)
+        full = directions.links(22.777477, 113.311848, name, "")
+        for app in directions.APPS:
+            assert quote(compact[app], safe="!~*'()%:/?&=,#;@+$") == full[app]
 
 
 # -- hotlines -----------------------------------------------------------------------------------

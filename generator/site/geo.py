@@ -11,6 +11,7 @@ widely published public-domain approximation of the GCJ-02 transform.
 
 from __future__ import annotations
 
+import functools
 import math
 
 _A = 6378245.0
@@ -40,6 +41,14 @@ def out_of_china(lat: float, lon: float) -> bool:
 def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
     if out_of_china(lat, lon):
         return lat, lon
+    return _to_gcj02(lat, lon)
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """The shift itself, for a point inside China (never ±0.0, whose keys are equal but results not).
+    Remembered for a few points: a record page converts its point for the minimap and again for the
+    directions links (``directions.links``), each conversion a dozen sines."""
     d_lat = _lat(lon - 105.0, lat - 35.0)
     d_lon = _lon(lon - 105.0, lat - 35.0)
     rad = lat / 180.0 * math.pi

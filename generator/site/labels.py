@@ -27,6 +27,9 @@ class Labels:
             name: schema.bundle(schemas_dir, name) for name in REGISTRIES
         }
         self.enums: dict[str, dict[str, dict[str, str]]] = {}
+        #: ``enum``'s answers for string codes, (field, code, lang) → label: it is asked ~20 times for
+        #: every page (services, groups, contact types, levels), always about the same few codes.
+        self._enum_memo: dict[tuple[str, str, str], str] = {}
         self.fields: dict[str, dict[str, dict[str, Any]]] = {}
         for name, doc in self.schemas.items():
             self.fields[name] = {}
@@ -47,6 +50,15 @@ class Labels:
 
     def enum(self, field: str, code: Any, lang: str) -> str:
         """The label of ``code`` in ``field``'s code list (the code itself if unknown)."""
+        if code.__class__ is str:  # (not ``1`` and ``True``, equal as keys but told apart by ``str``)
+            key = (field, code, lang)
+            found = self._enum_memo.get(key)
+            if found is None:
+                found = self._enum_memo[key] = self._label(field, code, lang)
+            return found
+        return self._label(field, code, lang)
+
+    def _label(self, field: str, code: Any, lang: str) -> str:
         entry = self.enums.get(field, {}).get(str(code))
         return str(entry.get(lang) or entry.get("zh")) if entry else str(code)
 

@@ -40,6 +40,10 @@ LIST_LIMIT = 40
 RECORD_LIST_LIMIT = 4
 
 
+#: ``SiteModel.capped``'s other two keys for the lists a record page caps (made once, not per page).
+_CAPPED_KEYS = {key: (f"{key}_more", f"{key}_kind") for key in ("predecessors", "children", "carriers", "hosts")}
+
+
 def safe_href(value: Any, kind: str = "url") -> str | None:
     """A link target for ``value`` or ``None``: only http(s), mailto and tel ever become links."""
     if not isinstance(value, str):
@@ -82,7 +86,24 @@ _PUNCTUATION = re.compile(r"[\s\W_]+")
 
 def _same_words(a: Any, b: Any) -> bool:
     """The same words but for spaces and punctuation (``法定节假日休息`` = ``法定节假日：休息``)."""
+    if a.__class__ is str and b.__class__ is str:  # a contact's label beside its type's: a few pairs
+        key = (a, b)
+        found = _SAME.get(key)
+        if found is None:
+            found = _words_equal(a, b)
+            if len(_SAME) < _SAME_LIMIT:
+                _SAME[key] = found
+        return found
+    return _words_equal(a, b)
+
+
+def _words_equal(a: Any, b: Any) -> bool:
     return bool(a) and bool(b) and _PUNCTUATION.sub("", str(a)) == _PUNCTUATION.sub("", str(b))
+
+
+#: ``_same_words``' answers for pairs of strings (bounded: past the limit, no more are kept).
+_SAME: dict[tuple[str, str], bool] = {}
+_SAME_LIMIT = 10_000
 
 
 #: A rule of the opening hours schema.org's ``openingHours`` can say: days (Mo…Su), then times.
@@ -134,6 +155,8 @@ class SiteModel:
     record_list_limit: int = RECORD_LIST_LIMIT
     _links: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False)
     _latest: dict[int, list[Record]] = field(default_factory=dict, repr=False)
+    _places: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict, repr=False)
+    _row_places: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def record_limit(self) -> int:
@@ -369,6 +392,9 @@ class SiteModel:
         """At most ``limit`` (``LIST_LIMIT``) links, how many were left out and the kind of the
         first (its listing holds them all): a town union may have thousands of member unions,
         and a page must stay small whatever N."""
+        if not records:  # most records have no children, carriers, hosts or predecessors
+            more, kind_key = _CAPPED_KEYS.get(key) or (f"{key}_more", f"{key}_kind")
+            return {key: [], more: 0, kind_key: ""}
         limit = self.list_limit if limit is None else limit
         kind = self.kind_of(records[0]) if len(records) > limit else None
         return {
@@ -379,7 +405,8 @@ class SiteModel:
 
     def contacts(self, record: Record, lang: str) -> list[dict[str, Any]]:
         out = []
-        for item in record.get("contacts") or []:
+        enum = self.labels.enum
+        for item in record.data.get("contacts") or []:
             kind = str(item.get("type", ""))
             value = str(item.get("value", ""))
             href = None
@@ -389,12 +416,13 @@ class SiteModel:
                 href = safe_href(value, "email")
             elif kind == "website":
                 href = safe_href(value)
-            note = item.get("label_en") if lang == "en" and item.get("label_en") else item.get("label")
-            if _same_words(item.get("label"), self.labels.enum("type", kind, "zh")):
+            label = item.get("label")
+            note = item.get("label_en") if lang == "en" and item.get("label_en") else label
+            if _same_words(label, enum("type", kind, "zh")):
                 note = ""  # "传真（传真）", "服务热线（服务热线）": the note says the type again
             out.append(
                 {
-                    "type": self.labels.enum("type", kind, lang),
+                    "type": enum("type", kind, lang),
                     "value": value,
                     "href": href,
                     "note": note or "",
@@ -407,38 +435,40 @@ class SiteModel:
         """Everything a record page shows, as plain data."""
         data = record.data
         reg = self.registry
-        chain = reg.geo.chain(record.division)
         successor = reg.link(record, "successor")
         parent = reg.link(record, "parent") if record.registry == "hubs" else reg.hub_of(record)
+        limit = self.record_limit
+        # read once each (properties over ``data``; ``kind_label`` is the kind's label)
+        rid, name, status, kind = record.id, record.name, record.status, self.kind_of(record)
         view: dict[str, Any] = {
-            "id": record.id,
+            "id": rid,
             "registry": record.registry,
             "path": record_path(record),
-            "name": record.name,
+            "name": name,
             "name_en": data.get("name_en", ""),
             # an alias spelled as the name says nothing ("又称" the same words)
-            "aliases": [a for a in data.get("aliases") or [] if a != record.name],
-            "kind": self.kind_label(record, lang),
-            "kind_code": (self.kind_of(record) or Kind("", "", {})).code,
-            "status": record.status,
-            "status_label": self.status_label(record, lang),
+            "aliases": [a for a in data.get("aliases") or [] if a != name],
+            "kind": kind.label(lang) if kind else record.registry,
+            "kind_code": kind.code if kind else "",
+            "status": status,
+            "status_label": self.labels.enum("status", status, lang),
             "successor": self.link(successor, lang),
-            **self.capped("predecessors", reg.successors_of.get(record.id, []), lang, self.record_limit),
+            **self.capped("predecessors", reg.successors_of.get(rid, []), lang, limit),
             "dissolved_on": data.get("dissolved_on", ""),
             "established_on": data.get("established_on", ""),
             "level": self.labels.enum("level", data["level"], lang) if data.get("level") else "",
             "org_type": self.labels.enum("org_type", data["org_type"], lang) if data.get("org_type") else "",
             "unit": data.get("unit", ""),
-            "divisions": [{"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain],
+            "divisions": self.places(record.division, lang),
             "parent": self.link(parent, lang),
             "parent_label": t(lang, "site.record.parent" if record.registry == "hubs" else "site.record.hub"),
-            **self.capped("children", reg.children.get(record.id, []), lang, self.record_limit),
-            **self.capped("carriers", reg.carriers.get(record.id, []), lang, self.record_limit),
+            **self.capped("children", reg.children.get(rid, []), lang, limit),
+            **self.capped("carriers", reg.carriers.get(rid, []), lang, limit),
             "groups": [
                 self.link(reg.get("social_orgs", g), lang) or {"path": "", "name": g}
                 for g in data.get("groups") or []
             ],
-            **self.capped("hosts", self.group_hosts.get(record.id, []), lang, self.record_limit),
+            **self.capped("hosts", self.group_hosts.get(rid, []), lang, limit),
             "address": data.get("address_en")
             if lang == "en" and data.get("address_en")
             else data.get("address", ""),
@@ -477,11 +507,38 @@ class SiteModel:
             "last_verified": data.get("last_verified", ""),
             "edit_url": self.edit_url(record),
             "edit_path": record.rel,
-            "correction_url": safe_href(self.config.site.get("correction_url")),
+            "correction_url": self._correction_url,
         }
         # once per entity, on its canonical (Chinese) page: ``record_page``
         view["schema"] = self.schema(record, parent) if lang == "zh" else None
         return view
+
+    def places(self, code: str, lang: str) -> list[dict[str, str]]:
+        """A record page's divisions (its own first, then up the chain): the same for every record of
+        a village, so made once per division and language; callers must not change the list."""
+        key = (code, lang)
+        found = self._places.get(key)
+        if found is None:
+            chain = self.registry.geo.chain(code)
+            found = self._places[key] = [
+                {"path": record_path(d), "name": self.division_name(d.id, lang)} for d in chain
+            ]
+        return found
+
+    def _row_place(self, code: str, lang: str) -> tuple[str, str, str]:
+        """A listing row's town (code and name) and village name (``""`` outside a village): the same
+        for every record of a division, so found once per division and language."""
+        key = (code, lang)
+        found = self._row_places.get(key)
+        if found is None:
+            town = self.registry.town_of(code)
+            village = self.registry.division(code)
+            found = self._row_places[key] = (
+                town.id if town else "",
+                self.division_name(town.id, lang) if town else "",
+                self.division_name(code, lang) if village and village.get("level") == "village" else "",
+            )
+        return found
 
     def hours_note(self, data: dict[str, Any]) -> str:
         """The record's note on its hours, unless it says what the hours' own lines say ("法定节假日休息"
@@ -491,6 +548,11 @@ class SiteModel:
         if note and value and any(_same_words(note, line) for line in opening_hours(str(value), "zh")):
             return ""
         return note
+
+    @cached_property
+    def _correction_url(self) -> str | None:
+        """The site's correction link, the same on every record page."""
+        return safe_href(self.config.site.get("correction_url"))
 
     def edit_url(self, record: Record) -> str | None:
         repo = self.config.site.get("repo_url")
@@ -522,18 +584,15 @@ class SiteModel:
 
     def row(self, record: Record, lang: str) -> dict[str, Any]:
         """One listing row: shown cells plus the codes filters use."""
-        town = self.registry.town_of(record.division)
-        village = self.registry.division(record.division)
+        town, town_name, place = self._row_place(record.division, lang)
         return {
             "path": record_path(record),
             "name": record.name,
             "status": record.status,
             "status_label": self.status_label(record, lang),
-            "town": town.id if town else "",
-            "town_name": self.division_name(town.id, lang) if town else "",
-            "place": self.division_name(record.division, lang)
-            if village and village.get("level") == "village"
-            else "",
+            "town": town,
+            "town_name": town_name,
+            "place": place,
             "type": self.labels.enum("level", record.get("level"), lang)
             if record.get("level")
             else (

@@ -8,12 +8,13 @@ in front of its source, and ``assets/hubdir/nearby.css``.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 from generator import hours
-from generator.i18n import LANGS, catalogue
+from generator.i18n import LANGS, catalogue, t
 from generator.registry import Record
 from generator.site import directions
 from generator.site.nearby import NEAR_DIR, located
@@ -118,21 +119,10 @@ def _write_assets(root: Path) -> None:
 
 def record_view(record: Record, lang: str) -> dict[str, Any]:
     """The record page's additions: open-now data, the holiday rule in words, directions, address."""
-    from generator.i18n import t
-
     out: dict[str, Any] = {"open": "", "holidays": "", "dirs": []}
     value = record.get("opening_hours")
     if isinstance(value, str):
-        try:
-            week = hours.parse(value)
-        except hours.HoursError:
-            week = None
-        if week is not None:
-            out["open"] = hours.compact(week)
-            if week.holidays == ():
-                out["holidays"] = t(lang, "hours.holidays_off")
-            elif week.holidays:
-                out["holidays"] = t(lang, "hours.holidays_open", times=hours.spans_text(week.holidays, lang))
+        out["open"], out["holidays"] = _open_data(value, lang)
     point = located(record)
     if point is not None and record.active:
         # plain links, written here: they work without JavaScript (issue 14); as IRIs (Chinese
@@ -140,6 +130,27 @@ def record_view(record: Record, lang: str) -> dict[str, Any]:
         address = str(record.get("address") or "")
         found = directions.links(point[0], point[1], record.name, address, compact=True)
         out["dirs"] = [
-            {"app": app, "href": found[app], "label": t(lang, f"directions.{app}")} for app in directions.APPS
+            {"app": app, "href": found[app], "label": label} for app, label in _direction_labels(lang)
         ]
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _open_data(value: str, lang: str) -> tuple[str, str]:
+    """``(compact week, the holiday rule in words)`` of an opening-hours value (``("", "")`` if it
+    does not parse): most venues share a few values, so each is put into words once per build."""
+    try:
+        week = hours.parse(value)
+    except hours.HoursError:
+        return "", ""
+    if week.holidays == ():
+        return hours.compact(week), t(lang, "hours.holidays_off")
+    if week.holidays:
+        return hours.compact(week), t(lang, "hours.holidays_open", times=hours.spans_text(week.holidays, lang))
+    return hours.compact(week), ""
+
+
+@functools.cache
+def _direction_labels(lang: str) -> tuple[tuple[str, str], ...]:
+    """Each map app with its name in ``lang``, the same on every page."""
+    return tuple((app, t(lang, f"directions.{app}")) for app in directions.APPS)

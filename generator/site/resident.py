@@ -63,10 +63,9 @@ def record_description(view: dict[str, Any], lang: str) -> str:
     """The page's description for search engines and share cards: what, where, how to reach it."""
     sep = "。" if lang == "zh" else ". "
     parts = [view["kind"] + ("：" if lang == "zh" else ": ") + view["name"]]
-    place = [d["name"] for d in reversed(view.get("divisions") or []) if d.get("name")][:2]
     if view.get("address"):
         parts.append(t(lang, "resident.desc.address", address=view["address"]))
-    elif place:
+    elif place := [d["name"] for d in reversed(view.get("divisions") or []) if d.get("name")][:2]:
         parts.append(t(lang, "resident.desc.place", place="".join(place) if lang == "zh" else ", ".join(place)))
     phones = [c["value"] for c in view.get("contacts") or [] if c.get("kind") in ("office_phone", "hotline")]
     if phones:
