@@ -31,6 +31,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import yaml
@@ -585,6 +586,9 @@ class _FastReader:
             if match is None:
                 raise _Fallback
             key, rest = match.group(1, 2)
+            # one object per field name in a process (``sys.intern``): the records of a reader's chunk
+            # pickle each name once, and the loader's cache shards hold few copies of each
+            key = intern(key)
             if key in result or key in _RESERVED_KEYS:
                 raise _Fallback
             if rest and rest[0] != "#":
