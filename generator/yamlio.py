@@ -368,7 +368,7 @@ def construct(node: Node, depth: int = 0) -> Any:
                 line, column = _mark(key_node)
                 raise _err("Y006", line, column, key=key, first=first_line[key])
             first_line[key] = key_node.start_mark.line + 1
-            result[key] = construct(value_node, depth + 1)
+            result[intern(key)] = construct(value_node, depth + 1)  # (as the fast reader's: ``_FastReader.mapping``)
         return result
     raise _err("Y010", *_mark(node), tag=getattr(node, "tag", "?"))  # pragma: no cover
 
