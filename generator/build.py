@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -397,6 +398,7 @@ def _build_into(
         if memory is not None:
             memory.keys = keys
         en_job = _Job(incremental.write_bulk_compact, renderers["en"], shells["en"], site / "en", "en/", state, keys)
+        _Job.listen_all()  # (the last fork of the build) no worker waits for the parent to read its result
         zh_paths, zh_entries, zh_reused = incremental.write_bulk(
             renderers["zh"], shells["zh"], site, "", state, keys, tick, zh_jobs
         )
@@ -676,6 +678,9 @@ class _Job:
         self.error: tuple[str, dict[str, Any]] | None = None
         self.proc: Any = None
         self.recv: Any = None
+        #: The thread taking the result from the pipe as soon as it comes (``listen_all``), and what it took.
+        self.reader: threading.Thread | None = None
+        self.taken: tuple[Any, tuple[str, dict[str, Any]] | None] | None = None
         if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             self.value, self.error = _call(fn, args)
             if isinstance(self.value, Later):
@@ -689,6 +694,28 @@ class _Job:
             self.proc.start()
             _RUNNING.add(self)
         send.close()
+
+    @staticmethod
+    def listen_all() -> None:
+        """Take each running worker's result from its pipe as soon as it comes, in a thread.
+
+        Why: the build asks for the results only once the pages are written, and a result larger
+        than the pipe's 64 KB (the search index's entries, the datasets', the map's) kept its worker
+        blocked in ``send`` until then, 7-27 s at 20,000 records, and the work it leaves for after
+        the result (``Later``: the search and map memos, ~40 MB pickled) ran only then, at the end of
+        the build, which waits for it (``join_all``).  Called after the build's last fork: a process
+        forked while a thread runs can inherit a lock that thread held.
+        """
+        for job in list(_RUNNING):
+            if job.recv is not None and job.reader is None:
+                job.reader = threading.Thread(target=job._take, name="hubdir-worker-result", daemon=True)
+                job.reader.start()
+
+    def _take(self) -> None:
+        try:
+            self.taken = self.recv.recv()
+        except (EOFError, OSError):  # the worker died without a result (``result`` says so)
+            self.taken = None
 
     @staticmethod
     def stop_all() -> None:
@@ -706,10 +733,16 @@ class _Job:
         """The function's value; ``join=False``: without waiting for the work it left for later
         (``Later``): the build calls ``join_all`` before it needs that work done."""
         if self.proc is not None and self.recv is not None:
-            try:
-                self.value, self.error = self.recv.recv()
-            except EOFError:
+            if self.reader is None:
+                self._take()
+            else:
+                self.reader.join()
+                self.reader = None
+            if self.taken is None:
                 self.error = ("site.build.failed", {"detail": f"worker exited ({self.proc.exitcode})"})
+            else:
+                self.value, self.error = self.taken
+                self.taken = None
             self.recv.close()
             self.recv = None
             if join or self.error is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 import gc
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,12 +206,21 @@ def _read_one(job: tuple[str, str, str]) -> tuple[dict[str, Any] | None, list[Pr
     registry, path_text, rel = job
     path = Path(path_text)
     try:
-        text = yamlio.decode(yamlio.read_limited(path))
-        data = yamlio.loads(text)
+        raw = yamlio.read_limited(path)
     except yamlio.LoadError as exc:
         return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
     except OSError as exc:
         return None, [Problem.make(rel, 0, 0, "Y011", detail=exc.strerror or str(exc))]
+    return check_bytes(registry, path, rel, raw)
+
+
+def check_bytes(registry: str, path: Path, rel: str, raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """``_read_one`` of a file whose bytes are read already (``incremental.load`` hashes them too)."""
+    try:
+        text = yamlio.decode(raw)
+        data = yamlio.loads(text)
+    except yamlio.LoadError as exc:
+        return None, [Problem.make(rel, exc.line, exc.column, exc.code, **exc.args_dict)]
     problems = _WORKER["shapes"].check(registry, data, path, rel)
     problems.extend(checks.check_record(Record(registry, data, path, rel), _WORKER["ctx"], text))
     return data, problems
@@ -223,20 +232,25 @@ def read_all(
     district: dict[str, Any],
     today: dt.date,
     workers: int | None = None,
-) -> list[tuple[Any, list[Problem]]]:
-    """Read and check files; the order of results equals the order of ``jobs`` (deterministic output)."""
+    reader: Callable[[Any], Any] | None = None,
+) -> list[Any]:
+    """Read and check files; the order of results equals the order of ``jobs`` (deterministic output).
+
+    ``reader`` (default ``_read_one``) reads one job, in the workers' processes.
+    """
+    reader = reader or _read_one
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
         return interrupt.pool_map(
-            _read_one,
+            reader,
             jobs,
             workers,
-            chunksize=max(1, min(500, len(jobs) // (workers * 8))),
+            chunksize=max(1, len(jobs) // (workers * 8)),
             initializer=_init,
             initargs=(schemas_dir, district, today),
         )
     _init(schemas_dir, district, today)
-    return [_read_one(job) for job in jobs]
+    return [reader(job) for job in jobs]
 
 
 def load(

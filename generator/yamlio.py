@@ -31,6 +31,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import yaml
@@ -367,7 +368,7 @@ def construct(node: Node, depth: int = 0) -> Any:
                 line, column = _mark(key_node)
                 raise _err("Y006", line, column, key=key, first=first_line[key])
             first_line[key] = key_node.start_mark.line + 1
-            result[key] = construct(value_node, depth + 1)
+            result[intern(key)] = construct(value_node, depth + 1)  # (as the fast reader's: ``_FastReader.mapping``)
         return result
     raise _err("Y010", *_mark(node), tag=getattr(node, "tag", "?"))  # pragma: no cover
 
@@ -585,6 +586,9 @@ class _FastReader:
             if match is None:
                 raise _Fallback
             key, rest = match.group(1, 2)
+            # one object per field name in a process (``sys.intern``): the records of a reader's chunk
+            # pickle each name once, and the loader's cache shards hold few copies of each
+            key = intern(key)
             if key in result or key in _RESERVED_KEYS:
                 raise _Fallback
             if rest and rest[0] != "#":

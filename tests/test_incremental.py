@@ -969,7 +969,7 @@ def test_one_edit_writes_one_shard_of_the_checked_files_again(project: Path) -> 
 
 def test_the_records_in_a_shard_of_the_checked_files_share_their_field_names(project: Path) -> None:
     """Each record arrives with its own copy of every field name; pickled so, a shard held them all
-    (``incremental.shared``: a fifth of the bytes a second build reads at 100,000 records)."""
+    (interned by the reader, ``yamlio``: a fifth of the bytes a second build reads at 100,000 records)."""
     out = project / "build" / "site"
     build.build(load_config(project), out, quiet=True)
     shards = sorted(incremental.cache_dir(out).glob("files-*.pickle"))

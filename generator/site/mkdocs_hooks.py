@@ -12,7 +12,7 @@ from typing import Any
 
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator.site import theme
+from generator.site import jinjacache, theme
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -21,6 +21,12 @@ def on_files(files: Files, config: Any) -> Files:
         # No Markdown at all: the body (with its own <h1>) arrives in on_page_content.
         files.append(File.generated(config, src, content="", inclusion=inclusion))
     return files
+
+
+def on_env(env: Any, config: Any, files: Files) -> Any:
+    """The templates compiled by an earlier mkdocs run of this process, not compiled again (``jinjacache``)."""
+    env.bytecode_cache = jinjacache.SHARED
+    return env
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
