@@ -45,9 +45,11 @@ import json
 import marshal
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,25 +181,47 @@ def latin_forms(names: Iterable[str]) -> list[str]:
 
 
 def latin_keys(forms: Iterable[str]) -> set[str]:
-    """2–4 letter prefixes of the pinyin and of the initials, starting at every token of every form."""
+    """2–4 letter prefixes (``LATIN_KEY_LENGTHS``) of the pinyin and of the initials, starting at
+    every token of every form.
+
+    The prefixes of the tokens from the i-th on, run together, are slices of the whole form's letters
+    at the i-th token's offset, and those of their initials slices of all initials at i: no join per
+    token (this was a sixth of the index's time).  A slice shorter than two letters is no key: only
+    the last initial, and the letters after the second-to-last offset (``last``).
+    """
     keys: set[str] = set()
     for form in forms:
         toks = form.split(" ")
-        for i in range(len(toks)):
-            full = "".join(toks[i : i + 4])
-            initials = "".join([t[0] for t in toks[i : i + 4]])
-            keys.update((full[:2], full[:3], full[:4], initials[:2], initials[:3], initials[:4]))
-    return {key for key in keys if len(key) >= LATIN_KEY_LENGTHS[0]}
+        letters = "".join(toks)
+        initials = "".join([t[0] for t in toks])
+        last = len(letters) - 2
+        at = 0
+        for tok in toks:
+            if at > last:
+                break
+            keys.update((letters[at : at + 2], letters[at : at + 3], letters[at : at + 4]))
+            at += len(tok)
+        for i in range(len(initials) - 1):
+            keys.update((initials[i : i + 2], initials[i : i + 3], initials[i : i + 4]))
+    return keys
 
 
 def han_keys(text: str, *, singles: bool) -> set[str]:
     """Neighbouring character pairs of every run of Chinese characters (and the characters themselves)."""
     keys: set[str] = set()
     for run in _HAN.findall(text):
-        keys.update(map(str.__add__, run, run[1:]))
+        keys.update(_pairs(run))
         if singles or len(run) == 1:
             keys.update(run)
     return keys
+
+
+@lru_cache(maxsize=1 << 16)
+def _pairs(run: str) -> tuple[str, ...]:
+    """The neighbouring character pairs of a run of Chinese characters, made once per distinct run:
+    the runs of the text repeat across documents (the same sentences of descriptions, the same
+    service and place names), and the same pair strings then go into every document's keys."""
+    return tuple(map(str.__add__, run, run[1:]))
 
 
 def query_terms(query: str) -> list[tuple[str, str]]:
@@ -241,7 +265,23 @@ def latin_phrase(text: str, stop: set[str] = frozenset()) -> str:  # type: ignor
 
 
 def encode(docs: list[int], total: int) -> str:
-    """JSON of the shorter form: a gap list (runs as negative extensions) or a base64 bitmap of ``total`` bits."""
+    """JSON of the shorter form: a gap list (runs as negative extensions) or a base64 bitmap of ``total`` bits.
+
+    Most lists hold one document (a word of one name): written at once.  A gap list has an element
+    per run at least and a comma between elements, so ``2 * runs + 1`` characters at least: a list
+    long enough to lose to the bitmap by that count (the words of every description) is made a
+    bitmap without its gaps, its runs counted on the bitmap itself.
+    """
+    words = (total + 31) // 32
+    bitmap = (words * 4 + 2) // 3 * 4 + 2  # the bitmap's length, its quotes included
+    if len(docs) == 1:
+        text = f"[{docs[0]}]"
+        if len(text) <= bitmap:
+            return text
+    elif 2 * len(docs) + 1 > bitmap:
+        mask = _mask(docs, words * 32)
+        if 2 * ((mask ^ (mask << 1)).bit_count() // 2) + 1 > bitmap:
+            return _bitmap(mask, words)
     gaps: list[int] = []
     end = 0  # one past the last document written
     for doc in docs:
@@ -254,13 +294,22 @@ def encode(docs: list[int], total: int) -> str:
             gaps.append(doc - end)
         end = doc + 1
     text = "[" + ",".join(map(str, gaps)) + "]"  # json.dumps of an int list, without its machinery
-    words = (total + 31) // 32
-    if len(text) <= (words * 4 + 2) // 3 * 4 + 2:
+    if len(text) <= bitmap:
         return text
-    bits = bytearray(words * 4)
-    for doc in docs:
-        bits[doc >> 3] |= 1 << (doc & 7)
-    return '"' + base64.b64encode(bytes(bits)).decode("ascii") + '"'
+    return _bitmap(_mask(docs, words * 32), words)
+
+
+def _mask(docs: Iterable[int], bits: int) -> int:
+    """Document numbers (each below ``bits``) as the bits of an int, without a Python loop: the
+    binary digits as text, the last for document 0."""
+    digits = bytearray(b"0") * bits
+    deque(map(digits.__setitem__, map((bits - 1).__sub__, docs), repeat(ord("1"))), 0)
+    return int(digits, 2)
+
+
+def _bitmap(mask: int, words: int) -> str:
+    """The JSON of a bitmap posting list: ``words`` 32-bit words, document 0 the lowest bit of the first byte."""
+    return '"' + base64.b64encode(mask.to_bytes(words * 4, "little")).decode("ascii") + '"'
 
 
 def decode(value: str | list[int] | int) -> list[int]:
@@ -373,7 +422,10 @@ class Doc:
         name_keys = latin_keys(self.row[8])
         for name in self.names:
             name_keys |= han_keys(_name_pinyin(name)[0], singles=True)
-        return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+        name_keys |= self.facets
+        text_keys = han_keys(normalize(" ".join(self.text)), singles=False)
+        text_keys -= name_keys
+        return name_keys, text_keys
 
 
 #: Keys of gone documents a memo carries before it is compacted (beyond as many as live ones).
