@@ -414,18 +414,54 @@ class Doc:
     known: tuple[bytes, bytes] | None = None
     #: The document's memo key ("" when made without record hashes): equal keys, equal documents.
     key: str = ""
+    #: Made by this build (not taken from the memo): ``remember`` puts it into the next build's memo.
+    made: bool = False
+    #: ``names`` as ``normalize`` makes them, for their keys: made with the document, as ``keys()`` may
+    #: be asked for in document order, long after (``_name_pinyin`` keeps only the last few).
+    folded: list[str] = field(default_factory=list)
 
     def keys(self) -> tuple[Collection[str], Collection[str]]:
-        """(name keys, text-only keys); made one document at a time so the sets never pile up."""
+        """(name keys, text-only keys); made one document at a time so the sets never pile up.
+
+        A document with a memo key keeps what it made as ``known`` (the memo's form), so the memo
+        takes them from there rather than making them again (``remember``)."""
         if self.known is not None:
             return tuple(part.decode("utf-8").split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
-        for name in self.names:
-            name_keys |= han_keys(_name_pinyin(name)[0], singles=True)
+        for name in self.folded:
+            name_keys |= han_keys(name, singles=True)
         name_keys |= self.facets
         text_keys = han_keys(normalize(" ".join(self.text)), singles=False)
         text_keys -= name_keys
+        if self.key:
+            self.known = _joined(name_keys, text_keys)
         return name_keys, text_keys
+
+
+def _joined(name_keys: Collection[str], text_keys: Collection[str]) -> tuple[bytes, bytes] | None:
+    """Name and text keys in the memo's form (UTF-8, joined by NUL); ``None`` when the joins would not
+    be exact (an empty key, or one holding a NUL: then the document is made again next time)."""
+    names_text, texts_text = "\0".join(name_keys), "\0".join(text_keys)
+    if (
+        "" not in name_keys
+        and "" not in text_keys
+        and names_text.count("\0") == max(len(name_keys) - 1, 0)
+        and texts_text.count("\0") == max(len(text_keys) - 1, 0)
+    ):
+        return names_text.encode("utf-8"), texts_text.encode("utf-8")
+    return None
+
+
+def remember(docs: Iterable[Doc], memo: Memo) -> None:
+    """Put every document this build made into ``memo`` with its keys, after the posting lists: a
+    full build's postings made every document's keys already (``Doc.known``), and are not made twice."""
+    for doc in docs:
+        if doc.made and doc.key:
+            if doc.known is None:
+                doc.keys()  # (an incremental build's postings needed only the documents that moved)
+            if doc.known is not None:
+                memo.add(doc.key, doc.rank, doc.row, doc.kind, *doc.known)
+    memo.seal()
 
 
 #: Keys of gone documents a memo carries before it is compacted (beyond as many as live ones).
@@ -570,7 +606,8 @@ def documents(
     """A document per record page and per area page.
 
     With ``hashes`` (record id → content hash) each document's key is computed and the document is
-    taken from ``memo`` when the key is there; ``fresh`` collects every document under its key.
+    taken from ``memo`` when the key is there; ``fresh`` gets those at once, and ``remember`` the
+    others (marked ``made``) once their keys are known.
     """
     labels = model.labels
     places = _Places(model)
@@ -638,29 +675,15 @@ def documents(
         name_en = str(record.get("name_en") or "")
         facets |= _exact([*names, name_en])
         status = "" if record.active else record.status
-        normalized = list(dict.fromkeys(_name_pinyin(n)[0] for n in names))
+        folded = [_name_pinyin(n)[0] for n in names]
+        normalized = list(dict.fromkeys(folded))
         if normalized == [record.name, *names[1:]]:
             normalized = []  # the usual case: the names as written are what a query is checked against
         row = [record_path(record), record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status,
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
-        doc = Doc(rank, row, names, text, facets, kind, key=key)
-        if fresh is not None and key:
-            name_keys, text_keys = doc.keys()
-            names_text, texts_text = "\0".join(name_keys), "\0".join(text_keys)
-            # the joins are exact: no key is empty nor holds a NUL (as many NULs as joins)
-            if (
-                "" not in name_keys
-                and "" not in text_keys
-                and names_text.count("\0") == max(len(name_keys) - 1, 0)
-                and texts_text.count("\0") == max(len(text_keys) - 1, 0)
-            ):
-                doc.known = (names_text.encode("utf-8"), texts_text.encode("utf-8"))
-                fresh.add(key, rank, row, kind, *doc.known)
-        yield doc
-    if fresh is not None:
-        fresh.seal()
+        yield Doc(rank, row, names, text, facets, kind, key=key, made=fresh is not None, folded=folded)
 
 
 def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
@@ -794,6 +817,7 @@ def _write(
     index = search_files.write(
         site_dir, docs, kind_index, place_entries(model, stop), fresh, previous if hashes is not None else None, reuse
     )
+    remember(docs, fresh)
     needed = chars | {c for word in lex.han for c in word}
     t2s = "".join(chr(cp) + simple for cp, simple in sorted(_t2s().items()) if simple in needed)
     meta = {
