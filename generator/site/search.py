@@ -49,7 +49,8 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import repeat
+from itertools import compress, repeat
+from operator import ne, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,43 +268,58 @@ def latin_phrase(text: str, stop: set[str] = frozenset()) -> str:  # type: ignor
 def encode(docs: list[int], total: int) -> str:
     """JSON of the shorter form: a gap list (runs as negative extensions) or a base64 bitmap of ``total`` bits.
 
-    Most lists hold one document (a word of one name): written at once.  A gap list has an element
-    per run at least and a comma between elements, so ``2 * runs + 1`` characters at least: a list
-    long enough to lose to the bitmap by that count (the words of every description) is made a
-    bitmap without its gaps, its runs counted on the bitmap itself.
+    Most lists hold one document (a word of one name): written at once.  A long list (the pinyin of
+    a town every name there starts with) is taken run by run, its runs found by its steps (1 inside
+    a run) without a Python loop per document; a gap list has an element per run at least and a
+    comma between elements, so ``2 * runs + 1`` characters at least: a list with more runs than the
+    bitmap allows is a bitmap at once.
     """
     words = (total + 31) // 32
     bitmap = (words * 4 + 2) // 3 * 4 + 2  # the bitmap's length, its quotes included
-    if len(docs) == 1:
+    count = len(docs)
+    if count == 1:
         text = f"[{docs[0]}]"
         if len(text) <= bitmap:
             return text
-    elif 2 * len(docs) + 1 > bitmap:
-        mask = _mask(docs, words * 32)
-        if 2 * ((mask ^ (mask << 1)).bit_count() // 2) + 1 > bitmap:
-            return _bitmap(mask, words)
     gaps: list[int] = []
     end = 0  # one past the last document written
-    for doc in docs:
-        if gaps and doc == end:  # extends the previous document into a run
-            if gaps[-1] < 0:
-                gaps[-1] -= 1
+    if count <= _SHORT:
+        for doc in docs:
+            if gaps and doc == end:  # extends the previous document into a run
+                if gaps[-1] < 0:
+                    gaps[-1] -= 1
+                else:
+                    gaps.append(-1)
             else:
-                gaps.append(-1)
-        else:
-            gaps.append(doc - end)
-        end = doc + 1
+                gaps.append(doc - end)
+            end = doc + 1
+    else:
+        steps = list(map(sub, docs[1:], docs))
+        if 2 * (count - steps.count(1)) + 1 > bitmap:  # (as many runs as steps that are not 1, and one)
+            return _bitmap(_mask(docs, words * 32), words)
+        starts = [0, *compress(range(1, count), map(ne, steps, repeat(1))), count]
+        for at, after in zip(starts, starts[1:]):  # the run docs[at:after]
+            first = docs[at]
+            gaps.append(first - end)
+            if after - at > 1:
+                gaps.append(at + 1 - after)
+            end = first + after - at
     text = "[" + ",".join(map(str, gaps)) + "]"  # json.dumps of an int list, without its machinery
     if len(text) <= bitmap:
         return text
     return _bitmap(_mask(docs, words * 32), words)
 
 
+#: Lists up to this long are encoded a document at a time (finding runs costs more than it saves).
+_SHORT = 24
+
+
 def _mask(docs: Iterable[int], bits: int) -> int:
-    """Document numbers (each below ``bits``) as the bits of an int, without a Python loop: the
-    binary digits as text, the last for document 0."""
+    """Document numbers (each below ``bits``) as the bits of an int, without a Python loop: its
+    binary digits as text, document 0's first, then turned round (the lowest digit comes last)."""
     digits = bytearray(b"0") * bits
-    deque(map(digits.__setitem__, map((bits - 1).__sub__, docs), repeat(ord("1"))), 0)
+    deque(map(digits.__setitem__, docs, repeat(ord("1"))), 0)
+    digits.reverse()
     return int(digits, 2)
 
 
