@@ -150,15 +150,24 @@ def syllables(text: str) -> list[str]:
     """Pinyin syllables of the Chinese characters of ``text`` (a two/three-character phrase table first)."""
     out: list[str] = []
     for run in _HAN.findall(text):
-        i = 0
-        while i < len(run):
-            for size in (3, 2, 1):
-                chunk = run[i : i + size]
-                if size == 1 or (len(chunk) == size and chunk in PHRASES_DICT):
-                    out.extend(_phrase(chunk))
-                    i += size
-                    break
+        out.extend(_run_syllables(run))
     return out
+
+
+@lru_cache(maxsize=1 << 15)
+def _run_syllables(run: str) -> tuple[str, ...]:
+    """``syllables`` of one run of Chinese characters, made once per distinct run: names share runs
+    (a town's name before the organization's number, the kind after it)."""
+    out: list[str] = []
+    i = 0
+    while i < len(run):
+        for size in (3, 2, 1):
+            chunk = run[i : i + size]
+            if size == 1 or (len(chunk) == size and chunk in PHRASES_DICT):
+                out.extend(_phrase(chunk))
+                i += size
+                break
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
@@ -183,28 +192,37 @@ def latin_forms(names: Iterable[str]) -> list[str]:
 
 def latin_keys(forms: Iterable[str]) -> set[str]:
     """2–4 letter prefixes (``LATIN_KEY_LENGTHS``) of the pinyin and of the initials, starting at
-    every token of every form.
+    every token of every form."""
+    keys: set[str] = set()
+    for form in forms:
+        keys.update(_form_keys(form))
+    return keys
+
+
+@lru_cache(maxsize=1 << 15)
+def _form_keys(form: str) -> tuple[str, ...]:
+    """``latin_keys`` of one form, made once per distinct form: half the forms of a directory repeat
+    (the pinyin of a name leaves out its number: 示例桑麻村第3工会 and …第4工会 are one form).
 
     The prefixes of the tokens from the i-th on, run together, are slices of the whole form's letters
     at the i-th token's offset, and those of their initials slices of all initials at i: no join per
-    token (this was a sixth of the index's time).  A slice shorter than two letters is no key: only
-    the last initial, and the letters after the second-to-last offset (``last``).
+    token.  A slice shorter than two letters is no key: only the last initial, and the letters after
+    the second-to-last offset (``last``).
     """
     keys: set[str] = set()
-    for form in forms:
-        toks = form.split(" ")
-        letters = "".join(toks)
-        initials = "".join([t[0] for t in toks])
-        last = len(letters) - 2
-        at = 0
-        for tok in toks:
-            if at > last:
-                break
-            keys.update((letters[at : at + 2], letters[at : at + 3], letters[at : at + 4]))
-            at += len(tok)
-        for i in range(len(initials) - 1):
-            keys.update((initials[i : i + 2], initials[i : i + 3], initials[i : i + 4]))
-    return keys
+    toks = form.split(" ")
+    letters = "".join(toks)
+    initials = "".join([t[0] for t in toks])
+    last = len(letters) - 2
+    at = 0
+    for tok in toks:
+        if at > last:
+            break
+        keys.update((letters[at : at + 2], letters[at : at + 3], letters[at : at + 4]))
+        at += len(tok)
+    for i in range(len(initials) - 1):
+        keys.update((initials[i : i + 2], initials[i : i + 3], initials[i : i + 4]))
+    return tuple(keys)
 
 
 def han_keys(text: str, *, singles: bool) -> set[str]:
@@ -422,6 +440,8 @@ class Doc:
     rank: tuple[Any, ...]
     row: list[Any]
     names: list[str]
+    #: The pieces of its text besides its names (kind, place, services, address, description…): a
+    #: name's words are its name keys already, which its text keys leave out.
     text: list[str]
     facets: set[str]
     #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
@@ -447,11 +467,23 @@ class Doc:
         for name in self.folded:
             name_keys |= han_keys(name, singles=True)
         name_keys |= self.facets
-        text_keys = han_keys(normalize(" ".join(self.text)), singles=False)
+        text_keys: set[str] = set()
+        for piece in self.text:
+            text_keys.update(_piece_keys(piece))
         text_keys -= name_keys
         if self.key:
             self.known = _joined(name_keys, text_keys)
         return name_keys, text_keys
+
+
+@lru_cache(maxsize=1 << 14)
+def _piece_keys(piece: str) -> tuple[str, ...]:
+    """The text keys of one piece of a document's text, made once per distinct piece: most pieces
+    repeat (kind, place, service and target group labels).  A document's text keys are those of its
+    pieces: ``normalize`` works character by character, and nothing of it reaches across the space
+    the pieces were once joined with (no character composes with a space, nor a final sigma sees
+    past one), nor does a run of Chinese characters."""
+    return tuple(han_keys(normalize(piece), singles=False))
 
 
 def _joined(name_keys: Collection[str], text_keys: Collection[str]) -> tuple[bytes, bytes] | None:
@@ -663,7 +695,7 @@ def documents(
             short = str(record.get("short_name") or "")
             names = [record.name, *(n for n in place_names(record.name, short) if n != record.name)]
             place, place_en = places(str(record.get("parent"))) if level == "village" else ("", "")
-            text = [record.name, place]
+            text = [place]
             order = 0
         else:
             found = model.kind_of(record)
@@ -673,7 +705,6 @@ def documents(
             names = [record.name, *(str(a) for a in record.get("aliases") or [])]
             place, place_en = places(division)
             text = [
-                *names,
                 model.kind_label(record, "zh"),
                 place,
                 *(labels.enum("services", s, "zh") for s in record.get("services") or []),
