@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import compress, repeat
+from itertools import compress, pairwise, repeat
 from operator import ne, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -316,7 +316,7 @@ def encode(docs: list[int], total: int) -> str:
         if 2 * (count - steps.count(1)) + 1 > bitmap:  # (as many runs as steps that are not 1, and one)
             return _bitmap(_mask(docs, words * 32), words)
         starts = [0, *compress(range(1, count), map(ne, steps, repeat(1))), count]
-        for at, after in zip(starts, starts[1:]):  # the run docs[at:after]
+        for at, after in pairwise(starts):  # the run docs[at:after]
             first = docs[at]
             gaps.append(first - end)
             if after - at > 1:
@@ -616,16 +616,20 @@ def _roman(division: Any) -> str:
     return "".join(syllables(min(names, key=len))).capitalize() or division.name
 
 
+_NON_DIGITS = re.compile(r"\D")
+_PHONE_PARTS = re.compile(r"[-\s]")
+
+
 def _phones(record: Any) -> set[str]:
     out: set[str] = set()
     for item in record.get("contacts") or []:
         if not isinstance(item, dict) or item.get("type") not in ("office_phone", "hotline"):
             continue
         value = str(item.get("value", ""))
-        digits = re.sub(r"\D", "", value)
+        digits = _NON_DIGITS.sub("", value)
         if len(digits) >= 3:
             out.add("#" + digits)
-        local = re.sub(r"\D", "", re.split(r"[-\s]", value.strip())[-1])
+        local = _NON_DIGITS.sub("", _PHONE_PARTS.split(value.strip())[-1])
         if len(local) >= 5:
             out.add("#" + local)
     return out

@@ -327,6 +327,7 @@ def write(
         (root / part).mkdir(parents=True, exist_ok=True)
 
     update = changed_postings(previous, docs, order) if previous is not None else None
+    entry_of: dict[str, str] = {}  # key → its shard entry, when every entry is made anyway
     if update is not None and previous is not None:
         index.postings, changed = update
         size = previous.size
@@ -344,13 +345,15 @@ def write(
         index.size = size
     else:
         index.postings = full_postings(docs, total)
-        index.size = sum(_size(_entry(k, v)) for k, v in index.postings.items())
+        entry_of = {k: _entry(k, v) for k, v in index.postings.items()}  # once, for the size and the shards
+        index.size = sum(map(_size, entry_of.values()))
         index.size += sum(_size(entry) for entry in index.places.values())
     shards = max(1, math.ceil(index.size / SHARD_TARGET))
 
     def text(number: int) -> str:
         names, place_keys = index.buckets[number]
-        entries = [_entry(k, index.postings[k]) for k in names] + [index.places[k] for k in place_keys]
+        entries = [entry_of.get(k) or _entry(k, index.postings[k]) for k in names]
+        entries += [index.places[k] for k in place_keys]
         return "{" + ",".join(entries) + "}"
 
     if update is not None and previous is not None and len(previous.buckets) == shards:
