@@ -166,13 +166,30 @@ def full_postings(docs: Sequence[Doc], total: int) -> dict[str, tuple[str, str]]
             names[key].append(number)
         for key in text_keys:
             texts[key].append(number)
+    made: dict[tuple[int, ...], str] = {}
+
+    def encoded(numbers: list[int]) -> str:
+        """``encode``, once per distinct long list: half the long lists' documents are in lists that
+        other keys have too (示例 → shi, sh, shl, sl… of every name that starts with it)."""
+        if len(numbers) <= _ALONE:
+            return encode(numbers, total)
+        whole = tuple(numbers)
+        text = made.get(whole)
+        if text is None:
+            text = made[whole] = encode(numbers, total)
+        return text
+
     out: dict[str, tuple[str, str]] = {}
     for key in names.keys() | texts.keys():
         in_name, in_text = names.get(key, []), texts.get(key)
-        first = encode(in_name, total) if in_name else "0"
-        second = encode(sorted(in_text + in_name), total) if in_text else "0"
+        first = encoded(in_name) if in_name else "0"
+        second = encoded(sorted(in_text + in_name)) if in_text else "0"
         out[key] = (first, second)
     return out
+
+
+#: Lists up to this long are encoded each time (looking them up costs about as much).
+_ALONE = 32
 
 
 def changed_postings(
