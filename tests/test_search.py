@@ -6,6 +6,7 @@ checked through ``find`` and by reading its files.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from pathlib import Path
@@ -123,6 +124,51 @@ def test_posting_lists_round_trip(case: tuple[int, set[int]]) -> None:
     total, docs = case
     encoded = json.loads(search.encode(sorted(docs), total))
     assert search.decode(encoded) == sorted(docs)
+
+
+def _both_forms(docs: list[int], total: int) -> tuple[str, str]:
+    """A posting list as a gap list and as a bitmap, made the plain way (one document at a time)."""
+    gaps: list[int] = []
+    end = 0
+    for doc in docs:
+        if gaps and doc == end:
+            gaps[-1:] = [gaps[-1] - 1] if gaps[-1] < 0 else [gaps[-1], -1]
+        else:
+            gaps.append(doc - end)
+        end = doc + 1
+    bits = bytearray((total + 31) // 32 * 4)
+    for doc in docs:
+        bits[doc >> 3] |= 1 << (doc & 7)
+    return json.dumps(gaps, separators=(",", ":")), '"' + base64.b64encode(bytes(bits)).decode("ascii") + '"'
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.integers(min_value=1, max_value=400).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(1, 12)), max_size=120),
+        )
+    )
+)
+def test_posting_lists_take_the_shorter_form(case: tuple[int, list[tuple[int, int]]]) -> None:
+    # runs of documents, many or few: encode finds runs without a loop per document, and a list with
+    # more runs than the bitmap allows is a bitmap at once; either way the shorter form, ties to gaps
+    total, runs = case
+    docs = sorted({doc for start, length in runs for doc in range(start, min(start + length, total))})
+    gaps, bitmap = _both_forms(docs, total)
+    assert search.encode(docs, total) == (gaps if len(gaps) <= len(bitmap) else bitmap)
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "e", "er", "zh", "ang", "qiong", "7", "42"]), min_size=1, max_size=7)))
+def test_latin_keys_are_the_prefixes_from_every_token(forms: list[list[str]]) -> None:
+    # the 2-4 letter prefixes of the tokens from each one on, run together, and of their initials
+    expected = set()
+    for toks in forms:
+        for i in range(len(toks)):
+            full, initials = "".join(toks[i : i + 4]), "".join(t[0] for t in toks[i : i + 4])
+            expected |= {text[:size] for text in (full, initials) for size in (2, 3, 4) if len(text[:size]) >= 2}
+    assert search.latin_keys([" ".join(toks) for toks in forms]) == expected
 
 
 def test_dense_lists_become_bitmaps_sparse_ones_gap_lists() -> None:

@@ -45,9 +45,12 @@ import json
 import marshal
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import compress, pairwise, repeat
+from operator import ne, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,15 +150,24 @@ def syllables(text: str) -> list[str]:
     """Pinyin syllables of the Chinese characters of ``text`` (a two/three-character phrase table first)."""
     out: list[str] = []
     for run in _HAN.findall(text):
-        i = 0
-        while i < len(run):
-            for size in (3, 2, 1):
-                chunk = run[i : i + size]
-                if size == 1 or (len(chunk) == size and chunk in PHRASES_DICT):
-                    out.extend(_phrase(chunk))
-                    i += size
-                    break
+        out.extend(_run_syllables(run))
     return out
+
+
+@lru_cache(maxsize=1 << 15)
+def _run_syllables(run: str) -> tuple[str, ...]:
+    """``syllables`` of one run of Chinese characters, made once per distinct run: names share runs
+    (a town's name before the organization's number, the kind after it)."""
+    out: list[str] = []
+    i = 0
+    while i < len(run):
+        for size in (3, 2, 1):
+            chunk = run[i : i + size]
+            if size == 1 or (len(chunk) == size and chunk in PHRASES_DICT):
+                out.extend(_phrase(chunk))
+                i += size
+                break
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
@@ -179,25 +191,56 @@ def latin_forms(names: Iterable[str]) -> list[str]:
 
 
 def latin_keys(forms: Iterable[str]) -> set[str]:
-    """2–4 letter prefixes of the pinyin and of the initials, starting at every token of every form."""
+    """2–4 letter prefixes (``LATIN_KEY_LENGTHS``) of the pinyin and of the initials, starting at
+    every token of every form."""
     keys: set[str] = set()
     for form in forms:
-        toks = form.split(" ")
-        for i in range(len(toks)):
-            full = "".join(toks[i : i + 4])
-            initials = "".join([t[0] for t in toks[i : i + 4]])
-            keys.update((full[:2], full[:3], full[:4], initials[:2], initials[:3], initials[:4]))
-    return {key for key in keys if len(key) >= LATIN_KEY_LENGTHS[0]}
+        keys.update(_form_keys(form))
+    return keys
+
+
+@lru_cache(maxsize=1 << 15)
+def _form_keys(form: str) -> tuple[str, ...]:
+    """``latin_keys`` of one form, made once per distinct form: half the forms of a directory repeat
+    (the pinyin of a name leaves out its number: 示例桑麻村第3工会 and …第4工会 are one form).
+
+    The prefixes of the tokens from the i-th on, run together, are slices of the whole form's letters
+    at the i-th token's offset, and those of their initials slices of all initials at i: no join per
+    token.  A slice shorter than two letters is no key: only the last initial, and the letters after
+    the second-to-last offset (``last``).
+    """
+    keys: set[str] = set()
+    toks = form.split(" ")
+    letters = "".join(toks)
+    initials = "".join([t[0] for t in toks])
+    last = len(letters) - 2
+    at = 0
+    for tok in toks:
+        if at > last:
+            break
+        keys.update((letters[at : at + 2], letters[at : at + 3], letters[at : at + 4]))
+        at += len(tok)
+    for i in range(len(initials) - 1):
+        keys.update((initials[i : i + 2], initials[i : i + 3], initials[i : i + 4]))
+    return tuple(keys)
 
 
 def han_keys(text: str, *, singles: bool) -> set[str]:
     """Neighbouring character pairs of every run of Chinese characters (and the characters themselves)."""
     keys: set[str] = set()
     for run in _HAN.findall(text):
-        keys.update(map(str.__add__, run, run[1:]))
+        keys.update(_pairs(run))
         if singles or len(run) == 1:
             keys.update(run)
     return keys
+
+
+@lru_cache(maxsize=1 << 16)
+def _pairs(run: str) -> tuple[str, ...]:
+    """The neighbouring character pairs of a run of Chinese characters, made once per distinct run:
+    the runs of the text repeat across documents (the same sentences of descriptions, the same
+    service and place names), and the same pair strings then go into every document's keys."""
+    return tuple(map(str.__add__, run, run[1:]))
 
 
 def query_terms(query: str) -> list[tuple[str, str]]:
@@ -241,26 +284,66 @@ def latin_phrase(text: str, stop: set[str] = frozenset()) -> str:  # type: ignor
 
 
 def encode(docs: list[int], total: int) -> str:
-    """JSON of the shorter form: a gap list (runs as negative extensions) or a base64 bitmap of ``total`` bits."""
+    """JSON of the shorter form: a gap list (runs as negative extensions) or a base64 bitmap of ``total`` bits.
+
+    Most lists hold one document (a word of one name): written at once.  A long list (the pinyin of
+    a town every name there starts with) is taken run by run, its runs found by its steps (1 inside
+    a run) without a Python loop per document; a gap list has an element per run at least and a
+    comma between elements, so ``2 * runs + 1`` characters at least: a list with more runs than the
+    bitmap allows is a bitmap at once.
+    """
+    words = (total + 31) // 32
+    bitmap = (words * 4 + 2) // 3 * 4 + 2  # the bitmap's length, its quotes included
+    count = len(docs)
+    if count == 1:
+        text = f"[{docs[0]}]"
+        if len(text) <= bitmap:
+            return text
     gaps: list[int] = []
     end = 0  # one past the last document written
-    for doc in docs:
-        if gaps and doc == end:  # extends the previous document into a run
-            if gaps[-1] < 0:
-                gaps[-1] -= 1
+    if count <= _SHORT:
+        for doc in docs:
+            if gaps and doc == end:  # extends the previous document into a run
+                if gaps[-1] < 0:
+                    gaps[-1] -= 1
+                else:
+                    gaps.append(-1)
             else:
-                gaps.append(-1)
-        else:
-            gaps.append(doc - end)
-        end = doc + 1
+                gaps.append(doc - end)
+            end = doc + 1
+    else:
+        steps = list(map(sub, docs[1:], docs))
+        if 2 * (count - steps.count(1)) + 1 > bitmap:  # (as many runs as steps that are not 1, and one)
+            return _bitmap(_mask(docs, words * 32), words)
+        starts = [0, *compress(range(1, count), map(ne, steps, repeat(1))), count]
+        for at, after in pairwise(starts):  # the run docs[at:after]
+            first = docs[at]
+            gaps.append(first - end)
+            if after - at > 1:
+                gaps.append(at + 1 - after)
+            end = first + after - at
     text = "[" + ",".join(map(str, gaps)) + "]"  # json.dumps of an int list, without its machinery
-    words = (total + 31) // 32
-    if len(text) <= (words * 4 + 2) // 3 * 4 + 2:
+    if len(text) <= bitmap:
         return text
-    bits = bytearray(words * 4)
-    for doc in docs:
-        bits[doc >> 3] |= 1 << (doc & 7)
-    return '"' + base64.b64encode(bytes(bits)).decode("ascii") + '"'
+    return _bitmap(_mask(docs, words * 32), words)
+
+
+#: Lists up to this long are encoded a document at a time (finding runs costs more than it saves).
+_SHORT = 24
+
+
+def _mask(docs: Iterable[int], bits: int) -> int:
+    """Document numbers (each below ``bits``) as the bits of an int, without a Python loop: its
+    binary digits as text, document 0's first, then turned round (the lowest digit comes last)."""
+    digits = bytearray(b"0") * bits
+    deque(map(digits.__setitem__, docs, repeat(ord("1"))), 0)
+    digits.reverse()
+    return int(digits, 2)
+
+
+def _bitmap(mask: int, words: int) -> str:
+    """The JSON of a bitmap posting list: ``words`` 32-bit words, document 0 the lowest bit of the first byte."""
+    return '"' + base64.b64encode(mask.to_bytes(words * 4, "little")).decode("ascii") + '"'
 
 
 def decode(value: str | list[int] | int) -> list[int]:
@@ -357,6 +440,8 @@ class Doc:
     rank: tuple[Any, ...]
     row: list[Any]
     names: list[str]
+    #: The pieces of its text besides its names (kind, place, services, address, description…): a
+    #: name's words are its name keys already, which its text keys leave out.
     text: list[str]
     facets: set[str]
     #: The kind code (``row[3]`` is its number, given in document order by ``documents``).
@@ -365,15 +450,66 @@ class Doc:
     known: tuple[bytes, bytes] | None = None
     #: The document's memo key ("" when made without record hashes): equal keys, equal documents.
     key: str = ""
+    #: Made by this build (not taken from the memo): ``remember`` puts it into the next build's memo.
+    made: bool = False
+    #: ``names`` as ``normalize`` makes them, for their keys: made with the document, as ``keys()`` may
+    #: be asked for in document order, long after (``_name_pinyin`` keeps only the last few).
+    folded: list[str] = field(default_factory=list)
 
     def keys(self) -> tuple[Collection[str], Collection[str]]:
-        """(name keys, text-only keys); made one document at a time so the sets never pile up."""
+        """(name keys, text-only keys); made one document at a time so the sets never pile up.
+
+        A document with a memo key keeps what it made as ``known`` (the memo's form), so the memo
+        takes them from there rather than making them again (``remember``)."""
         if self.known is not None:
             return tuple(part.decode("utf-8").split("\0") if part else [] for part in self.known)  # type: ignore[return-value]
         name_keys = latin_keys(self.row[8])
-        for name in self.names:
-            name_keys |= han_keys(_name_pinyin(name)[0], singles=True)
-        return name_keys | self.facets, han_keys(normalize(" ".join(self.text)), singles=False) - name_keys
+        for name in self.folded:
+            name_keys |= han_keys(name, singles=True)
+        name_keys |= self.facets
+        text_keys: set[str] = set()
+        for piece in self.text:
+            text_keys.update(_piece_keys(piece))
+        text_keys -= name_keys
+        if self.key:
+            self.known = _joined(name_keys, text_keys)
+        return name_keys, text_keys
+
+
+@lru_cache(maxsize=1 << 14)
+def _piece_keys(piece: str) -> tuple[str, ...]:
+    """The text keys of one piece of a document's text, made once per distinct piece: most pieces
+    repeat (kind, place, service and target group labels).  A document's text keys are those of its
+    pieces: ``normalize`` works character by character, and nothing of it reaches across the space
+    the pieces were once joined with (no character composes with a space, nor a final sigma sees
+    past one), nor does a run of Chinese characters."""
+    return tuple(han_keys(normalize(piece), singles=False))
+
+
+def _joined(name_keys: Collection[str], text_keys: Collection[str]) -> tuple[bytes, bytes] | None:
+    """Name and text keys in the memo's form (UTF-8, joined by NUL); ``None`` when the joins would not
+    be exact (an empty key, or one holding a NUL: then the document is made again next time)."""
+    names_text, texts_text = "\0".join(name_keys), "\0".join(text_keys)
+    if (
+        "" not in name_keys
+        and "" not in text_keys
+        and names_text.count("\0") == max(len(name_keys) - 1, 0)
+        and texts_text.count("\0") == max(len(text_keys) - 1, 0)
+    ):
+        return names_text.encode("utf-8"), texts_text.encode("utf-8")
+    return None
+
+
+def remember(docs: Iterable[Doc], memo: Memo) -> None:
+    """Put every document this build made into ``memo`` with its keys, after the posting lists: a
+    full build's postings made every document's keys already (``Doc.known``), and are not made twice."""
+    for doc in docs:
+        if doc.made and doc.key:
+            if doc.known is None:
+                doc.keys()  # (an incremental build's postings needed only the documents that moved)
+            if doc.known is not None:
+                memo.add(doc.key, doc.rank, doc.row, doc.kind, *doc.known)
+    memo.seal()
 
 
 #: Keys of gone documents a memo carries before it is compacted (beyond as many as live ones).
@@ -480,16 +616,20 @@ def _roman(division: Any) -> str:
     return "".join(syllables(min(names, key=len))).capitalize() or division.name
 
 
+_NON_DIGITS = re.compile(r"\D")
+_PHONE_PARTS = re.compile(r"[-\s]")
+
+
 def _phones(record: Any) -> set[str]:
     out: set[str] = set()
     for item in record.get("contacts") or []:
         if not isinstance(item, dict) or item.get("type") not in ("office_phone", "hotline"):
             continue
         value = str(item.get("value", ""))
-        digits = re.sub(r"\D", "", value)
+        digits = _NON_DIGITS.sub("", value)
         if len(digits) >= 3:
             out.add("#" + digits)
-        local = re.sub(r"\D", "", re.split(r"[-\s]", value.strip())[-1])
+        local = _NON_DIGITS.sub("", _PHONE_PARTS.split(value.strip())[-1])
         if len(local) >= 5:
             out.add("#" + local)
     return out
@@ -518,7 +658,8 @@ def documents(
     """A document per record page and per area page.
 
     With ``hashes`` (record id → content hash) each document's key is computed and the document is
-    taken from ``memo`` when the key is there; ``fresh`` collects every document under its key.
+    taken from ``memo`` when the key is there; ``fresh`` gets those at once, and ``remember`` the
+    others (marked ``made``) once their keys are known.
     """
     labels = model.labels
     places = _Places(model)
@@ -558,7 +699,7 @@ def documents(
             short = str(record.get("short_name") or "")
             names = [record.name, *(n for n in place_names(record.name, short) if n != record.name)]
             place, place_en = places(str(record.get("parent"))) if level == "village" else ("", "")
-            text = [record.name, place]
+            text = [place]
             order = 0
         else:
             found = model.kind_of(record)
@@ -568,7 +709,6 @@ def documents(
             names = [record.name, *(str(a) for a in record.get("aliases") or [])]
             place, place_en = places(division)
             text = [
-                *names,
                 model.kind_label(record, "zh"),
                 place,
                 *(labels.enum("services", s, "zh") for s in record.get("services") or []),
@@ -586,29 +726,15 @@ def documents(
         name_en = str(record.get("name_en") or "")
         facets |= _exact([*names, name_en])
         status = "" if record.active else record.status
-        normalized = list(dict.fromkeys(_name_pinyin(n)[0] for n in names))
+        folded = [_name_pinyin(n)[0] for n in names]
+        normalized = list(dict.fromkeys(folded))
         if normalized == [record.name, *names[1:]]:
             normalized = []  # the usual case: the names as written are what a query is checked against
         row = [record_path(record), record.name, name_en, kind_index.setdefault(kind, len(kind_index)), status,
                place, place_en, names[1:], latin_forms([*names, name_en]), normalized]
         level_rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
         rank = (0 if record.active else 1, group, order, level_rank, path_key, record.name, record.id)
-        doc = Doc(rank, row, names, text, facets, kind, key=key)
-        if fresh is not None and key:
-            name_keys, text_keys = doc.keys()
-            names_text, texts_text = "\0".join(name_keys), "\0".join(text_keys)
-            # the joins are exact: no key is empty nor holds a NUL (as many NULs as joins)
-            if (
-                "" not in name_keys
-                and "" not in text_keys
-                and names_text.count("\0") == max(len(name_keys) - 1, 0)
-                and texts_text.count("\0") == max(len(text_keys) - 1, 0)
-            ):
-                doc.known = (names_text.encode("utf-8"), texts_text.encode("utf-8"))
-                fresh.add(key, rank, row, kind, *doc.known)
-        yield doc
-    if fresh is not None:
-        fresh.seal()
+        yield Doc(rank, row, names, text, facets, kind, key=key, made=fresh is not None, folded=folded)
 
 
 def _kind_labels(model: SiteModel, kinds: dict[str, int], hotlines: dict[str, str]) -> list[list[str]]:
@@ -742,6 +868,7 @@ def _write(
     index = search_files.write(
         site_dir, docs, kind_index, place_entries(model, stop), fresh, previous if hashes is not None else None, reuse
     )
+    remember(docs, fresh)
     needed = chars | {c for word in lex.han for c in word}
     t2s = "".join(chr(cp) + simple for cp, simple in sorted(_t2s().items()) if simple in needed)
     meta = {

@@ -166,13 +166,30 @@ def full_postings(docs: Sequence[Doc], total: int) -> dict[str, tuple[str, str]]
             names[key].append(number)
         for key in text_keys:
             texts[key].append(number)
+    made: dict[tuple[int, ...], str] = {}
+
+    def encoded(numbers: list[int]) -> str:
+        """``encode``, once per distinct long list: half the long lists' documents are in lists that
+        other keys have too (示例 → shi, sh, shl, sl… of every name that starts with it)."""
+        if len(numbers) <= _ALONE:
+            return encode(numbers, total)
+        whole = tuple(numbers)
+        text = made.get(whole)
+        if text is None:
+            text = made[whole] = encode(numbers, total)
+        return text
+
     out: dict[str, tuple[str, str]] = {}
     for key in names.keys() | texts.keys():
         in_name, in_text = names.get(key, []), texts.get(key)
-        first = encode(in_name, total) if in_name else "0"
-        second = encode(sorted(in_text + in_name), total) if in_text else "0"
+        first = encoded(in_name) if in_name else "0"
+        second = encoded(sorted(in_text + in_name)) if in_text else "0"
         out[key] = (first, second)
     return out
+
+
+#: Lists up to this long are encoded each time (looking them up costs about as much).
+_ALONE = 32
 
 
 def changed_postings(
@@ -327,6 +344,7 @@ def write(
         (root / part).mkdir(parents=True, exist_ok=True)
 
     update = changed_postings(previous, docs, order) if previous is not None else None
+    entry_of: dict[str, str] = {}  # key → its shard entry, when every entry is made anyway
     if update is not None and previous is not None:
         index.postings, changed = update
         size = previous.size
@@ -344,13 +362,15 @@ def write(
         index.size = size
     else:
         index.postings = full_postings(docs, total)
-        index.size = sum(_size(_entry(k, v)) for k, v in index.postings.items())
+        entry_of = {k: _entry(k, v) for k, v in index.postings.items()}  # once, for the size and the shards
+        index.size = sum(map(_size, entry_of.values()))
         index.size += sum(_size(entry) for entry in index.places.values())
     shards = max(1, math.ceil(index.size / SHARD_TARGET))
 
     def text(number: int) -> str:
         names, place_keys = index.buckets[number]
-        entries = [_entry(k, index.postings[k]) for k in names] + [index.places[k] for k in place_keys]
+        entries = [entry_of.get(k) or _entry(k, index.postings[k]) for k in names]
+        entries += [index.places[k] for k in place_keys]
         return "{" + ",".join(entries) + "}"
 
     if update is not None and previous is not None and len(previous.buckets) == shards:
