@@ -324,14 +324,10 @@ def load(
             results.append(None)
             jobs.append((name, str(path), rel, vkey))
             continue
-        try:
-            blob = path.read_bytes()
-        except OSError:
-            blob = None
-        key = _h(vkey, name, rel, blob if blob is not None else b"\0unreadable")
+        blob = _read_or_none(path)
+        key, hashes[rel] = _file_keys(vkey, name, rel, blob)
         keys.append(key)
         key_of[rel] = key
-        hashes[rel] = _h(name, rel, blob if blob is not None else b"\0unreadable")
         if stat is not None and blob is not None:
             stats[rel] = stat
         hit = files.entries.get(key) if blob is not None else None
@@ -350,7 +346,7 @@ def load(
             if not key:  # hashed by the reader, or (it could not read the file whole) here, as above
                 if hashed is None:
                     blob = _read_or_none(path)
-                    hashed = _h(vkey, name, rel, _or_unreadable(blob)), _h(name, rel, _or_unreadable(blob))
+                    hashed = _file_keys(vkey, name, rel, blob)
                     if blob is None:
                         stats.pop(rel, None)
                 key, hashes[rel] = hashed
@@ -411,7 +407,7 @@ def _read_hashed(
         raw = yamlio.read_limited(path)
     except (OSError, yamlio.LoadError):
         return validate._read_one((name, path_text, rel)), None
-    return validate.check_bytes(name, path, rel, raw), (_h(vkey, name, rel, raw), _h(name, rel, raw))
+    return validate.check_bytes(name, path, rel, raw), _file_keys(vkey, name, rel, raw)
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -421,8 +417,12 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _or_unreadable(blob: bytes | None) -> bytes:
-    return blob if blob is not None else b"\0unreadable"
+def _file_keys(vkey: str, name: str, rel: str, blob: bytes | None) -> tuple[str, str]:
+    """A file's entry key (its bytes under the validation key ``vkey``) and content hash; ``blob``
+    ``None``: the file could not be read (a key no readable file has).  The one place both are made,
+    whether ``load`` read the file or a reader did (``_read_hashed``)."""
+    data = blob if blob is not None else b"\0unreadable"
+    return _h(vkey, name, rel, data), _h(name, rel, data)
 
 
 def _config_key(config: Config) -> str:
