@@ -89,3 +89,19 @@ def test_journalist_can_recompute_the_figures(tables):
     completeness = list(csv.DictReader(io.StringIO(tabs[1].csv())))
     uscc = [r["uscc"] for r in completeness if r["registry"] == "hubs" and r["uscc"]]
     assert (uscc.count("true"), len(uscc)) == (1, 11)
+
+
+def test_completeness_cells_equal_the_rows_read_by_column(tables) -> None:
+    """The data package's completeness lists (``completeness_cells``, one pattern of cells shared by
+    the records with the same fields) equal the dict rows read back by the schema's columns."""
+    from generator.coverage.export import pairs
+    from generator.coverage.render import COMPLETENESS_COLUMNS, completeness_rows, completeness_schema
+
+    registry, _ = tables
+    result = measure(registry)
+    names = [f["name"] for f in completeness_schema()["fields"]]
+    assert list(COMPLETENESS_COLUMNS) == names
+    expected = [[row[name] for name in names] for row in completeness_rows(result)]
+    assert len({(tuple(r[5:-2])) for r in expected}) > 1  # records differ in their fields
+    (_, coverage_rows), (_, cells) = pairs(registry, result)
+    assert list(cells) == expected and len(coverage_rows) > 0

@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.coverage import Result, measured
-from generator.coverage.render import DatasetTable, dataset_tables
-from generator.export.tables import Column, ForeignKey, Table
+from generator.coverage.render import (
+    COMPLETENESS_COLUMNS,
+    DatasetTable,
+    completeness_cells,
+    completeness_rows,
+    coverage_rows,
+    dataset_tables,
+)
+from generator.export.tables import Column, ForeignKey, Rows, Table
 from generator.registry import Record, Registry
 
 #: Resource names this module adds to the data package.
@@ -60,13 +67,21 @@ def specs() -> tuple[Table, ...]:
     return tuple(as_table(table) for table in dataset_tables(None))
 
 
-def pairs(registry: Registry, result: Result | None = None) -> list[tuple[Table, list[Record]]]:
+def pairs(registry: Registry, result: Result | None = None) -> list[tuple[Table, Rows]]:
     """``[(coverage table, rows), (completeness table, rows)]`` for the exporter (the site's figures:
-    ``coverage.measured``)."""
+    ``coverage.measured``), the rows as ``Rows`` in column order.
+
+    The completeness rows (one per active record: 100,000 at province scale) are taken as lists
+    from ``render.completeness_cells``, not made as dicts and then read back by column.
+    """
     result = result or measured(registry)
     out = []
-    nowhere = Path()  # one for every row (100,000 completeness rows at province scale)
-    for table in dataset_tables(result):
-        rows = [Record(table.name, row, nowhere, "") for row in table.rows]
-        out.append((as_table(table), rows))
+    nowhere = Path()
+    for table in dataset_tables(None):
+        shape = as_table(table)
+        if table.name == "completeness" and shape.column_names() == list(COMPLETENESS_COLUMNS):
+            out.append((shape, Rows(completeness_cells(result))))
+        else:
+            made = coverage_rows(result) if table.name == "coverage" else completeness_rows(result)
+            out.append((shape, Rows(shape.rows([Record(table.name, row, nowhere, "") for row in made]))))
     return out

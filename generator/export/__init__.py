@@ -51,7 +51,7 @@ from generator.export import (
 )
 from generator.export import memo as memos
 from generator.export.background import Background
-from generator.export.tables import DictionaryRow, Rows, Table, dictionary, table_specs
+from generator.export.tables import DictionaryRow, Table, dictionary, table_specs
 from generator.i18n import t
 from generator.problems import Report
 from generator.registry import REGISTRIES, Registry
@@ -271,7 +271,7 @@ def _write_all(work: Path, registry: Registry, meta: package.Meta, created: dt.d
     # Issue 6: the coverage and completeness tables (foreign keys to divisions) in every tabular format.
     from generator.coverage.export import pairs as coverage_pairs
 
-    pairs += [(table, Rows(table.rows(records))) for table, records in coverage_pairs(registry)]
+    pairs += coverage_pairs(registry)
     pairs += summary.pairs(registry, tuple(table for table, _ in pairs))
     all_tables = tuple(table for table, _ in pairs)
     clock = _Clock()
