@@ -50,10 +50,13 @@ _FIRST = itemgetter(0)
 class Record:
     """One YAML file's record. ``data`` is exactly what the file says (strictly loaded).
 
-    ``id`` is a plain slot, set whenever ``data`` is (``__setattr__``): it is read ~1.3 million
-    times a build at 20,000 records across the processes (indexes, keys, links, rows), and a
-    property computing ``str(data.get("id", ""))`` each time was ~0.3 CPU-s of them.  ``data`` is
-    never changed in place (a new value is assigned: ``serve``, ``incremental._load_again``).
+    ``id``, ``active`` and ``division`` are plain slots, set whenever ``data`` (or ``registry``) is
+    (``__setattr__``): ``id`` is read ~1.3 million times a build at 20,000 records across the
+    processes (indexes, keys, links, rows), and a property computing ``str(data.get("id", ""))``
+    each time was ~0.3 CPU-s of them; ``active`` and ``division`` are each read ~400,000 times in
+    the main process of a build at 100k alone (counts, listings, coverage, completeness: ~0.6 CPU-s
+    as properties).  ``data`` is never changed in place (a new value is assigned: ``serve``,
+    ``incremental._load_again``), so the slots always say what ``data`` says.
     """
 
     registry: str
@@ -61,11 +64,26 @@ class Record:
     path: Path
     rel: str
     id: str = field(init=False, repr=False, compare=False)
+    #: ``status == "active"`` (the effective status: ``EFFECTIVE_DEFAULTS`` when the YAML leaves it out).
+    active: bool = field(init=False, repr=False, compare=False)
+    #: The division the record lies in (a division's own code for a division).
+    division: str = field(init=False, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name == "data":
-            object.__setattr__(self, "id", str(value.get("id", "")))
+        if name == "data" or (name == "registry" and hasattr(self, "data")):
+            self._derive()
+
+    def _derive(self) -> None:
+        """Set the slots read from ``data`` (``id``, ``active``, ``division``)."""
+        data = self.data
+        rid = str(data.get("id", ""))
+        status = data.get("status", _STATUS_DEFAULT)
+        object.__setattr__(self, "id", rid)
+        object.__setattr__(self, "active", (status if status.__class__ is str else str(status)) == "active")
+        object.__setattr__(
+            self, "division", rid if self.registry == "divisions" else str(data.get("division", ""))
+        )
 
     @property
     def name(self) -> str:
@@ -75,18 +93,6 @@ class Record:
     def status(self) -> str:
         value = self.data.get("status", _STATUS_DEFAULT)
         return value if value.__class__ is str else str(value)
-
-    @property
-    def active(self) -> bool:
-        # ``status == "active"`` without a second property (asked ~400,000 times a build at 100k)
-        value = self.data.get("status", _STATUS_DEFAULT)
-        return (value if value.__class__ is str else str(value)) == "active"
-
-    @property
-    def division(self) -> str:
-        if self.registry == "divisions":
-            return self.id
-        return str(self.data.get("division", ""))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)

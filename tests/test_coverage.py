@@ -498,3 +498,15 @@ def test_defaults_skip_kinds_the_project_does_not_have(project: Path):
         "womens_federation",
         "federation_of_commerce",
     ]
+
+
+def test_a_completeness_row_made_directly_equals_the_dataclass_one() -> None:
+    """``coverage._row`` skips the frozen ``__init__``; the row must be the same value."""
+    from generator.coverage import RecordCompleteness, _row
+
+    args = ("hubs", "hub-a", "名", "440606", "440606001", ("phone",), ("address",), "hubs/a.yml", "Name")
+    made = _row(*args)
+    fields = ("registry", "id", "name", "division", "town", "present", "missing", "rel", "name_en")
+    assert made == RecordCompleteness(**dict(zip(fields, args, strict=True)))
+    assert hash(made) == hash(RecordCompleteness(**dict(zip(fields, args, strict=True))))
+    assert made.ratio.present == 1 and made.display_name("en") == "Name"

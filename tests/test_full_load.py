@@ -62,6 +62,20 @@ def test_a_record_id_follows_its_data() -> None:
     assert Record("hubs", {}, Path("b.yml"), "b.yml").id == ""
 
 
+def test_a_record_status_and_division_follow_its_data() -> None:
+    """``active`` and ``division`` are stored slots: they must say what the current ``data`` says."""
+    record = Record("hubs", {"id": "hub-a", "division": "440606001", "status": "closed"}, Path("a.yml"), "a.yml")
+    assert (record.active, record.division) == (False, "440606001")
+    record.data = {"id": "hub-a"}  # status left out: the effective default, active
+    assert (record.active, record.division) == (True, "")
+    record.data = {"id": "hub-a", "status": None}
+    assert record.active is False
+    town = Record("divisions", {"id": "440606001", "division": "x"}, Path("d.yml"), "d.yml")
+    assert (town.active, town.division) == (True, "440606001")
+    copy = pickle.loads(pickle.dumps(record))
+    assert (copy.active, copy.division) == (record.active, record.division)
+
+
 def _big(marker: str) -> build.Later:
     """A result larger than a pipe holds, and work left for after it: a marker file."""
 
