@@ -14,10 +14,8 @@ from typing import Any
 
 from generator.coverage import Result, measured
 from generator.coverage.render import (
-    COMPLETENESS_COLUMNS,
     DatasetTable,
     completeness_cells,
-    completeness_rows,
     coverage_rows,
     dataset_tables,
 )
@@ -79,9 +77,9 @@ def pairs(registry: Registry, result: Result | None = None) -> list[tuple[Table,
     nowhere = Path()
     for table in dataset_tables(None):
         shape = as_table(table)
-        if table.name == "completeness" and shape.column_names() == list(COMPLETENESS_COLUMNS):
+        if table.name == "completeness":  # its columns are ``COMPLETENESS_COLUMNS`` (tested against the schema)
             out.append((shape, Rows(completeness_cells(result))))
         else:
-            made = coverage_rows(result) if table.name == "coverage" else completeness_rows(result)
+            made = coverage_rows(result)
             out.append((shape, Rows(shape.rows([Record(table.name, row, nowhere, "") for row in made]))))
     return out
